@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "ProfileVault",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vaultd", targets: ["vaultd"]),
+        .executable(name: "vaultctl", targets: ["vaultctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // System OpenSSL (libssl-dev). swift-crypto owns the module name `Crypto`,
+        // so our crypto target is `VaultCrypto` while its folder stays Sources/Crypto.
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+        .target(name: "VaultCrypto", dependencies: ["COpenSSL"], path: "Sources/Crypto"),
+        .target(name: "VaultModel"),
+        .target(name: "Consent", dependencies: ["VaultModel"]),
+        .target(name: "Catalog", dependencies: ["VaultModel", "VaultCrypto", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Identity", dependencies: ["VaultModel", "VaultCrypto", "Catalog"]),
+        .target(name: "Storage", dependencies: [
+            "VaultModel", "Identity",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "VaultAPI", dependencies: ["VaultModel"]),
+        .target(name: "Vault", dependencies: [
+            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "Consent", "VaultAPI",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "VaultServer", dependencies: [
+            "Vault", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "VaultClient", dependencies: ["VaultAPI", "VaultModel"]),
+        .executableTarget(name: "vaultd", dependencies: [
+            "VaultServer", "Vault",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "vaultctl", dependencies: [
+            "VaultClient", "VaultAPI", "VaultModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "VaultModel"]),
+        .testTarget(name: "IdentityTests", dependencies: ["Vault", "Identity", "Storage", "Catalog", "VaultModel", "VaultCrypto"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "VaultServer", "Vault", "VaultAPI", "VaultModel",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "ProcessTests", dependencies: ["VaultAPI", "VaultClient", "VaultModel"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,124 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Canonical forms of raw values. Each function returns the normalized text or throws a
+/// `NormalizationFailure` whose reason is a fixed phrase (never the input).
+public enum Normalizers {
+    /// Longest accepted value, in Unicode scalars, for any text field.
+    public static let maximumLength = 1024
+
+    public static func normalize(_ raw: String, with kind: NormalizerKind, phoneRegion: String) throws(NormalizationFailure) -> String {
+        guard raw.unicodeScalars.count <= maximumLength else { throw .tooLong }
+        guard !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) else {
+            throw .invalid("contains control characters")
+        }
+        switch kind {
+        case .none: return raw
+        case .trim: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines))
+        case .lowercase: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased())
+        case .email: return try email(raw)
+        case .phone: return try PhoneNormalizer.e164(raw, defaultRegion: phoneRegion)
+        case .date: return try isoDate(raw)
+        case .last4: return try last4(raw)
+        case .iban: return try iban(raw)
+        case .ipAddress: return try ipAddress(raw)
+        case .currency: return try currency(raw)
+        }
+    }
+
+    static func nonEmpty(_ text: String) throws(NormalizationFailure) -> String {
+        guard !text.isEmpty else { throw .empty }
+        return text
+    }
+
+    /// trim, Unicode NFC, lowercase; then a structural check (one `@`, a dotted domain).
+    public static func email(_ raw: String) throws(NormalizationFailure) -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            .precomposedStringWithCanonicalMapping.lowercased()
+        guard !text.isEmpty else { throw .empty }
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { throw .invalid("not an email address") }
+        let local = parts[0], domain = parts[1]
+        guard !local.isEmpty, local.utf8.count <= 64, !domain.isEmpty, domain.utf8.count <= 253,
+              !text.unicodeScalars.contains(where: { $0.properties.isWhitespace }),
+              !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..")
+        else { throw .invalid("not an email address") }
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 63 && !$0.hasPrefix("-") && !$0.hasSuffix("-") }),
+              domain.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "-" || $0 == "." })
+        else { throw .invalid("not an email address") }
+        return text
+    }
+
+    /// ISO 8601 calendar date `YYYY-MM-DD`, checked against the calendar (no 2023-02-29).
+    public static func isoDate(_ raw: String) throws(NormalizationFailure) -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == 45, bytes[7] == 45 else { throw .invalid("not an ISO 8601 date (YYYY-MM-DD)") }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for b in bytes[range] { guard b >= 48, b <= 57 else { return nil }; value = value * 10 + Int(b - 48) }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              year >= 1800, (1...12).contains(month), day >= 1
+        else { throw .invalid("not an ISO 8601 date (YYYY-MM-DD)") }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard day <= days else { throw .invalid("not a calendar date") }
+        return text
+    }
+
+    /// Exactly four digits (the visible tail of a card number).
+    public static func last4(_ raw: String) throws(NormalizationFailure) -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.utf8.count == 4, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { throw .invalid("not four digits") }
+        return text
+    }
+
+    /// Uppercase without spaces, with a valid ISO 13616 mod-97 check.
+    public static func iban(_ raw: String) throws(NormalizationFailure) -> String {
+        let text = raw.uppercased().filter { $0 != " " }
+        let bytes = Array(text.utf8)
+        guard (15...34).contains(bytes.count),
+              bytes.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) }),
+              bytes[0] >= 65, bytes[1] >= 65, bytes[2] <= 57, bytes[3] <= 57
+        else { throw .invalid("not an IBAN") }
+        var remainder = 0
+        for b in bytes[4...] + bytes[..<4] {
+            if b <= 57 { remainder = (remainder * 10 + Int(b - 48)) % 97 }
+            else { remainder = (remainder * 100 + Int(b - 55)) % 97 }
+        }
+        guard remainder == 1 else { throw .invalid("IBAN check digits do not match") }
+        return text
+    }
+
+    /// The canonical text form of an IPv4 or IPv6 address (RFC 5952 for IPv6).
+    public static func ipAddress(_ raw: String) throws(NormalizationFailure) -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.utf8.count < 64 else { throw .invalid("not an IP address") }
+        var buffer = [UInt8](repeating: 0, count: 16)
+        var output = [CChar](repeating: 0, count: 64)
+        for family in [AF_INET, AF_INET6] where inet_pton(family, text, &buffer) == 1 {
+            guard inet_ntop(family, buffer, &output, socklen_t(output.count)) != nil else { break }
+            return String(decoding: output.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        throw .invalid("not an IP address")
+    }
+
+    /// ISO 4217 code: three letters, uppercased.
+    public static func currency(_ raw: String) throws(NormalizationFailure) -> String {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+        guard text.utf8.count == 3, text.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else { throw .invalid("not an ISO 4217 currency code") }
+        return text
+    }
+}
+
+/// Why a value could not be normalized; `reason` is fixed text, never the value.
+public enum NormalizationFailure: Error, Sendable, Equatable {
+    case empty
+    case tooLong
+    case invalid(String)
+}

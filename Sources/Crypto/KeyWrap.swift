@@ -1,0 +1,28 @@
+/// Wrapping of subject data keys (DEKs) under a key-encryption key (KEK), by AES-256-GCM.
+///
+/// GCM wrapping is chosen over RFC 3394 key wrap because it authenticates associated data:
+/// the wrapped DEK is bound to its subject id and KEK version, so a wrapped key copied onto
+/// another subject's row fails to unwrap instead of decrypting the wrong person's data.
+public enum KeyWrap {
+    public static func wrap(_ key: SymmetricKey, under kek: SymmetricKey, context: [UInt8]) throws -> [UInt8] {
+        try key.secret.withUnsafeBytes { raw in
+            try AESGCM.seal(Array(raw), key: kek, authenticating: Array("pv-dek-wrap-v1".utf8) + context)
+        }
+    }
+
+    public static func unwrap(_ wrapped: [UInt8], under kek: SymmetricKey, context: [UInt8]) throws -> SymmetricKey {
+        var raw = try AESGCM.open(wrapped, key: kek, authenticating: Array("pv-dek-wrap-v1".utf8) + context)
+        defer { Wipe.bytes(&raw) }
+        return try SymmetricKey(copying: raw)
+    }
+}
+
+/// Zeroing of transient byte arrays that held secrets.
+public enum Wipe {
+    public static func bytes(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            cleanse(base, buffer.count)
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import Identity
+import VaultModel
+
+extension SQLiteVaultStore {
+    public func resolutionSnapshot(source: SourceName, sourceKeys: [BlindIndex], identifiers: [BlindIndex]) async throws -> ResolutionSnapshot {
+        try await pool.read { db in
+            var snapshot = ResolutionSnapshot()
+            var subjects: Set<String> = []
+            for key in sourceKeys {
+                if let id = try String.fetchOne(db.cachedStatement(sql: "SELECT subject_id FROM source_records WHERE source = ? AND key_index = ?"),
+                                                arguments: [source.rawValue, Data(key.bytes)]),
+                   let subject = SubjectID(id) {
+                    snapshot.subjectBySourceKey[key.bytes] = subject
+                    subjects.insert(id)
+                }
+            }
+            for index in identifiers {
+                let ids = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
+                                              arguments: [Data(index.bytes)])
+                if !ids.isEmpty {
+                    snapshot.subjectsByIdentifier[index.bytes] = ids.compactMap(SubjectID.init).sorted()
+                    subjects.formUnion(ids)
+                }
+            }
+            for id in subjects {
+                if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT kek_version, wrapped_dek FROM subjects WHERE subject_id = ?"), arguments: [id]),
+                   let subject = SubjectID(id) {
+                    snapshot.wrappedKeys[subject] = WrappedKey(kekVersion: row["kek_version"], bytes: [UInt8](row["wrapped_dek"] as Data))
+                }
+            }
+            return snapshot
+        }
+    }
+
+    public func commit(records: [SealedRecord], source: SourceName, at time: Date) async throws -> [IngestOutcome] {
+        try await pool.write { db in
+            try records.map { try Self.commit(db, record: $0, source: source, at: time) }
+        }
+    }
+
+    /// Resolves and stores one record inside the batch transaction.
+    ///
+    /// The resolution here is authoritative: candidates are the subject already holding this
+    /// source key plus every subject sharing one of its identifiers, read in the same
+    /// transaction. The planner's choice only decided which data key sealed the values.
+    static func commit(_ db: Database, record: SealedRecord, source: SourceName, at time: Date) throws -> IngestOutcome {
+        let now = millis(time)
+        var candidates: Set<String> = []
+        let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
+                                        arguments: [source.rawValue, Data(record.keyIndex.bytes)])
+        if let existing { candidates.insert(existing["subject_id"]) }
+        for identifier in record.identifiers {
+            let ids = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
+                                          arguments: [Data(identifier.index.bytes)])
+            candidates.formUnion(ids)
+        }
+
+        let owner = record.keyOwner.description
+        if let new = record.newSubject {
+            try db.execute(sql: "INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [new.id.description, new.wrappedKey.kekVersion, Data(new.wrappedKey.bytes), now])
+        } else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [owner]) == true else {
+                throw StoreError.staleResolution
+            }
+        }
+
+        let target: String
+        let kind: IngestOutcomeKind
+        switch candidates.count {
+        case 0:
+            target = try canonical(db, record.keyOwner)?.description ?? owner
+            kind = record.newSubject == nil ? .linked : .created
+        case 1:
+            target = candidates.first!
+            kind = .linked
+        default:
+            target = try mergeAll(db, candidates, at: now)
+            kind = .merged
+        }
+        if record.newSubject != nil, target != owner {
+            // The freshly minted subject only holds a data key now: alias it to the target.
+            try db.execute(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ?", arguments: [target, owner])
+            try db.execute(sql: "INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (?, ?, 'key_alias', ?, '[]')",
+                           arguments: [target, owner, now])
+        }
+
+        let recordID: Int64
+        if let existing {
+            recordID = existing["record_id"]
+            try db.execute(sql: "UPDATE source_records SET subject_id = ?, key_owner = ?, key_ciphertext = ?, updated_at = ? WHERE record_id = ?",
+                           arguments: [target, owner, Data(record.keyCiphertext), now, recordID])
+            // A record moved to another subject takes its older values along.
+            try db.execute(sql: "UPDATE field_values SET subject_id = ? WHERE record_id = ?", arguments: [target, recordID])
+            try db.execute(sql: "UPDATE identifiers SET subject_id = ? WHERE record_id = ?", arguments: [target, recordID])
+            try db.execute(sql: "UPDATE events SET subject_id = ? WHERE record_id = ?", arguments: [target, recordID])
+        } else {
+            try db.execute(sql: """
+                INSERT INTO source_records (source, key_index, bi_version, subject_id, key_owner, key_ciphertext, first_seen_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [source.rawValue, Data(record.keyIndex.bytes), record.keyIndex.version, target, owner,
+                                 Data(record.keyCiphertext), now, now])
+            recordID = db.lastInsertedRowID
+        }
+
+        let observed = millis(record.observedAt)
+        var replaced: Set<FieldName> = []
+        for field in record.fields {
+            // Out-of-order delivery: an older observation never overwrites a newer one.
+            let stored = try Int64.fetchOne(db.cachedStatement(sql: "SELECT observed_at FROM field_values WHERE record_id = ? AND field = ?"),
+                                            arguments: [recordID, field.field.rawValue])
+            if let stored, stored > observed { continue }
+            replaced.insert(field.field)
+            try db.execute(sql: """
+                INSERT INTO field_values (record_id, field, subject_id, key_owner, observed_at, ciphertext) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (record_id, field) DO UPDATE SET subject_id = excluded.subject_id, key_owner = excluded.key_owner,
+                    observed_at = excluded.observed_at, ciphertext = excluded.ciphertext
+                """, arguments: [recordID, field.field.rawValue, target, owner, observed, Data(field.ciphertext)])
+        }
+        for identifier in record.identifiers where replaced.contains(identifier.field) {
+            try db.execute(sql: """
+                INSERT INTO identifiers (record_id, field, bi_version, blind_index, subject_id) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (record_id, field) DO UPDATE SET bi_version = excluded.bi_version, blind_index = excluded.blind_index,
+                    subject_id = excluded.subject_id
+                """, arguments: [recordID, identifier.field.rawValue, identifier.index.version, Data(identifier.index.bytes), target])
+        }
+        return IngestOutcome(subjectID: SubjectID(target)!, kind: kind)
+    }
+
+    /// Merges every candidate into the oldest one and records the lineage (which records
+    /// moved), so a merge can be shown and undone later. Returns the surviving subject.
+    static func mergeAll(_ db: Database, _ candidates: Set<String>, at now: Int64) throws -> String {
+        var created: [(id: String, at: Int64)] = []
+        for id in candidates {
+            let at = try Int64.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM subjects WHERE subject_id = ?"), arguments: [id]) ?? .max
+            created.append((id, at))
+        }
+        created.sort { $0.at != $1.at ? $0.at < $1.at : $0.id < $1.id }
+        let winner = created[0].id
+        for loser in created.dropFirst().map(\.id) {
+            let moved = try Int64.fetchAll(db.cachedStatement(sql: "SELECT record_id FROM source_records WHERE subject_id = ?"), arguments: [loser])
+            for table in ["source_records", "field_values", "identifiers", "events"] {
+                try db.execute(sql: "UPDATE \(table) SET subject_id = ? WHERE subject_id = ?", arguments: [winner, loser])
+            }
+            try db.execute(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ? OR merged_into = ?", arguments: [winner, loser, loser])
+            let lineage = "[" + moved.map(String.init).joined(separator: ",") + "]"
+            try db.execute(sql: "INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (?, ?, 'identity', ?, ?)",
+                           arguments: [winner, loser, now, lineage])
+        }
+        return winner
+    }
+
+    public func commit(events: [SealedEvent], source: SourceName) async throws -> [EventOutcomeKind] {
+        try await pool.write { db in
+            try events.enumerated().map { index, event in
+                guard let record = try Row.fetchOne(db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
+                                                    arguments: [source.rawValue, Data(event.recordKeyIndex.bytes)])
+                else { throw StoreError.unknownSourceKey(index: index) }
+                guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [event.keyOwner.description]) == true else {
+                    throw StoreError.staleResolution
+                }
+                try db.execute(sql: """
+                    INSERT INTO events (source, event_index, record_id, subject_id, key_owner, type, occurred_at, ciphertext)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_index) DO NOTHING
+                    """, arguments: [source.rawValue, Data(event.eventIndex.bytes), record["record_id"] as Int64, record["subject_id"] as String,
+                                     event.keyOwner.description, event.type, Self.millis(event.occurredAt), Data(event.ciphertext)])
+                return db.changesCount > 0 ? .created : .duplicate
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import GRDB
+import Identity
+import VaultModel
+
+/// The embedded store: one SQLite file through a GRDB `DatabasePool` (WAL, readers in
+/// parallel with one writer), `secure_delete` on so deleted cells are zeroed in the file.
+public final class SQLiteVaultStore: VaultStore {
+    let pool: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteMigrations.migrator().migrate(pool)
+    }
+
+    /// Flushes the WAL into the main file and truncates it, so deleted plaintext-adjacent
+    /// pages don't linger in the `-wal` file.
+    public func checkpoint() throws {
+        try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+    }
+
+    // MARK: Keys
+
+    public func keyVersions() async throws -> [KeyVersionRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT version, check_value, created_at, state FROM keyring ORDER BY version").map {
+                KeyVersionRecord(version: $0["version"], checkValue: [UInt8]($0["check_value"] as Data),
+                                 createdAt: Self.date($0["created_at"]), state: $0["state"])
+            }
+        }
+    }
+
+    public func insertKeyVersion(_ record: KeyVersionRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO keyring (version, check_value, created_at, state) VALUES (?, ?, ?, ?)",
+                           arguments: [record.version, Data(record.checkValue), Self.millis(record.createdAt), record.state])
+        }
+    }
+
+    public func vaultKey(named name: String) async throws -> WrappedKey? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT kek_version, wrapped FROM vault_keys WHERE name = ?", arguments: [name]).map {
+                WrappedKey(kekVersion: $0["kek_version"], bytes: [UInt8]($0["wrapped"] as Data))
+            }
+        }
+    }
+
+    public func insertVaultKey(named name: String, _ key: WrappedKey) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO vault_keys (name, kek_version, wrapped) VALUES (?, ?, ?)",
+                           arguments: [name, key.kekVersion, Data(key.bytes)])
+        }
+    }
+
+    // MARK: Reads
+
+    public func canonicalSubject(of id: SubjectID) async throws -> SubjectID? {
+        try await pool.read { db in try Self.canonical(db, id) }
+    }
+
+    static func canonical(_ db: Database, _ id: SubjectID) throws -> SubjectID? {
+        var current = id.description
+        for _ in 0..<64 {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT merged_into FROM subjects WHERE subject_id = ?"), arguments: [current]) else {
+                return nil
+            }
+            guard let next: String = row["merged_into"] else { return SubjectID(current) }
+            current = next
+        }
+        throw StoreError.corrupt("merge chain too long")
+    }
+
+    public func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID] {
+        try await pool.read { db in
+            var found: Set<SubjectID> = []
+            for index in identifiers {
+                let ids = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
+                                              arguments: [Data(index.bytes)])
+                found.formUnion(ids.compactMap(SubjectID.init))
+            }
+            return found.sorted()
+        }
+    }
+
+    public func subjectCount() async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM subjects WHERE merged_into IS NULL") ?? 0
+        }
+    }
+
+    public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? {
+        try await pool.read { db in try Self.profile(db, id) }
+    }
+
+    static func profile(_ db: Database, _ id: SubjectID) throws -> SealedProfile? {
+        let subject = id.description
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT created_at, restricted, merged_into FROM subjects WHERE subject_id = ?"), arguments: [subject]),
+              (row["merged_into"] as String?) == nil
+        else { return nil }
+        var owners: Set<String> = [subject]
+        var fields: [StoredFieldValue] = []
+        var sources: Set<SourceName> = []
+        let fieldRows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT f.field, r.source, f.key_owner, f.observed_at, f.ciphertext
+            FROM field_values f JOIN source_records r ON r.record_id = f.record_id
+            WHERE f.subject_id = ?
+            """), arguments: [subject])
+        while let r = try fieldRows.next() {
+            let owner: String = r["key_owner"]
+            guard let source = SourceName(r["source"]), let ownerID = SubjectID(owner) else { throw StoreError.corrupt("field_values row") }
+            owners.insert(owner)
+            sources.insert(source)
+            fields.append(StoredFieldValue(field: FieldName(r["field"] as String), source: source, keyOwner: ownerID,
+                                           observedAt: date(r["observed_at"]), ciphertext: [UInt8](r["ciphertext"] as Data)))
+        }
+        let recordSources = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT source FROM source_records WHERE subject_id = ?"), arguments: [subject])
+        sources.formUnion(recordSources.compactMap(SourceName.init))
+        var events: [StoredEvent] = []
+        let eventRows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT source, key_owner, type, occurred_at, ciphertext FROM events WHERE subject_id = ? ORDER BY occurred_at DESC
+            """), arguments: [subject])
+        while let r = try eventRows.next() {
+            let owner: String = r["key_owner"]
+            guard let source = SourceName(r["source"]), let ownerID = SubjectID(owner) else { throw StoreError.corrupt("events row") }
+            owners.insert(owner)
+            events.append(StoredEvent(source: source, keyOwner: ownerID, type: r["type"], occurredAt: date(r["occurred_at"]),
+                                      ciphertext: [UInt8](r["ciphertext"] as Data)))
+        }
+        var keys: [SubjectID: WrappedKey] = [:]
+        for owner in owners {
+            guard let k = try Row.fetchOne(db.cachedStatement(sql: "SELECT kek_version, wrapped_dek FROM subjects WHERE subject_id = ?"), arguments: [owner]),
+                  let ownerID = SubjectID(owner)
+            else { throw StoreError.corrupt("missing data key of a key owner") }
+            keys[ownerID] = WrappedKey(kekVersion: k["kek_version"], bytes: [UInt8](k["wrapped_dek"] as Data))
+        }
+        return SealedProfile(subjectID: id, createdAt: date(row["created_at"]), restricted: (row["restricted"] as Int) != 0,
+                             keys: keys, fields: fields, events: events, sources: sources.sorted())
+    }
+
+    // MARK: Tokens
+
+    public func insertToken(_ token: TokenRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at)
+                VALUES (?, ?, ?, ?, ?, ?, NULL)
+                """, arguments: [token.id.uuidString.lowercased(), token.principal, token.role, token.source,
+                                 Data(token.hash), Self.millis(token.createdAt)])
+        }
+    }
+
+    public func token(withHash hash: [UInt8]) async throws -> TokenRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tokens WHERE token_hash = ?"), arguments: [Data(hash)]).map(Self.tokenRecord)
+        }
+    }
+
+    public func tokens() async throws -> [TokenRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY created_at, token_id").map(Self.tokenRecord)
+        }
+    }
+
+    public func revokeToken(id: UUID, at time: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
+                           arguments: [Self.millis(time), id.uuidString.lowercased()])
+            return db.changesCount > 0
+        }
+    }
+
+    static func tokenRecord(_ row: Row) -> TokenRecord {
+        let revoked: Int64? = row["revoked_at"]
+        return TokenRecord(id: UUID(uuidString: row["token_id"]) ?? UUID(), principal: row["principal"],
+                           role: row["role"], source: row["source"], hash: [UInt8](row["token_hash"] as Data),
+                           createdAt: date(row["created_at"]), revokedAt: revoked.map(date))
+    }
+
+    // MARK: Time
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+}

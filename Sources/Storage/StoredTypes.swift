@@ -1,0 +1,187 @@
+import Foundation
+import Identity
+import VaultModel
+
+/// A data key as stored: ciphertext under one KEK version.
+public struct WrappedKey: Sendable, Equatable {
+    public let kekVersion: Int
+    public let bytes: [UInt8]
+    public init(kekVersion: Int, bytes: [UInt8]) {
+        self.kekVersion = kekVersion
+        self.bytes = bytes
+    }
+}
+
+/// A subject minted by the ingest pipeline for a record that matched nobody at planning time.
+public struct NewSubject: Sendable {
+    public let id: SubjectID
+    public let wrappedKey: WrappedKey
+    public init(id: SubjectID, wrappedKey: WrappedKey) {
+        self.id = id
+        self.wrappedKey = wrappedKey
+    }
+}
+
+/// One identifier of a record, as a blind index.
+public struct IdentifierIndex: Sendable, Hashable {
+    public let field: FieldName
+    public let index: BlindIndex
+    public init(field: FieldName, index: BlindIndex) {
+        self.field = field
+        self.index = index
+    }
+}
+
+/// A field value sealed under its key owner's data key.
+public struct SealedFieldValue: Sendable {
+    public let field: FieldName
+    public let ciphertext: [UInt8]
+    public init(field: FieldName, ciphertext: [UInt8]) {
+        self.field = field
+        self.ciphertext = ciphertext
+    }
+}
+
+/// A source record ready to store: everything personal is ciphertext or a blind index.
+///
+/// `keyOwner` is the subject whose data key sealed the values. It usually is the subject the
+/// record resolves to; after a merge it may be the merged-away subject, whose key is kept
+/// (wrapped) so values never need re-encryption inside the commit transaction.
+public struct SealedRecord: Sendable {
+    public let keyIndex: BlindIndex
+    public let keyCiphertext: [UInt8]
+    public let observedAt: Date
+    public let keyOwner: SubjectID
+    public let newSubject: NewSubject?
+    public let identifiers: [IdentifierIndex]
+    public let fields: [SealedFieldValue]
+
+    public init(keyIndex: BlindIndex, keyCiphertext: [UInt8], observedAt: Date, keyOwner: SubjectID,
+                newSubject: NewSubject?, identifiers: [IdentifierIndex], fields: [SealedFieldValue]) {
+        self.keyIndex = keyIndex
+        self.keyCiphertext = keyCiphertext
+        self.observedAt = observedAt
+        self.keyOwner = keyOwner
+        self.newSubject = newSubject
+        self.identifiers = identifiers
+        self.fields = fields
+    }
+}
+
+/// What happened to one ingested record.
+public enum IngestOutcomeKind: String, Sendable, Codable {
+    /// No existing subject matched: a new one was created.
+    case created
+    /// Exactly one existing subject matched.
+    case linked
+    /// The record bridged two or more subjects, which were merged into one.
+    case merged
+    /// The person was erased and is suppressed; nothing was stored.
+    case suppressed
+}
+
+public struct IngestOutcome: Sendable, Equatable {
+    public let subjectID: SubjectID
+    public let kind: IngestOutcomeKind
+    public init(subjectID: SubjectID, kind: IngestOutcomeKind) {
+        self.subjectID = subjectID
+        self.kind = kind
+    }
+}
+
+/// An interaction event ready to store.
+public struct SealedEvent: Sendable {
+    public let eventIndex: BlindIndex
+    public let recordKeyIndex: BlindIndex
+    public let keyOwner: SubjectID
+    public let type: String
+    public let occurredAt: Date
+    public let ciphertext: [UInt8]
+    public init(eventIndex: BlindIndex, recordKeyIndex: BlindIndex, keyOwner: SubjectID, type: String, occurredAt: Date, ciphertext: [UInt8]) {
+        self.eventIndex = eventIndex
+        self.recordKeyIndex = recordKeyIndex
+        self.keyOwner = keyOwner
+        self.type = type
+        self.occurredAt = occurredAt
+        self.ciphertext = ciphertext
+    }
+}
+
+public enum EventOutcomeKind: String, Sendable, Codable {
+    case created
+    /// The same event id from the same source was stored before: nothing changed.
+    case duplicate
+}
+
+/// What the planner needs to seal a batch: current subjects of source keys and identifiers,
+/// and the wrapped data keys of those subjects.
+public struct ResolutionSnapshot: Sendable {
+    public var subjectBySourceKey: [[UInt8]: SubjectID] = [:]
+    public var subjectsByIdentifier: [[UInt8]: [SubjectID]] = [:]
+    public var wrappedKeys: [SubjectID: WrappedKey] = [:]
+    public init() {}
+}
+
+/// A stored field value with its provenance.
+public struct StoredFieldValue: Sendable {
+    public let field: FieldName
+    public let source: SourceName
+    public let keyOwner: SubjectID
+    public let observedAt: Date
+    public let ciphertext: [UInt8]
+}
+
+/// A stored event.
+public struct StoredEvent: Sendable {
+    public let source: SourceName
+    public let keyOwner: SubjectID
+    public let type: String
+    public let occurredAt: Date
+    public let ciphertext: [UInt8]
+}
+
+/// Everything stored about one subject, still sealed.
+public struct SealedProfile: Sendable {
+    public let subjectID: SubjectID
+    public let createdAt: Date
+    public let restricted: Bool
+    /// Wrapped data keys of every key owner that sealed a value of this profile.
+    public let keys: [SubjectID: WrappedKey]
+    public let fields: [StoredFieldValue]
+    public let events: [StoredEvent]
+    public let sources: [SourceName]
+}
+
+/// A principal's bearer token, as stored: only its keyed hash.
+public struct TokenRecord: Sendable, Equatable {
+    public let id: UUID
+    public let principal: String
+    public let role: String?
+    public let source: String?
+    public let hash: [UInt8]
+    public let createdAt: Date
+    public let revokedAt: Date?
+    public init(id: UUID, principal: String, role: String?, source: String?, hash: [UInt8], createdAt: Date, revokedAt: Date?) {
+        self.id = id
+        self.principal = principal
+        self.role = role
+        self.source = source
+        self.hash = hash
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// A master key version known to the database, identified by its key check value.
+public struct KeyVersionRecord: Sendable, Equatable {
+    public let version: Int
+    public let checkValue: [UInt8]
+    public let createdAt: Date
+    public let state: String
+    public init(version: Int, checkValue: [UInt8], createdAt: Date, state: String) {
+        self.version = version
+        self.checkValue = checkValue
+        self.createdAt = createdAt
+        self.state = state
+    }
+}

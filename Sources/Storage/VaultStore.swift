@@ -1,0 +1,47 @@
+import Foundation
+import Identity
+import VaultModel
+
+/// Durable state of the vault. A store sees ciphertext, blind indexes and metadata,
+/// never plaintext personal data; each method is one transaction.
+public protocol VaultStore: Sendable {
+    // Keys
+    func keyVersions() async throws -> [KeyVersionRecord]
+    func insertKeyVersion(_ record: KeyVersionRecord) async throws
+    func vaultKey(named name: String) async throws -> WrappedKey?
+    func insertVaultKey(named name: String, _ key: WrappedKey) async throws
+
+    // Ingest
+    func resolutionSnapshot(source: SourceName, sourceKeys: [BlindIndex], identifiers: [BlindIndex]) async throws -> ResolutionSnapshot
+    func commit(records: [SealedRecord], source: SourceName, at time: Date) async throws -> [IngestOutcome]
+    func commit(events: [SealedEvent], source: SourceName) async throws -> [EventOutcomeKind]
+
+    // Reads
+    func canonicalSubject(of id: SubjectID) async throws -> SubjectID?
+    func sealedProfile(of id: SubjectID) async throws -> SealedProfile?
+    func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID]
+    func subjectCount() async throws -> Int
+
+    // Tokens
+    func insertToken(_ token: TokenRecord) async throws
+    func token(withHash hash: [UInt8]) async throws -> TokenRecord?
+    func tokens() async throws -> [TokenRecord]
+    func revokeToken(id: UUID, at time: Date) async throws -> Bool
+}
+
+/// Storage failures. Descriptions name tables and ids, never values.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// The plan a batch was sealed against no longer holds (a key owner vanished); retry.
+    case staleResolution
+    /// A source key named by an event has no record.
+    case unknownSourceKey(index: Int)
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .staleResolution: "the batch was planned against state that changed; retry"
+        case .unknownSourceKey(let index): "event \(index) names a source key with no record"
+        case .corrupt(let what): "stored data is inconsistent: \(what)"
+        }
+    }
+}

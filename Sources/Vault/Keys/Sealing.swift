@@ -1,0 +1,44 @@
+import Foundation
+import Identity
+import VaultCrypto
+import VaultModel
+
+/// Authenticated data sealed into every ciphertext.
+///
+/// Binding the key owner, the kind of value, the field and the source makes a ciphertext
+/// copied into another row fail to open instead of showing one person's value on another's
+/// profile, or one field's value under another field's name.
+enum SealContext {
+    static let formatVersion: UInt8 = 1
+
+    static func field(owner: SubjectID, field: FieldName, source: SourceName) -> [UInt8] {
+        frame("pv-field-v1", owner.description, field.rawValue, source.rawValue)
+    }
+    static func recordKey(owner: SubjectID, source: SourceName) -> [UInt8] {
+        frame("pv-record-key-v1", owner.description, source.rawValue)
+    }
+    static func event(owner: SubjectID, source: SourceName, type: String) -> [UInt8] {
+        frame("pv-event-v1", owner.description, source.rawValue, type)
+    }
+
+    static func frame(_ parts: String...) -> [UInt8] {
+        var out: [UInt8] = []
+        for part in parts {
+            let bytes = Array(part.utf8)
+            out += withUnsafeBytes(of: UInt32(bytes.count).bigEndian, Array.init) + bytes
+        }
+        return out
+    }
+}
+
+/// Seal and open with the versioned envelope: one format byte, then the AES-GCM box.
+enum Envelope {
+    static func seal(_ plaintext: [UInt8], key: SymmetricKey, context: [UInt8]) throws -> [UInt8] {
+        [SealContext.formatVersion] + (try AESGCM.seal(plaintext, key: key, authenticating: context))
+    }
+
+    static func open(_ sealed: [UInt8], key: SymmetricKey, context: [UInt8]) throws -> [UInt8] {
+        guard sealed.first == SealContext.formatVersion else { throw CryptoError.malformedCiphertext }
+        return try AESGCM.open(Array(sealed.dropFirst()), key: key, authenticating: context)
+    }
+}

@@ -1,0 +1,44 @@
+import Catalog
+import Foundation
+import Identity
+import Storage
+import VaultModel
+
+/// Identifiers → subject ids, through blind indexes only: the lookup never reads plaintext.
+public struct LookupService: Sendable {
+    let store: any VaultStore
+    let keys: VaultKeys
+    let catalog: FieldCatalog
+
+    public init(store: any VaultStore, keys: VaultKeys, catalog: FieldCatalog) {
+        self.store = store
+        self.keys = keys
+        self.catalog = catalog
+    }
+
+    /// Subjects holding any of the given identifiers (a union: each identifier alone
+    /// designates a person), sorted for stable output.
+    public func lookup(_ identifiers: [String: JSONValue]) async throws -> [SubjectID] {
+        guard !identifiers.isEmpty else {
+            throw IngestError.invalidBatch([BatchIssue(index: 0, field: "identifiers", type: "missing-field", reason: "at least one identifier is required")])
+        }
+        var issues: [BatchIssue] = []
+        var indexes: [BlindIndex] = []
+        for name in identifiers.keys.sorted() {
+            guard let definition = catalog.fields[FieldName(name)] else {
+                issues.append(BatchIssue(index: 0, field: name, type: "unknown-field", reason: "not in the field catalog")); continue
+            }
+            guard definition.isIdentifier else {
+                issues.append(BatchIssue(index: 0, field: name, type: "not-an-identifier", reason: "only identifier fields can be looked up")); continue
+            }
+            do throws(FieldIssue) {
+                let value = try catalog.normalize(field: name, value: identifiers[name]!)
+                indexes.append(keys.blindIndexer.index(field: definition.name, normalized: value))
+            } catch {
+                issues.append(BatchIssue(index: 0, error))
+            }
+        }
+        guard issues.isEmpty else { throw IngestError.invalidBatch(issues) }
+        return try await store.subjects(matching: indexes)
+    }
+}

@@ -1,0 +1,41 @@
+import Catalog
+import Foundation
+import Storage
+import VaultModel
+
+/// The vault's services wired over one store, one key set and one policy bundle.
+public struct ProfileVault: Sendable {
+    public let store: any VaultStore
+    public let keys: VaultKeys
+    public let bundle: PolicyBundle
+    public let ingest: IngestPipeline
+    public let events: EventPipeline
+    public let views: ViewService
+    public let reader: ProfileReader
+    public let tokens: TokenService
+    public let lookup: LookupService
+
+    public init(store: any VaultStore, keys: VaultKeys, bundle: PolicyBundle, maximumBatch: Int = 1000) {
+        self.store = store
+        self.keys = keys
+        self.bundle = bundle
+        ingest = IngestPipeline(store: store, keys: keys, catalog: bundle.catalog, maximumBatch: maximumBatch)
+        events = EventPipeline(store: store, keys: keys, catalog: bundle.catalog, maximumBatch: maximumBatch)
+        reader = ProfileReader(store: store, keys: keys, catalog: bundle.catalog)
+        views = ViewService(reader: reader, bundle: bundle)
+        tokens = TokenService(store: store, keys: keys, bundle: bundle)
+        lookup = LookupService(store: store, keys: keys, catalog: bundle.catalog)
+    }
+
+    /// Opens (or creates) a SQLite vault in `dataDirectory`.
+    public static func openSQLite(dataDirectory: URL, policies: URL, keySource: MasterKeySource? = nil,
+                                  phoneRegion: String = "US", maximumBatch: Int = 1000) async throws -> ProfileVault {
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let bundle = try PolicyBundle.load(directory: policies, phoneRegion: phoneRegion)
+        let store = try SQLiteVaultStore(path: dataDirectory.appendingPathComponent("vault.sqlite").path)
+        let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
+        let keys = try await VaultKeys.open(store: store, source: source)
+        return ProfileVault(store: store, keys: keys, bundle: bundle, maximumBatch: maximumBatch)
+    }
+}

@@ -1,0 +1,95 @@
+import Catalog
+import Foundation
+import Storage
+import VaultCrypto
+import VaultModel
+
+/// Bearer tokens: minted random, shown once, stored only as a keyed hash.
+public struct TokenService: Sendable {
+    let store: any VaultStore
+    let keys: VaultKeys
+    let bundle: PolicyBundle
+
+    public init(store: any VaultStore, keys: VaultKeys, bundle: PolicyBundle) {
+        self.store = store
+        self.keys = keys
+        self.bundle = bundle
+    }
+
+    public static let prefix = "pvt_"
+
+    public struct Created: Sendable {
+        public let record: TokenRecord
+        /// The bearer token; returned once, never stored.
+        public let token: Sensitive<String>
+    }
+
+    /// Creates a token for `principal` with exactly one of a role or a source.
+    public func create(principal: String, kind: Principal.Kind, presetToken: String? = nil, now: Date = Date()) async throws -> Created {
+        let name = principal.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 128, name.unicodeScalars.allSatisfy({ $0.properties.generalCategory != .control }) else {
+            throw TokenError.invalidPrincipal
+        }
+        switch kind {
+        case .role(let role): guard bundle.roles.exists(role) else { throw TokenError.unknownRole }
+        case .ingest(let source): guard bundle.catalog.sources[source] != nil else { throw TokenError.unknownSource }
+        }
+        let token: String
+        if let presetToken {
+            guard presetToken.utf8.count >= 16, presetToken.utf8.count <= 256,
+                  presetToken.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isWhitespace == false }) else {
+                throw TokenError.weakPresetToken
+            }
+            token = presetToken
+        } else {
+            token = Self.prefix + Base64URL.encode(try SecureRandom.bytes(32))
+        }
+        let record = TokenRecord(id: UUID(), principal: name, role: kind.roleName?.rawValue, source: kind.sourceName?.rawValue,
+                                 hash: keys.tokenHash(token), createdAt: now, revokedAt: nil)
+        try await store.insertToken(record)
+        return Created(record: record, token: Sensitive(token))
+    }
+
+    /// The principal of a bearer token, or nil if unknown or revoked.
+    public func authenticate(_ bearer: String) async throws -> Principal? {
+        guard !bearer.isEmpty, bearer.utf8.count <= 512 else { return nil }
+        let hash = keys.tokenHash(bearer)
+        guard let record = try await store.token(withHash: hash),
+              ConstantTime.equals(record.hash, hash),
+              record.revokedAt == nil else { return nil }
+        if let role = record.role { return Principal(tokenID: record.id, name: record.principal, kind: .role(RoleName(role))) }
+        if let source = record.source.flatMap(SourceName.init) { return Principal(tokenID: record.id, name: record.principal, kind: .ingest(source)) }
+        return nil
+    }
+
+    public func list() async throws -> [TokenRecord] { try await store.tokens() }
+
+    public func revoke(_ id: UUID, now: Date = Date()) async throws -> Bool { try await store.revokeToken(id: id, at: now) }
+
+    public func hasAnyToken() async throws -> Bool { !(try await store.tokens().isEmpty) }
+}
+
+public enum TokenError: Error, Sendable, CustomStringConvertible {
+    case invalidPrincipal, unknownRole, unknownSource, weakPresetToken
+    public var description: String {
+        switch self {
+        case .invalidPrincipal: "the principal name must be 1 to 128 printable characters"
+        case .unknownRole: "the role is not in the policy bundle"
+        case .unknownSource: "the source is not in the policy bundle"
+        case .weakPresetToken: "PROFILEVAULT_ROOT_TOKEN must be 16 to 256 printable ASCII characters without spaces"
+        }
+    }
+}
+
+extension Principal.Kind {
+    var roleName: RoleName? { if case .role(let r) = self { r } else { nil } }
+    var sourceName: SourceName? { if case .ingest(let s) = self { s } else { nil } }
+}
+
+/// Base64url without padding (RFC 4648 §5), for tokens that travel in headers.
+public enum Base64URL {
+    public static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,73 @@
+import Catalog
+import Foundation
+import Identity
+import Storage
+import VaultCrypto
+import VaultModel
+
+/// A subject's data after decryption and survivorship, still wrapped as `Sensitive`.
+public struct DecryptedProfile: Sendable {
+    public let subjectID: SubjectID
+    public let restricted: Bool
+    public let fields: [FieldName: SurvivingValue]
+    public let events: [DecryptedEvent]
+    public let sources: [SourceName]
+}
+
+public struct DecryptedEvent: Sendable {
+    public let source: SourceName
+    public let type: String
+    public let occurredAt: Date
+    public let id: Sensitive<String>
+    public let attributes: Sensitive<[String: JSONValue]>
+}
+
+/// Loads a subject's sealed profile, opens it with its key owners' data keys, and picks
+/// the golden value of each field.
+public struct ProfileReader: Sendable {
+    let store: any VaultStore
+    let keys: VaultKeys
+    let catalog: FieldCatalog
+
+    public init(store: any VaultStore, keys: VaultKeys, catalog: FieldCatalog) {
+        self.store = store
+        self.keys = keys
+        self.catalog = catalog
+    }
+
+    /// The profile of `id`, following merges to the surviving subject; nil if unknown.
+    public func read(_ id: SubjectID) async throws -> DecryptedProfile? {
+        guard let canonical = try await store.canonicalSubject(of: id),
+              let sealed = try await store.sealedProfile(of: canonical) else { return nil }
+        return try open(sealed)
+    }
+
+    func open(_ sealed: SealedProfile) throws -> DecryptedProfile {
+        var dataKeys: [SubjectID: SymmetricKey] = [:]
+        for (owner, wrapped) in sealed.keys {
+            dataKeys[owner] = try keys.unwrapDataKey(wrapped, of: owner)
+        }
+        var observed: [FieldName: [ObservedValue]] = [:]
+        for value in sealed.fields {
+            guard let key = dataKeys[value.keyOwner] else { throw StoreError.corrupt("no data key for a field value") }
+            let plaintext = try Envelope.open(value.ciphertext, key: key,
+                                              context: SealContext.field(owner: value.keyOwner, field: value.field, source: value.source))
+            let rank = catalog.sources[value.source]?.trustRank ?? Int.max
+            observed[value.field, default: []].append(ObservedValue(
+                value: Sensitive(String(decoding: plaintext, as: UTF8.self)), source: value.source, observedAt: value.observedAt, trustRank: rank))
+        }
+        var fields: [FieldName: SurvivingValue] = [:]
+        for (name, values) in observed {
+            fields[name] = Survivorship.choose(values)
+        }
+        let decoder = JSONDecoder()
+        let events = try sealed.events.map { event -> DecryptedEvent in
+            guard let key = dataKeys[event.keyOwner] else { throw StoreError.corrupt("no data key for an event") }
+            let plaintext = try Envelope.open(event.ciphertext, key: key, context: SealContext.event(owner: event.keyOwner, source: event.source, type: event.type))
+            let body = try decoder.decode(EventBody.self, from: Data(plaintext))
+            return DecryptedEvent(source: event.source, type: event.type, occurredAt: event.occurredAt,
+                                  id: Sensitive(body.id), attributes: Sensitive(body.attributes))
+        }
+        return DecryptedProfile(subjectID: sealed.subjectID, restricted: sealed.restricted, fields: fields, events: events, sources: sealed.sources)
+    }
+}

@@ -1,0 +1,57 @@
+import Catalog
+import Foundation
+import Storage
+import VaultModel
+
+/// The 360 view of one subject for one role and purpose.
+public struct SubjectView: Sendable {
+    public let subjectID: SubjectID
+    public let role: RoleName
+    public let purpose: Purpose
+    public let policyVersion: String
+    public let restricted: Bool
+    public let fields: [FieldName: Sensitive<String>]
+    /// nil when the role may not see behavioural figures.
+    public let aggregates: ProfileAggregates?
+    public let sources: [SourceName]
+}
+
+public enum ViewError: Error, Sendable, CustomStringConvertible {
+    case purposeNotHeld(role: RoleName, purpose: Purpose)
+    case notFound
+    public var description: String {
+        switch self {
+        case .purposeNotHeld(let role, let purpose): "role \(role) does not hold purpose \(purpose)"
+        case .notFound: "no such subject"
+        }
+    }
+}
+
+/// Builds role-scoped views.
+///
+/// Until the policy engine lands (role rules per data category), this applies the
+/// foundation rule: `compliance` sees every golden value; every other role, `admin`
+/// included (separation of duties), sees no personal value. Deny by default.
+public struct ViewService: Sendable {
+    let reader: ProfileReader
+    let bundle: PolicyBundle
+
+    public init(reader: ProfileReader, bundle: PolicyBundle) {
+        self.reader = reader
+        self.bundle = bundle
+    }
+
+    public func view(_ id: SubjectID, role: RoleName, purpose: Purpose) async throws -> SubjectView {
+        guard bundle.roles.role(role, holds: purpose) else { throw ViewError.purposeNotHeld(role: role, purpose: purpose) }
+        guard let profile = try await reader.read(id) else { throw ViewError.notFound }
+        let seesPersonalData = role == .compliance
+        var fields: [FieldName: Sensitive<String>] = [:]
+        if seesPersonalData {
+            for (name, value) in profile.fields { fields[name] = value.golden.value }
+        }
+        return SubjectView(subjectID: profile.subjectID, role: role, purpose: purpose, policyVersion: bundle.version,
+                           restricted: profile.restricted, fields: fields,
+                           aggregates: seesPersonalData ? ProfileAggregates(events: profile.events) : nil,
+                           sources: profile.sources)
+    }
+}
