@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         // System OpenSSL (libssl-dev). swift-crypto owns the module name `Crypto`,
@@ -39,17 +41,20 @@ let package = Package(
         .target(name: "VaultServer", dependencies: [
             "Vault", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "VaultClient", dependencies: ["VaultAPI", "VaultModel"]),
+        .target(name: "CHardening"),
         .executableTarget(name: "vaultd", dependencies: [
-            "VaultServer", "Vault",
+            "VaultServer", "Vault", "CHardening",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "vaultctl", dependencies: [
             "VaultClient", "VaultAPI", "VaultModel",
+            .product(name: "CSV", package: "CSV.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),

@@ -1,0 +1,180 @@
+import Foundation
+import VaultModel
+
+// Wire types of the v1 HTTP API, shared by the server, vaultctl and the tests.
+// JSON member names are snake_case exactly as in PRODUCT.md §12.
+
+public struct IngestRecordsRequest: Codable, Sendable {
+    /// Raw records: validated one by one so errors can name index and field.
+    public let records: [JSONValue]
+    public init(records: [JSONValue]) { self.records = records }
+}
+
+public struct IngestRecordResult: Codable, Sendable, Equatable {
+    public let key: String
+    public let subject_id: String
+    public let outcome: String
+    public init(key: String, subject_id: String, outcome: String) {
+        self.key = key
+        self.subject_id = subject_id
+        self.outcome = outcome
+    }
+}
+
+public struct IngestRecordsResponse: Codable, Sendable {
+    public let results: [IngestRecordResult]
+    public init(results: [IngestRecordResult]) { self.results = results }
+}
+
+public struct IngestEventsRequest: Codable, Sendable {
+    public let events: [JSONValue]
+    public init(events: [JSONValue]) { self.events = events }
+}
+
+public struct IngestEventResult: Codable, Sendable, Equatable {
+    public let id: String
+    public let outcome: String
+    public init(id: String, outcome: String) {
+        self.id = id
+        self.outcome = outcome
+    }
+}
+
+public struct IngestEventsResponse: Codable, Sendable {
+    public let results: [IngestEventResult]
+    public init(results: [IngestEventResult]) { self.results = results }
+}
+
+public struct LookupRequest: Codable, Sendable {
+    public let identifiers: [String: JSONValue]
+    public init(identifiers: [String: JSONValue]) { self.identifiers = identifiers }
+}
+
+public struct LookupResponse: Codable, Sendable {
+    public let subject_ids: [String]
+    public init(subject_ids: [String]) { self.subject_ids = subject_ids }
+}
+
+public struct AggregatesBody: Codable, Sendable, Equatable {
+    public let order_count: Int
+    public let lifetime_value: Double
+    public let open_tickets: Int
+    public let last_contact: String?
+    public init(order_count: Int, lifetime_value: Double, open_tickets: Int, last_contact: String?) {
+        self.order_count = order_count
+        self.lifetime_value = lifetime_value
+        self.open_tickets = open_tickets
+        self.last_contact = last_contact
+    }
+}
+
+/// The redacted 360 view. Redacted fields are absent from `fields`.
+public struct SubjectViewBody: Codable, Sendable {
+    public let subject_id: String
+    public let role: String
+    public let purpose: String
+    public let policy_version: String
+    public let restricted: Bool
+    public let fields: [String: String]
+    public let aggregates: AggregatesBody?
+    public let sources: [String]
+    public init(subject_id: String, role: String, purpose: String, policy_version: String, restricted: Bool,
+                fields: [String: String], aggregates: AggregatesBody?, sources: [String]) {
+        self.subject_id = subject_id
+        self.role = role
+        self.purpose = purpose
+        self.policy_version = policy_version
+        self.restricted = restricted
+        self.fields = fields
+        self.aggregates = aggregates
+        self.sources = sources
+    }
+}
+
+public struct CreateTokenRequest: Codable, Sendable {
+    public let principal: String
+    public let role: String?
+    public let source: String?
+    public init(principal: String, role: String? = nil, source: String? = nil) {
+        self.principal = principal
+        self.role = role
+        self.source = source
+    }
+}
+
+public struct TokenBody: Codable, Sendable, Equatable {
+    public let id: String
+    public let principal: String
+    public let role: String?
+    public let source: String?
+    public let created_at: String
+    public let revoked_at: String?
+    public init(id: String, principal: String, role: String?, source: String?, created_at: String, revoked_at: String?) {
+        self.id = id
+        self.principal = principal
+        self.role = role
+        self.source = source
+        self.created_at = created_at
+        self.revoked_at = revoked_at
+    }
+}
+
+/// The answer to a token creation: the only time the token itself is shown.
+public struct CreatedTokenBody: Codable, Sendable {
+    public let id: String
+    public let token: String
+    public let principal: String
+    public let role: String?
+    public let source: String?
+    public init(id: String, token: String, principal: String, role: String?, source: String?) {
+        self.id = id
+        self.token = token
+        self.principal = principal
+        self.role = role
+        self.source = source
+    }
+}
+
+public struct TokenListBody: Codable, Sendable {
+    public let tokens: [TokenBody]
+    public init(tokens: [TokenBody]) { self.tokens = tokens }
+}
+
+/// RFC 9457 problem details. `detail` never contains personal data.
+public struct ProblemBody: Codable, Sendable, Equatable {
+    public struct Item: Codable, Sendable, Equatable {
+        public let index: Int?
+        public let field: String?
+        public let type: String
+        public let detail: String?
+        public init(index: Int?, field: String?, type: String, detail: String?) {
+            self.index = index
+            self.field = field
+            self.type = type
+            self.detail = detail
+        }
+    }
+    public let type: String
+    public let title: String
+    public let status: Int
+    public let detail: String?
+    public let request_id: String?
+    public let errors: [Item]?
+    public init(type: String, title: String, status: Int, detail: String?, request_id: String?, errors: [Item]? = nil) {
+        self.type = type
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.request_id = request_id
+        self.errors = errors
+    }
+
+    public static let typeBase = "https://profilevault.dev/problems/"
+    /// The slug at the end of `type` (`unknown-field`).
+    public var slug: String { type.hasPrefix(Self.typeBase) ? String(type.dropFirst(Self.typeBase.count)) : type }
+}
+
+public struct HealthBody: Codable, Sendable {
+    public let status: String
+    public init(status: String) { self.status = status }
+}

@@ -1,0 +1,80 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import VaultAPI
+
+/// HTTP client of the v1 API, for vaultctl and the tests.
+public struct VaultClient: Sendable {
+    public let baseURL: URL
+    public let token: String?
+    let session: URLSession
+
+    public init(baseURL: URL, token: String?) {
+        self.baseURL = baseURL
+        self.token = token
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 120
+        session = URLSession(configuration: configuration)
+    }
+
+    /// Sends a request; decodes a 2xx body as `T`, throws `ClientError.problem` otherwise.
+    public func send<T: Decodable>(_ method: String, _ path: String, body: (some Encodable)? = Optional<Empty>.none,
+                                   headers: [String: String] = [:], as: T.Type = T.self) async throws -> T {
+        let (data, status) = try await raw(method, path, body: body, headers: headers)
+        if T.self == Empty.self { return Empty() as! T }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw ClientError.invalidResponse(status: status)
+        }
+    }
+
+    /// The status and body of any request; throws for non-2xx answers.
+    public func raw(_ method: String, _ path: String, body: (some Encodable)? = Optional<Empty>.none,
+                    headers: [String: String] = [:]) async throws -> (Data, Int) {
+        guard let url = URL(string: path, relativeTo: baseURL) else { throw ClientError.invalidAddress }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = try JSONEncoder().encode(body)
+        }
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await session.data(for: request)
+        } catch {
+            throw ClientError.unreachable(baseURL.absoluteString)
+        }
+        guard let http = response as? HTTPURLResponse else { throw ClientError.invalidResponse(status: 0) }
+        guard (200..<300).contains(http.statusCode) else {
+            if let problem = try? JSONDecoder().decode(ProblemBody.self, from: data) { throw ClientError.problem(problem) }
+            throw ClientError.invalidResponse(status: http.statusCode)
+        }
+        return (data, http.statusCode)
+    }
+}
+
+/// An empty body.
+public struct Empty: Codable, Sendable {
+    public init() {}
+}
+
+public enum ClientError: Error, CustomStringConvertible, Sendable {
+    case unreachable(String)
+    case invalidAddress
+    case invalidResponse(status: Int)
+    case problem(ProblemBody)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let address): "vaultd is not reachable at \(address)"
+        case .invalidAddress: "the vault address is not a valid URL"
+        case .invalidResponse(let status): "vaultd sent an unexpected response (HTTP \(status))"
+        case .problem(let problem): "\(problem.title): \(problem.detail ?? problem.slug) (HTTP \(problem.status))"
+        }
+    }
+}

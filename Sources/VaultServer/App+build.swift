@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import Logging
+import Vault
+
+/// Where and how vaultd serves.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public init(host: String = "127.0.0.1", port: Int = 8420) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// The production router; tests drive this same router in process.
+public func buildRouter(vault: ProfileVault) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ProblemMiddleware())
+    HealthController().register(on: router)
+    let v1 = router.group("/v1").add(middleware: AuthenticationMiddleware(tokens: vault.tokens))
+    SourcesController(vault: vault).register(on: v1)
+    SubjectsController(vault: vault).register(on: v1)
+    TokensController(vault: vault).register(on: v1)
+    return router
+}
+
+/// The application: HTTP server plus (later) background services, in one service group
+/// that shuts down gracefully on SIGINT/SIGTERM.
+public func buildApplication(vault: ProfileVault, configuration: ServerConfiguration, logger: Logger,
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(vault: vault),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Hummingbird
+import Vault
+import VaultAPI
+import VaultModel
+
+/// | method | path | who | what |
+/// |---|---|---|---|
+/// | POST | /v1/sources/{source}/records | ingest token of {source} | batch upsert of records, atomic |
+/// | POST | /v1/sources/{source}/events | ingest token of {source} | batch of events, idempotent per id |
+struct SourcesController {
+    let vault: ProfileVault
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        group.post("/sources/{source}/records") { request, context in
+            let source = try context.requireIngest(for: context.parameters.require("source"))
+            let body = try await JSONBody.decode(IngestRecordsRequest.self, from: request, context: context)
+            let results = try await vault.ingest.ingest(records: body.records, from: source)
+            return try JSONBody.response(IngestRecordsResponse(results: results.map {
+                IngestRecordResult(key: $0.key, subject_id: $0.outcome.subjectID.description, outcome: $0.outcome.kind.rawValue)
+            }))
+        }
+        group.post("/sources/{source}/events") { request, context in
+            let source = try context.requireIngest(for: context.parameters.require("source"))
+            let body = try await JSONBody.decode(IngestEventsRequest.self, from: request, context: context)
+            let results = try await vault.events.ingest(events: body.events, from: source)
+            return try JSONBody.response(IngestEventsResponse(results: results.map { IngestEventResult(id: $0.id, outcome: $0.outcome.rawValue) }))
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Catalog
+import Hummingbird
+import Storage
+import Vault
+import VaultAPI
+import VaultCrypto
+
+/// The one place where library errors become problems.
+extension Problem {
+    static func from(_ error: any Error) -> Problem? {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let error as IngestError:
+            switch error {
+            case .invalidBatch(let issues):
+                return Problem(.unprocessableContent, "validation-failed", "Invalid batch",
+                               detail: "\(issues.count) problem(s); nothing of this batch was stored",
+                               items: issues.map { .init(index: $0.index, field: $0.field, type: ProblemBody.typeBase + $0.type, detail: $0.reason) })
+            case .batchTooLarge(let count, let limit):
+                return Problem(.contentTooLarge, "batch-too-large", "Batch too large", detail: "\(count) items; the limit is \(limit)")
+            case .emptyBatch:
+                return Problem(.unprocessableContent, "empty-batch", "Empty batch", detail: "send at least one item")
+            case .unknownSource:
+                return Problem(.notFound, "unknown-source", "Unknown source", detail: error.description)
+            case .contention:
+                return Problem(.serviceUnavailable, "contention", "Try again", detail: error.description)
+            }
+        case let error as ViewError:
+            switch error {
+            case .purposeNotHeld: return Problem(.forbidden, "purpose-not-held", "Purpose not held by role", detail: error.description)
+            case .notFound: return .notFound("no subject with this id")
+            }
+        case let error as TokenError:
+            switch error {
+            case .unknownRole: return Problem(.unprocessableContent, "unknown-role", "Unknown role", detail: error.description)
+            case .unknownSource: return Problem(.unprocessableContent, "unknown-source", "Unknown source", detail: error.description)
+            case .invalidPrincipal, .weakPresetToken: return Problem(.unprocessableContent, "invalid-value", "Invalid value", detail: error.description)
+            }
+        case let error as HTTPError:
+            switch error.status {
+            case .contentTooLarge: return Problem(.contentTooLarge, "body-too-large", "Body too large", detail: "the limit is \(ServerLimits.maximumBodyBytes) bytes")
+            case .notFound: return .notFound("no such route")
+            case .methodNotAllowed: return Problem(.methodNotAllowed, "method-not-allowed", "Method not allowed")
+            default: return Problem(error.status, "http-\(error.status.code)", error.status.reasonPhrase)
+            }
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import CSV
+import Foundation
+import VaultModel
+
+/// Records read from an import file, each with the line it came from (for error reports).
+struct ImportFile {
+    struct Entry {
+        let line: Int
+        let record: JSONValue
+    }
+    let entries: [Entry]
+
+    /// JSON Lines (one record per line, shaped as in the ingest API) or CSV (a header row of
+    /// `key`, optional `observed_at`, then field names; empty cells are left out).
+    static func read(path: String) throws -> ImportFile {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Failure.invalidInput("cannot read \(path)") }
+        let text = String(decoding: data, as: UTF8.self)
+        if path.lowercased().hasSuffix(".csv") { return try csv(text) }
+        return try jsonLines(text)
+    }
+
+    static func jsonLines(_ text: String) throws -> ImportFile {
+        var entries: [Entry] = []
+        let decoder = JSONDecoder()
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            guard let value = try? decoder.decode(JSONValue.self, from: Data(trimmed.utf8)), case .object = value else {
+                throw Failure.invalidInput("line \(offset + 1) is not a JSON object")
+            }
+            entries.append(Entry(line: offset + 1, record: value))
+        }
+        return ImportFile(entries: entries)
+    }
+
+    static func csv(_ text: String) throws -> ImportFile {
+        let reader: CSVReader
+        do { reader = try CSVReader(string: text, hasHeaderRow: true) } catch { throw Failure.invalidInput("the CSV file can't be parsed") }
+        guard let header = reader.headerRow, header.contains("key") else { throw Failure.invalidInput("the CSV header must have a key column") }
+        var entries: [Entry] = []
+        var line = 1
+        while let row = reader.next() {
+            line += 1
+            var fields: [String: JSONValue] = [:]
+            var object: [String: JSONValue] = [:]
+            for (column, cell) in zip(header, row) where !cell.isEmpty {
+                switch column {
+                case "key": object["key"] = .string(cell)
+                case "observed_at": object["observed_at"] = .string(cell)
+                default: fields[column] = .string(cell)
+                }
+            }
+            object["fields"] = .object(fields)
+            entries.append(Entry(line: line, record: .object(object)))
+        }
+        if let error = reader.error { _ = error; throw Failure.invalidInput("the CSV file is malformed near line \(line + 1)") }
+        return ImportFile(entries: entries)
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import CHardening
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keeps key material out of core dumps: no core files, and not dumpable by ptrace peers.
+enum ProcessHardening {
+    static func disableCoreDumps() {
+        var limit = rlimit(rlim_cur: 0, rlim_max: 0)
+        _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &limit)
+        _ = pv_disable_dumpable()
+    }
+}
+
+/// Lines for the operator on standard output, written at once (no buffering), so a
+/// supervisor or a test reading the pipe sees them as they happen.
+enum Console {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}
