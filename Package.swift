@@ -57,14 +57,15 @@ let package = Package(
             .product(name: "CSV", package: "CSV.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .target(name: "VaultTestSupport", dependencies: ["Vault"]),
         .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "VaultModel"]),
-        .testTarget(name: "IdentityTests", dependencies: ["Vault", "Identity", "Storage", "Catalog", "VaultModel", "VaultCrypto"]),
+        .testTarget(name: "IdentityTests", dependencies: ["Vault", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"), "Identity", "Storage", "Catalog", "VaultModel", "VaultCrypto"]),
         .testTarget(name: "ServerTests", dependencies: [
-            "VaultServer", "Vault", "VaultAPI", "VaultModel",
+            "VaultServer", "Vault", "VaultAPI", "VaultModel", "VaultTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "ProcessTests", dependencies: ["VaultAPI", "VaultClient", "VaultModel"]),
+        .testTarget(name: "ProcessTests", dependencies: ["VaultAPI", "VaultClient", "VaultModel", "Vault"]),
     ],
     swiftLanguageModes: [.v6]
 )

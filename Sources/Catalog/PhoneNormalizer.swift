@@ -46,7 +46,8 @@ public enum PhoneNormalizer {
             return "+" + digits
         }
         guard let region = regions[defaultRegion.uppercased()] else { throw .invalid("national number in an unsupported region") }
-        if let trunk = region.trunkPrefix, digits.hasPrefix(trunk), !region.nationalLengths.contains(digits.count) {
+        // A national trunk prefix (0 in most of Europe, 1 in NANP) is dialled, not part of the number.
+        if let trunk = region.trunkPrefix, digits.hasPrefix(trunk), region.nationalLengths.contains(digits.count - trunk.count) {
             digits.removeFirst(trunk.count)
         }
         guard region.nationalLengths.contains(digits.count) else { throw .invalid("not a phone number") }

@@ -1,0 +1,17 @@
+import Foundation
+import VaultModel
+
+/// A record body as a source sends it.
+func record(_ key: String, observedAt: String = "2026-03-01T10:00:00Z", _ fields: [String: String]) -> JSONValue {
+    .object(["key": .string(key), "observed_at": .string(observedAt), "fields": .object(fields.mapValues { .string($0) })])
+}
+
+let crm = SourceName("crm")!
+let billing = SourceName("billing")!
+let support = SourceName("support")!
+let web = SourceName("web")!
+
+/// Every occurrence of `needle` in `haystack`.
+func contains(_ haystack: Data, _ needle: String) -> Bool {
+    haystack.range(of: Data(needle.utf8)) != nil
+}
