@@ -37,7 +37,7 @@ extension Problem {
             case .unknownSource: return Problem(.unprocessableContent, "unknown-source", "Unknown source", detail: error.description)
             case .invalidPrincipal, .weakPresetToken: return Problem(.unprocessableContent, "invalid-value", "Invalid value", detail: error.description)
             }
-        case let error as HTTPError:
+        case let error as any HTTPResponseError:
             switch error.status {
             case .contentTooLarge: return Problem(.contentTooLarge, "body-too-large", "Body too large", detail: "the limit is \(ServerLimits.maximumBodyBytes) bytes")
             case .notFound: return .notFound("no such route")

@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Vault
+import VaultAPI
+import VaultModel
+import VaultServer
+import VaultTestSupport
+
+/// The production application on a temporary vault, with a token per principal we need.
+struct ServerHarness {
+    let temporary: TemporaryVault
+    let admin: String
+    let compliance: String
+    let support: String
+    let crm: String
+    let billing: String
+
+    static func make() async throws -> ServerHarness {
+        let t = try await TemporaryVault.make(maximumBatch: 50)
+        func token(_ kind: Principal.Kind) async throws -> String {
+            try await t.vault.tokens.create(principal: "test", kind: kind).token.unsafeValue
+        }
+        return ServerHarness(temporary: t, admin: try await token(.role(.admin)), compliance: try await token(.role(.compliance)),
+                             support: try await token(.role("support")), crm: try await token(.ingest(SourceName("crm")!)),
+                             billing: try await token(.ingest(SourceName("billing")!)))
+    }
+
+    func run(_ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
+        defer { temporary.remove() }
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let app = buildApplication(vault: temporary.vault, configuration: ServerConfiguration(host: "127.0.0.1", port: 0), logger: logger)
+        try await app.test(.router, body)
+    }
+}
+
+struct Reply: Sendable {
+    let status: Int
+    let contentType: String?
+    let body: Data
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: body) }
+    var problem: ProblemBody? { try? decode(ProblemBody.self) }
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+extension TestClientProtocol {
+    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, purpose: String? = nil,
+              json: String? = nil, headers extra: [String: String] = [:]) async throws -> Reply {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if let purpose { headers[HTTPField.Name("X-Purpose")!] = purpose }
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
+            Reply(status: Int(response.status.code), contentType: response.headers[.contentType],
+                  body: Data(response.body.readableBytesView))
+        }
+    }
+}
