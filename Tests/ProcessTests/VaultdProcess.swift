@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+/// The built binaries, next to the test bundle (`swift build` puts them there).
+enum Binaries {
+    static var directory: URL {
+        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        return executable.deletingLastPathComponent()
+    }
+    static var vaultd: URL { directory.appendingPathComponent("vaultd") }
+    static var vaultctl: URL { directory.appendingPathComponent("vaultctl") }
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var policies: URL { repository.appendingPathComponent("policies") }
+}
+
+/// A running `vaultd` child process on a free port and a temporary data directory.
+final class VaultdProcess: @unchecked Sendable {
+    // @unchecked: `process` and `output` are touched only from the test's own task.
+    let process = Process()
+    let dataDirectory: URL
+    private let stdout = Pipe()
+    private let stderr = Pipe()
+    private(set) var output = ""
+    private(set) var port = 0
+
+    var address: String { "http://127.0.0.1:\(port)" }
+
+    init(dataDirectory: URL, arguments: [String] = [], environment: [String: String] = [:]) {
+        self.dataDirectory = dataDirectory
+        process.executableURL = Binaries.vaultd
+        process.arguments = ["--port", "0", "--data-dir", dataDirectory.path, "--policies", Binaries.policies.path] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env["PROFILEVAULT_LOG_LEVEL"] = "warning"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardOutput = stdout
+        process.standardError = stderr
+    }
+
+    /// Starts the process and waits for its "listening" line (or its exit).
+    func start(timeout: Duration = .seconds(120)) async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Binaries.vaultd.path), "build vaultd first (swift build)")
+        try process.run()
+        let deadline = ContinuousClock.now + timeout
+        let handle = stdout.fileHandleForReading
+        while ContinuousClock.now < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty {
+                if !process.isRunning { break }
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            output += String(decoding: chunk, as: UTF8.self)
+            if let range = output.range(of: "vaultd listening on http://127.0.0.1:") {
+                let digits = output[range.upperBound...].prefix { $0.isNumber }
+                port = Int(digits) ?? 0
+                return
+            }
+        }
+        throw StartFailure(output: output, errors: readErrors())
+    }
+
+    /// Waits for the process to exit after it was told to stop, or refused to start.
+    func waitForExit() -> Int32 {
+        process.waitUntilExit()
+        output += String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return process.terminationStatus
+    }
+
+    func readErrors() -> String {
+        if process.isRunning { return "" }
+        return String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    func terminate() -> Int32 {
+        process.terminate() // SIGTERM
+        return waitForExit()
+    }
+
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        let output: String
+        let errors: String
+        var description: String { "vaultd did not start. stdout: \(output)\nstderr: \(errors)" }
+    }
+}
+
+/// Runs `vaultctl` and returns its exit code and outputs.
+func vaultctl(_ arguments: [String], address: String, token: String) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = Binaries.vaultctl
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["PROFILEVAULT_ADDR"] = address
+    env["PROFILEVAULT_TOKEN"] = token
+    process.environment = env
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+func temporaryDirectory() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("pv-proc-\(UUID().uuidString)")
+}
