@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Vault", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"), "Identity", "Storage", "Catalog", "VaultModel", "VaultCrypto"]),
         .testTarget(name: "ServerTests", dependencies: [
             "VaultServer", "Vault", "VaultAPI", "VaultModel", "VaultTestSupport",
+            .product(name: "Yams", package: "Yams"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "ProcessTests", dependencies: ["VaultAPI", "VaultClient", "VaultModel", "Vault"]),

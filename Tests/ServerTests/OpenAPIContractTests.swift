@@ -1,0 +1,40 @@
+import Foundation
+import Hummingbird
+import Testing
+import VaultServer
+import VaultTestSupport
+import Yams
+
+/// `openapi.yaml` and the router must describe the same routes: a route served but not
+/// documented, or documented but not served, fails here.
+@Suite("OpenAPI contract")
+struct OpenAPIContractTests {
+    static let document = TemporaryVault.policies.deletingLastPathComponent().appendingPathComponent("openapi.yaml")
+
+    /// `/v1/subjects/{id}` and `/v1/subjects/{subject}` compare equal.
+    static func shape(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix("{") || $0.hasPrefix(":") ? "{}" : String($0) }.joined(separator: "/")
+    }
+
+    @Test("every route is documented and every documented operation is served")
+    func routesMatch() async throws {
+        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let router = buildRouter(vault: t.vault)
+        let served = Set(router.routes.map { "\($0.method.rawValue) \(Self.shape("\($0.path)"))" })
+
+        let yaml = try String(contentsOf: Self.document, encoding: .utf8)
+        let root = try #require(try Yams.load(yaml: yaml) as? [String: Any])
+        #expect(root["openapi"] as? String == "3.1.0")
+        let paths = try #require(root["paths"] as? [String: Any])
+        var documented: Set<String> = []
+        for (path, item) in paths {
+            for method in (item as? [String: Any] ?? [:]).keys where ["get", "put", "post", "delete", "patch"].contains(method) {
+                documented.insert("\(method.uppercased()) \(Self.shape(path))")
+            }
+        }
+        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
+        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
+        #expect(served.count >= 8)
+    }
+}
