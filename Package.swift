@@ -29,17 +29,18 @@ let package = Package(
         .target(name: "Consent", dependencies: ["VaultModel"]),
         .target(name: "Catalog", dependencies: ["VaultModel", "VaultCrypto", .product(name: "Yams", package: "Yams")]),
         .target(name: "Identity", dependencies: ["VaultModel", "VaultCrypto", "Catalog"]),
+        .target(name: "Audit", dependencies: ["VaultCrypto"]),
         .target(name: "Storage", dependencies: [
-            "VaultModel", "Identity",
+            "VaultModel", "Identity", "Audit",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "VaultAPI", dependencies: ["VaultModel"]),
         .target(name: "Vault", dependencies: [
-            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "Consent", "VaultAPI",
+            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "Consent", "VaultAPI", "Audit",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "VaultServer", dependencies: [
-            "Vault", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto",
+            "Vault", "Audit", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import Identity
 import VaultModel
@@ -13,8 +14,8 @@ public protocol VaultStore: Sendable {
 
     // Ingest
     func resolutionSnapshot(source: SourceName, sourceKeys: [BlindIndex], identifiers: [BlindIndex]) async throws -> ResolutionSnapshot
-    func commit(records: [SealedRecord], source: SourceName, at time: Date) async throws -> [IngestOutcome]
-    func commit(events: [SealedEvent], source: SourceName) async throws -> [EventOutcomeKind]
+    func commit(records: [SealedRecord], source: SourceName, at time: Date, audit: AuditWrite) async throws -> [IngestOutcome]
+    func commit(events: [SealedEvent], source: SourceName, audit: AuditWrite) async throws -> [EventOutcomeKind]
 
     // Reads
     func canonicalSubject(of id: SubjectID) async throws -> SubjectID?
@@ -23,10 +24,16 @@ public protocol VaultStore: Sendable {
     func subjectCount() async throws -> Int
 
     // Tokens
-    func insertToken(_ token: TokenRecord) async throws
+    func insertToken(_ token: TokenRecord, audit: AuditWrite?) async throws
     func token(withHash hash: [UInt8]) async throws -> TokenRecord?
     func tokens() async throws -> [TokenRecord]
-    func revokeToken(id: UUID, at time: Date) async throws -> Bool
+    func revokeToken(id: UUID, at time: Date, audit: AuditWrite) async throws -> Bool
+
+    // Audit: appends are fail-closed (see `AuditSinkState`).
+    var auditSink: AuditSinkState { get }
+    func appendAudit(_ drafts: [AuditDraft], chain: HashChain) async throws
+    func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry]
+    func auditHead() async throws -> (seq: Int64, hash: [UInt8])?
 }
 
 /// Storage failures. Descriptions name tables and ids, never values.
@@ -36,12 +43,15 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// A source key named by an event has no record.
     case unknownSourceKey(index: Int)
     case corrupt(String)
+    /// The audit entry could not be written, so the change or read it records is refused.
+    case auditUnavailable
 
     public var description: String {
         switch self {
         case .staleResolution: "the batch was planned against state that changed; retry"
         case .unknownSourceKey(let index): "event \(index) names a source key with no record"
         case .corrupt(let what): "stored data is inconsistent: \(what)"
+        case .auditUnavailable: "the audit log cannot be written; audited requests are refused until the vault is restarted"
         }
     }
 }

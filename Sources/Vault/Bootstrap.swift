@@ -11,7 +11,7 @@ public struct Bootstrap: Sendable {
     /// Returns the token to print once, or nil when tokens already exist.
     public func initialAdminToken(preset: String?) async throws -> Sensitive<String>? {
         guard try await !vault.tokens.hasAnyToken() else { return nil }
-        return try await vault.tokens.create(principal: "root", kind: .role(.admin), presetToken: preset).token
+        return try await vault.tokens.create(principal: "root", kind: .role(.admin), caller: .system("bootstrap"), presetToken: preset).token
     }
 
     public struct DemoResult: Sendable {
@@ -26,11 +26,11 @@ public struct Bootstrap: Sendable {
         let summary = try await DemoLoader(vault: vault).load(DemoDataset.generate(people: people))
         var tokens: [(String, String, Sensitive<String>)] = []
         for role in ["compliance", "support", "marketing", "billing", "analytics"] {
-            let created = try await vault.tokens.create(principal: "demo-\(role)", kind: .role(RoleName(role)))
+            let created = try await vault.tokens.create(principal: "demo-\(role)", kind: .role(RoleName(role)), caller: .system("demo"))
             tokens.append(("demo-\(role)", "role \(role)", created.token))
         }
         for source in DemoDataset.sources {
-            let created = try await vault.tokens.create(principal: "demo-\(source)-sync", kind: .ingest(SourceName(source)!))
+            let created = try await vault.tokens.create(principal: "demo-\(source)-sync", kind: .ingest(SourceName(source)!), caller: .system("demo"))
             tokens.append(("demo-\(source)-sync", "source \(source)", created.token))
         }
         return DemoResult(summary: summary, tokens: tokens)

@@ -9,16 +9,18 @@ public struct LookupService: Sendable {
     let store: any VaultStore
     let keys: VaultKeys
     let catalog: FieldCatalog
+    let audit: AuditLog
 
-    public init(store: any VaultStore, keys: VaultKeys, catalog: FieldCatalog) {
+    public init(store: any VaultStore, keys: VaultKeys, catalog: FieldCatalog, audit: AuditLog) {
         self.store = store
         self.keys = keys
         self.catalog = catalog
+        self.audit = audit
     }
 
     /// Subjects holding any of the given identifiers (a union: each identifier alone
     /// designates a person), sorted for stable output.
-    public func lookup(_ identifiers: [String: JSONValue]) async throws -> [SubjectID] {
+    public func lookup(_ identifiers: [String: JSONValue], caller: Caller) async throws -> [SubjectID] {
         guard !identifiers.isEmpty else {
             throw IngestError.invalidBatch([BatchIssue(index: 0, field: "identifiers", type: "missing-field", reason: "at least one identifier is required")])
         }
@@ -39,6 +41,9 @@ public struct LookupService: Sendable {
             }
         }
         guard issues.isEmpty else { throw IngestError.invalidBatch(issues) }
-        return try await store.subjects(matching: indexes)
+        let found = try await store.subjects(matching: indexes)
+        try await audit.record(caller.draft("subject.lookup", subjects: found.map(\.description), fields: identifiers.keys.sorted(),
+                                            detail: "\(found.count) matches"))
+        return found
     }
 }

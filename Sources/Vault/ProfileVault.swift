@@ -14,17 +14,20 @@ public struct ProfileVault: Sendable {
     public let reader: ProfileReader
     public let tokens: TokenService
     public let lookup: LookupService
+    public let audit: AuditLog
 
-    public init(store: any VaultStore, keys: VaultKeys, bundle: PolicyBundle, maximumBatch: Int = 1000) {
+    public init(store: any VaultStore, keys: VaultKeys, bundle: PolicyBundle, dataDirectory: URL, maximumBatch: Int = 1000) throws {
         self.store = store
         self.keys = keys
         self.bundle = bundle
+        audit = try AuditLog(store: store, chain: keys.auditChain, signingKey: keys.signingKey,
+                             anchorsFile: dataDirectory.appendingPathComponent("audit-anchors.jsonl"))
         ingest = IngestPipeline(store: store, keys: keys, catalog: bundle.catalog, maximumBatch: maximumBatch)
         events = EventPipeline(store: store, keys: keys, catalog: bundle.catalog, maximumBatch: maximumBatch)
         reader = ProfileReader(store: store, keys: keys, catalog: bundle.catalog)
-        views = ViewService(reader: reader, bundle: bundle)
+        views = ViewService(reader: reader, bundle: bundle, audit: audit)
         tokens = TokenService(store: store, keys: keys, bundle: bundle)
-        lookup = LookupService(store: store, keys: keys, catalog: bundle.catalog)
+        lookup = LookupService(store: store, keys: keys, catalog: bundle.catalog, audit: audit)
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.
@@ -36,6 +39,10 @@ public struct ProfileVault: Sendable {
         let store = try SQLiteVaultStore(path: dataDirectory.appendingPathComponent("vault.sqlite").path)
         let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
         let keys = try await VaultKeys.open(store: store, source: source)
-        return ProfileVault(store: store, keys: keys, bundle: bundle, maximumBatch: maximumBatch)
+        let vault = try ProfileVault(store: store, keys: keys, bundle: bundle, dataDirectory: dataDirectory, maximumBatch: maximumBatch)
+        // Publish the anchor-signing public key so anchors and receipts can be checked outside the vault.
+        let publicKey = dataDirectory.appendingPathComponent("audit-signing.pub")
+        try (Data(vault.audit.publicKey.bytes).base64EncodedString() + "\n").write(to: publicKey, atomically: true, encoding: .utf8)
+        return vault
     }
 }

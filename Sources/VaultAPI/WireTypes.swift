@@ -178,3 +178,64 @@ public struct HealthBody: Codable, Sendable {
     public let status: String
     public init(status: String) { self.status = status }
 }
+
+/// One audit entry: ids, names and counts only, never personal values.
+public struct AuditEntryBody: Codable, Sendable, Equatable {
+    public let seq: Int64
+    public let at: String
+    public let request_id: String
+    public let principal: String
+    public let role: String?
+    public let source: String?
+    public let purpose: String?
+    public let action: String
+    public let subject_ids: [String]
+    public let fields: [String]
+    public let policy_version: String?
+    public let outcome: String
+    public let detail: String?
+    public let hash: String
+    public init(seq: Int64, at: String, request_id: String, principal: String, role: String?, source: String?, purpose: String?,
+                action: String, subject_ids: [String], fields: [String], policy_version: String?, outcome: String, detail: String?, hash: String) {
+        self.seq = seq
+        self.at = at
+        self.request_id = request_id
+        self.principal = principal
+        self.role = role
+        self.source = source
+        self.purpose = purpose
+        self.action = action
+        self.subject_ids = subject_ids
+        self.fields = fields
+        self.policy_version = policy_version
+        self.outcome = outcome
+        self.detail = detail
+        self.hash = hash
+    }
+}
+
+public struct AuditPageBody: Codable, Sendable {
+    public let entries: [AuditEntryBody]
+    /// Pass as `after` to get the next page; absent on the last page.
+    public let next_after: Int64?
+    public init(entries: [AuditEntryBody], next_after: Int64?) {
+        self.entries = entries
+        self.next_after = next_after
+    }
+}
+
+public struct AuditVerifyBody: Codable, Sendable, Equatable {
+    public let valid: Bool
+    public let entries: Int64
+    public let first_invalid: Int64?
+    /// hash_mismatch, broken_link, sequence_gap, truncated, anchor_mismatch, anchor_signature
+    public let problem: String?
+    public let anchored_seq: Int64?
+    public init(valid: Bool, entries: Int64, first_invalid: Int64?, problem: String?, anchored_seq: Int64?) {
+        self.valid = valid
+        self.entries = entries
+        self.first_invalid = first_invalid
+        self.problem = problem
+        self.anchored_seq = anchored_seq
+    }
+}

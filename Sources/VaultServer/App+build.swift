@@ -7,9 +7,12 @@ import Vault
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
-    public init(host: String = "127.0.0.1", port: Int = 8420) {
+    /// How often the audit chain head is signed into the anchors file.
+    public var anchorInterval: Duration
+    public init(host: String = "127.0.0.1", port: Int = 8420, anchorInterval: Duration = .seconds(60)) {
         self.host = host
         self.port = port
+        self.anchorInterval = anchorInterval
     }
 }
 
@@ -17,8 +20,9 @@ public struct ServerConfiguration: Sendable {
 public func buildRouter(vault: ProfileVault) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware())
-    HealthController().register(on: router)
-    let v1 = router.group("/v1").add(middleware: AuthenticationMiddleware(tokens: vault.tokens))
+    HealthController(audit: vault.audit).register(on: router)
+    let v1 = router.group("/v1").add(middleware: AuthenticationMiddleware(tokens: vault.tokens, audit: vault.audit))
+    AuditController(vault: vault).register(on: v1)
     SourcesController(vault: vault).register(on: v1)
     SubjectsController(vault: vault).register(on: v1)
     TokensController(vault: vault).register(on: v1)
@@ -32,6 +36,7 @@ public func buildApplication(vault: ProfileVault, configuration: ServerConfigura
     Application(
         router: buildRouter(vault: vault),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
+        services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }

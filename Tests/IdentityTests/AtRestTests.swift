@@ -39,8 +39,8 @@ struct AtRestTests {
     @Test("a field ciphertext copied onto another subject's row fails to open")
     func swappedCiphertext() async throws {
         let t = try await TemporaryVault.make(); defer { t.remove() }
-        let a = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm)
-        let b = try await t.vault.ingest.ingest(records: [record("crm-2", ["email": "bob@example.com", "first_name": "Bob"])], from: crm)
+        let a = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm, caller: tester)
+        let b = try await t.vault.ingest.ingest(records: [record("crm-2", ["email": "bob@example.com", "first_name": "Bob"])], from: crm, caller: tester)
         let pool = try DatabasePool(path: t.databasePath)
         try await pool.write { db in
             let annCiphertext = try Data.fetchOne(db, sql: "SELECT ciphertext FROM field_values WHERE subject_id = ? AND field = 'first_name'",
@@ -58,7 +58,7 @@ struct AtRestTests {
         let keyPath = t.directory.appendingPathComponent("master.key").path
         let attributes = try FileManager.default.attributesOfItem(atPath: keyPath)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        let r = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm)
+        let r = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)
         let reopened = try await t.reopen()
         #expect(try await reopened.reader.read(r[0].outcome.subjectID)?.fields["email"]?.golden.value.unsafeValue == "ann@example.com")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Vault
 import VaultModel
 
 /// A record body as a source sends it.
@@ -15,3 +16,6 @@ let web = SourceName("web")!
 func contains(_ haystack: Data, _ needle: String) -> Bool {
     haystack.range(of: Data(needle.utf8)) != nil
 }
+
+/// The audit context of direct pipeline calls in tests.
+let tester = Caller(requestID: "test", principal: "tester")

@@ -10,22 +10,22 @@ struct IngestResolutionTests {
     @Test("a new person is created, the same person from another source is linked on a normalized identifier")
     func createThenLink() async throws {
         let t = try await TemporaryVault.make(); defer { t.remove() }
-        let first = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": " Ann.Lee@Example.com", "first_name": "Ann"])], from: crm)
+        let first = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": " Ann.Lee@Example.com", "first_name": "Ann"])], from: crm, caller: tester)
         #expect(first[0].outcome.kind == .created)
-        let second = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann.lee@example.com", "card_last4": "4242"])], from: billing)
+        let second = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann.lee@example.com", "card_last4": "4242"])], from: billing, caller: tester)
         #expect(second[0].outcome.kind == .linked)
         #expect(second[0].outcome.subjectID == first[0].outcome.subjectID)
-        let third = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "(415) 555-0100", "first_name": "Ann"])], from: support)
+        let third = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "(415) 555-0100", "first_name": "Ann"])], from: support, caller: tester)
         #expect(third[0].outcome.kind == .created, "a phone nobody holds yet is a new person")
     }
 
     @Test("a record bridging two subjects merges them, keeping all values and lineage")
     func bridgeMerges() async throws {
         let t = try await TemporaryVault.make(); defer { t.remove() }
-        let a = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm)
-        let b = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "+1 415 555 0100", "last_name": "Lee"])], from: support)
+        let a = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm, caller: tester)
+        let b = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "+1 415 555 0100", "last_name": "Lee"])], from: support, caller: tester)
         #expect(a[0].outcome.subjectID != b[0].outcome.subjectID)
-        let bridge = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ANN@example.com", "phone": "415-555-0100"])], from: billing)
+        let bridge = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ANN@example.com", "phone": "415-555-0100"])], from: billing, caller: tester)
         #expect(bridge[0].outcome.kind == .merged)
         let survivor = bridge[0].outcome.subjectID
         #expect(survivor == a[0].outcome.subjectID, "the older subject survives")
@@ -44,7 +44,7 @@ struct IngestResolutionTests {
         let t = try await TemporaryVault.make(); defer { t.remove() }
         let results = try await t.vault.ingest.ingest(records: [
             record("crm-1", ["email": "ann@example.com"]), record("crm-2", ["email": "Ann@Example.com", "phone": "4155550100"]),
-        ], from: crm)
+        ], from: crm, caller: tester)
         #expect(results.map(\.outcome.kind) == [.created, .linked])
         #expect(results[0].outcome.subjectID == results[1].outcome.subjectID)
         #expect(try await t.vault.store.subjectCount() == 1)
@@ -53,17 +53,17 @@ struct IngestResolutionTests {
     @Test("survivorship: the most trusted source wins, then the most recent observation")
     func survivorship() async throws {
         let t = try await TemporaryVault.make(); defer { t.remove() }
-        _ = try await t.vault.ingest.ingest(records: [record("web-1", observedAt: "2026-05-01T00:00:00Z", ["email": "ann@example.com", "device_id": "D1"])], from: web)
-        _ = try await t.vault.ingest.ingest(records: [record("sup-1", observedAt: "2026-04-01T00:00:00Z", ["email": "ann@example.com", "first_name": "Annie"])], from: support)
-        let r = try await t.vault.ingest.ingest(records: [record("crm-1", observedAt: "2026-01-01T00:00:00Z", ["email": "ann@example.com", "first_name": "Ann"])], from: crm)
+        _ = try await t.vault.ingest.ingest(records: [record("web-1", observedAt: "2026-05-01T00:00:00Z", ["email": "ann@example.com", "device_id": "D1"])], from: web, caller: tester)
+        _ = try await t.vault.ingest.ingest(records: [record("sup-1", observedAt: "2026-04-01T00:00:00Z", ["email": "ann@example.com", "first_name": "Annie"])], from: support, caller: tester)
+        let r = try await t.vault.ingest.ingest(records: [record("crm-1", observedAt: "2026-01-01T00:00:00Z", ["email": "ann@example.com", "first_name": "Ann"])], from: crm, caller: tester)
         let profile = try #require(try await t.vault.reader.read(r[0].outcome.subjectID))
         let name = try #require(profile.fields["first_name"])
         #expect(name.golden.value.unsafeValue == "Ann", "crm (rank 1) beats a newer support value")
         #expect(name.golden.source == crm)
         #expect(name.alternatives.map(\.value.unsafeValue) == ["Annie"])
         // Same source, newer observation of the same record wins; an older one is ignored.
-        _ = try await t.vault.ingest.ingest(records: [record("crm-1", observedAt: "2026-06-01T00:00:00Z", ["first_name": "Anne"])], from: crm)
-        _ = try await t.vault.ingest.ingest(records: [record("crm-1", observedAt: "2025-01-01T00:00:00Z", ["first_name": "Old"])], from: crm)
+        _ = try await t.vault.ingest.ingest(records: [record("crm-1", observedAt: "2026-06-01T00:00:00Z", ["first_name": "Anne"])], from: crm, caller: tester)
+        _ = try await t.vault.ingest.ingest(records: [record("crm-1", observedAt: "2025-01-01T00:00:00Z", ["first_name": "Old"])], from: crm, caller: tester)
         let updated = try #require(try await t.vault.reader.read(r[0].outcome.subjectID))
         #expect(updated.fields["first_name"]?.golden.value.unsafeValue == "Anne")
         #expect(updated.fields["email"]?.golden.value.unsafeValue == "ann@example.com", "fields not sent are kept")
@@ -78,7 +78,7 @@ struct IngestResolutionTests {
                 record("crm-2", ["emial": "typo@example.com"]),
                 record("crm-3", ["phone": "secret-phone-value"]),
                 .string("not a record"),
-            ], from: crm)
+            ], from: crm, caller: tester)
             Issue.record("the batch was accepted")
         } catch IngestError.invalidBatch(let issues) {
             #expect(issues.map(\.index) == [1, 2, 3])
@@ -93,23 +93,23 @@ struct IngestResolutionTests {
     func limits() async throws {
         let t = try await TemporaryVault.make(maximumBatch: 2); defer { t.remove() }
         await #expect(throws: IngestError.self) {
-            try await t.vault.ingest.ingest(records: (0..<3).map { record("k\($0)", ["email": "p\($0)@example.com"]) }, from: crm)
+            try await t.vault.ingest.ingest(records: (0..<3).map { record("k\($0)", ["email": "p\($0)@example.com"]) }, from: crm, caller: tester)
         }
-        await #expect(throws: IngestError.self) { try await t.vault.ingest.ingest(records: [], from: crm) }
+        await #expect(throws: IngestError.self) { try await t.vault.ingest.ingest(records: [], from: crm, caller: tester) }
         await #expect(throws: IngestError.self) {
-            try await t.vault.ingest.ingest(records: [record("k", ["email": "a@example.com"])], from: SourceName("erp")!)
+            try await t.vault.ingest.ingest(records: [record("k", ["email": "a@example.com"])], from: SourceName("erp")!, caller: tester)
         }
     }
 
     @Test("events attach to the subject of their source key; a retried event id is a no-op")
     func events() async throws {
         let t = try await TemporaryVault.make(); defer { t.remove() }
-        let r = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com"])], from: billing)
+        let r = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com"])], from: billing, caller: tester)
         let order: JSONValue = .object(["id": .string("ord-1"), "key": .string("bill-1"), "type": .string("order"),
                                         "occurred_at": .string("2026-03-02T10:00:00Z"),
                                         "attributes": .object(["amount": .number(99.5), "currency": .string("usd")])])
-        let first = try await t.vault.events.ingest(events: [order], from: billing)
-        let again = try await t.vault.events.ingest(events: [order], from: billing)
+        let first = try await t.vault.events.ingest(events: [order], from: billing, caller: tester)
+        let again = try await t.vault.events.ingest(events: [order], from: billing, caller: tester)
         #expect(first.map(\.outcome) == [.created])
         #expect(again.map(\.outcome) == [.duplicate])
         let profile = try #require(try await t.vault.reader.read(r[0].outcome.subjectID))
@@ -119,15 +119,15 @@ struct IngestResolutionTests {
         #expect(profile.events[0].attributes.unsafeValue["currency"] == .string("USD"))
         let unknownKey: JSONValue = .object(["id": .string("ord-2"), "key": .string("bill-404"), "type": .string("order"),
                                              "occurred_at": .string("2026-03-02T10:00:00Z"), "attributes": .object([:])])
-        await #expect(throws: IngestError.self) { try await t.vault.events.ingest(events: [unknownKey], from: billing) }
+        await #expect(throws: IngestError.self) { try await t.vault.events.ingest(events: [unknownKey], from: billing, caller: tester) }
     }
 
     @Test("lookup finds subjects by normalized identifiers only")
     func lookup() async throws {
         let t = try await TemporaryVault.make(); defer { t.remove() }
-        let r = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "customer_id": "C-1", "first_name": "Ann"])], from: crm)
-        #expect(try await t.vault.lookup.lookup(["email": .string("  ANN@example.com")]) == [r[0].outcome.subjectID])
-        #expect(try await t.vault.lookup.lookup(["customer_id": .string("C-2")]) == [])
-        await #expect(throws: IngestError.self) { try await t.vault.lookup.lookup(["first_name": .string("Ann")]) }
+        let r = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "customer_id": "C-1", "first_name": "Ann"])], from: crm, caller: tester)
+        #expect(try await t.vault.lookup.lookup(["email": .string("  ANN@example.com")], caller: tester) == [r[0].outcome.subjectID])
+        #expect(try await t.vault.lookup.lookup(["customer_id": .string("C-2")], caller: tester) == [])
+        await #expect(throws: IngestError.self) { try await t.vault.lookup.lookup(["first_name": .string("Ann")], caller: tester) }
     }
 }

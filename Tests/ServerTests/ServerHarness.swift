@@ -22,7 +22,7 @@ struct ServerHarness {
     static func make() async throws -> ServerHarness {
         let t = try await TemporaryVault.make(maximumBatch: 50)
         func token(_ kind: Principal.Kind) async throws -> String {
-            try await t.vault.tokens.create(principal: "test", kind: kind).token.unsafeValue
+            try await t.vault.tokens.create(principal: "test", kind: kind, caller: .system("test")).token.unsafeValue
         }
         return ServerHarness(temporary: t, admin: try await token(.role(.admin)), compliance: try await token(.role(.compliance)),
                              support: try await token(.role("support")), crm: try await token(.ingest(SourceName("crm")!)),

@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import GRDB
 import Identity
@@ -34,9 +35,13 @@ extension SQLiteVaultStore {
         }
     }
 
-    public func commit(records: [SealedRecord], source: SourceName, at time: Date) async throws -> [IngestOutcome] {
+    public func commit(records: [SealedRecord], source: SourceName, at time: Date, audit: AuditWrite) async throws -> [IngestOutcome] {
         try await pool.write { db in
-            try records.map { try Self.commit(db, record: $0, source: source, at: time) }
+            let outcomes = try records.map { try Self.commit(db, record: $0, source: source, at: time) }
+            var draft = audit.draft
+            draft.subjectIDs = Array(Set(outcomes.map(\.subjectID.description))).sorted()
+            try self.appendAudit(db, [draft], chain: audit.chain)
+            return outcomes
         }
     }
 
@@ -152,9 +157,10 @@ extension SQLiteVaultStore {
         return winner
     }
 
-    public func commit(events: [SealedEvent], source: SourceName) async throws -> [EventOutcomeKind] {
+    public func commit(events: [SealedEvent], source: SourceName, audit: AuditWrite) async throws -> [EventOutcomeKind] {
         try await pool.write { db in
-            try events.enumerated().map { index, event in
+            var subjects: Set<String> = []
+            let outcomes: [EventOutcomeKind] = try events.enumerated().map { index, event in
                 guard let record = try Row.fetchOne(db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
                                                     arguments: [source.rawValue, Data(event.recordKeyIndex.bytes)])
                 else { throw StoreError.unknownSourceKey(index: index) }
@@ -166,8 +172,13 @@ extension SQLiteVaultStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_index) DO NOTHING
                     """, arguments: [source.rawValue, Data(event.eventIndex.bytes), record["record_id"] as Int64, record["subject_id"] as String,
                                      event.keyOwner.description, event.type, Self.millis(event.occurredAt), Data(event.ciphertext)])
+                subjects.insert(record["subject_id"])
                 return db.changesCount > 0 ? .created : .duplicate
             }
+            var draft = audit.draft
+            draft.subjectIDs = subjects.sorted()
+            try self.appendAudit(db, [draft], chain: audit.chain)
+            return outcomes
         }
     }
 }

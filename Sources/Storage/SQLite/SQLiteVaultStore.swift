@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import GRDB
 import Identity
@@ -8,6 +9,7 @@ import VaultModel
 public final class SQLiteVaultStore: VaultStore {
     let pool: DatabasePool
     public let path: String
+    public let auditSink = AuditSinkState()
 
     public init(path: String) throws {
         self.path = path
@@ -147,8 +149,9 @@ public final class SQLiteVaultStore: VaultStore {
 
     // MARK: Tokens
 
-    public func insertToken(_ token: TokenRecord) async throws {
+    public func insertToken(_ token: TokenRecord, audit: AuditWrite?) async throws {
         try await pool.write { db in
+            if let audit { try self.appendAudit(db, [audit.draft], chain: audit.chain) }
             try db.execute(sql: """
                 INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at)
                 VALUES (?, ?, ?, ?, ?, ?, NULL)
@@ -169,11 +172,15 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func revokeToken(id: UUID, at time: Date) async throws -> Bool {
+    public func revokeToken(id: UUID, at time: Date, audit: AuditWrite) async throws -> Bool {
         try await pool.write { db in
             try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
                            arguments: [Self.millis(time), id.uuidString.lowercased()])
-            return db.changesCount > 0
+            let revoked = db.changesCount > 0
+            var draft = audit.draft
+            if !revoked { draft.outcome = "refused"; draft.detail = "no active token with this id" }
+            try self.appendAudit(db, [draft], chain: audit.chain)
+            return revoked
         }
     }
 

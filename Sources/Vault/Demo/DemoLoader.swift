@@ -19,14 +19,14 @@ public struct DemoLoader: Sendable {
             let records = dataset.records.filter { $0.source == source }
             for start in stride(from: 0, to: records.count, by: batchSize) {
                 let batch = Array(records[start..<min(start + batchSize, records.count)])
-                let results = try await vault.ingest.ingest(records: batch.map(\.json), from: name)
+                let results = try await vault.ingest.ingest(records: batch.map(\.json), from: name, caller: .system("demo"))
                 for (record, result) in zip(batch, results) { summary.subjectOf["\(source)/\(record.key)"] = result.outcome.subjectID }
                 summary.records += batch.count
             }
             let events = dataset.events.filter { $0.source == source }
             for start in stride(from: 0, to: events.count, by: batchSize) {
                 let batch = Array(events[start..<min(start + batchSize, events.count)])
-                _ = try await vault.events.ingest(events: batch.map(\.json), from: name)
+                _ = try await vault.events.ingest(events: batch.map(\.json), from: name, caller: .system("demo"))
                 summary.events += batch.count
             }
         }

@@ -1,3 +1,4 @@
+import Audit
 import Catalog
 import Foundation
 import Identity
@@ -33,7 +34,7 @@ public struct EventPipeline: Sendable {
         let attributes: [String: JSONValue]
     }
 
-    public func ingest(events raw: [JSONValue], from source: SourceName, now: Date = Date()) async throws -> [Result] {
+    public func ingest(events raw: [JSONValue], from source: SourceName, caller: Caller, now: Date = Date()) async throws -> [Result] {
         guard catalog.sources[source] != nil else { throw IngestError.unknownSource(source.rawValue) }
         guard !raw.isEmpty else { throw IngestError.emptyBatch }
         guard raw.count <= maximumBatch else { throw IngestError.batchTooLarge(count: raw.count, limit: maximumBatch) }
@@ -58,7 +59,10 @@ public struct EventPipeline: Sendable {
             }
             guard issues.isEmpty else { throw IngestError.invalidBatch(issues) }
             do {
-                let outcomes = try await store.commit(events: sealed, source: source)
+                let attributes = Set(events.flatMap { $0.attributes.keys }).sorted()
+                let audit = AuditWrite(draft: caller.draft("events.ingest", fields: attributes, detail: "\(events.count) events", at: now),
+                                       chain: keys.auditChain)
+                let outcomes = try await store.commit(events: sealed, source: source, audit: audit)
                 return zip(events, outcomes).map { Result(id: $0.id.unsafeValue, outcome: $1) }
             } catch StoreError.staleResolution {
                 continue

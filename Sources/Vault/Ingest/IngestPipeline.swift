@@ -1,3 +1,4 @@
+import Audit
 import Catalog
 import Foundation
 import Identity
@@ -25,18 +26,21 @@ public struct IngestPipeline: Sendable {
         public let outcome: IngestOutcome
     }
 
-    public func ingest(records raw: [JSONValue], from source: SourceName, now: Date = Date()) async throws -> [Result] {
+    public func ingest(records raw: [JSONValue], from source: SourceName, caller: Caller, now: Date = Date()) async throws -> [Result] {
         guard catalog.sources[source] != nil else { throw IngestError.unknownSource(source.rawValue) }
         guard !raw.isEmpty else { throw IngestError.emptyBatch }
         guard raw.count <= maximumBatch else { throw IngestError.batchTooLarge(count: raw.count, limit: maximumBatch) }
         let records = try RecordValidator(catalog: catalog).validate(raw, now: now)
         let indexed = records.map { index($0, source: source) }
+        let fieldNames = Set(records.flatMap { $0.fields.map(\.name.rawValue) }).sorted()
+        let audit = AuditWrite(draft: caller.draft("records.ingest", fields: fieldNames, detail: "\(records.count) records", at: now),
+                               chain: keys.auditChain)
         // A concurrent writer can invalidate the plan (e.g. erase a planned key owner);
         // the store detects it and we plan again against the new state.
         for _ in 0..<5 {
             let sealed = try await plan(indexed, source: source)
             do {
-                let outcomes = try await store.commit(records: sealed, source: source, at: now)
+                let outcomes = try await store.commit(records: sealed, source: source, at: now, audit: audit)
                 return zip(records, outcomes).map { Result(key: $0.key.unsafeValue, outcome: $1) }
             } catch StoreError.staleResolution {
                 continue

@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import Identity
 import Storage
@@ -13,14 +14,21 @@ public final class VaultKeys: Sendable {
     public let keyring: Keyring
     public let blindIndexer: BlindIndexer
     let tokenKey: HMACKey
+    /// Keys the audit hash chain: a database writer without it can't forge a consistent chain.
+    public let auditChain: HashChain
+    /// Signs audit anchors and receipts.
+    public let signingKey: Ed25519PrivateKey
     private let wrappingKeys: [Int: SymmetricKey]
 
     static let indexRootName = "index-root"
+    static let signingKeyName = "audit-signing"
 
-    init(keyring: Keyring, indexRoot: SymmetricKey) throws {
+    init(keyring: Keyring, indexRoot: SymmetricKey, signingKey: Ed25519PrivateKey) throws {
         self.keyring = keyring
+        self.signingKey = signingKey
         blindIndexer = try BlindIndexer(indexRoot: indexRoot)
         tokenKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/token-hash/v1"))
+        auditChain = HashChain(key: try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/audit-chain/v1")))
         var wrapping: [Int: SymmetricKey] = [:]
         for version in keyring.versions.keys { wrapping[version] = try keyring.wrappingKey(version: version) }
         wrappingKeys = wrapping
@@ -48,16 +56,20 @@ public final class VaultKeys: Sendable {
             try await store.insertKeyVersion(KeyVersionRecord(version: version, checkValue: try Keyring.checkValue(of: key), createdAt: now, state: "active"))
         }
         let keyring = Keyring(versions: versions, activeVersion: versions.keys.max()!)
-        let wrapped = try await store.vaultKey(named: indexRootName)
-        let indexRoot: SymmetricKey
-        if let wrapped {
-            indexRoot = try KeyWrap.unwrap(wrapped.bytes, under: keyring.wrappingKey(version: wrapped.kekVersion), context: Array(indexRootName.utf8))
-        } else {
-            indexRoot = try SymmetricKey.generate()
-            let bytes = try KeyWrap.wrap(indexRoot, under: keyring.wrappingKey(version: keyring.activeVersion), context: Array(indexRootName.utf8))
-            try await store.insertVaultKey(named: indexRootName, WrappedKey(kekVersion: keyring.activeVersion, bytes: bytes))
+        let indexRoot = try await vaultSecret(named: indexRootName, store: store, keyring: keyring)
+        let signingSeed = try await vaultSecret(named: signingKeyName, store: store, keyring: keyring)
+        return try VaultKeys(keyring: keyring, indexRoot: indexRoot, signingKey: Ed25519PrivateKey(seed: signingSeed.secret))
+    }
+
+    /// A random 32-byte vault secret stored wrapped under the active KEK, created on first use.
+    static func vaultSecret(named name: String, store: any VaultStore, keyring: Keyring) async throws -> SymmetricKey {
+        if let wrapped = try await store.vaultKey(named: name) {
+            return try KeyWrap.unwrap(wrapped.bytes, under: keyring.wrappingKey(version: wrapped.kekVersion), context: Array(name.utf8))
         }
-        return try VaultKeys(keyring: keyring, indexRoot: indexRoot)
+        let secret = try SymmetricKey.generate()
+        let bytes = try KeyWrap.wrap(secret, under: keyring.wrappingKey(version: keyring.activeVersion), context: Array(name.utf8))
+        try await store.insertVaultKey(named: name, WrappedKey(kekVersion: keyring.activeVersion, bytes: bytes))
+        return secret
     }
 
     /// A fresh data key for `subject`, and its wrapped form under the active KEK.

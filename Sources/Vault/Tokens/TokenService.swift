@@ -1,3 +1,4 @@
+import Audit
 import Catalog
 import Foundation
 import Storage
@@ -25,7 +26,7 @@ public struct TokenService: Sendable {
     }
 
     /// Creates a token for `principal` with exactly one of a role or a source.
-    public func create(principal: String, kind: Principal.Kind, presetToken: String? = nil, now: Date = Date()) async throws -> Created {
+    public func create(principal: String, kind: Principal.Kind, caller: Caller, presetToken: String? = nil, now: Date = Date()) async throws -> Created {
         let name = principal.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 128, name.unicodeScalars.allSatisfy({ $0.properties.generalCategory != .control }) else {
             throw TokenError.invalidPrincipal
@@ -46,7 +47,10 @@ public struct TokenService: Sendable {
         }
         let record = TokenRecord(id: UUID(), principal: name, role: kind.roleName?.rawValue, source: kind.sourceName?.rawValue,
                                  hash: keys.tokenHash(token), createdAt: now, revokedAt: nil)
-        try await store.insertToken(record)
+        let scope = kind.roleName.map { "role \($0)" } ?? "source \(kind.sourceName!.rawValue)"
+        let audit = AuditWrite(draft: caller.draft("token.create", detail: "token \(record.id.uuidString.lowercased()) for \(name), \(scope)", at: now),
+                               chain: keys.auditChain)
+        try await store.insertToken(record, audit: audit)
         return Created(record: record, token: Sensitive(token))
     }
 
@@ -62,9 +66,16 @@ public struct TokenService: Sendable {
         return nil
     }
 
-    public func list() async throws -> [TokenRecord] { try await store.tokens() }
+    public func list(caller: Caller, audit: AuditLog) async throws -> [TokenRecord] {
+        let tokens = try await store.tokens()
+        try await audit.record(caller.draft("token.list", detail: "\(tokens.count) tokens"))
+        return tokens
+    }
 
-    public func revoke(_ id: UUID, now: Date = Date()) async throws -> Bool { try await store.revokeToken(id: id, at: now) }
+    public func revoke(_ id: UUID, caller: Caller, now: Date = Date()) async throws -> Bool {
+        let audit = AuditWrite(draft: caller.draft("token.revoke", detail: "token \(id.uuidString.lowercased())", at: now), chain: keys.auditChain)
+        return try await store.revokeToken(id: id, at: now, audit: audit)
+    }
 
     public func hasAnyToken() async throws -> Bool { !(try await store.tokens().isEmpty) }
 }

@@ -35,20 +35,34 @@ public enum ViewError: Error, Sendable, CustomStringConvertible {
 public struct ViewService: Sendable {
     let reader: ProfileReader
     let bundle: PolicyBundle
+    let audit: AuditLog
 
-    public init(reader: ProfileReader, bundle: PolicyBundle) {
+    public init(reader: ProfileReader, bundle: PolicyBundle, audit: AuditLog) {
         self.reader = reader
         self.bundle = bundle
+        self.audit = audit
     }
 
-    public func view(_ id: SubjectID, role: RoleName, purpose: Purpose) async throws -> SubjectView {
-        guard bundle.roles.role(role, holds: purpose) else { throw ViewError.purposeNotHeld(role: role, purpose: purpose) }
-        guard let profile = try await reader.read(id) else { throw ViewError.notFound }
+    /// The view, audited (fields shown, policy version) before it is returned: if the audit
+    /// entry can't be written, the view is not served.
+    public func view(_ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller) async throws -> SubjectView {
+        guard bundle.roles.role(role, holds: purpose) else {
+            try await audit.record(caller.draft("subject.view", subjects: [id.description], policyVersion: bundle.version,
+                                                outcome: "denied", detail: "purpose not held by role"))
+            throw ViewError.purposeNotHeld(role: role, purpose: purpose)
+        }
+        guard let profile = try await reader.read(id) else {
+            try await audit.record(caller.draft("subject.view", subjects: [id.description], policyVersion: bundle.version,
+                                                outcome: "refused", detail: "no such subject"))
+            throw ViewError.notFound
+        }
         let seesPersonalData = role == .compliance
         var fields: [FieldName: Sensitive<String>] = [:]
         if seesPersonalData {
             for (name, value) in profile.fields { fields[name] = value.golden.value }
         }
+        try await audit.record(caller.draft("subject.view", subjects: [profile.subjectID.description],
+                                            fields: fields.keys.map(\.rawValue).sorted(), policyVersion: bundle.version))
         return SubjectView(subjectID: profile.subjectID, role: role, purpose: purpose, policyVersion: bundle.version,
                            restricted: profile.restricted, fields: fields,
                            aggregates: seesPersonalData ? ProfileAggregates(events: profile.events) : nil,

@@ -1,4 +1,5 @@
 import Hummingbird
+import Vault
 import VaultAPI
 
 /// | method | path | who | audit |
@@ -6,8 +7,16 @@ import VaultAPI
 /// | GET | /healthz | anyone | none: liveness |
 /// | GET | /readyz | anyone | none: readiness (store and keys opened) |
 struct HealthController {
+    let audit: AuditLog
+
     func register(on router: Router<AppRequestContext>) {
         router.get("/healthz") { _, _ in try JSONBody.response(HealthBody(status: "ok")) }
-        router.get("/readyz") { _, _ in try JSONBody.response(HealthBody(status: "ready")) }
+        router.get("/readyz") { _, _ in
+            // A failed audit sink makes every audited request fail: not ready until restarted.
+            guard audit.isHealthy else {
+                throw Problem(.serviceUnavailable, "audit-unavailable", "Audit log unavailable", detail: "the audit sink failed; restart vaultd")
+            }
+            return try JSONBody.response(HealthBody(status: "ready"))
+        }
     }
 }

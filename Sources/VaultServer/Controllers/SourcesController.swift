@@ -15,7 +15,7 @@ struct SourcesController {
         group.post("/sources/{source}/records") { request, context in
             let source = try context.requireIngest(for: context.parameters.require("source"))
             let body = try await JSONBody.decode(IngestRecordsRequest.self, from: request, context: context)
-            let results = try await vault.ingest.ingest(records: body.records, from: source)
+            let results = try await vault.ingest.ingest(records: body.records, from: source, caller: context.caller())
             return try JSONBody.response(IngestRecordsResponse(results: results.map {
                 IngestRecordResult(key: $0.key, subject_id: $0.outcome.subjectID.description, outcome: $0.outcome.kind.rawValue)
             }))
@@ -23,7 +23,7 @@ struct SourcesController {
         group.post("/sources/{source}/events") { request, context in
             let source = try context.requireIngest(for: context.parameters.require("source"))
             let body = try await JSONBody.decode(IngestEventsRequest.self, from: request, context: context)
-            let results = try await vault.events.ingest(events: body.events, from: source)
+            let results = try await vault.events.ingest(events: body.events, from: source, caller: context.caller())
             return try JSONBody.response(IngestEventsResponse(results: results.map { IngestEventResult(id: $0.id, outcome: $0.outcome.rawValue) }))
         }
     }

@@ -19,14 +19,14 @@ struct SubjectsController {
         group.post("/subjects/lookup") { request, context in
             _ = try context.requireRole(Self.lookupRoles)
             let body = try await JSONBody.decode(LookupRequest.self, from: request, context: context)
-            let ids = try await vault.lookup.lookup(body.identifiers)
+            let ids = try await vault.lookup.lookup(body.identifiers, caller: context.caller())
             return try JSONBody.response(LookupResponse(subject_ids: ids.map(\.description)))
         }
         group.get("/subjects/{id}") { request, context in
             let role = try context.requireRole()
             guard let id = SubjectID(try context.parameters.require("id")) else { throw Problem.invalidID("subject id") }
             let purpose = try Self.purpose(of: request)
-            let view = try await vault.views.view(id, role: role, purpose: purpose)
+            let view = try await vault.views.view(id, role: role, purpose: purpose, caller: context.caller(purpose: purpose))
             return try JSONBody.response(Self.body(of: view))
         }
     }

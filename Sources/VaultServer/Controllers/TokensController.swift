@@ -28,20 +28,20 @@ struct TokensController {
             default:
                 throw Problem(.unprocessableContent, "invalid-value", "Invalid value", detail: "give exactly one of role or source")
             }
-            let created = try await vault.tokens.create(principal: body.principal, kind: kind)
+            let created = try await vault.tokens.create(principal: body.principal, kind: kind, caller: context.caller())
             return try JSONBody.response(CreatedTokenBody(id: created.record.id.uuidString.lowercased(), token: created.token.unsafeValue,
                                                           principal: created.record.principal, role: created.record.role,
                                                           source: created.record.source), status: .created)
         }
         group.get("/tokens") { _, context in
             _ = try context.requireRole([.admin])
-            let tokens = try await vault.tokens.list()
+            let tokens = try await vault.tokens.list(caller: context.caller(), audit: vault.audit)
             return try JSONBody.response(TokenListBody(tokens: tokens.map(Self.body)))
         }
         group.delete("/tokens/{id}") { _, context in
             _ = try context.requireRole([.admin])
             guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw Problem.invalidID("token id") }
-            guard try await vault.tokens.revoke(id) else { throw Problem.notFound("no active token with this id") }
+            guard try await vault.tokens.revoke(id, caller: context.caller()) else { throw Problem.notFound("no active token with this id") }
             return Response(status: .noContent)
         }
     }

@@ -5,22 +5,43 @@ import VaultModel
 
 /// Resolves `Authorization: Bearer …` to a principal. Every `/v1` route requires one;
 /// which principals a route admits is the controller's decision.
+///
+/// Denied requests (401, 403) are audited here, as `access.denied` with the route; a view
+/// refused for its purpose is audited by the view itself.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenService
+    let audit: AuditLog
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let values = request.headers[values: .authorization]
-        guard values.count == 1, let header = values.first, header.hasPrefix("Bearer ") else { throw Problem.unauthorized }
-        let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard let principal = try await tokens.authenticate(token) else { throw Problem.unauthorized }
         var context = context
-        context.principal = principal
-        return try await next(request, context)
+        do {
+            let values = request.headers[values: .authorization]
+            guard values.count == 1, let header = values.first, header.hasPrefix("Bearer ") else { throw Problem.unauthorized }
+            let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+            guard let principal = try await tokens.authenticate(token) else { throw Problem.unauthorized }
+            context.principal = principal
+            return try await next(request, context)
+        } catch {
+            if error is ViewError { throw error }
+            if let problem = Problem.from(error), problem.status == .unauthorized || problem.status == .forbidden {
+                let caller = context.principal.map { Caller(requestID: context.requestID, principal: $0) }
+                    ?? Caller(requestID: context.requestID, principal: "anonymous")
+                try await audit.record(caller.draft("access.denied", outcome: "denied",
+                                                    detail: "\(request.method.rawValue) \(context.endpointPath ?? "unmatched route"): \(problem.slug)"))
+            }
+            throw error
+        }
     }
 }
 
 extension AppRequestContext {
+    /// The audit context of this request.
+    func caller(purpose: Purpose? = nil) -> Caller {
+        guard let principal else { return Caller(requestID: requestID, principal: "anonymous", purpose: purpose) }
+        return Caller(requestID: requestID, principal: principal, purpose: purpose)
+    }
+
     /// The caller's role, or 403 for ingest tokens and roles not in `allowed` (if given).
     func requireRole(_ allowed: Set<RoleName>? = nil) throws -> RoleName {
         guard let principal, case .role(let role) = principal.kind else { throw Problem.forbidden("this route needs a role token") }

@@ -31,6 +31,9 @@ extension Problem {
             case .purposeNotHeld: return Problem(.forbidden, "purpose-not-held", "Purpose not held by role", detail: error.description)
             case .notFound: return .notFound("no subject with this id")
             }
+        case StoreError.auditUnavailable:
+            return Problem(.serviceUnavailable, "audit-unavailable", "Audit log unavailable",
+                           detail: "the audit entry for this request could not be written, so the request was refused")
         case let error as TokenError:
             switch error {
             case .unknownRole: return Problem(.unprocessableContent, "unknown-role", "Unknown role", detail: error.description)

@@ -1,0 +1,38 @@
+import Audit
+import Foundation
+import Synchronization
+
+/// An audit entry to append in the same transaction as the change it records.
+public struct AuditWrite: Sendable {
+    public var draft: AuditDraft
+    public let chain: HashChain
+    public init(draft: AuditDraft, chain: HashChain) {
+        self.draft = draft
+        self.chain = chain
+    }
+}
+
+/// Filters of `GET /v1/audit`. Entries come in sequence order after `afterSeq`.
+public struct AuditQuery: Sendable {
+    public var subjectID: String?
+    public var principal: String?
+    public var action: String?
+    public var requestID: String?
+    public var since: Date?
+    public var until: Date?
+    public var afterSeq: Int64 = 0
+    public var limit: Int = 100
+    public init() {}
+}
+
+/// Whether the audit sink can still be trusted.
+///
+/// Once an append fails (I/O error, full disk, injected fault) the sink stays failed: no
+/// silent retry over pages that may be lost. Every audited request then answers 503 and
+/// readiness reports not ready, until an operator restarts the vault.
+public final class AuditSinkState: Sendable {
+    private let failed = Mutex(false)
+    public init() {}
+    public var isFailed: Bool { failed.withLock { $0 } }
+    public func markFailed() { failed.withLock { $0 = true } }
+}

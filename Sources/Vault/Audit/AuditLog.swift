@@ -1,0 +1,141 @@
+import Audit
+import Foundation
+import Storage
+import VaultCrypto
+
+/// The audit log: group-committed appends for reads, signed anchors, verification.
+///
+/// Reads are audited before their response is sent. Appending one entry per read in its
+/// own transaction would serialize the server on one fsync per read, so concurrent
+/// appends are gathered: the first caller flushes everything queued meanwhile in one
+/// transaction and every caller learns the outcome of the batch holding its entry.
+public actor AuditLog {
+    let store: any VaultStore
+    public nonisolated let chain: HashChain
+    let signingKey: Ed25519PrivateKey
+    public nonisolated let publicKey: Ed25519PublicKey
+    /// Append-only file of signed anchors, beside (not inside) the database.
+    public nonisolated let anchorsFile: URL
+
+    private var pending: [AuditDraft] = []
+    private var waiters: [Int: [CheckedContinuation<Void, any Error>]] = [:]
+    private var generation = 0
+    private var flushing = false
+    private var lastAnchoredSeq: Int64 = -1
+
+    public init(store: any VaultStore, chain: HashChain, signingKey: Ed25519PrivateKey, anchorsFile: URL) throws {
+        self.store = store
+        self.chain = chain
+        self.signingKey = signingKey
+        self.publicKey = try signingKey.publicKey
+        self.anchorsFile = anchorsFile
+    }
+
+    public nonisolated var isHealthy: Bool { !store.auditSink.isFailed }
+
+    /// Appends one entry; returns once it is committed, throws `auditUnavailable` if not.
+    public func record(_ draft: AuditDraft) async throws {
+        guard isHealthy else { throw StoreError.auditUnavailable }
+        pending.append(draft)
+        let mine = generation
+        if flushing {
+            try await withCheckedThrowingContinuation { waiters[mine, default: []].append($0) }
+            return
+        }
+        flushing = true
+        defer { flushing = false }
+        var own: Result<Void, any Error> = .success(())
+        while !pending.isEmpty {
+            let batch = pending
+            pending = []
+            let current = generation
+            generation += 1
+            let result: Result<Void, any Error>
+            do {
+                try await store.appendAudit(batch, chain: chain)
+                result = .success(())
+            } catch {
+                result = .failure(StoreError.auditUnavailable)
+            }
+            for waiter in waiters.removeValue(forKey: current) ?? [] { waiter.resume(with: result) }
+            if current == mine { own = result }
+        }
+        try own.get()
+    }
+
+    // MARK: Anchors
+
+    /// Signs the current head and appends it to the anchors file (fsynced); nil when the
+    /// chain is empty or the head is already anchored.
+    @discardableResult
+    public func anchor(at time: Date = Date()) async throws -> AuditAnchor? {
+        guard let head = try await store.auditHead(), head.seq != lastAnchoredSeq else { return nil }
+        let anchor = try AuditAnchor.sign(seq: head.seq, head: head.hash, at: time, key: signingKey)
+        var line = try JSONEncoder.sorted.encode(anchor)
+        line.append(0x0a)
+        let fd = open(anchorsFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        guard fd >= 0 else { throw AuditLogError.anchorsUnwritable }
+        defer { close(fd) }
+        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == line.count, fsync(fd) == 0 else { throw AuditLogError.anchorsUnwritable }
+        lastAnchoredSeq = head.seq
+        return anchor
+    }
+
+    /// The newest anchor in the anchors file, if any.
+    public nonisolated func latestAnchor() throws -> AuditAnchor? {
+        guard let data = FileManager.default.contents(atPath: anchorsFile.path) else { return nil }
+        guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last(where: { !$0.isEmpty }) else { return nil }
+        guard let anchor = try? JSONDecoder().decode(AuditAnchor.self, from: Data(line.utf8)) else { throw AuditLogError.anchorsCorrupt }
+        return anchor
+    }
+
+    // MARK: Verification and reading
+
+    /// Walks the whole chain and checks it against the latest anchor.
+    public nonisolated func verify() async throws -> ChainVerifier.Report {
+        let anchor: AuditAnchor?
+        do { anchor = try latestAnchor() } catch {
+            var report = ChainVerifier.Report()
+            report.problem = .anchorSignature
+            return report
+        }
+        var verifier = ChainVerifier(chain: chain, anchor: anchor)
+        if let anchor, !anchor.isAuthentic(trusting: publicKey) {
+            verifier.rejectAnchor()
+            return verifier.finish()
+        }
+        var query = AuditQuery()
+        query.limit = 5000
+        while true {
+            let page = try await store.auditEntries(query)
+            for entry in page where !verifier.feed(entry) { return verifier.finish() }
+            guard let last = page.last, page.count == query.limit else { break }
+            query.afterSeq = last.seq
+        }
+        return verifier.finish()
+    }
+
+    public nonisolated func entries(_ query: AuditQuery) async throws -> [AuditEntry] {
+        try await store.auditEntries(query)
+    }
+}
+
+public enum AuditLogError: Error, CustomStringConvertible, Sendable {
+    case anchorsUnwritable
+    case anchorsCorrupt
+    public var description: String {
+        switch self {
+        case .anchorsUnwritable: "the audit anchors file cannot be written"
+        case .anchorsCorrupt: "the audit anchors file is corrupt"
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
