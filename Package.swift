@@ -62,12 +62,19 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "VaultModel"]),
         .testTarget(name: "IdentityTests", dependencies: ["Vault", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"), "Identity", "Storage", "Catalog", "VaultModel", "VaultCrypto"]),
+        .testTarget(name: "AuditTests", dependencies: [
+            "Audit", "Vault", "Storage", "VaultModel", "VaultTestSupport", "VaultCrypto",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "ServerTests", dependencies: [
             "VaultServer", "Vault", "VaultAPI", "VaultModel", "VaultTestSupport",
             .product(name: "Yams", package: "Yams"),
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "ProcessTests", dependencies: ["VaultAPI", "VaultClient", "VaultModel", "Vault"]),
+        .testTarget(name: "ProcessTests", dependencies: [
+            "VaultAPI", "VaultClient", "VaultModel", "Vault", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

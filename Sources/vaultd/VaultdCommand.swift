@@ -28,6 +28,7 @@ struct VaultdCommand: AsyncParsableCommand {
     @Option(name: .customLong("phone-region"), help: "Region for national phone numbers (PROFILEVAULT_PHONE_REGION).") var phoneRegion: String?
     @Option(name: .customLong("max-batch"), help: "Most records or events in one ingest batch (PROFILEVAULT_MAX_BATCH).") var maxBatch: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (PROFILEVAULT_LOG_LEVEL).") var logLevel: String?
+    @Option(name: .customLong("anchor-interval"), help: "Seconds between signed audit anchors (PROFILEVAULT_ANCHOR_INTERVAL).") var anchorInterval: Int?
 
     func run() async throws {
         ProcessHardening.disableCoreDumps()
@@ -48,6 +49,9 @@ struct VaultdCommand: AsyncParsableCommand {
         }
         guard let resolvedPort = Int(port.map(String.init) ?? env["PROFILEVAULT_PORT"] ?? "8420"), (0...65535).contains(resolvedPort) else {
             throw ValidationError("the port must be a number from 0 to 65535")
+        }
+        guard let anchorSeconds = Int(anchorInterval.map(String.init) ?? env["PROFILEVAULT_ANCHOR_INTERVAL"] ?? "60"), anchorSeconds >= 1 else {
+            throw ValidationError("the anchor interval must be a whole number of seconds, at least 1")
         }
         let batchLimit = Int(maxBatch.map(String.init) ?? env["PROFILEVAULT_MAX_BATCH"] ?? "1000") ?? 1000
         let dataDirectory = URL(fileURLWithPath: setting(dataDir, "DATA_DIR", "data"))
@@ -86,7 +90,7 @@ struct VaultdCommand: AsyncParsableCommand {
 
         let listenHost = setting(host, "HOST", "127.0.0.1")
         let app = buildApplication(
-            vault: vault, configuration: ServerConfiguration(host: listenHost, port: resolvedPort), logger: logger,
+            vault: vault, configuration: ServerConfiguration(host: listenHost, port: resolvedPort, anchorInterval: .seconds(anchorSeconds)), logger: logger,
             onServerRunning: { [listenHost] port in
                 Console.line("vaultd listening on http://\(listenHost):\(port)")
                     })

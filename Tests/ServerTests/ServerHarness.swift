@@ -41,6 +41,7 @@ struct ServerHarness {
 struct Reply: Sendable {
     let status: Int
     let contentType: String?
+    let requestID: String?
     let body: Data
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: body) }
@@ -58,7 +59,7 @@ extension TestClientProtocol {
         if json != nil { headers[.contentType] = "application/json" }
         return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
             Reply(status: Int(response.status.code), contentType: response.headers[.contentType],
-                  body: Data(response.body.readableBytesView))
+                  requestID: response.headers[HTTPField.Name("X-Request-Id")!], body: Data(response.body.readableBytesView))
         }
     }
 }

@@ -23,6 +23,11 @@ public struct Caller: Sendable {
         self.init(requestID: requestID, principal: principal.name, role: principal.role, source: principal.source, purpose: purpose)
     }
 
+    /// The same caller reading for `purpose`.
+    public func reading(for purpose: Purpose) -> Caller {
+        Caller(requestID: requestID, principal: principal, role: role, source: source, purpose: purpose)
+    }
+
     /// vaultd acting on its own (first-start tokens, demo load).
     public static func system(_ what: String) -> Caller {
         Caller(requestID: "system-\(what)", principal: "vaultd")

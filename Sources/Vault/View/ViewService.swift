@@ -46,6 +46,7 @@ public struct ViewService: Sendable {
     /// The view, audited (fields shown, policy version) before it is returned: if the audit
     /// entry can't be written, the view is not served.
     public func view(_ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller) async throws -> SubjectView {
+        let caller = caller.reading(for: purpose)
         guard bundle.roles.role(role, holds: purpose) else {
             try await audit.record(caller.draft("subject.view", subjects: [id.description], policyVersion: bundle.version,
                                                 outcome: "denied", detail: "purpose not held by role"))
