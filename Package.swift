@@ -40,7 +40,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "VaultServer", dependencies: [
-            "Vault", "Audit", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto",
+            "Vault", "Audit", "Consent", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -59,7 +59,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "VaultTestSupport", dependencies: ["Vault"]),
+        .executableTarget(name: "vaultbench", dependencies: ["Vault", "VaultModel"]),
         .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),
+        .testTarget(name: "ConsentTests", dependencies: ["Consent", "VaultModel"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "VaultModel"]),
         .testTarget(name: "IdentityTests", dependencies: ["Vault", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"), "Identity", "Storage", "Catalog", "VaultModel", "VaultCrypto"]),
         .testTarget(name: "AuditTests", dependencies: [

@@ -140,6 +140,51 @@ public struct StoredEvent: Sendable {
     public let ciphertext: [UInt8]
 }
 
+/// A consent event ready to store: the decision in the clear (it drives every view), the
+/// channel, notice version and evidence sealed under the key owner's data key.
+public struct SealedConsent: Sendable {
+    public let subjectID: SubjectID
+    public let keyOwner: SubjectID
+    public let purpose: String
+    public let status: String
+    public let lawfulBasis: String
+    public let jurisdiction: String?
+    public let occurredAt: Date
+    public let expiresAt: Date?
+    public let recordedAt: Date
+    public let recordedBy: String
+    public let ciphertext: [UInt8]
+    public init(subjectID: SubjectID, keyOwner: SubjectID, purpose: String, status: String, lawfulBasis: String, jurisdiction: String?,
+                occurredAt: Date, expiresAt: Date?, recordedAt: Date, recordedBy: String, ciphertext: [UInt8]) {
+        self.subjectID = subjectID
+        self.keyOwner = keyOwner
+        self.purpose = purpose
+        self.status = status
+        self.lawfulBasis = lawfulBasis
+        self.jurisdiction = jurisdiction
+        self.occurredAt = occurredAt
+        self.expiresAt = expiresAt
+        self.recordedAt = recordedAt
+        self.recordedBy = recordedBy
+        self.ciphertext = ciphertext
+    }
+}
+
+/// A stored consent event, in ledger order (`sequence`).
+public struct StoredConsent: Sendable {
+    public let sequence: Int64
+    public let keyOwner: SubjectID
+    public let purpose: String
+    public let status: String
+    public let lawfulBasis: String
+    public let jurisdiction: String?
+    public let occurredAt: Date
+    public let expiresAt: Date?
+    public let recordedAt: Date
+    public let recordedBy: String
+    public let ciphertext: [UInt8]
+}
+
 /// Everything stored about one subject, still sealed.
 public struct SealedProfile: Sendable {
     public let subjectID: SubjectID
@@ -149,6 +194,7 @@ public struct SealedProfile: Sendable {
     public let keys: [SubjectID: WrappedKey]
     public let fields: [StoredFieldValue]
     public let events: [StoredEvent]
+    public let consents: [StoredConsent]
     public let sources: [SourceName]
 }
 

@@ -23,6 +23,10 @@ public protocol VaultStore: Sendable {
     func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID]
     func subjectCount() async throws -> Int
 
+    // Consent: an append-only ledger per subject.
+    func appendConsents(_ consents: [SealedConsent], audit: AuditWrite) async throws
+    func wrappedKey(of subject: SubjectID) async throws -> WrappedKey?
+
     // Tokens
     func insertToken(_ token: TokenRecord, audit: AuditWrite?) async throws
     func token(withHash hash: [UInt8]) async throws -> TokenRecord?

@@ -15,6 +15,7 @@ public struct ProfileVault: Sendable {
     public let tokens: TokenService
     public let lookup: LookupService
     public let audit: AuditLog
+    public let consents: ConsentService
 
     public init(store: any VaultStore, keys: VaultKeys, bundle: PolicyBundle, dataDirectory: URL, maximumBatch: Int = 1000) throws {
         self.store = store
@@ -28,6 +29,7 @@ public struct ProfileVault: Sendable {
         views = ViewService(reader: reader, bundle: bundle, audit: audit)
         tokens = TokenService(store: store, keys: keys, bundle: bundle)
         lookup = LookupService(store: store, keys: keys, catalog: bundle.catalog, audit: audit)
+        consents = ConsentService(store: store, keys: keys, bundle: bundle, reader: reader, audit: audit)
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.

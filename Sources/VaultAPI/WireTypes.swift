@@ -239,3 +239,85 @@ public struct AuditVerifyBody: Codable, Sendable, Equatable {
         self.anchored_seq = anchored_seq
     }
 }
+
+/// One consent event as shown. `evidence` is shown to compliance only.
+public struct ConsentEventBody: Codable, Sendable, Equatable {
+    public let purpose: String
+    public let status: String
+    public let lawful_basis: String
+    public let jurisdiction: String?
+    public let channel: String?
+    public let occurred_at: String
+    public let expires_at: String?
+    public let notice_version: String?
+    public let evidence: String?
+    public init(purpose: String, status: String, lawful_basis: String, jurisdiction: String?, channel: String?, occurred_at: String,
+                expires_at: String?, notice_version: String?, evidence: String?) {
+        self.purpose = purpose
+        self.status = status
+        self.lawful_basis = lawful_basis
+        self.jurisdiction = jurisdiction
+        self.channel = channel
+        self.occurred_at = occurred_at
+        self.expires_at = expires_at
+        self.notice_version = notice_version
+        self.evidence = evidence
+    }
+}
+
+/// The current decision per purpose: `granted`, `denied`, `withdrawn` or `expired`.
+public struct CurrentConsentBody: Codable, Sendable, Equatable {
+    public let purpose: String
+    public let status: String
+    public let lawful_basis: String
+    public let occurred_at: String
+    public let expires_at: String?
+    public init(purpose: String, status: String, lawful_basis: String, occurred_at: String, expires_at: String?) {
+        self.purpose = purpose
+        self.status = status
+        self.lawful_basis = lawful_basis
+        self.occurred_at = occurred_at
+        self.expires_at = expires_at
+    }
+}
+
+public struct ConsentsBody: Codable, Sendable {
+    public let subject_id: String
+    public let current: [CurrentConsentBody]
+    public let history: [ConsentEventBody]
+    public init(subject_id: String, current: [CurrentConsentBody], history: [ConsentEventBody]) {
+        self.subject_id = subject_id
+        self.current = current
+        self.history = history
+    }
+}
+
+public struct RecordedConsentsBody: Codable, Sendable {
+    public let subject_id: String
+    public let recorded: [ConsentEventBody]
+    public init(subject_id: String, recorded: [ConsentEventBody]) {
+        self.subject_id = subject_id
+        self.recorded = recorded
+    }
+}
+
+public struct BulkConsentsRequest: Codable, Sendable {
+    public let consents: [JSONValue]
+    public init(consents: [JSONValue]) { self.consents = consents }
+}
+
+public struct BulkConsentResult: Codable, Sendable, Equatable {
+    public let index: Int
+    public let subject_id: String
+    public let recorded: Int
+    public init(index: Int, subject_id: String, recorded: Int) {
+        self.index = index
+        self.subject_id = subject_id
+        self.recorded = recorded
+    }
+}
+
+public struct BulkConsentsResponse: Codable, Sendable {
+    public let results: [BulkConsentResult]
+    public init(results: [BulkConsentResult]) { self.results = results }
+}

@@ -131,3 +131,27 @@ struct IngestResolutionTests {
         await #expect(throws: IngestError.self) { try await t.vault.lookup.lookup(["first_name": .string("Ann")], caller: tester) }
     }
 }
+
+@Suite("Consent ledger in the store")
+struct ConsentLedgerStoreTests {
+    @Test("consents follow a merge and withdrawal is current on the next read")
+    func mergeCarriesConsents() async throws {
+        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let a = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)
+        let b = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "4155550100"])], from: support, caller: tester)
+        let grant: JSONValue = .object(["purpose": .string("marketing.communications.email"), "status": .string("granted"),
+                                        "lawful_basis": .string("consent"), "evidence": .string("form-991")])
+        _ = try await t.vault.consents.record(grant, for: b[0].outcome.subjectID, caller: tester)
+        _ = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com", "phone": "415-555-0100"])], from: billing, caller: tester)
+        let merged = try #require(try await t.vault.reader.read(a[0].outcome.subjectID))
+        let email = Purpose("marketing.communications.email")!
+        #expect(merged.consentState.isPermitted(email, at: Date()))
+        #expect(merged.consents.first?.evidence?.unsafeValue == "form-991")
+        let withdraw: JSONValue = .object(["purpose": .string("marketing.communications.email"), "status": .string("withdrawn"), "lawful_basis": .string("consent")])
+        _ = try await t.vault.consents.record(withdraw, for: a[0].outcome.subjectID, caller: tester)
+        let after = try #require(try await t.vault.reader.read(a[0].outcome.subjectID))
+        #expect(!after.consentState.isPermitted(email, at: Date()))
+        let database = try Data(contentsOf: URL(fileURLWithPath: t.databasePath + "-wal"))
+        #expect(database.range(of: Data("form-991".utf8)) == nil, "evidence is sealed at rest")
+    }
+}

@@ -146,7 +146,7 @@ extension SQLiteVaultStore {
         let winner = created[0].id
         for loser in created.dropFirst().map(\.id) {
             let moved = try Int64.fetchAll(db.cachedStatement(sql: "SELECT record_id FROM source_records WHERE subject_id = ?"), arguments: [loser])
-            for table in ["source_records", "field_values", "identifiers", "events"] {
+            for table in ["source_records", "field_values", "identifiers", "events", "consent_events"] {
                 try db.execute(sql: "UPDATE \(table) SET subject_id = ? WHERE subject_id = ?", arguments: [winner, loser])
             }
             try db.execute(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ? OR merged_into = ?", arguments: [winner, loser, loser])

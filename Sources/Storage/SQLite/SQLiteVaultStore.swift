@@ -136,6 +136,18 @@ public final class SQLiteVaultStore: VaultStore {
             events.append(StoredEvent(source: source, keyOwner: ownerID, type: r["type"], occurredAt: date(r["occurred_at"]),
                                       ciphertext: [UInt8](r["ciphertext"] as Data)))
         }
+        var consents: [StoredConsent] = []
+        let consentRows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM consent_events WHERE subject_id = ? ORDER BY event_row"), arguments: [subject])
+        while let r = try consentRows.next() {
+            let owner: String = r["key_owner"]
+            guard let ownerID = SubjectID(owner) else { throw StoreError.corrupt("consent_events row") }
+            owners.insert(owner)
+            let expires: Int64? = r["expires_at"]
+            consents.append(StoredConsent(sequence: r["event_row"], keyOwner: ownerID, purpose: r["purpose"], status: r["status"],
+                                          lawfulBasis: r["lawful_basis"], jurisdiction: r["jurisdiction"], occurredAt: date(r["occurred_at"]),
+                                          expiresAt: expires.map(date), recordedAt: date(r["recorded_at"]), recordedBy: r["recorded_by"],
+                                          ciphertext: [UInt8](r["ciphertext"] as Data)))
+        }
         var keys: [SubjectID: WrappedKey] = [:]
         for owner in owners {
             guard let k = try Row.fetchOne(db.cachedStatement(sql: "SELECT kek_version, wrapped_dek FROM subjects WHERE subject_id = ?"), arguments: [owner]),
@@ -144,7 +156,7 @@ public final class SQLiteVaultStore: VaultStore {
             keys[ownerID] = WrappedKey(kekVersion: k["kek_version"], bytes: [UInt8](k["wrapped_dek"] as Data))
         }
         return SealedProfile(subjectID: id, createdAt: date(row["created_at"]), restricted: (row["restricted"] as Int) != 0,
-                             keys: keys, fields: fields, events: events, sources: sources.sorted())
+                             keys: keys, fields: fields, events: events, consents: consents, sources: sources.sorted())
     }
 
     // MARK: Tokens

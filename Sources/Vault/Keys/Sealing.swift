@@ -21,6 +21,10 @@ enum SealContext {
         frame("pv-event-v1", owner.description, source.rawValue, type)
     }
 
+    static func consent(owner: SubjectID, purpose: String, occurredAt: Date) -> [UInt8] {
+        frame("pv-consent-v1", owner.description, purpose, String(Int64((occurredAt.timeIntervalSince1970 * 1000).rounded())))
+    }
+
     static func frame(_ parts: String...) -> [UInt8] {
         var out: [UInt8] = []
         for part in parts {

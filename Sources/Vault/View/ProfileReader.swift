@@ -1,4 +1,5 @@
 import Catalog
+import Consent
 import Foundation
 import Identity
 import Storage
@@ -11,7 +12,11 @@ public struct DecryptedProfile: Sendable {
     public let restricted: Bool
     public let fields: [FieldName: SurvivingValue]
     public let events: [DecryptedEvent]
+    /// The consent ledger, in order; `consentState` derives the current decisions.
+    public let consents: [ConsentEvent]
     public let sources: [SourceName]
+
+    public var consentState: ConsentState { ConsentState(events: consents) }
 }
 
 public struct DecryptedEvent: Sendable {
@@ -68,6 +73,18 @@ public struct ProfileReader: Sendable {
             return DecryptedEvent(source: event.source, type: event.type, occurredAt: event.occurredAt,
                                   id: Sensitive(body.id), attributes: Sensitive(body.attributes))
         }
-        return DecryptedProfile(subjectID: sealed.subjectID, restricted: sealed.restricted, fields: fields, events: events, sources: sealed.sources)
+        let consents = try sealed.consents.map { stored -> ConsentEvent in
+            guard let key = dataKeys[stored.keyOwner] else { throw StoreError.corrupt("no data key for a consent event") }
+            let plaintext = try Envelope.open(stored.ciphertext, key: key,
+                                              context: SealContext.consent(owner: stored.keyOwner, purpose: stored.purpose, occurredAt: stored.occurredAt))
+            let body = try decoder.decode(ConsentBody.self, from: Data(plaintext))
+            guard let purpose = Purpose(stored.purpose), let status = ConsentStatus(rawValue: stored.status),
+                  let basis = LawfulBasis(rawValue: stored.lawfulBasis) else { throw StoreError.corrupt("consent_events row") }
+            return ConsentEvent(purpose: purpose, status: status, lawfulBasis: basis, jurisdiction: stored.jurisdiction, channel: body.channel,
+                                occurredAt: stored.occurredAt, expiresAt: stored.expiresAt, noticeVersion: body.notice_version,
+                                evidence: body.evidence.map(Sensitive.init), sequence: stored.sequence)
+        }
+        return DecryptedProfile(subjectID: sealed.subjectID, restricted: sealed.restricted, fields: fields, events: events,
+                                consents: consents, sources: sealed.sources)
     }
 }

@@ -1,0 +1,34 @@
+import Foundation
+import GRDB
+import VaultModel
+
+extension SQLiteVaultStore {
+    public func appendConsents(_ consents: [SealedConsent], audit: AuditWrite) async throws {
+        try await pool.write { db in
+            for consent in consents {
+                // The subject must still exist and be the surviving one; its key owner must still hold a key.
+                guard try Self.canonical(db, consent.subjectID) == consent.subjectID,
+                      try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [consent.keyOwner.description]) == true
+                else { throw StoreError.staleResolution }
+                try db.execute(sql: """
+                    INSERT INTO consent_events (subject_id, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at, expires_at,
+                                                recorded_at, recorded_by, ciphertext)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [consent.subjectID.description, consent.keyOwner.description, consent.purpose, consent.status,
+                                     consent.lawfulBasis, consent.jurisdiction, Self.millis(consent.occurredAt),
+                                     consent.expiresAt.map(Self.millis), Self.millis(consent.recordedAt), consent.recordedBy,
+                                     Data(consent.ciphertext)])
+            }
+            var draft = audit.draft
+            draft.subjectIDs = Array(Set(consents.map(\.subjectID.description))).sorted()
+            try self.appendAudit(db, [draft], chain: audit.chain)
+        }
+    }
+
+    public func wrappedKey(of subject: SubjectID) async throws -> WrappedKey? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT kek_version, wrapped_dek FROM subjects WHERE subject_id = ?"), arguments: [subject.description])
+                .map { WrappedKey(kekVersion: $0["kek_version"], bytes: [UInt8]($0["wrapped_dek"] as Data)) }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Audit
+import Catalog
+import Consent
+import Foundation
+import Identity
+import Storage
+import VaultCrypto
+import VaultModel
+
+/// The sealed part of a consent event.
+struct ConsentBody: Codable {
+    let channel: String?
+    let notice_version: String?
+    let evidence: String?
+}
+
+/// Records consent events and answers what a subject currently permits.
+public struct ConsentService: Sendable {
+    let store: any VaultStore
+    let keys: VaultKeys
+    let bundle: PolicyBundle
+    let reader: ProfileReader
+    let audit: AuditLog
+
+    public init(store: any VaultStore, keys: VaultKeys, bundle: PolicyBundle, reader: ProfileReader, audit: AuditLog) {
+        self.store = store
+        self.keys = keys
+        self.bundle = bundle
+        self.reader = reader
+        self.audit = audit
+    }
+
+    /// Records the events of one request for one subject; all or nothing.
+    /// Returns the subject (after merges) and the events recorded.
+    public func record(_ raw: JSONValue, for id: SubjectID, gpcHeader: Bool = false, caller: Caller, now: Date = Date()) async throws -> (SubjectID, [ConsentEvent]) {
+        let inputs = try ConsentValidator(purposes: bundle.purposes).validate([raw], gpcHeader: gpcHeader, now: now)[0]
+        guard let subject = try await store.canonicalSubject(of: id) else { throw ViewError.notFound }
+        try await append([(subject, inputs)], caller: caller, now: now)
+        return (subject, inputs)
+    }
+
+    /// Bulk from a source: each item names its record by the source's key.
+    public func recordBulk(_ raw: [JSONValue], from source: SourceName, gpcHeader: Bool, caller: Caller, now: Date = Date()) async throws -> [(SubjectID, Int)] {
+        guard !raw.isEmpty else { throw IngestError.emptyBatch }
+        guard raw.count <= 1000 else { throw IngestError.batchTooLarge(count: raw.count, limit: 1000) }
+        let inputs = try ConsentValidator(purposes: bundle.purposes).validate(raw, gpcHeader: gpcHeader, now: now, requireKey: true)
+        var keyIndexes: [BlindIndex] = []
+        for item in raw {
+            guard case .object(let object) = item, case .string(let key)? = object["key"] else { continue }
+            keyIndexes.append(keys.blindIndexer.index(source: source, recordKey: Sensitive(key.trimmingCharacters(in: .whitespacesAndNewlines))))
+        }
+        let snapshot = try await store.resolutionSnapshot(source: source, sourceKeys: keyIndexes, identifiers: [])
+        var issues: [BatchIssue] = []
+        var batch: [(SubjectID, [ConsentEvent])] = []
+        for (index, keyIndex) in keyIndexes.enumerated() {
+            guard let subject = snapshot.subjectBySourceKey[keyIndex.bytes] else {
+                issues.append(BatchIssue(index: index, field: "key", type: "unknown-source-key", reason: "no record of this source has this key"))
+                continue
+            }
+            batch.append((subject, inputs[index]))
+        }
+        guard issues.isEmpty else { throw IngestError.invalidBatch(issues) }
+        try await append(batch, caller: caller, now: now)
+        return batch.map { ($0.0, $0.1.count) }
+    }
+
+    func append(_ batch: [(SubjectID, [ConsentEvent])], caller: Caller, now: Date) async throws {
+        for _ in 0..<5 {
+            var sealed: [SealedConsent] = []
+            var dataKeys: [SubjectID: SymmetricKey] = [:]
+            for (subject, events) in batch {
+                if dataKeys[subject] == nil {
+                    guard let wrapped = try await store.wrappedKey(of: subject) else { throw ViewError.notFound }
+                    dataKeys[subject] = try keys.unwrapDataKey(wrapped, of: subject)
+                }
+                for event in events {
+                    let body = ConsentBody(channel: event.channel, notice_version: event.noticeVersion, evidence: event.evidence?.unsafeValue)
+                    let ciphertext = try Envelope.seal(Array(try EventPipeline.encoder.encode(body)), key: dataKeys[subject]!,
+                                                       context: SealContext.consent(owner: subject, purpose: event.purpose.rawValue, occurredAt: event.occurredAt))
+                    sealed.append(SealedConsent(subjectID: subject, keyOwner: subject, purpose: event.purpose.rawValue, status: event.status.rawValue,
+                                                lawfulBasis: event.lawfulBasis.rawValue, jurisdiction: event.jurisdiction, occurredAt: event.occurredAt,
+                                                expiresAt: event.expiresAt, recordedAt: now, recordedBy: caller.principal, ciphertext: ciphertext))
+                }
+            }
+            let purposes = Set(sealed.map(\.purpose)).sorted()
+            let audit = AuditWrite(draft: caller.draft("consent.record", detail: "\(sealed.count) events: \(purposes.joined(separator: ","))", at: now),
+                                   chain: keys.auditChain)
+            do {
+                try await store.appendConsents(sealed, audit: audit)
+                return
+            } catch StoreError.staleResolution {
+                continue // merged or erased meanwhile: resolve again
+            }
+        }
+        throw IngestError.contention
+    }
+
+    /// The current state and the whole ledger of a subject, audited as a read.
+    public func show(_ id: SubjectID, caller: Caller, now: Date = Date()) async throws -> (SubjectID, ConsentState, [ConsentEvent]) {
+        guard let profile = try await reader.read(id) else {
+            try await audit.record(caller.draft("consent.read", subjects: [id.description], outcome: "refused", detail: "no such subject"))
+            throw ViewError.notFound
+        }
+        try await audit.record(caller.draft("consent.read", subjects: [profile.subjectID.description], detail: "\(profile.consents.count) events"))
+        return (profile.subjectID, profile.consentState, profile.consents)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Vault
+import VaultModel
+
+/// In-process benchmarks of the vault's own pipelines (release builds only:
+/// `swift run -c release vaultbench`). Every figure is printed next to a baseline
+/// measured in the same run, because these machines are shared and noisy.
+@main
+struct VaultBench {
+    static func main() async throws {
+        let arguments = CommandLine.arguments
+        let people = arguments.count > 1 ? Int(arguments[1]) ?? 2000 : 2000
+        let reads = arguments.count > 2 ? Int(arguments[2]) ?? 20000 : 20000
+        let concurrency = 16
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let policies = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("policies")
+        let vault = try await ProfileVault.openSQLite(dataDirectory: directory, policies: policies)
+        let dataset = DemoDataset.generate(people: people)
+
+        let loadStart = ContinuousClock.now
+        let summary = try await DemoLoader(vault: vault).load(dataset)
+        let loadSeconds = seconds(ContinuousClock.now - loadStart)
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; dataset: \(people) people, \(summary.records) records, \(summary.events) events, \(summary.subjects) subjects")
+        print(String(format: "ingest through the pipeline (batches of 500, with audit): %.0f records/s", Double(summary.records) / loadSeconds))
+
+        let ids = Array(Set(summary.subjectOf.values)).sorted()
+        let purpose = Purpose("essential.legal_obligation")!
+
+        // Warm up the page cache and the statement caches.
+        for id in ids.prefix(500) { _ = try await vault.reader.read(id) }
+
+        let baseline = try await measure(reads, concurrency: concurrency) { i in
+            _ = try await vault.reader.read(ids[i % ids.count])
+        }
+        let audited = try await measure(reads, concurrency: concurrency) { i in
+            _ = try await vault.views.view(ids[i % ids.count], role: .compliance, purpose: purpose,
+                                           caller: Caller(requestID: "bench-\(i)", principal: "bench", role: .compliance))
+        }
+        let auditOnly = try await measure(reads, concurrency: concurrency) { i in
+            try await vault.audit.record(Caller(requestID: "bench-a-\(i)", principal: "bench").draft("bench.append", subjects: [ids[i % ids.count].description]))
+        }
+        print(String(format: "load + decrypt + survivorship, no audit (baseline): %8.0f profiles/s", baseline))
+        print(String(format: "compliance view with audit (group commit):         %8.0f views/s   ratio %.2f", audited, audited / baseline))
+        print(String(format: "audit append alone (group commit, %d concurrent):  %8.0f entries/s", concurrency, auditOnly))
+        let verifyStart = ContinuousClock.now
+        let report = try await vault.audit.verify()
+        print(String(format: "audit verify: %lld entries in %.2f s (valid: %@)", report.entries, seconds(ContinuousClock.now - verifyStart), report.valid ? "yes" : "no"))
+    }
+
+    /// Operations per second of `count` calls spread over `concurrency` tasks.
+    static func measure(_ count: Int, concurrency: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
+        let start = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    var i = worker
+                    while i < count {
+                        try await operation(i)
+                        i += concurrency
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(count) / seconds(ContinuousClock.now - start)
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
