@@ -30,13 +30,14 @@ let package = Package(
         .target(name: "Catalog", dependencies: ["VaultModel", "VaultCrypto", .product(name: "Yams", package: "Yams")]),
         .target(name: "Identity", dependencies: ["VaultModel", "VaultCrypto", "Catalog"]),
         .target(name: "Audit", dependencies: ["VaultCrypto"]),
+        .target(name: "Policy", dependencies: ["Catalog", "Consent", "VaultModel", "VaultCrypto", .product(name: "Yams", package: "Yams")]),
         .target(name: "Storage", dependencies: [
             "VaultModel", "Identity", "Audit",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "VaultAPI", dependencies: ["VaultModel"]),
         .target(name: "Vault", dependencies: [
-            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "Consent", "VaultAPI", "Audit",
+            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "Consent", "VaultAPI", "Audit", "Policy",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "VaultServer", dependencies: [

@@ -31,6 +31,13 @@ public enum CatalogError: Error, Sendable, CustomStringConvertible {
     case unreadable(file: String)
     case invalid(file: String, detail: String)
 
+    /// The file the error is about.
+    public var file: String {
+        switch self {
+        case .unreadable(let file), .invalid(let file, _): file
+        }
+    }
+
     public var description: String {
         switch self {
         case .unreadable(let file): "cannot read \(file)"

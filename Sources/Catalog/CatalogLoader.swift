@@ -28,10 +28,13 @@ public enum CatalogLoader {
     }
 
     public static func load(directory: URL, phoneRegion: String = "US") throws -> FieldCatalog {
-        let fieldsURL = directory.appendingPathComponent("fields.yaml")
-        let sourcesURL = directory.appendingPathComponent("sources.yaml")
-        let fieldsFile: FieldsFile = try decode(fieldsURL)
-        let sourcesFile: SourcesFile = try decode(sourcesURL)
+        try load(fields: read(directory.appendingPathComponent("fields.yaml")), sources: read(directory.appendingPathComponent("sources.yaml")),
+                 phoneRegion: phoneRegion)
+    }
+
+    public static func load(fields: Data, sources: Data, phoneRegion: String = "US") throws -> FieldCatalog {
+        let fieldsFile: FieldsFile = try decode(fields, file: "fields.yaml")
+        let sourcesFile: SourcesFile = try decode(sources, file: "sources.yaml")
 
         var fields: [FieldName: FieldDefinition] = [:]
         for (name, entry) in fieldsFile.fields {
@@ -69,16 +72,18 @@ public enum CatalogLoader {
                                retention: entry.retention, allowedValues: entry.allowed)
     }
 
-    static func decode<T: Decodable>(_ url: URL) throws -> T {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw CatalogError.unreadable(file: url.path)
-        }
+    static func read(_ url: URL) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw CatalogError.unreadable(file: url.lastPathComponent) }
+        return data
+    }
+
+    static func decode<T: Decodable>(_ data: Data, file: String) throws -> T {
         do {
             return try YAMLDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw CatalogError.invalid(file: url.lastPathComponent, detail: describe(error))
+            throw CatalogError.invalid(file: file, detail: describe(error))
         } catch {
-            throw CatalogError.invalid(file: url.lastPathComponent, detail: "not valid YAML")
+            throw CatalogError.invalid(file: file, detail: "not valid YAML")
         }
     }
 

@@ -11,21 +11,28 @@ public struct PolicyBundle: Sendable {
     /// names exactly which bundle decided it.
     public let version: String
 
-    public static let files = ["fields.yaml", "sources.yaml", "roles.yaml", "purposes.yaml"]
+    public static let files = ["fields.yaml", "sources.yaml", "roles.yaml", "purposes.yaml", "categories.yaml"]
 
     public static func load(directory: URL, phoneRegion: String = "US") throws -> PolicyBundle {
-        let catalog = try CatalogLoader.load(directory: directory, phoneRegion: phoneRegion)
-        let roles = try RoleCatalog.load(directory: directory)
-        let purposes = try PurposeCatalog.load(directory: directory)
-        for (role, held) in roles.purposes {
-            for purpose in held where !purposes.contains(purpose) {
-                throw CatalogError.invalid(file: "roles.yaml", detail: "role '\(role)': purpose '\(purpose)' is not in purposes.yaml")
-            }
+        var files: [String: Data] = [:]
+        for name in Self.files { files[name] = try CatalogLoader.read(directory.appendingPathComponent(name)) }
+        return try load(files: files, phoneRegion: phoneRegion)
+    }
+
+    /// Loads the catalog, roles and purposes from the bundle's file contents; the version
+    /// is a hash of all of them, so any change to any file is a new version.
+    public static func load(files: [String: Data], phoneRegion: String = "US") throws -> PolicyBundle {
+        func file(_ name: String) throws -> Data {
+            guard let data = files[name] else { throw CatalogError.unreadable(file: name) }
+            return data
         }
+        let catalog = try CatalogLoader.load(fields: file("fields.yaml"), sources: file("sources.yaml"), phoneRegion: phoneRegion)
+        let roles = try RoleCatalog.parse(file("roles.yaml"))
+        let purposes = try PurposeCatalog.parse(file("purposes.yaml"))
         var material: [UInt8] = []
-        for name in files {
+        for name in Self.files {
             material += Array(name.utf8) + [0]
-            material += Array(FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) ?? Data())
+            material += Array(files[name] ?? Data()) + [0]
         }
         let digest = SHA256.hash(material).prefix(6).map { String(format: "%02x", $0) }.joined()
         return PolicyBundle(catalog: catalog, roles: roles, purposes: purposes, version: "sha256:" + digest)

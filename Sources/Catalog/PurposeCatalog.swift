@@ -13,8 +13,8 @@ public struct PurposeCatalog: Sendable {
         let purposes: [String]
     }
 
-    public static func load(directory: URL) throws -> PurposeCatalog {
-        let file: File = try CatalogLoader.decode(directory.appendingPathComponent("purposes.yaml"))
+    public static func parse(_ data: Data) throws -> PurposeCatalog {
+        let file: File = try CatalogLoader.decode(data, file: "purposes.yaml")
         var purposes: Set<Purpose> = []
         for text in file.purposes {
             guard let purpose = Purpose(text) else {

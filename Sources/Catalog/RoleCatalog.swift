@@ -24,8 +24,8 @@ public struct RoleCatalog: Sendable {
         let purposes: [String]
     }
 
-    public static func load(directory: URL) throws -> RoleCatalog {
-        let file: File = try CatalogLoader.decode(directory.appendingPathComponent("roles.yaml"))
+    public static func parse(_ data: Data) throws -> RoleCatalog {
+        let file: File = try CatalogLoader.decode(data, file: "roles.yaml")
         var purposes: [RoleName: [Purpose]] = [:]
         for (name, entry) in file.roles {
             guard !entry.purposes.isEmpty else {

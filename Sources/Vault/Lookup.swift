@@ -8,13 +8,14 @@ import VaultModel
 public struct LookupService: Sendable {
     let store: any VaultStore
     let keys: VaultKeys
-    let catalog: FieldCatalog
+    let policies: PolicyState
     let audit: AuditLog
+    var catalog: FieldCatalog { policies.current.catalog }
 
-    public init(store: any VaultStore, keys: VaultKeys, catalog: FieldCatalog, audit: AuditLog) {
+    public init(store: any VaultStore, keys: VaultKeys, policies: PolicyState, audit: AuditLog) {
         self.store = store
         self.keys = keys
-        self.catalog = catalog
+        self.policies = policies
         self.audit = audit
     }
 

@@ -1,13 +1,14 @@
 import Catalog
 import Foundation
+import Policy
 import Storage
 import VaultModel
 
-/// The vault's services wired over one store, one key set and one policy bundle.
+/// The vault's services wired over one store, one key set and the policy in force.
 public struct ProfileVault: Sendable {
     public let store: any VaultStore
     public let keys: VaultKeys
-    public let bundle: PolicyBundle
+    public let policies: PolicyState
     public let ingest: IngestPipeline
     public let events: EventPipeline
     public let views: ViewService
@@ -17,19 +18,22 @@ public struct ProfileVault: Sendable {
     public let audit: AuditLog
     public let consents: ConsentService
 
-    public init(store: any VaultStore, keys: VaultKeys, bundle: PolicyBundle, dataDirectory: URL, maximumBatch: Int = 1000) throws {
+    /// The bundle in force now (a snapshot).
+    public var bundle: PolicyBundle { policies.current.bundle }
+
+    public init(store: any VaultStore, keys: VaultKeys, policy: CompiledPolicy, dataDirectory: URL, maximumBatch: Int = 1000) throws {
         self.store = store
         self.keys = keys
-        self.bundle = bundle
+        policies = PolicyState(policy)
         audit = try AuditLog(store: store, chain: keys.auditChain, signingKey: keys.signingKey,
                              anchorsFile: dataDirectory.appendingPathComponent("audit-anchors.jsonl"))
-        ingest = IngestPipeline(store: store, keys: keys, catalog: bundle.catalog, maximumBatch: maximumBatch)
-        events = EventPipeline(store: store, keys: keys, catalog: bundle.catalog, maximumBatch: maximumBatch)
-        reader = ProfileReader(store: store, keys: keys, catalog: bundle.catalog)
-        views = ViewService(reader: reader, bundle: bundle, audit: audit)
-        tokens = TokenService(store: store, keys: keys, bundle: bundle)
-        lookup = LookupService(store: store, keys: keys, catalog: bundle.catalog, audit: audit)
-        consents = ConsentService(store: store, keys: keys, bundle: bundle, reader: reader, audit: audit)
+        ingest = IngestPipeline(store: store, keys: keys, policies: policies, maximumBatch: maximumBatch)
+        events = EventPipeline(store: store, keys: keys, policies: policies, maximumBatch: maximumBatch)
+        reader = ProfileReader(store: store, keys: keys, policies: policies)
+        views = ViewService(reader: reader, keys: keys, policies: policies, audit: audit)
+        tokens = TokenService(store: store, keys: keys, policies: policies)
+        lookup = LookupService(store: store, keys: keys, policies: policies, audit: audit)
+        consents = ConsentService(store: store, keys: keys, policies: policies, reader: reader, audit: audit)
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.
@@ -37,11 +41,11 @@ public struct ProfileVault: Sendable {
                                   phoneRegion: String = "US", maximumBatch: Int = 1000) async throws -> ProfileVault {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let bundle = try PolicyBundle.load(directory: policies, phoneRegion: phoneRegion)
+        let policy = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
         let store = try SQLiteVaultStore(path: dataDirectory.appendingPathComponent("vault.sqlite").path)
         let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
         let keys = try await VaultKeys.open(store: store, source: source)
-        let vault = try ProfileVault(store: store, keys: keys, bundle: bundle, dataDirectory: dataDirectory, maximumBatch: maximumBatch)
+        let vault = try ProfileVault(store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch)
         // Publish the anchor-signing public key so anchors and receipts can be checked outside the vault.
         let publicKey = dataDirectory.appendingPathComponent("audit-signing.pub")
         try (Data(vault.audit.publicKey.bytes).base64EncodedString() + "\n").write(to: publicKey, atomically: true, encoding: .utf8)

@@ -55,12 +55,13 @@ public struct LookupResponse: Codable, Sendable {
     public init(subject_ids: [String]) { self.subject_ids = subject_ids }
 }
 
+/// Figures from the subject's events; each is absent when the role may not see its category.
 public struct AggregatesBody: Codable, Sendable, Equatable {
-    public let order_count: Int
-    public let lifetime_value: Double
-    public let open_tickets: Int
+    public let order_count: Int?
+    public let lifetime_value: Double?
+    public let open_tickets: Int?
     public let last_contact: String?
-    public init(order_count: Int, lifetime_value: Double, open_tickets: Int, last_contact: String?) {
+    public init(order_count: Int?, lifetime_value: Double?, open_tickets: Int?, last_contact: String?) {
         self.order_count = order_count
         self.lifetime_value = lifetime_value
         self.open_tickets = open_tickets
@@ -78,8 +79,11 @@ public struct SubjectViewBody: Codable, Sendable {
     public let fields: [String: String]
     public let aggregates: AggregatesBody?
     public let sources: [String]
+    /// With `?explain=true`: for every catalog field the subject has, how it was decided.
+    public let decisions: [String: DecisionBody]?
     public init(subject_id: String, role: String, purpose: String, policy_version: String, restricted: Bool,
-                fields: [String: String], aggregates: AggregatesBody?, sources: [String]) {
+                fields: [String: String], aggregates: AggregatesBody?, sources: [String], decisions: [String: DecisionBody]? = nil) {
+        self.decisions = decisions
         self.subject_id = subject_id
         self.role = role
         self.purpose = purpose
@@ -88,6 +92,46 @@ public struct SubjectViewBody: Codable, Sendable {
         self.fields = fields
         self.aggregates = aggregates
         self.sources = sources
+    }
+}
+
+/// How one field was decided: the action applied, the field's category, the rule (file:line)
+/// and the reason (`rule`, `no_rule`, `no_consent`, `nothing_to_generalize`).
+public struct DecisionBody: Codable, Sendable, Equatable {
+    public let action: String
+    public let category: String
+    public let rule: String?
+    public let reason: String
+    public init(action: String, category: String, rule: String?, reason: String) {
+        self.action = action
+        self.category = category
+        self.rule = rule
+        self.reason = reason
+    }
+}
+
+public struct TimelineEntryBody: Codable, Sendable {
+    public let type: String
+    public let source: String
+    public let occurred_at: String
+    public let attributes: [String: JSONValue]
+    public init(type: String, source: String, occurred_at: String, attributes: [String: JSONValue]) {
+        self.type = type
+        self.source = source
+        self.occurred_at = occurred_at
+        self.attributes = attributes
+    }
+}
+
+public struct TimelineBody: Codable, Sendable {
+    public let subject_id: String
+    public let events: [TimelineEntryBody]
+    /// Pass as `cursor` for the next page; absent on the last page.
+    public let next_cursor: String?
+    public init(subject_id: String, events: [TimelineEntryBody], next_cursor: String?) {
+        self.subject_id = subject_id
+        self.events = events
+        self.next_cursor = next_cursor
     }
 }
 

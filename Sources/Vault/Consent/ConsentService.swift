@@ -18,14 +18,15 @@ struct ConsentBody: Codable {
 public struct ConsentService: Sendable {
     let store: any VaultStore
     let keys: VaultKeys
-    let bundle: PolicyBundle
+    let policies: PolicyState
     let reader: ProfileReader
     let audit: AuditLog
+    var bundle: PolicyBundle { policies.current.bundle }
 
-    public init(store: any VaultStore, keys: VaultKeys, bundle: PolicyBundle, reader: ProfileReader, audit: AuditLog) {
+    public init(store: any VaultStore, keys: VaultKeys, policies: PolicyState, reader: ProfileReader, audit: AuditLog) {
         self.store = store
         self.keys = keys
-        self.bundle = bundle
+        self.policies = policies
         self.reader = reader
         self.audit = audit
     }

@@ -11,13 +11,14 @@ import VaultModel
 public struct IngestPipeline: Sendable {
     let store: any VaultStore
     let keys: VaultKeys
-    let catalog: FieldCatalog
+    let policies: PolicyState
     public let maximumBatch: Int
+    var catalog: FieldCatalog { policies.current.catalog }
 
-    public init(store: any VaultStore, keys: VaultKeys, catalog: FieldCatalog, maximumBatch: Int = 1000) {
+    public init(store: any VaultStore, keys: VaultKeys, policies: PolicyState, maximumBatch: Int = 1000) {
         self.store = store
         self.keys = keys
-        self.catalog = catalog
+        self.policies = policies
         self.maximumBatch = maximumBatch
     }
 

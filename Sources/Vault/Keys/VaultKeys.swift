@@ -14,6 +14,7 @@ public final class VaultKeys: Sendable {
     public let keyring: Keyring
     public let blindIndexer: BlindIndexer
     let tokenKey: HMACKey
+    let pseudonymKey: HMACKey
     /// Keys the audit hash chain: a database writer without it can't forge a consistent chain.
     public let auditChain: HashChain
     /// Signs audit anchors and receipts.
@@ -28,6 +29,7 @@ public final class VaultKeys: Sendable {
         self.signingKey = signingKey
         blindIndexer = try BlindIndexer(indexRoot: indexRoot)
         tokenKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/token-hash/v1"))
+        pseudonymKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/pseudonym/v1"))
         auditChain = HashChain(key: try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/audit-chain/v1")))
         var wrapping: [Int: SymmetricKey] = [:]
         for version in keyring.versions.keys { wrapping[version] = try keyring.wrappingKey(version: version) }
@@ -83,6 +85,12 @@ public final class VaultKeys: Sendable {
     public func unwrapDataKey(_ wrapped: WrappedKey, of subject: SubjectID) throws -> SymmetricKey {
         guard let kek = wrappingKeys[wrapped.kekVersion] else { throw KeyringError.unknownVersion(wrapped.kekVersion) }
         return try KeyWrap.unwrap(wrapped.bytes, under: kek, context: Self.dekContext(subject, wrapped.kekVersion))
+    }
+
+    /// A stable pseudonym of a field value (policy action `hash`): equal values of one field
+    /// map to the same pseudonym; without the vault's key nothing links it back to the value.
+    public func pseudonym(field: FieldName, value: String) -> String {
+        "pv_" + pseudonymKey.authenticate(Array(field.rawValue.utf8), [0], Array(value.utf8)).prefix(10).map { String(format: "%02x", $0) }.joined()
     }
 
     /// The keyed hash under which a bearer token is stored.

@@ -9,12 +9,13 @@ import VaultModel
 public struct TokenService: Sendable {
     let store: any VaultStore
     let keys: VaultKeys
-    let bundle: PolicyBundle
+    let policies: PolicyState
+    var bundle: PolicyBundle { policies.current.bundle }
 
-    public init(store: any VaultStore, keys: VaultKeys, bundle: PolicyBundle) {
+    public init(store: any VaultStore, keys: VaultKeys, policies: PolicyState) {
         self.store = store
         self.keys = keys
-        self.bundle = bundle
+        self.policies = policies
     }
 
     public static let prefix = "pvt_"

@@ -32,12 +32,13 @@ public struct DecryptedEvent: Sendable {
 public struct ProfileReader: Sendable {
     let store: any VaultStore
     let keys: VaultKeys
-    let catalog: FieldCatalog
+    let policies: PolicyState
+    var catalog: FieldCatalog { policies.current.catalog }
 
-    public init(store: any VaultStore, keys: VaultKeys, catalog: FieldCatalog) {
+    public init(store: any VaultStore, keys: VaultKeys, policies: PolicyState) {
         self.store = store
         self.keys = keys
-        self.catalog = catalog
+        self.policies = policies
     }
 
     /// The profile of `id`, following merges to the surviving subject; nil if unknown.
@@ -52,6 +53,7 @@ public struct ProfileReader: Sendable {
         for (owner, wrapped) in sealed.keys {
             dataKeys[owner] = try keys.unwrapDataKey(wrapped, of: owner)
         }
+        let catalog = self.catalog
         var observed: [FieldName: [ObservedValue]] = [:]
         for value in sealed.fields {
             guard let key = dataKeys[value.keyOwner] else { throw StoreError.corrupt("no data key for a field value") }

@@ -8,7 +8,8 @@ import VaultModel
 /// | method | path | who | purpose |
 /// |---|---|---|---|
 /// | POST | /v1/subjects/lookup | compliance, support, billing | none (identifiers → ids) |
-/// | GET | /v1/subjects/{id} | any role | X-Purpose, held by the role |
+/// | GET | /v1/subjects/{id} | any role | X-Purpose, held by the role; `?explain=true` adds decisions |
+/// | GET | /v1/subjects/{id}/timeline | any role | X-Purpose; `cursor`, `limit` (1–200) |
 ///
 /// Identifiers travel in the body, never in the URL.
 struct SubjectsController {
@@ -27,7 +28,28 @@ struct SubjectsController {
             guard let id = SubjectID(try context.parameters.require("id")) else { throw Problem.invalidID("subject id") }
             let purpose = try Self.purpose(of: request)
             let view = try await vault.views.view(id, role: role, purpose: purpose, caller: context.caller(purpose: purpose))
-            return try JSONBody.response(Self.body(of: view))
+            let explain = request.uri.queryParameters["explain"].map { $0 == "true" || $0 == "1" } ?? false
+            return try JSONBody.response(Self.body(of: view, explain: explain))
+        }
+        group.get("/subjects/{id}/timeline") { request, context in
+            let role = try context.requireRole()
+            guard let id = SubjectID(try context.parameters.require("id")) else { throw Problem.invalidID("subject id") }
+            let purpose = try Self.purpose(of: request)
+            let parameters = request.uri.queryParameters
+            var limit = 50
+            if let text = parameters["limit"] {
+                guard let value = Int(text), (1...200).contains(value) else {
+                    throw Problem(.badRequest, "invalid-parameter", "Invalid query parameter", detail: "limit must be 1 to 200")
+                }
+                limit = value
+            }
+            let page = try await vault.views.timeline(id, role: role, purpose: purpose, caller: context.caller(purpose: purpose),
+                                                      cursor: parameters["cursor"].map(String.init), limit: limit)
+            return try JSONBody.response(TimelineBody(
+                subject_id: id.description,
+                events: page.entries.map { TimelineEntryBody(type: $0.type, source: $0.source.rawValue, occurred_at: Timestamp.format($0.occurredAt),
+                                                             attributes: $0.attributes) },
+                next_cursor: page.next))
         }
     }
 
@@ -38,15 +60,21 @@ struct SubjectsController {
         return purpose
     }
 
-    static func body(of view: SubjectView) -> SubjectViewBody {
+    static func body(of view: SubjectView, explain: Bool) -> SubjectViewBody {
         var fields: [String: String] = [:]
         for (name, value) in view.fields { fields[name.rawValue] = value.unsafeValue }
         let aggregates = view.aggregates.map {
             AggregatesBody(order_count: $0.orderCount, lifetime_value: $0.lifetimeValue, open_tickets: $0.openTickets,
                            last_contact: $0.lastContact.map(Timestamp.format))
         }
+        var decisions: [String: DecisionBody]?
+        if explain {
+            decisions = Dictionary(uniqueKeysWithValues: view.decisions.map {
+                ($0.field.rawValue, DecisionBody(action: $0.action.name, category: $0.decision.category.rawValue, rule: $0.decision.rule, reason: $0.reason))
+            })
+        }
         return SubjectViewBody(subject_id: view.subjectID.description, role: view.role.rawValue, purpose: view.purpose.rawValue,
                                policy_version: view.policyVersion, restricted: view.restricted, fields: fields,
-                               aggregates: aggregates, sources: view.sources.map(\.rawValue))
+                               aggregates: aggregates, sources: view.sources.map(\.rawValue), decisions: decisions)
     }
 }

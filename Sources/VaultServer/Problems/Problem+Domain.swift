@@ -30,7 +30,10 @@ extension Problem {
             switch error {
             case .purposeNotHeld: return Problem(.forbidden, "purpose-not-held", "Purpose not held by role", detail: error.description)
             case .notFound: return .notFound("no subject with this id")
+            case .restricted: return Problem(.forbidden, "subject-restricted", "Subject restricted", detail: error.description)
             }
+        case TimelineError.invalidCursor:
+            return Problem(.badRequest, "invalid-parameter", "Invalid query parameter", detail: "cursor is not a cursor of this API")
         case StoreError.auditUnavailable:
             return Problem(.serviceUnavailable, "audit-unavailable", "Audit log unavailable",
                            detail: "the audit entry for this request could not be written, so the request was refused")

@@ -1,0 +1,69 @@
+import Catalog
+import Foundation
+import Policy
+import VaultModel
+
+/// One event of a timeline, with attributes redacted by the same rules as fields.
+public struct TimelineEntry: Sendable {
+    public let type: String
+    public let source: SourceName
+    public let occurredAt: Date
+    public let attributes: [String: JSONValue]
+}
+
+public struct TimelinePage: Sendable {
+    public let entries: [TimelineEntry]
+    /// Opaque cursor of the next page; nil on the last page.
+    public let next: String?
+}
+
+extension ViewService {
+    /// A page of the subject's events, newest first. Each attribute is decided by its
+    /// category like a field; numbers are shown or redacted, never masked.
+    public func timeline(_ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller, cursor: String?, limit: Int,
+                         now: Date = Date()) async throws -> TimelinePage {
+        let caller = caller.reading(for: purpose)
+        let policy = policies.current
+        let offset: Int
+        if let cursor {
+            guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),
+                  text.hasPrefix("o:"), let n = Int(text.dropFirst(2)), n >= 0 else { throw TimelineError.invalidCursor }
+            offset = n
+        } else {
+            offset = 0
+        }
+        let profile = try await authorizedProfile(id, role: role, purpose: purpose, caller: caller, action: "subject.timeline", policy: policy)
+        let evaluator = evaluator(policy)
+        let consent = profile.consentState
+        let context = GeneralizeAction.Context(city: nil, country: nil)
+        let page = profile.events.dropFirst(offset).prefix(limit)
+        var shownAttributes: Set<String> = []
+        let entries = page.map { event -> TimelineEntry in
+            var attributes: [String: JSONValue] = [:]
+            let definitions = policy.catalog.eventTypes[event.type]?.attributes ?? [:]
+            for (name, value) in event.attributes.unsafeValue {
+                guard let definition = definitions[FieldName(name)] else { continue }
+                let decision = evaluator.decision(role: role, purpose: purpose, category: definition.category)
+                switch value {
+                case .string(let text):
+                    let result = evaluator.apply(decision, field: FieldName("\(event.type).\(name)"), value: Sensitive(text),
+                                                 consent: consent, context: context, at: now)
+                    if let shown = result.value { attributes[name] = .string(shown.unsafeValue) }
+                default:
+                    if evaluator.shows(definition.category, role: role, purpose: purpose, consent: consent, at: now) { attributes[name] = value }
+                }
+                if attributes[name] != nil { shownAttributes.insert("\(event.type).\(name)") }
+            }
+            return TimelineEntry(type: event.type, source: event.source, occurredAt: event.occurredAt, attributes: attributes)
+        }
+        let nextOffset = offset + entries.count
+        let next = nextOffset < profile.events.count ? Data("o:\(nextOffset)".utf8).base64EncodedString() : nil
+        try await audit.record(caller.draft("subject.timeline", subjects: [profile.subjectID.description],
+                                            fields: shownAttributes.sorted(), policyVersion: policy.version, detail: "\(entries.count) events"))
+        return TimelinePage(entries: entries, next: next)
+    }
+}
+
+public enum TimelineError: Error, Sendable {
+    case invalidCursor
+}
