@@ -28,9 +28,6 @@ public struct RoleCatalog: Sendable {
         let file: File = try CatalogLoader.decode(data, file: "roles.yaml")
         var purposes: [RoleName: [Purpose]] = [:]
         for (name, entry) in file.roles {
-            guard !entry.purposes.isEmpty else {
-                throw CatalogError.invalid(file: "roles.yaml", detail: "role '\(name)' declares no purposes")
-            }
             purposes[RoleName(name)] = try entry.purposes.map { text in
                 guard let purpose = Purpose(text) else {
                     throw CatalogError.invalid(file: "roles.yaml", detail: "role '\(name)': '\(text)' is not a purpose key")

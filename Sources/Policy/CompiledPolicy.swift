@@ -63,7 +63,7 @@ public struct CompiledPolicy: Sendable {
             }
             for (i, rule) in role.rules.enumerated() {
                 func issue(_ message: String) {
-                    issues.append(PolicyIssue(file: "roles.yaml", line: rule.line, rule: rule.label, message: "role '\(role.name)': \(message)"))
+                    issues.append(PolicyIssue(file: "roles.yaml", line: rule.line, rule: rule.summary, message: "role '\(role.name)': \(message)"))
                 }
                 if !taxonomy.contains(rule.category) { issue("unknown category \(rule.category)") }
                 if let purpose = rule.requiresConsent, !bundle.purposes.contains(purpose) { issue("requires_consent purpose \(purpose) is not in purposes.yaml") }

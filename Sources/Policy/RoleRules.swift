@@ -11,7 +11,9 @@ public struct RoleRule: Sendable, Equatable {
     public let purposes: [Purpose]?
     public let line: Int
 
-    public var label: String { "roles.yaml:\(line) \(category) → \(action.name)" }
+    public var label: String { "roles.yaml:\(line) \(summary)" }
+    /// `category → action`, for messages that already name file and line.
+    public var summary: String { "\(category) → \(action.name)" }
 }
 
 public struct RoleDefinition: Sendable {

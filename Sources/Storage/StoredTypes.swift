@@ -218,6 +218,25 @@ public struct TokenRecord: Sendable, Equatable {
     }
 }
 
+/// An applied policy bundle: its number (`v3`), content digest, who applied it, its files
+/// and the diff against the previous version.
+public struct PolicyVersionRecord: Sendable, Equatable {
+    public let version: Int
+    public let digest: String
+    public let appliedAt: Date
+    public let appliedBy: String
+    public let files: [String: String]
+    public let diff: [String: [String]]
+    public init(version: Int, digest: String, appliedAt: Date, appliedBy: String, files: [String: String], diff: [String: [String]]) {
+        self.version = version
+        self.digest = digest
+        self.appliedAt = appliedAt
+        self.appliedBy = appliedBy
+        self.files = files
+        self.diff = diff
+    }
+}
+
 /// A master key version known to the database, identified by its key check value.
 public struct KeyVersionRecord: Sendable, Equatable {
     public let version: Int

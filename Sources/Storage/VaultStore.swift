@@ -27,6 +27,12 @@ public protocol VaultStore: Sendable {
     func appendConsents(_ consents: [SealedConsent], audit: AuditWrite) async throws
     func wrappedKey(of subject: SubjectID) async throws -> WrappedKey?
 
+    // Policy versions: the bundle in force is the latest one.
+    func latestPolicyVersion() async throws -> PolicyVersionRecord?
+    func policyVersions() async throws -> [PolicyVersionRecord]
+    /// Inserts version `record.version`, which must be one more than the latest (else `staleResolution`).
+    func insertPolicyVersion(_ record: PolicyVersionRecord, audit: AuditWrite?) async throws
+
     // Tokens
     func insertToken(_ token: TokenRecord, audit: AuditWrite?) async throws
     func token(withHash hash: [UInt8]) async throws -> TokenRecord?

@@ -17,11 +17,12 @@ public struct ProfileVault: Sendable {
     public let lookup: LookupService
     public let audit: AuditLog
     public let consents: ConsentService
+    public let policyService: PolicyService
 
     /// The bundle in force now (a snapshot).
     public var bundle: PolicyBundle { policies.current.bundle }
 
-    public init(store: any VaultStore, keys: VaultKeys, policy: CompiledPolicy, dataDirectory: URL, maximumBatch: Int = 1000) throws {
+    public init(store: any VaultStore, keys: VaultKeys, policy: ActivePolicy, dataDirectory: URL, maximumBatch: Int = 1000) throws {
         self.store = store
         self.keys = keys
         policies = PolicyState(policy)
@@ -34,6 +35,7 @@ public struct ProfileVault: Sendable {
         tokens = TokenService(store: store, keys: keys, policies: policies)
         lookup = LookupService(store: store, keys: keys, policies: policies, audit: audit)
         consents = ConsentService(store: store, keys: keys, policies: policies, reader: reader, audit: audit)
+        policyService = PolicyService(store: store, keys: keys, state: policies, audit: audit)
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.
@@ -41,10 +43,11 @@ public struct ProfileVault: Sendable {
                                   phoneRegion: String = "US", maximumBatch: Int = 1000) async throws -> ProfileVault {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let policy = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
+        let seed = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
         let store = try SQLiteVaultStore(path: dataDirectory.appendingPathComponent("vault.sqlite").path)
         let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
         let keys = try await VaultKeys.open(store: store, source: source)
+        let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)
         let vault = try ProfileVault(store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch)
         // Publish the anchor-signing public key so anchors and receipts can be checked outside the vault.
         let publicKey = dataDirectory.appendingPathComponent("audit-signing.pub")

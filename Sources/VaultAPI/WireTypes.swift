@@ -186,16 +186,23 @@ public struct TokenListBody: Codable, Sendable {
 
 /// RFC 9457 problem details. `detail` never contains personal data.
 public struct ProblemBody: Codable, Sendable, Equatable {
+    /// One problem of many: an item of a batch (index, field) or of a policy bundle (file, line, rule).
     public struct Item: Codable, Sendable, Equatable {
         public let index: Int?
         public let field: String?
         public let type: String
         public let detail: String?
-        public init(index: Int?, field: String?, type: String, detail: String?) {
+        public let file: String?
+        public let line: Int?
+        public let rule: String?
+        public init(index: Int?, field: String?, type: String, detail: String?, file: String? = nil, line: Int? = nil, rule: String? = nil) {
             self.index = index
             self.field = field
             self.type = type
             self.detail = detail
+            self.file = file
+            self.line = line
+            self.rule = rule
         }
     }
     public let type: String
@@ -364,4 +371,68 @@ public struct BulkConsentResult: Codable, Sendable, Equatable {
 public struct BulkConsentsResponse: Codable, Sendable {
     public let results: [BulkConsentResult]
     public init(results: [BulkConsentResult]) { self.results = results }
+}
+
+/// A policy bundle as files (`fields.yaml`, `roles.yaml`, …) and their contents.
+public struct PolicyFilesBody: Codable, Sendable {
+    public let files: [String: String]
+    public init(files: [String: String]) { self.files = files }
+}
+
+public struct PolicyBody: Codable, Sendable {
+    public let version: String
+    public let digest: String
+    public let applied_at: String?
+    public let applied_by: String?
+    public let files: [String: String]
+    public init(version: String, digest: String, applied_at: String?, applied_by: String?, files: [String: String]) {
+        self.version = version
+        self.digest = digest
+        self.applied_at = applied_at
+        self.applied_by = applied_by
+        self.files = files
+    }
+}
+
+public struct PolicyAppliedBody: Codable, Sendable {
+    public let version: String
+    public let digest: String
+    public let changed: Bool
+    /// Per file, lines added (`+N: text`) and removed (`-N: text`).
+    public let diff: [String: [String]]
+    public init(version: String, digest: String, changed: Bool, diff: [String: [String]]) {
+        self.version = version
+        self.digest = digest
+        self.changed = changed
+        self.diff = diff
+    }
+}
+
+public struct PolicyValidBody: Codable, Sendable {
+    public let valid: Bool
+    public let digest: String
+    public init(valid: Bool, digest: String) {
+        self.valid = valid
+        self.digest = digest
+    }
+}
+
+public struct PolicyVersionBody: Codable, Sendable {
+    public let version: String
+    public let digest: String
+    public let applied_at: String
+    public let applied_by: String
+    public let diff: [String: [String]]
+    public init(version: String, digest: String, applied_at: String, applied_by: String, diff: [String: [String]]) {
+        self.version = version
+        self.digest = digest
+        self.applied_at = applied_at
+        self.applied_by = applied_by
+        self.diff = diff
+    }
+}
+
+public struct PolicyHistoryBody: Codable, Sendable {
+    public let versions: [PolicyVersionBody]
+    public init(versions: [PolicyVersionBody]) { self.versions = versions }
 }

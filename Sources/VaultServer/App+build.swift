@@ -24,6 +24,7 @@ public func buildRouter(vault: ProfileVault) -> Router<AppRequestContext> {
     let v1 = router.group("/v1").add(middleware: AuthenticationMiddleware(tokens: vault.tokens, audit: vault.audit))
     AuditController(vault: vault).register(on: v1)
     ConsentsController(vault: vault).register(on: v1)
+    PoliciesController(vault: vault).register(on: v1)
     SourcesController(vault: vault).register(on: v1)
     SubjectsController(vault: vault).register(on: v1)
     TokensController(vault: vault).register(on: v1)

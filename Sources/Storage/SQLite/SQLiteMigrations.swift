@@ -141,6 +141,18 @@ enum SQLiteMigrations {
                 CREATE INDEX consent_events_subject ON consent_events(subject_id, event_row);
                 """)
         }
+        migrator.registerMigration("v4-policy-versions") { db in
+            try db.execute(sql: """
+                CREATE TABLE policy_versions (
+                    version INTEGER PRIMARY KEY,
+                    digest TEXT NOT NULL,
+                    applied_at INTEGER NOT NULL,
+                    applied_by TEXT NOT NULL,
+                    files TEXT NOT NULL,
+                    diff TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -2,15 +2,24 @@ import Catalog
 import Policy
 import Synchronization
 
+/// A compiled bundle and the version number it was applied as (`v3`).
+public struct ActivePolicy: Sendable {
+    public let number: Int
+    public let policy: CompiledPolicy
+    /// What views record as `policy_version`.
+    public var label: String { "v\(number)" }
+}
+
 /// The policy bundle in force. Applying a bundle swaps it atomically: a request that
 /// already took its snapshot finishes under the old one, the next one sees the new one,
 /// and no restart is needed.
 public final class PolicyState: Sendable {
-    private let state: Mutex<CompiledPolicy>
+    private let state: Mutex<ActivePolicy>
 
-    public init(_ policy: CompiledPolicy) { state = Mutex(policy) }
+    public init(_ active: ActivePolicy) { state = Mutex(active) }
 
-    public var current: CompiledPolicy { state.withLock { $0 } }
+    public var active: ActivePolicy { state.withLock { $0 } }
+    public var current: CompiledPolicy { active.policy }
 
-    public func replace(with policy: CompiledPolicy) { state.withLock { $0 = policy } }
+    func replace(with active: ActivePolicy) { state.withLock { $0 = active } }
 }

@@ -23,7 +23,8 @@ extension ViewService {
     public func timeline(_ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller, cursor: String?, limit: Int,
                          now: Date = Date()) async throws -> TimelinePage {
         let caller = caller.reading(for: purpose)
-        let policy = policies.current
+        let active = policies.active
+        let policy = active.policy
         let offset: Int
         if let cursor {
             guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),
@@ -32,7 +33,7 @@ extension ViewService {
         } else {
             offset = 0
         }
-        let profile = try await authorizedProfile(id, role: role, purpose: purpose, caller: caller, action: "subject.timeline", policy: policy)
+        let profile = try await authorizedProfile(id, role: role, purpose: purpose, caller: caller, action: "subject.timeline", active: active)
         let evaluator = evaluator(policy)
         let consent = profile.consentState
         let context = GeneralizeAction.Context(city: nil, country: nil)
@@ -59,7 +60,7 @@ extension ViewService {
         let nextOffset = offset + entries.count
         let next = nextOffset < profile.events.count ? Data("o:\(nextOffset)".utf8).base64EncodedString() : nil
         try await audit.record(caller.draft("subject.timeline", subjects: [profile.subjectID.description],
-                                            fields: shownAttributes.sorted(), policyVersion: policy.version, detail: "\(entries.count) events"))
+                                            fields: shownAttributes.sorted(), policyVersion: active.label, detail: "\(entries.count) events"))
         return TimelinePage(entries: entries, next: next)
     }
 }

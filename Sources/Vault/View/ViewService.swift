@@ -72,19 +72,20 @@ public struct ViewService: Sendable {
     /// Loads the profile after the checks every read shares: the role holds the purpose, the
     /// subject exists, and a restricted subject is shown to compliance only. Refusals are audited.
     func authorizedProfile(_ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller, action: String,
-                           policy: CompiledPolicy) async throws -> DecryptedProfile {
+                           active: ActivePolicy) async throws -> DecryptedProfile {
+        let policy = active.policy
         guard policy.table.declaredPurpose(of: role, for: purpose) != nil else {
-            try await audit.record(caller.draft(action, subjects: [id.description], policyVersion: policy.version,
+            try await audit.record(caller.draft(action, subjects: [id.description], policyVersion: active.label,
                                                 outcome: "denied", detail: "purpose not held by role"))
             throw ViewError.purposeNotHeld(role: role, purpose: purpose)
         }
         guard let profile = try await reader.read(id) else {
-            try await audit.record(caller.draft(action, subjects: [id.description], policyVersion: policy.version,
+            try await audit.record(caller.draft(action, subjects: [id.description], policyVersion: active.label,
                                                 outcome: "refused", detail: "no such subject"))
             throw ViewError.notFound
         }
         if profile.restricted && role != .compliance {
-            try await audit.record(caller.draft(action, subjects: [profile.subjectID.description], policyVersion: policy.version,
+            try await audit.record(caller.draft(action, subjects: [profile.subjectID.description], policyVersion: active.label,
                                                 outcome: "denied", detail: "subject restricted"))
             throw ViewError.restricted
         }
@@ -95,8 +96,9 @@ public struct ViewService: Sendable {
     /// entry can't be written, the view is not served.
     public func view(_ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller, now: Date = Date()) async throws -> SubjectView {
         let caller = caller.reading(for: purpose)
-        let policy = policies.current
-        let profile = try await authorizedProfile(id, role: role, purpose: purpose, caller: caller, action: "subject.view", policy: policy)
+        let active = policies.active
+        let policy = active.policy
+        let profile = try await authorizedProfile(id, role: role, purpose: purpose, caller: caller, action: "subject.view", active: active)
         let evaluator = evaluator(policy)
         let consent = profile.consentState
         let golden = profile.fields.mapValues { $0.golden.value }
@@ -113,8 +115,8 @@ public struct ViewService: Sendable {
         let anyVisible = visible.orderCount != nil || visible.openTickets != nil || visible.lastContact != nil
 
         try await audit.record(caller.draft("subject.view", subjects: [profile.subjectID.description],
-                                            fields: fields.keys.map(\.rawValue).sorted(), policyVersion: policy.version))
-        return SubjectView(subjectID: profile.subjectID, role: role, purpose: purpose, policyVersion: policy.version,
+                                            fields: fields.keys.map(\.rawValue).sorted(), policyVersion: active.label))
+        return SubjectView(subjectID: profile.subjectID, role: role, purpose: purpose, policyVersion: active.label,
                            restricted: profile.restricted, fields: fields, decisions: evaluated,
                            aggregates: anyVisible ? visible : nil, sources: profile.sources)
     }

@@ -1,4 +1,5 @@
 import Catalog
+import Policy
 import Hummingbird
 import Storage
 import Vault
@@ -34,6 +35,13 @@ extension Problem {
             }
         case TimelineError.invalidCursor:
             return Problem(.badRequest, "invalid-parameter", "Invalid query parameter", detail: "cursor is not a cursor of this API")
+        case let error as PolicyValidationError:
+            return Problem(.unprocessableContent, "invalid-policy", "Invalid policy bundle",
+                           detail: "\(error.issues.count) problem(s); the bundle in force is unchanged",
+                           items: error.issues.map { .init(index: nil, field: nil, type: ProblemBody.typeBase + "invalid-policy", detail: $0.message,
+                                                           file: $0.file, line: $0.line, rule: $0.rule) })
+        case StoreError.staleResolution:
+            return Problem(.conflict, "conflict", "Concurrent change", detail: "another change was applied meanwhile; retry")
         case StoreError.auditUnavailable:
             return Problem(.serviceUnavailable, "audit-unavailable", "Audit log unavailable",
                            detail: "the audit entry for this request could not be written, so the request was refused")

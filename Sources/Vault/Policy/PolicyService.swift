@@ -1,0 +1,78 @@
+import Audit
+import Foundation
+import Policy
+import Storage
+
+/// Versions, validates, applies and shows policy bundles.
+///
+/// The database holds every applied bundle; the latest is the one in force. `policies/`
+/// seeds version 1 on the first start; later bundles are applied through the API
+/// (`vaultctl policy apply`), validated, versioned, diffed and audited.
+public struct PolicyService: Sendable {
+    let store: any VaultStore
+    let keys: VaultKeys
+    let state: PolicyState
+    let audit: AuditLog
+
+    /// The bundle in force at start: the latest applied version, or `seed` as version 1.
+    static func initial(store: any VaultStore, keys: VaultKeys, seed: CompiledPolicy, phoneRegion: String, now: Date = Date()) async throws -> ActivePolicy {
+        if let latest = try await store.latestPolicyVersion() {
+            return ActivePolicy(number: latest.version, policy: try CompiledPolicy.compile(files: latest.files, phoneRegion: phoneRegion))
+        }
+        let record = PolicyVersionRecord(version: 1, digest: seed.version, appliedAt: now, appliedBy: "vaultd (first start)",
+                                         files: seed.files, diff: LineDiff.diff(bundles: [:], seed.files))
+        let draft = Caller.system("policy").draft("policy.apply", detail: "v1 \(seed.version) from the policy directory", at: now)
+        try await store.insertPolicyVersion(record, audit: AuditWrite(draft: draft, chain: keys.auditChain))
+        return ActivePolicy(number: 1, policy: seed)
+    }
+
+    public struct Applied: Sendable {
+        public let version: ActivePolicy
+        public let changed: Bool
+        public let diff: [String: [String]]
+    }
+
+    /// Validates and applies `files`; a bundle identical to the one in force is not a new version.
+    public func apply(files: [String: String], caller: Caller, now: Date = Date()) async throws -> Applied {
+        let active = state.active
+        let policy = try CompiledPolicy.compile(files: files, phoneRegion: active.policy.catalog.phoneRegion)
+        if policy.version == active.policy.version {
+            try await audit.record(caller.draft("policy.apply", outcome: "ok", detail: "unchanged, \(active.label) stays in force", at: now))
+            return Applied(version: active, changed: false, diff: [:])
+        }
+        let diff = LineDiff.diff(bundles: active.policy.files, policy.files)
+        let next = ActivePolicy(number: active.number + 1, policy: policy)
+        let changed = diff.map { "\($0.key) \($0.value.filter { $0.hasPrefix("+") }.count)+/\($0.value.filter { $0.hasPrefix("-") }.count)-" }.sorted()
+        let draft = caller.draft("policy.apply", detail: "\(active.label) → \(next.label) \(policy.version): \(changed.joined(separator: ", "))", at: now)
+        try await store.insertPolicyVersion(PolicyVersionRecord(version: next.number, digest: policy.version, appliedAt: now, appliedBy: caller.principal,
+                                                                files: policy.files, diff: diff),
+                                            audit: AuditWrite(draft: draft, chain: keys.auditChain))
+        state.replace(with: next)
+        return Applied(version: next, changed: true, diff: diff)
+    }
+
+    /// Validates without applying.
+    public func validate(files: [String: String], caller: Caller) async throws -> CompiledPolicy {
+        do {
+            let policy = try CompiledPolicy.compile(files: files, phoneRegion: state.current.catalog.phoneRegion)
+            try await audit.record(caller.draft("policy.validate", detail: "valid \(policy.version)"))
+            return policy
+        } catch let error as PolicyValidationError {
+            try await audit.record(caller.draft("policy.validate", outcome: "refused", detail: "\(error.issues.count) problems"))
+            throw error
+        }
+    }
+
+    public func current(caller: Caller) async throws -> (ActivePolicy, PolicyVersionRecord?) {
+        let active = state.active
+        let record = try await store.policyVersions().first { $0.version == active.number }
+        try await audit.record(caller.draft("policy.read", detail: active.label))
+        return (active, record)
+    }
+
+    public func history(caller: Caller) async throws -> [PolicyVersionRecord] {
+        let versions = try await store.policyVersions()
+        try await audit.record(caller.draft("policy.history", detail: "\(versions.count) versions"))
+        return versions
+    }
+}
