@@ -54,7 +54,8 @@ struct AuditHTTPTests {
     @Test("with the audit sink broken, reads and writes answer 503 and readiness fails")
     func failClosed() async throws {
         let h = try await ServerHarness.make()
-        try await h.run { client in
+        defer { h.temporary.remove() }
+        try await h.run(keep: true) { client in
             let id = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: IngestAndViewHTTPTests.annRecord)
                 .decode(IngestRecordsResponse.self).results[0].subject_id
             #expect(try await client.call(.get, "/readyz").status == 200)
@@ -75,5 +76,8 @@ struct AuditHTTPTests {
         let reopened = try await h.temporary.reopen()
         let lookup = try await reopened.lookup.lookup(["email": .string("bob@example.com")], caller: .system("test"))
         #expect(lookup.isEmpty, "the refused write was not applied")
+        let ann = try await reopened.lookup.lookup(["email": .string("ann.lee@example.com")], caller: .system("test"))
+        #expect(ann.count == 1, "the earlier write is still there")
+        #expect(try await reopened.audit.verify().valid)
     }
 }

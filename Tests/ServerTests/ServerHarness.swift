@@ -29,8 +29,18 @@ struct ServerHarness {
                              billing: try await token(.ingest(SourceName("billing")!)))
     }
 
-    func run(_ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
-        defer { temporary.remove() }
+    /// Extra role tokens, created before the server starts.
+    func roleTokens(_ roles: [String]) async throws -> [String: String] {
+        var tokens: [String: String] = [:]
+        for role in roles {
+            tokens[role] = try await temporary.vault.tokens.create(principal: "test-\(role)", kind: .role(RoleName(role)), caller: .system("test")).token.unsafeValue
+        }
+        return tokens
+    }
+
+    /// Runs the app; the data directory is removed afterwards unless `keep` (to reopen it).
+    func run(keep: Bool = false, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
+        defer { if !keep { temporary.remove() } }
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let app = buildApplication(vault: temporary.vault, configuration: ServerConfiguration(host: "127.0.0.1", port: 0), logger: logger)
