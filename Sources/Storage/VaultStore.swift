@@ -22,6 +22,10 @@ public protocol VaultStore: Sendable {
     func sealedProfile(of id: SubjectID) async throws -> SealedProfile?
     func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID]
     func subjectCount() async throws -> Int
+    /// Surviving subjects holding a value of `field` (field names are stored in the clear).
+    func subjects(having field: FieldName) async throws -> [SubjectID]
+    /// Surviving subjects in id order after `after`, for scans.
+    func subjectIDs(after: SubjectID?, limit: Int) async throws -> [SubjectID]
 
     // Consent: an append-only ledger per subject.
     func appendConsents(_ consents: [SealedConsent], audit: AuditWrite) async throws

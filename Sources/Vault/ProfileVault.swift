@@ -18,6 +18,7 @@ public struct ProfileVault: Sendable {
     public let audit: AuditLog
     public let consents: ConsentService
     public let policyService: PolicyService
+    public let segments: SegmentService
 
     /// The bundle in force now (a snapshot).
     public var bundle: PolicyBundle { policies.current.bundle }
@@ -36,6 +37,7 @@ public struct ProfileVault: Sendable {
         lookup = LookupService(store: store, keys: keys, policies: policies, audit: audit)
         consents = ConsentService(store: store, keys: keys, policies: policies, reader: reader, audit: audit)
         policyService = PolicyService(store: store, keys: keys, state: policies, audit: audit)
+        segments = SegmentService(store: store, keys: keys, views: views, policies: policies)
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.

@@ -25,6 +25,7 @@ public func buildRouter(vault: ProfileVault) -> Router<AppRequestContext> {
     AuditController(vault: vault).register(on: v1)
     ConsentsController(vault: vault).register(on: v1)
     PoliciesController(vault: vault).register(on: v1)
+    SegmentsController(vault: vault).register(on: v1)
     SourcesController(vault: vault).register(on: v1)
     SubjectsController(vault: vault).register(on: v1)
     TokensController(vault: vault).register(on: v1)

@@ -32,3 +32,19 @@ extension SQLiteVaultStore {
         }
     }
 }
+
+extension SQLiteVaultStore {
+    public func subjects(having field: FieldName) async throws -> [SubjectID] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT subject_id FROM field_values WHERE field = ?", arguments: [field.rawValue])
+                .compactMap(SubjectID.init)
+        }
+    }
+
+    public func subjectIDs(after: SubjectID?, limit: Int) async throws -> [SubjectID] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE merged_into IS NULL AND subject_id > ? ORDER BY subject_id LIMIT ?",
+                                arguments: [after?.description ?? "", limit]).compactMap(SubjectID.init)
+        }
+    }
+}

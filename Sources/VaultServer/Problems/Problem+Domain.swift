@@ -35,6 +35,11 @@ extension Problem {
             }
         case TimelineError.invalidCursor:
             return Problem(.badRequest, "invalid-parameter", "Invalid query parameter", detail: "cursor is not a cursor of this API")
+        case let error as SegmentError:
+            switch error {
+            case .fieldNotAllowed: return Problem(.forbidden, "filter-not-allowed", "Filter not allowed", detail: error.description)
+            case .scanTooLarge: return Problem(.unprocessableContent, "filter-too-broad", "Filter too broad", detail: error.description)
+            }
         case let error as PolicyValidationError:
             return Problem(.unprocessableContent, "invalid-policy", "Invalid policy bundle",
                            detail: "\(error.issues.count) problem(s); the bundle in force is unchanged",
