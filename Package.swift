@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "VaultTestSupport", dependencies: ["Vault"]),
-        .executableTarget(name: "vaultbench", dependencies: ["Vault", "VaultModel"]),
+        .executableTarget(name: "vaultbench", dependencies: ["Vault", "VaultModel", "Policy", "Consent"]),
         .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Consent", "VaultModel"]),
         .testTarget(name: "ConsentTests", dependencies: ["Consent", "VaultModel"]),

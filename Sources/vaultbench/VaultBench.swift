@@ -1,4 +1,6 @@
+import Consent
 import Foundation
+import Policy
 import Vault
 import VaultModel
 
@@ -38,11 +40,35 @@ struct VaultBench {
             _ = try await vault.views.view(ids[i % ids.count], role: .compliance, purpose: purpose,
                                            caller: Caller(requestID: "bench-\(i)", principal: "bench", role: .compliance))
         }
+        let supportPurpose = Purpose("essential.service.operations.support")!
+        let support = try await measure(reads, concurrency: concurrency) { i in
+            _ = try await vault.views.view(ids[i % ids.count], role: "support", purpose: supportPurpose,
+                                           caller: Caller(requestID: "bench-s-\(i)", principal: "bench", role: "support"))
+        }
+        // The policy step alone: decisions by table lookup and actions over a decrypted profile.
+        var profiles: [DecryptedProfile] = []
+        for id in ids.prefix(200) { if let profile = try await vault.reader.read(id) { profiles.append(profile) } }
+        let keys = vault.keys
+        let evaluator = PolicyEvaluator(policy: vault.policies.current, pseudonym: { keys.pseudonym(field: $0, value: $1) })
+        let goldens = profiles.map { ($0.fields.mapValues { $0.golden.value }, $0.consentState) }
+        let now = Date()
+        let policyRounds = 200_000
+        let policyStart = ContinuousClock.now
+        var shown = 0
+        for i in 0..<policyRounds {
+            let (fields, consent) = goldens[i % goldens.count]
+            shown += evaluator.evaluate(fields: fields, role: "support", purpose: supportPurpose, consent: consent, at: now)?.count ?? 0
+        }
+        let policySeconds = seconds(ContinuousClock.now - policyStart)
+        let fieldsPerView = Double(shown) / Double(policyRounds)
         let auditOnly = try await measure(reads, concurrency: concurrency) { i in
             try await vault.audit.record(Caller(requestID: "bench-a-\(i)", principal: "bench").draft("bench.append", subjects: [ids[i % ids.count].description]))
         }
         print(String(format: "load + decrypt + survivorship, no audit (baseline): %8.0f profiles/s", baseline))
         print(String(format: "compliance view with audit (group commit):         %8.0f views/s   ratio %.2f", audited, audited / baseline))
+        print(String(format: "support view with audit (rules, masks, generalize): %8.0f views/s   ratio %.2f", support, support / baseline))
+        print(String(format: "policy step alone (one core): %.2f µs per view of %.1f fields (%.0f ns per field)",
+                     policySeconds / Double(policyRounds) * 1e6, fieldsPerView, policySeconds / Double(shown) * 1e9))
         print(String(format: "audit append alone (group commit, %d concurrent):  %8.0f entries/s", concurrency, auditOnly))
         let verifyStart = ContinuousClock.now
         let report = try await vault.audit.verify()

@@ -80,3 +80,22 @@ struct FailClosedTests {
         #expect(report.valid && report.entries == 202)
     }
 }
+
+@Suite("Audit: recipients of a subject's data")
+struct RecipientsTests {
+    @Test("recipients list who viewed which fields, when and for which purpose; refusals and other subjects are left out")
+    func recipients() async throws {
+        let (t, _, ids) = try await auditedVault(writes: 2); defer { t.remove() }
+        let support = Caller(requestID: "r-1", principal: "support-app", role: "support")
+        _ = try await t.vault.views.view(ids[0], role: "support", purpose: Purpose("essential.service.operations.support")!, caller: support)
+        _ = try await t.vault.views.view(ids[0], role: .compliance, purpose: Purpose("essential")!, caller: caller(2))
+        _ = try await t.vault.views.view(ids[1], role: .compliance, purpose: Purpose("essential")!, caller: caller(3))
+        await #expect(throws: ViewError.self) {
+            try await t.vault.views.view(ids[0], role: "support", purpose: Purpose("marketing")!, caller: support)
+        }
+        let recipients = try await t.vault.audit.recipients(of: ids[0].description)
+        #expect(recipients.map(\.draft.principal) == ["support-app", "tester"])
+        #expect(recipients[0].draft.purpose == "essential.service.operations.support" && recipients[0].draft.fields == ["email", "first_name"])
+        #expect(recipients[0].draft.role == "support")
+    }
+}

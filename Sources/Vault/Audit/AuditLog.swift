@@ -119,6 +119,26 @@ public actor AuditLog {
     public nonisolated func entries(_ query: AuditQuery) async throws -> [AuditEntry] {
         try await store.auditEntries(query)
     }
+
+    /// Who received a subject's data: every successful view, timeline read, lookup or segment
+    /// match naming the subject, with principal, role, purpose, field names and time. The
+    /// access export (GDPR Art. 15(1)(c), "recipients") is built from this.
+    public nonisolated func recipients(of subject: String) async throws -> [AuditEntry] {
+        var query = AuditQuery()
+        query.subjectID = subject
+        query.limit = 5000
+        var found: [AuditEntry] = []
+        while true {
+            let page = try await store.auditEntries(query)
+            found += page.filter { Self.disclosures.contains($0.draft.action) && $0.draft.outcome == "ok" && !$0.draft.fields.isEmpty }
+            guard let last = page.last, page.count == query.limit else { break }
+            query.afterSeq = last.seq
+        }
+        return found
+    }
+
+    /// Actions that disclose field values to the caller.
+    static let disclosures: Set<String> = ["subject.view", "subject.timeline", "segment.query"]
 }
 
 public enum AuditLogError: Error, CustomStringConvertible, Sendable {
