@@ -13,6 +13,7 @@ struct AuditCheckpointService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
+                if Task.isCancelled { break } // shutting down: the final anchor below covers it
                 await anchor()
             }
         }
@@ -22,6 +23,8 @@ struct AuditCheckpointService: Service {
     private func anchor() async {
         do {
             try await audit.anchor()
+        } catch is CancellationError {
+            return
         } catch {
             logger.error("audit anchor failed", metadata: ["error_type": .string(String(describing: type(of: error)))])
         }
