@@ -30,6 +30,7 @@ let package = Package(
         .target(name: "Catalog", dependencies: ["VaultModel", "VaultCrypto", .product(name: "Yams", package: "Yams")]),
         .target(name: "Identity", dependencies: ["VaultModel", "VaultCrypto", "Catalog"]),
         .target(name: "Audit", dependencies: ["VaultCrypto"]),
+        .target(name: "Requests"),
         .target(name: "Policy", dependencies: ["Catalog", "Consent", "VaultModel", "VaultCrypto", .product(name: "Yams", package: "Yams")]),
         .target(name: "Storage", dependencies: [
             "VaultModel", "Identity", "Audit",
@@ -37,11 +38,11 @@ let package = Package(
         ]),
         .target(name: "VaultAPI", dependencies: ["VaultModel"]),
         .target(name: "Vault", dependencies: [
-            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "Consent", "VaultAPI", "Audit", "Policy",
+            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "Consent", "VaultAPI", "Audit", "Policy", "Requests",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "VaultServer", dependencies: [
-            "Vault", "Audit", "Consent", "Policy", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto",
+            "Vault", "Audit", "Consent", "Policy", "Requests", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
@@ -63,6 +64,7 @@ let package = Package(
         .executableTarget(name: "vaultbench", dependencies: ["Vault", "VaultModel", "Policy", "Consent"]),
         .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Consent", "VaultModel"]),
+        .testTarget(name: "RequestsTests", dependencies: ["Requests"]),
         .testTarget(name: "ConsentTests", dependencies: ["Consent", "VaultModel"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "VaultModel"]),
         .testTarget(name: "IdentityTests", dependencies: ["Vault", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"), "Identity", "Storage", "Catalog", "VaultModel", "VaultCrypto"]),

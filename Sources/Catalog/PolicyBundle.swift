@@ -11,7 +11,7 @@ public struct PolicyBundle: Sendable {
     /// names exactly which bundle decided it.
     public let version: String
 
-    public static let files = ["fields.yaml", "sources.yaml", "roles.yaml", "purposes.yaml", "categories.yaml"]
+    public static let files = ["fields.yaml", "sources.yaml", "roles.yaml", "purposes.yaml", "categories.yaml", "retention.yaml"]
 
     public static func load(directory: URL, phoneRegion: String = "US") throws -> PolicyBundle {
         var files: [String: Data] = [:]

@@ -13,10 +13,27 @@ public struct CompiledPolicy: Sendable {
     /// The raw files, kept to show, diff and store the bundle.
     public let files: [String: String]
 
+    init(bundle: PolicyBundle, taxonomy: CategoryTaxonomy, roles: [RoleName: RoleDefinition], table: DecisionTable, files: [String: String], holds: [LegalHold]) {
+        self.bundle = bundle
+        self.taxonomy = taxonomy
+        self.roles = roles
+        self.table = table
+        self.files = files
+        self.holds = holds
+    }
+
+    /// The hold covering `category`, if any (the most specific).
+    public func hold(for category: DataCategory) -> LegalHold? {
+        holds.filter { $0.category.covers(category) }.max { $0.category.segments.count < $1.category.segments.count }
+    }
+
     public var version: String { bundle.version }
     public var catalog: FieldCatalog { bundle.catalog }
 
-    public static let files = ["fields.yaml", "sources.yaml", "roles.yaml", "purposes.yaml", "categories.yaml"]
+    public static let files = ["fields.yaml", "sources.yaml", "roles.yaml", "purposes.yaml", "categories.yaml", "retention.yaml"]
+
+    /// Categories kept under a legal obligation after erasure (`retention.yaml`).
+    public let holds: [LegalHold]
 
     /// Reads the bundle files of a policy directory.
     public static func readFiles(directory: URL) throws -> [String: String] {
@@ -91,9 +108,13 @@ public struct CompiledPolicy: Sendable {
                 }
             }
         }
+        let holds = try LegalHold.parse(files["retention.yaml"]!)
+        for hold in holds where !taxonomy.contains(hold.category) {
+            issues.append(PolicyIssue(file: "retention.yaml", line: nil, rule: hold.category.rawValue, message: "unknown category \(hold.category)"))
+        }
         guard issues.isEmpty else { throw PolicyValidationError(issues: Array(Set(issues)).sorted { ($0.line ?? 0, $0.description) < ($1.line ?? 0, $1.description) }) }
         return CompiledPolicy(bundle: bundle, taxonomy: taxonomy, roles: Dictionary(uniqueKeysWithValues: roles.map { ($0.name, $0) }),
-                              table: table, files: files)
+                              table: table, files: files, holds: holds)
     }
 
     static func scopesOverlap(_ a: [Purpose]?, _ b: [Purpose]?) -> Bool {

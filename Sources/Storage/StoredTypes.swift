@@ -81,12 +81,19 @@ public enum IngestOutcomeKind: String, Sendable, Codable {
 }
 
 public struct IngestOutcome: Sendable, Equatable {
+    /// The subject the record belongs to; `SubjectID.none` when `kind` is `suppressed`.
     public let subjectID: SubjectID
     public let kind: IngestOutcomeKind
     public init(subjectID: SubjectID, kind: IngestOutcomeKind) {
         self.subjectID = subjectID
         self.kind = kind
     }
+    public static let suppressed = IngestOutcome(subjectID: .none, kind: .suppressed)
+}
+
+extension SubjectID {
+    /// The nil UUID: "no subject", for outcomes that stored nothing.
+    public static let none = SubjectID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
 }
 
 /// An interaction event ready to store.

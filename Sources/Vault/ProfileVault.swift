@@ -19,11 +19,13 @@ public struct ProfileVault: Sendable {
     public let consents: ConsentService
     public let policyService: PolicyService
     public let segments: SegmentService
+    public let requests: RequestService
 
     /// The bundle in force now (a snapshot).
     public var bundle: PolicyBundle { policies.current.bundle }
 
-    public init(store: any VaultStore, keys: VaultKeys, policy: ActivePolicy, dataDirectory: URL, maximumBatch: Int = 1000) throws {
+    public init(store: any VaultStore, keys: VaultKeys, policy: ActivePolicy, dataDirectory: URL, maximumBatch: Int = 1000,
+                faultPoint: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.store = store
         self.keys = keys
         policies = PolicyState(policy)
@@ -38,11 +40,15 @@ public struct ProfileVault: Sendable {
         consents = ConsentService(store: store, keys: keys, policies: policies, reader: reader, audit: audit)
         policyService = PolicyService(store: store, keys: keys, state: policies, audit: audit)
         segments = SegmentService(store: store, keys: keys, views: views, policies: policies)
+        requests = RequestService(store: store, keys: keys, policies: policies, reader: reader, lookup: lookup, consents: consents, ingest: ingest,
+                                  audit: audit, ledger: ErasureLedger(file: dataDirectory.appendingPathComponent("erasure-ledger.jsonl")),
+                                  faultPoint: faultPoint)
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.
     public static func openSQLite(dataDirectory: URL, policies: URL, keySource: MasterKeySource? = nil,
-                                  phoneRegion: String = "US", maximumBatch: Int = 1000) async throws -> ProfileVault {
+                                  phoneRegion: String = "US", maximumBatch: Int = 1000,
+                                  faultPoint: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ProfileVault {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let seed = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
@@ -50,7 +56,12 @@ public struct ProfileVault: Sendable {
         let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
         let keys = try await VaultKeys.open(store: store, source: source)
         let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)
-        let vault = try ProfileVault(store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch)
+        let vault = try ProfileVault(store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,
+                                     faultPoint: faultPoint)
+        // Before anything is served: nobody the erasure ledger names may come back, and
+        // executions a crash interrupted are finished.
+        _ = try await vault.requests.replayErasureLedger()
+        _ = try await vault.requests.resumeInProgress()
         // Publish the anchor-signing public key so anchors and receipts can be checked outside the vault.
         let publicKey = dataDirectory.appendingPathComponent("audit-signing.pub")
         try (Data(vault.audit.publicKey.bytes).base64EncodedString() + "\n").write(to: publicKey, atomically: true, encoding: .utf8)

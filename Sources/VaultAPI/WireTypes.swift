@@ -12,9 +12,10 @@ public struct IngestRecordsRequest: Codable, Sendable {
 
 public struct IngestRecordResult: Codable, Sendable, Equatable {
     public let key: String
-    public let subject_id: String
+    /// Absent when the outcome is `suppressed` (an erased person: nothing was stored).
+    public let subject_id: String?
     public let outcome: String
-    public init(key: String, subject_id: String, outcome: String) {
+    public init(key: String, subject_id: String?, outcome: String) {
         self.key = key
         self.subject_id = subject_id
         self.outcome = outcome
@@ -435,4 +436,154 @@ public struct PolicyVersionBody: Codable, Sendable {
 public struct PolicyHistoryBody: Codable, Sendable {
     public let versions: [PolicyVersionBody]
     public init(versions: [PolicyVersionBody]) { self.versions = versions }
+}
+
+public struct OpenRequestBody: Codable, Sendable {
+    public let kind: String
+    public let regulation: String
+    public let subject_id: String?
+    public let identifiers: [String: JSONValue]?
+    /// When a request arrived by mail or phone: its real receipt time (audited).
+    public let received_at: String?
+    /// Objection: the purposes objected to.
+    public let purposes: [String]?
+    /// Rectification: corrected values.
+    public let fields: [String: JSONValue]?
+    public init(kind: String, regulation: String, subject_id: String? = nil, identifiers: [String: JSONValue]? = nil, received_at: String? = nil,
+                purposes: [String]? = nil, fields: [String: JSONValue]? = nil) {
+        self.kind = kind
+        self.regulation = regulation
+        self.subject_id = subject_id
+        self.identifiers = identifiers
+        self.received_at = received_at
+        self.purposes = purposes
+        self.fields = fields
+    }
+}
+
+public struct SubjectRequestBody: Codable, Sendable, Equatable {
+    public let id: String
+    public let kind: String
+    public let regulation: String
+    public let subject_id: String?
+    public let status: String
+    public let received_at: String
+    public let due_at: String
+    public let extended_due_at: String?
+    public let extension_reason: String?
+    public let overdue: Bool
+    public let days_left: Int
+    public let duplicate_of: String?
+    public let verification_method: String?
+    public let completed_at: String?
+    public let rejected_reason: String?
+    public let purposes: [String]
+    public init(id: String, kind: String, regulation: String, subject_id: String?, status: String, received_at: String, due_at: String,
+                extended_due_at: String?, extension_reason: String?, overdue: Bool, days_left: Int, duplicate_of: String?,
+                verification_method: String?, completed_at: String?, rejected_reason: String?, purposes: [String]) {
+        self.id = id
+        self.kind = kind
+        self.regulation = regulation
+        self.subject_id = subject_id
+        self.status = status
+        self.received_at = received_at
+        self.due_at = due_at
+        self.extended_due_at = extended_due_at
+        self.extension_reason = extension_reason
+        self.overdue = overdue
+        self.days_left = days_left
+        self.duplicate_of = duplicate_of
+        self.verification_method = verification_method
+        self.completed_at = completed_at
+        self.rejected_reason = rejected_reason
+        self.purposes = purposes
+    }
+}
+
+public struct SubjectRequestListBody: Codable, Sendable {
+    public let requests: [SubjectRequestBody]
+    public init(requests: [SubjectRequestBody]) { self.requests = requests }
+}
+
+public struct VerifyRequestBody: Codable, Sendable {
+    public let method: String
+    public let evidence: String?
+    public init(method: String, evidence: String? = nil) {
+        self.method = method
+        self.evidence = evidence
+    }
+}
+
+public struct ReasonBody: Codable, Sendable {
+    public let reason: String
+    public init(reason: String) { self.reason = reason }
+}
+
+public struct ReceiptNoticeBody: Codable, Sendable, Equatable {
+    public let id: String
+    public let source: String
+    public let acked_at: String?
+    public init(id: String, source: String, acked_at: String?) {
+        self.id = id
+        self.source = source
+        self.acked_at = acked_at
+    }
+}
+
+/// A signed erasure receipt: `signed` is the exact text the Ed25519 `signature` covers.
+public struct ReceiptBody: Codable, Sendable {
+    public let signed: String
+    public let signature: String
+    public let public_key: String
+    /// Acknowledgement state of the notices now (not part of the signed text).
+    public let notices: [ReceiptNoticeBody]
+    public init(signed: String, signature: String, public_key: String, notices: [ReceiptNoticeBody]) {
+        self.signed = signed
+        self.signature = signature
+        self.public_key = public_key
+        self.notices = notices
+    }
+}
+
+public struct OutboxNoticeBody: Codable, Sendable, Equatable {
+    public let id: String
+    public let request_id: String
+    public let kind: String
+    /// Your own record key, so you know which record to act on.
+    public let key: String?
+    public let created_at: String
+    public init(id: String, request_id: String, kind: String, key: String?, created_at: String) {
+        self.id = id
+        self.request_id = request_id
+        self.kind = kind
+        self.key = key
+        self.created_at = created_at
+    }
+}
+
+public struct OutboxBody: Codable, Sendable {
+    public let notices: [OutboxNoticeBody]
+    public init(notices: [OutboxNoticeBody]) { self.notices = notices }
+}
+
+public struct KeysBody: Codable, Sendable {
+    public struct Version: Codable, Sendable {
+        public let version: Int
+        public let state: String
+        public let created_at: String
+        public init(version: Int, state: String, created_at: String) {
+            self.version = version
+            self.state = state
+            self.created_at = created_at
+        }
+    }
+    /// Ed25519 public key (base64) that signs receipts and audit anchors.
+    public let signing_public_key: String
+    public let active_version: Int
+    public let versions: [Version]
+    public init(signing_public_key: String, active_version: Int, versions: [Version]) {
+        self.signing_public_key = signing_public_key
+        self.active_version = active_version
+        self.versions = versions
+    }
 }

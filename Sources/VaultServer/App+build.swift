@@ -26,6 +26,8 @@ public func buildRouter(vault: ProfileVault) -> Router<AppRequestContext> {
     ConsentsController(vault: vault).register(on: v1)
     PoliciesController(vault: vault).register(on: v1)
     SegmentsController(vault: vault).register(on: v1)
+    RequestsController(vault: vault).register(on: v1)
+    OutboxController(vault: vault).register(on: v1)
     SourcesController(vault: vault).register(on: v1)
     SubjectsController(vault: vault).register(on: v1)
     TokensController(vault: vault).register(on: v1)

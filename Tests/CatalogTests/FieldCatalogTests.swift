@@ -66,7 +66,7 @@ struct FieldCatalogTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-bundle-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        for name in ["sources.yaml", "roles.yaml", "purposes.yaml", "categories.yaml"] {
+        for name in ["sources.yaml", "roles.yaml", "purposes.yaml", "categories.yaml", "retention.yaml"] {
             try FileManager.default.copyItem(at: Self.policies.appendingPathComponent(name), to: directory.appendingPathComponent(name))
         }
         try "fields:\n  email: { category: 'User Contact', identifier: true, normalizer: email }\n"

@@ -17,7 +17,7 @@ struct AuditHTTPTests {
             }
             let ingest = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: IngestAndViewHTTPTests.annRecord)
             track(ingest, 200)
-            let id = try ingest.decode(IngestRecordsResponse.self).results[0].subject_id
+            let id = try ingest.decode(IngestRecordsResponse.self).results[0].subject_id!
             track(try await client.call(.post, "/v1/sources/crm/events", token: h.crm, json: """
                 {"events": [{"id": "o-1", "key": "crm-0000042", "type": "call", "occurred_at": "2026-03-05T09:00:00Z", "attributes": {"minutes": 4}}]}
                 """), 200)
@@ -57,7 +57,7 @@ struct AuditHTTPTests {
         defer { h.temporary.remove() }
         try await h.run(keep: true) { client in
             let id = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: IngestAndViewHTTPTests.annRecord)
-                .decode(IngestRecordsResponse.self).results[0].subject_id
+                .decode(IngestRecordsResponse.self).results[0].subject_id!
             #expect(try await client.call(.get, "/readyz").status == 200)
             let pool = try DatabasePool(path: h.temporary.databasePath)
             try await pool.write { db in

@@ -10,7 +10,7 @@ struct ConsentHTTPTests {
         let h = try await ServerHarness.make()
         try await h.run { client in
             let id = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: IngestAndViewHTTPTests.annRecord)
-                .decode(IngestRecordsResponse.self).results[0].subject_id
+                .decode(IngestRecordsResponse.self).results[0].subject_id!
             let grant = try await client.call(.post, "/v1/subjects/\(id)/consents", token: h.support, json: """
                 {"purpose": "marketing.communications.email", "status": "granted", "lawful_basis": "consent", "jurisdiction": "EU",
                  "channel": "phone", "occurred_at": "2026-03-01T10:00:00Z", "notice_version": "2026-01", "evidence": "call-recording-778"}
@@ -35,7 +35,7 @@ struct ConsentHTTPTests {
         let h = try await ServerHarness.make()
         try await h.run { client in
             let id = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: IngestAndViewHTTPTests.annRecord)
-                .decode(IngestRecordsResponse.self).results[0].subject_id
+                .decode(IngestRecordsResponse.self).results[0].subject_id!
             let body = try await client.call(.post, "/v1/subjects/\(id)/consents", token: h.compliance, json: #"{"gpc": true, "jurisdiction": "US-CA"}"#)
             #expect(try body.decode(RecordedConsentsBody.self).recorded.map(\.purpose) == ["third_party_sharing", "marketing.advertising"])
             let bulk = try await client.call(.post, "/v1/sources/crm/consents", token: h.crm,
@@ -54,7 +54,7 @@ struct ConsentHTTPTests {
         let h = try await ServerHarness.make()
         try await h.run { client in
             let id = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: IngestAndViewHTTPTests.annRecord)
-                .decode(IngestRecordsResponse.self).results[0].subject_id
+                .decode(IngestRecordsResponse.self).results[0].subject_id!
             let cases: [(String, String)] = [
                 (#"{"purpose": "marketing.telepathy", "status": "granted", "lawful_basis": "consent"}"#, "unknown-purpose"),
                 (#"{"purpose": "marketing", "status": "granted", "lawful_basis": "because"}"#, "unknown-lawful-basis"),

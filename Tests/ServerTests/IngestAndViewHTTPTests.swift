@@ -27,9 +27,9 @@ struct IngestAndViewHTTPTests {
             #expect(try events.decode(IngestEventsResponse.self).results == [IngestEventResult(id: "t-1", outcome: "created")])
 
             let lookup = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifiers": {"email": "ANN.LEE@example.com"}}"#)
-            #expect(try lookup.decode(LookupResponse.self).subject_ids == [result.subject_id])
+            #expect(try lookup.decode(LookupResponse.self).subject_ids == [result.subject_id!])
 
-            let view = try await client.call(.get, "/v1/subjects/\(result.subject_id)", token: h.compliance, purpose: "essential.legal_obligation")
+            let view = try await client.call(.get, "/v1/subjects/\(result.subject_id!)", token: h.compliance, purpose: "essential.legal_obligation")
             #expect(view.status == 200)
             let body = try view.decode(SubjectViewBody.self)
             #expect(body.fields == ["email": "ann.lee@example.com", "phone": "+14155550100", "first_name": "Ann", "last_name": "Lee"])
@@ -45,7 +45,7 @@ struct IngestAndViewHTTPTests {
         let h = try await ServerHarness.make()
         try await h.run { client in
             let id = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: Self.annRecord)
-                .decode(IngestRecordsResponse.self).results[0].subject_id
+                .decode(IngestRecordsResponse.self).results[0].subject_id!
             let admin = try await client.call(.get, "/v1/subjects/\(id)", token: h.admin, purpose: "operations")
             #expect(admin.status == 200)
             let adminView = try admin.decode(SubjectViewBody.self)
@@ -59,7 +59,7 @@ struct IngestAndViewHTTPTests {
         let h = try await ServerHarness.make()
         try await h.run { client in
             let id = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: Self.annRecord)
-                .decode(IngestRecordsResponse.self).results[0].subject_id
+                .decode(IngestRecordsResponse.self).results[0].subject_id!
             let missing = try await client.call(.get, "/v1/subjects/\(id)", token: h.support)
             #expect(missing.status == 400 && missing.problem?.slug == "purpose-required")
             let notHeld = try await client.call(.get, "/v1/subjects/\(id)", token: h.support, purpose: "marketing.advertising")

@@ -12,7 +12,7 @@ struct SegmentHTTPTests {
         ].map { #"{"key": "\#($0.0)", "fields": {"email": "\#($0.1)", "city": "\#($0.2)", "birth_date": "\#($0.3)", "first_name": "P"}}"# }
         let reply = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [\#(records.joined(separator: ","))]}"#)
         let results = try reply.decode(IngestRecordsResponse.self).results
-        return Dictionary(uniqueKeysWithValues: results.map { ($0.key, $0.subject_id) })
+        return Dictionary(uniqueKeysWithValues: results.map { ($0.key, $0.subject_id!) })
     }
 
     static func lines(_ reply: Reply) throws -> [SubjectViewBody] {

@@ -39,7 +39,9 @@ extension SQLiteVaultStore {
         try await pool.write { db in
             let outcomes = try records.map { try Self.commit(db, record: $0, source: source, at: time) }
             var draft = audit.draft
-            draft.subjectIDs = Array(Set(outcomes.map(\.subjectID.description))).sorted()
+            draft.subjectIDs = Array(Set(outcomes.filter { $0.kind != .suppressed }.map(\.subjectID.description))).sorted()
+            let suppressed = outcomes.filter { $0.kind == .suppressed }.count
+            if suppressed > 0 { draft.detail = (draft.detail ?? "") + ", \(suppressed) suppressed" }
             try self.appendAudit(db, [draft], chain: audit.chain)
             return outcomes
         }
@@ -52,6 +54,13 @@ extension SQLiteVaultStore {
     /// transaction. The planner's choice only decided which data key sealed the values.
     static func commit(_ db: Database, record: SealedRecord, source: SourceName, at time: Date) throws -> IngestOutcome {
         let now = millis(time)
+        // An erased person stays erased: a record carrying any of their identifiers, or a
+        // source key of theirs, is refused without storing anything.
+        for index in [record.keyIndex] + record.identifiers.map(\.index) {
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM suppressions WHERE blind_index = ?"), arguments: [Data(index.bytes)]) == true {
+                return .suppressed
+            }
+        }
         var candidates: Set<String> = []
         let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
                                         arguments: [source.rawValue, Data(record.keyIndex.bytes)])

@@ -19,14 +19,20 @@ public final class VaultKeys: Sendable {
     public let auditChain: HashChain
     /// Signs audit anchors and receipts.
     public let signingKey: Ed25519PrivateKey
+    /// Seals source keys in erasure notices until the source acknowledges them.
+    public let outboxKey: SymmetricKey
+    /// Re-seals values kept under a legal hold once the subject's own key is destroyed.
+    public let holdKey: SymmetricKey
     private let wrappingKeys: [Int: SymmetricKey]
 
     static let indexRootName = "index-root"
     static let signingKeyName = "audit-signing"
 
-    init(keyring: Keyring, indexRoot: SymmetricKey, signingKey: Ed25519PrivateKey) throws {
+    init(keyring: Keyring, indexRoot: SymmetricKey, signingKey: Ed25519PrivateKey, outboxKey: SymmetricKey, holdKey: SymmetricKey) throws {
         self.keyring = keyring
         self.signingKey = signingKey
+        self.outboxKey = outboxKey
+        self.holdKey = holdKey
         blindIndexer = try BlindIndexer(indexRoot: indexRoot)
         tokenKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/token-hash/v1"))
         pseudonymKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/pseudonym/v1"))
@@ -60,7 +66,9 @@ public final class VaultKeys: Sendable {
         let keyring = Keyring(versions: versions, activeVersion: versions.keys.max()!)
         let indexRoot = try await vaultSecret(named: indexRootName, store: store, keyring: keyring)
         let signingSeed = try await vaultSecret(named: signingKeyName, store: store, keyring: keyring)
-        return try VaultKeys(keyring: keyring, indexRoot: indexRoot, signingKey: Ed25519PrivateKey(seed: signingSeed.secret))
+        return try VaultKeys(keyring: keyring, indexRoot: indexRoot, signingKey: Ed25519PrivateKey(seed: signingSeed.secret),
+                             outboxKey: await vaultSecret(named: "outbox", store: store, keyring: keyring),
+                             holdKey: await vaultSecret(named: "legal-hold", store: store, keyring: keyring))
     }
 
     /// A random 32-byte vault secret stored wrapped under the active KEK, created on first use.

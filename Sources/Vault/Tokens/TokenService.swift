@@ -1,6 +1,7 @@
 import Audit
 import Catalog
 import Foundation
+import Identity
 import Storage
 import VaultCrypto
 import VaultModel
@@ -34,7 +35,9 @@ public struct TokenService: Sendable {
         }
         switch kind {
         case .role(let role): guard bundle.roles.exists(role) else { throw TokenError.unknownRole }
-        case .ingest(let source): guard bundle.catalog.sources[source] != nil else { throw TokenError.unknownSource }
+        case .ingest(let source):
+            // `dsr` is written by the vault itself (rectifications), never by a source.
+            guard bundle.catalog.sources[source] != nil, source.rawValue != Survivorship.rectificationSource else { throw TokenError.unknownSource }
         }
         let token: String
         if let presetToken {

@@ -17,7 +17,8 @@ struct SourcesController {
             let body = try await JSONBody.decode(IngestRecordsRequest.self, from: request, context: context)
             let results = try await vault.ingest.ingest(records: body.records, from: source, caller: context.caller())
             return try JSONBody.response(IngestRecordsResponse(results: results.map {
-                IngestRecordResult(key: $0.key, subject_id: $0.outcome.subjectID.description, outcome: $0.outcome.kind.rawValue)
+                IngestRecordResult(key: $0.key, subject_id: $0.outcome.kind == .suppressed ? nil : $0.outcome.subjectID.description,
+                                   outcome: $0.outcome.kind.rawValue)
             }))
         }
         group.post("/sources/{source}/events") { request, context in

@@ -35,6 +35,16 @@ extension Problem {
             }
         case TimelineError.invalidCursor:
             return Problem(.badRequest, "invalid-parameter", "Invalid query parameter", detail: "cursor is not a cursor of this API")
+        case let error as RequestError:
+            switch error {
+            case .notFound: return .notFound("no request with this id")
+            case .unknownSubject: return .notFound("no subject with this id")
+            case .invalidTransition: return Problem(.conflict, "invalid-transition", "Invalid request step", detail: error.description)
+            case .ambiguousIdentifiers: return Problem(.conflict, "ambiguous-identifiers", "Ambiguous identifiers", detail: error.description)
+            case .extensionNotAllowed: return Problem(.conflict, "extension-not-allowed", "Extension not allowed", detail: error.description)
+            case .notAvailable: return Problem(.conflict, "not-available", "Not available", detail: error.description)
+            case .invalid(let issues): return Problem.from(IngestError.invalidBatch(issues))
+            }
         case let error as SegmentError:
             switch error {
             case .fieldNotAllowed: return Problem(.forbidden, "filter-not-allowed", "Filter not allowed", detail: error.description)

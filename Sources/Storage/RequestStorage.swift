@@ -1,0 +1,149 @@
+import Foundation
+import Identity
+import VaultModel
+
+/// A data-subject request as stored. Personal details (rectified values) are sealed.
+public struct RequestRecord: Sendable, Equatable {
+    public var id: UUID
+    public var kind: String
+    public var regulation: String
+    public var subjectID: SubjectID?
+    public var status: String
+    public var receivedAt: Date
+    public var dueAt: Date
+    public var extendedDueAt: Date?
+    public var extensionReason: String?
+    public var duplicateOf: UUID?
+    public var verificationMethod: String?
+    public var verifiedAt: Date?
+    public var startedAt: Date?
+    public var completedAt: Date?
+    public var rejectedReason: String?
+    /// Purposes objected to (objection requests).
+    public var purposes: [String]
+    /// Rectified values, sealed under the subject's data key.
+    public var sealedDetails: [UInt8]?
+    /// The signed receipt (JSON), once completed.
+    public var receipt: String?
+    public var createdAt: Date
+    public var createdBy: String
+
+    public init(id: UUID, kind: String, regulation: String, subjectID: SubjectID?, status: String, receivedAt: Date, dueAt: Date,
+                purposes: [String] = [], sealedDetails: [UInt8]? = nil, createdAt: Date, createdBy: String) {
+        self.id = id
+        self.kind = kind
+        self.regulation = regulation
+        self.subjectID = subjectID
+        self.status = status
+        self.receivedAt = receivedAt
+        self.dueAt = dueAt
+        self.purposes = purposes
+        self.sealedDetails = sealedDetails
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+    }
+
+    /// The deadline in force: the extended one if there is one.
+    public var effectiveDue: Date { extendedDueAt ?? dueAt }
+}
+
+public struct RequestFilter: Sendable {
+    public var status: String?
+    public var kind: String?
+    public var overdueAt: Date?
+    public var subjectID: SubjectID?
+    public init() {}
+}
+
+/// A notice to a source (erasure, rectification or restriction of a person it holds).
+public struct OutboxNotice: Sendable, Equatable {
+    public let id: UUID
+    public let source: SourceName
+    public let requestID: UUID
+    public let kind: String
+    public let subjectID: SubjectID
+    /// The source's own record key, sealed under the vault's outbox key; cleared on acknowledgement.
+    public let sealedKey: [UInt8]?
+    public let createdAt: Date
+    public let ackedAt: Date?
+    public init(id: UUID, source: SourceName, requestID: UUID, kind: String, subjectID: SubjectID, sealedKey: [UInt8]?, createdAt: Date, ackedAt: Date?) {
+        self.id = id
+        self.source = source
+        self.requestID = requestID
+        self.kind = kind
+        self.subjectID = subjectID
+        self.sealedKey = sealedKey
+        self.createdAt = createdAt
+        self.ackedAt = ackedAt
+    }
+}
+
+/// A value kept under a legal hold after erasure, sealed under the hold key.
+public struct HeldValue: Sendable, Equatable {
+    public let field: FieldName
+    public let category: String
+    public let basis: String
+    public let until: Date
+    public let ciphertext: [UInt8]
+    public init(field: FieldName, category: String, basis: String, until: Date, ciphertext: [UInt8]) {
+        self.field = field
+        self.category = category
+        self.basis = basis
+        self.until = until
+        self.ciphertext = ciphertext
+    }
+}
+
+/// A source record of a subject, as erasure needs it (to notify the source).
+public struct SubjectRecordRef: Sendable {
+    public let source: SourceName
+    public let keyIndex: BlindIndex
+    public let keyOwner: SubjectID
+    public let keyCiphertext: [UInt8]
+}
+
+/// Everything one erasure changes, applied in one transaction.
+public struct ErasurePlan: Sendable {
+    public let subjectID: SubjectID
+    /// Every subject whose data key sealed something of this person (merged-away ones too).
+    public let keyOwners: [SubjectID]
+    /// Blind indexes of the person's identifiers and source keys.
+    public let suppressions: [BlindIndex]
+    public let notices: [OutboxNotice]
+    public let held: [HeldValue]
+    public let requestID: UUID
+    public let receipt: String
+    public let completedAt: Date
+    public init(subjectID: SubjectID, keyOwners: [SubjectID], suppressions: [BlindIndex], notices: [OutboxNotice], held: [HeldValue],
+                requestID: UUID, receipt: String, completedAt: Date) {
+        self.subjectID = subjectID
+        self.keyOwners = keyOwners
+        self.suppressions = suppressions
+        self.notices = notices
+        self.held = held
+        self.requestID = requestID
+        self.receipt = receipt
+        self.completedAt = completedAt
+    }
+}
+
+/// Storage of requests, suppressions, the outbox and legal holds.
+public protocol RequestStore: Sendable {
+    func insertRequest(_ request: RequestRecord, audit: AuditWrite) async throws
+    func request(id: UUID) async throws -> RequestRecord?
+    func requests(_ filter: RequestFilter) async throws -> [RequestRecord]
+    /// Replaces the request if its status is still `expectedStatus`; false when it changed meanwhile.
+    func updateRequest(_ request: RequestRecord, expectedStatus: String, audit: AuditWrite) async throws -> Bool
+    /// Source records, identifier indexes and key owners of a subject.
+    func erasureFacts(of subject: SubjectID) async throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID])
+    func erase(_ plan: ErasurePlan, audit: AuditWrite) async throws
+    /// Removes deleted pages from the WAL and zeroes them in the main file.
+    func checkpoint() async throws
+    func setRestricted(_ subject: SubjectID, _ restricted: Bool) async throws
+    func heldValues(of subject: SubjectID) async throws -> [HeldValue]
+    func outbox(source: SourceName, includeAcknowledged: Bool) async throws -> [OutboxNotice]
+    func outbox(request: UUID) async throws -> [OutboxNotice]
+    func insertNotices(_ notices: [OutboxNotice]) async throws
+    func acknowledge(notice: UUID, source: SourceName, at: Date, audit: AuditWrite) async throws -> Bool
+    func subjectExists(_ subject: SubjectID) async throws -> Bool
+}

@@ -1,0 +1,155 @@
+import Audit
+import Foundation
+import Identity
+import Policy
+import Requests
+import Storage
+import VaultCrypto
+import VaultModel
+
+/// What an erasure receipt states. Field *names*, counts, sources and key ids only.
+struct ErasureReceipt: Codable {
+    struct Erased: Codable {
+        let fields: [String]
+        let field_values: Int
+        let sources: [String]
+        let events: Int
+        let consents: Int
+        let data_keys_destroyed: Int
+    }
+    struct Held: Codable {
+        let field: String
+        let category: String
+        let basis: String
+        let until: String
+    }
+    struct Notice: Codable {
+        let id: String
+        let source: String
+    }
+    struct AuditHead: Codable {
+        let seq: Int64
+        let hash: String
+    }
+    let receipt_version: Int
+    let request_id: String
+    let subject_id: String
+    let regulation: String
+    let received_at: String
+    let completed_at: String
+    let erased: Erased
+    let held: [Held]
+    let suppressed_identifiers: Int
+    let notices: [Notice]
+    /// The audit chain head before this erasure: a second anchor of the chain outside it.
+    let audit_head: AuditHead?
+}
+
+/// A receipt as stored and served: the exact signed text, its Ed25519 signature and the key.
+public struct SignedReceipt: Codable, Sendable {
+    public let signed: String
+    public let signature: String
+    public let public_key: String
+}
+
+extension RequestService {
+    /// Crypto-shreds the subject: suppression entries, notices, held values, deletion of every
+    /// row and data key, the request completed with its signed receipt, all in one transaction;
+    /// the ledger entry is written first, and the WAL is truncated after.
+    func erase(_ record: RequestRecord, caller: Caller, now: Date) async throws -> RequestRecord {
+        let policy = policies.current
+        guard let subject = record.subjectID, try await store.subjectExists(subject) else {
+            // Nothing held (or already erased, e.g. by a ledger replay after a crash).
+            let receipt = try sign(receipt(record, subject: record.subjectID, erased: .init(fields: [], field_values: 0, sources: [], events: 0, consents: 0,
+                                                                                          data_keys_destroyed: 0), held: [], suppressed: 0, notices: [], now: now))
+            var done = record
+            done.receipt = receipt
+            return try await completeErasure(done, caller: caller, detail: "nothing held (already erased or unknown)", now: now)
+        }
+        let facts = try await store.erasureFacts(of: subject)
+        let dataKeys = try await dataKeys(of: facts.keyOwners)
+        guard let profile = try await reader.read(subject) else { throw RequestError.unknownSubject }
+
+        var held: [HeldValue] = []
+        for (name, surviving) in profile.fields.sorted(by: { $0.key < $1.key }) {
+            guard let category = policy.catalog.fields[name]?.category, let hold = policy.hold(for: category) else { continue }
+            let ciphertext = try Envelope.seal(Array(surviving.golden.value.unsafeValue.utf8), key: keys.holdKey,
+                                               context: Self.holdContext(subject, name))
+            held.append(HeldValue(field: name, category: category.rawValue, basis: hold.basis,
+                                  until: DueDate.addDays(hold.days, to: now), ciphertext: ciphertext))
+        }
+        let notices = try notices(for: record, kind: "erasure", records: facts.records, dataKeys: dataKeys, now: now)
+        let suppressions = facts.identifiers + facts.records.map(\.keyIndex)
+        let head = try await store.auditHead()
+        let erased = ErasureReceipt.Erased(fields: profile.fields.keys.map(\.rawValue).sorted(),
+                                           field_values: profile.fields.values.reduce(0) { $0 + 1 + $1.alternatives.count },
+                                           sources: profile.sources.map(\.rawValue), events: profile.events.count, consents: profile.consents.count,
+                                           data_keys_destroyed: facts.keyOwners.count)
+        let signed = try sign(receipt(record, subject: subject, erased: erased, held: held, suppressed: Set(suppressions.map(\.bytes)).count,
+                                      notices: notices, now: now, head: head))
+
+        try ledger.append(.init(request_id: record.id.uuidString.lowercased(), subject_id: subject.description,
+                                key_owners: facts.keyOwners.map(\.description), at: Timestamp.format(now)))
+        faultPoint("erasure-after-ledger")
+        let plan = ErasurePlan(subjectID: subject, keyOwners: facts.keyOwners, suppressions: suppressions, notices: notices, held: held,
+                               requestID: record.id, receipt: signed, completedAt: now)
+        let draft = caller.draft("request.complete", subjects: [subject.description], fields: erased.fields,
+                                 detail: "request \(record.id.uuidString.lowercased()) erasure: \(facts.keyOwners.count) data keys destroyed, "
+                                     + "\(held.count) values held, \(notices.count) notices", at: now)
+        try await store.erase(plan, audit: AuditWrite(draft: draft, chain: keys.auditChain))
+        try await store.checkpoint()
+        var done = record
+        done.status = RequestStatus.completed.rawValue
+        done.completedAt = now
+        done.receipt = signed
+        return done
+    }
+
+    func completeErasure(_ record: RequestRecord, caller: Caller, detail: String, now: Date) async throws -> RequestRecord {
+        var done = record
+        done.status = RequestStatus.completed.rawValue
+        done.completedAt = now
+        _ = try await store.updateRequest(done, expectedStatus: RequestStatus.inProgress.rawValue, audit: write(caller, "request.complete", done, detail: detail))
+        return done
+    }
+
+    static func holdContext(_ subject: SubjectID, _ field: FieldName) -> [UInt8] {
+        SealContext.frame("pv-legal-hold-v1", subject.description, field.rawValue)
+    }
+
+    func receipt(_ record: RequestRecord, subject: SubjectID?, erased: ErasureReceipt.Erased, held: [HeldValue], suppressed: Int,
+                 notices: [OutboxNotice], now: Date, head: (seq: Int64, hash: [UInt8])? = nil) -> ErasureReceipt {
+        ErasureReceipt(receipt_version: 1, request_id: record.id.uuidString.lowercased(), subject_id: subject?.description ?? "none",
+                       regulation: record.regulation, received_at: Timestamp.format(record.receivedAt), completed_at: Timestamp.format(now),
+                       erased: erased,
+                       held: held.map { .init(field: $0.field.rawValue, category: $0.category, basis: $0.basis, until: Timestamp.format($0.until)) },
+                       suppressed_identifiers: suppressed,
+                       notices: notices.map { .init(id: $0.id.uuidString.lowercased(), source: $0.source.rawValue) },
+                       audit_head: head.map { .init(seq: $0.seq, hash: $0.hash.map { String(format: "%02x", $0) }.joined()) })
+    }
+
+    func sign(_ receipt: ErasureReceipt) throws -> String {
+        let text = String(decoding: try JSONEncoder.sorted.encode(receipt), as: UTF8.self)
+        let signature = try keys.signingKey.signature(for: Array(text.utf8))
+        let signed = SignedReceipt(signed: text, signature: Data(signature).base64EncodedString(),
+                                   public_key: Data(try keys.signingKey.publicKey.bytes).base64EncodedString())
+        return String(decoding: try JSONEncoder.sorted.encode(signed), as: UTF8.self)
+    }
+
+    /// Replays the erasure ledger at start: anyone it names who is still in the database
+    /// (a crash before the transaction, or a restored backup) is erased again before serving.
+    public func replayErasureLedger(now: Date = Date()) async throws -> Int {
+        var replayed = 0
+        for entry in try ledger.entries() {
+            guard let subject = SubjectID(entry.subject_id), try await store.subjectExists(subject) else { continue }
+            let requestID = UUID(uuidString: entry.request_id) ?? UUID()
+            var record = try await store.request(id: requestID)
+                ?? RequestRecord(id: requestID, kind: RequestKind.erasure.rawValue, regulation: Regulation.gdpr.rawValue, subjectID: subject,
+                                 status: RequestStatus.inProgress.rawValue, receivedAt: now, dueAt: now, createdAt: now, createdBy: "erasure-ledger")
+            record.subjectID = subject
+            _ = try await erase(record, caller: .system("ledger-replay"), now: now)
+            replayed += 1
+        }
+        return replayed
+    }
+}
