@@ -73,7 +73,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "ServerTests", dependencies: [
-            "VaultServer", "Vault", "VaultAPI", "VaultModel", "VaultTestSupport",
+            "VaultServer", "Vault", "VaultAPI", "VaultModel", "VaultTestSupport", "VaultCrypto",
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -55,9 +55,12 @@ public struct SealedRecord: Sendable {
     public let newSubject: NewSubject?
     public let identifiers: [IdentifierIndex]
     public let fields: [SealedFieldValue]
+    /// A subject the record must belong to whatever its identifiers (rectification values).
+    public let attachedTo: SubjectID?
 
     public init(keyIndex: BlindIndex, keyCiphertext: [UInt8], observedAt: Date, keyOwner: SubjectID,
-                newSubject: NewSubject?, identifiers: [IdentifierIndex], fields: [SealedFieldValue]) {
+                newSubject: NewSubject?, identifiers: [IdentifierIndex], fields: [SealedFieldValue], attachedTo: SubjectID? = nil) {
+        self.attachedTo = attachedTo
         self.keyIndex = keyIndex
         self.keyCiphertext = keyCiphertext
         self.observedAt = observedAt

@@ -38,6 +38,15 @@ struct ServerHarness {
         return tokens
     }
 
+    /// Extra ingest tokens, `[source: name]`, created before the server starts.
+    func ingestTokens(_ sources: [String: String]) async throws -> [String: String] {
+        var tokens: [String: String] = [:]
+        for (source, name) in sources {
+            tokens[name] = try await temporary.vault.tokens.create(principal: name, kind: .ingest(SourceName(source)!), caller: .system("test")).token.unsafeValue
+        }
+        return tokens
+    }
+
     /// Runs the app; the data directory is removed afterwards unless `keep` (to reopen it).
     func run(keep: Bool = false, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
         defer { if !keep { temporary.remove() } }

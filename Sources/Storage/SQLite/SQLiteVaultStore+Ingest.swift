@@ -65,6 +65,10 @@ extension SQLiteVaultStore {
         let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
                                         arguments: [source.rawValue, Data(record.keyIndex.bytes)])
         if let existing { candidates.insert(existing["subject_id"]) }
+        if let attached = record.attachedTo {
+            guard let canonical = try canonical(db, attached) else { throw StoreError.staleResolution }
+            candidates.insert(canonical.description)
+        }
         for identifier in record.identifiers {
             let ids = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
                                           arguments: [Data(identifier.index.bytes)])

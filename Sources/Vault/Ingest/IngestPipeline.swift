@@ -27,7 +27,9 @@ public struct IngestPipeline: Sendable {
         public let outcome: IngestOutcome
     }
 
-    public func ingest(records raw: [JSONValue], from source: SourceName, caller: Caller, now: Date = Date()) async throws -> [Result] {
+    /// `attachTo`: every record joins this subject (values rectified through a request).
+    public func ingest(records raw: [JSONValue], from source: SourceName, caller: Caller, now: Date = Date(),
+                       attachTo: SubjectID? = nil) async throws -> [Result] {
         guard catalog.sources[source] != nil else { throw IngestError.unknownSource(source.rawValue) }
         guard !raw.isEmpty else { throw IngestError.emptyBatch }
         guard raw.count <= maximumBatch else { throw IngestError.batchTooLarge(count: raw.count, limit: maximumBatch) }
@@ -39,7 +41,7 @@ public struct IngestPipeline: Sendable {
         // A concurrent writer can invalidate the plan (e.g. erase a planned key owner);
         // the store detects it and we plan again against the new state.
         for _ in 0..<5 {
-            let sealed = try await plan(indexed, source: source)
+            let sealed = try await plan(indexed, source: source, attachTo: attachTo)
             do {
                 let outcomes = try await store.commit(records: sealed, source: source, at: now, audit: audit)
                 return zip(records, outcomes).map { Result(key: $0.key.unsafeValue, outcome: $1) }
@@ -65,16 +67,17 @@ public struct IngestPipeline: Sendable {
     }
 
     /// Chooses each record's key owner (an existing matching subject, or a new one) and seals.
-    func plan(_ records: [IndexedRecord], source: SourceName) async throws -> [SealedRecord] {
-        let snapshot = try await store.resolutionSnapshot(
+    func plan(_ records: [IndexedRecord], source: SourceName, attachTo: SubjectID? = nil) async throws -> [SealedRecord] {
+        var snapshot = try await store.resolutionSnapshot(
             source: source, sourceKeys: records.map(\.keyIndex), identifiers: records.flatMap { $0.identifiers.map(\.index) })
+        if let attachTo, let wrapped = try await store.wrappedKey(of: attachTo) { snapshot.wrappedKeys[attachTo] = wrapped }
         var dataKeys: [SubjectID: SymmetricKey] = [:]
         // Subjects minted earlier in this batch, so two new records of one person share one.
         var minted: [[UInt8]: SubjectID] = [:]
         var sealed: [SealedRecord] = []
         sealed.reserveCapacity(records.count)
         for item in records {
-            var candidates: [SubjectID] = []
+            var candidates: [SubjectID] = attachTo.map { [$0] } ?? []
             if let s = snapshot.subjectBySourceKey[item.keyIndex.bytes] ?? minted[item.keyIndex.bytes] { candidates.append(s) }
             for identifier in item.identifiers {
                 candidates += snapshot.subjectsByIdentifier[identifier.index.bytes] ?? []
@@ -105,7 +108,7 @@ public struct IngestPipeline: Sendable {
             let keyCiphertext = try Envelope.seal(Array(item.record.key.unsafeValue.utf8), key: key,
                                                   context: SealContext.recordKey(owner: owner, source: source))
             sealed.append(SealedRecord(keyIndex: item.keyIndex, keyCiphertext: keyCiphertext, observedAt: item.record.observedAt,
-                                       keyOwner: owner, newSubject: newSubject, identifiers: item.identifiers, fields: fields))
+                                       keyOwner: owner, newSubject: newSubject, identifiers: item.identifiers, fields: fields, attachedTo: attachTo))
         }
         return sealed
     }

@@ -223,9 +223,11 @@ public struct RequestService: Sendable {
                 let key = try keys.unwrapDataKey(wrapped, of: subject)
                 let values = try JSONDecoder().decode([String: String].self, from: Data(try Envelope.open(sealed, key: key, context: Self.detailsContext(subject))))
                 let recordJSON: JSONValue = .object(["key": .string("dsr:\(record.id.uuidString.lowercased())"),
-                                                     "observed_at": .string(Timestamp.format(now)),
+                                                     // Full precision: a source value of the same second must not look newer.
+                                                     "observed_at": .string(now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
                                                      "fields": .object(values.mapValues { .string($0) })])
-                _ = try await ingest.ingest(records: [recordJSON], from: SourceName(Survivorship.rectificationSource)!, caller: caller, now: now)
+                _ = try await ingest.ingest(records: [recordJSON], from: SourceName(Survivorship.rectificationSource)!, caller: caller, now: now,
+                                            attachTo: subject)
                 try await notify(record, kind: "rectification", now: now)
             }
             return try await complete(record, caller: caller, detail: "rectified")
