@@ -10,6 +10,11 @@ import VaultModel
 @main
 struct VaultBench {
     static func main() async throws {
+        if CommandLine.arguments.dropFirst().first == "erasure" {
+            try await ErasureBench.run(people: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 10_000,
+                                       erasures: Int(CommandLine.arguments.dropFirst(3).first ?? "") ?? 50)
+            return
+        }
         let arguments = CommandLine.arguments
         let people = arguments.count > 1 ? Int(arguments[1]) ?? 2000 : 2000
         let reads = arguments.count > 2 ? Int(arguments[2]) ?? 20000 : 20000

@@ -11,6 +11,12 @@ enum ProcessHardening {
         _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &limit)
         _ = pv_disable_dumpable()
     }
+
+    /// Dies at once, like `kill -9`: no cleanup, no flush (fault-injection tests only).
+    static func crash() -> Never {
+        kill(getpid(), SIGKILL)
+        fatalError("unreachable")
+    }
 }
 
 /// Lines for the operator on standard output, written at once (no buffering), so a

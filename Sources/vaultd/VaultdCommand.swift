@@ -58,10 +58,13 @@ struct VaultdCommand: AsyncParsableCommand {
         let policyDirectory = URL(fileURLWithPath: setting(policies, "POLICIES", "policies"))
         let keySource: MasterKeySource? = env[MasterKeySource.environmentVariable] != nil ? .environment(variable: MasterKeySource.environmentVariable) : nil
 
+        // Crash tests name a point where vaultd dies as if killed (see RequestService.faultPoint).
+        let crashPoint = env["PROFILEVAULT_FAULT_INJECTION"]
         let vault: ProfileVault
         do {
             vault = try await ProfileVault.openSQLite(dataDirectory: dataDirectory, policies: policyDirectory, keySource: keySource,
-                                                      phoneRegion: setting(phoneRegion, "PHONE_REGION", "US"), maximumBatch: batchLimit)
+                                                      phoneRegion: setting(phoneRegion, "PHONE_REGION", "US"), maximumBatch: batchLimit,
+                                                      faultPoint: { point in if point == crashPoint { ProcessHardening.crash() } })
         } catch {
             // Key and catalog errors describe themselves without secrets or personal data.
             throw StartupFailure(message: "vaultd could not start: \(error)")
