@@ -97,7 +97,11 @@ extension RequestService {
                                  detail: "request \(record.id.uuidString.lowercased()) erasure: \(facts.keyOwners.count) data keys destroyed, "
                                      + "\(held.count) values held, \(notices.count) notices", at: now)
         try await store.erase(plan, audit: AuditWrite(draft: draft, chain: keys.auditChain))
-        try await store.checkpoint()
+        // The erasure is committed; the checkpoint only moves freed pages out of the WAL. A
+        // long reader can make it busy: retry briefly, and the next checkpoint completes it.
+        for attempt in 0..<5 {
+            do { try await store.checkpoint(); break } catch { try? await Task.sleep(for: .milliseconds(20 << attempt)) }
+        }
         var done = record
         done.status = RequestStatus.completed.rawValue
         done.completedAt = now
