@@ -71,13 +71,7 @@ public actor AuditLog {
     public func anchor(at time: Date = Date()) async throws -> AuditAnchor? {
         guard let head = try await store.auditHead(), head.seq != lastAnchoredSeq else { return nil }
         let anchor = try AuditAnchor.sign(seq: head.seq, head: head.hash, at: time, key: signingKey)
-        var line = try JSONEncoder.sorted.encode(anchor)
-        line.append(0x0a)
-        let fd = open(anchorsFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        guard fd >= 0 else { throw AuditLogError.anchorsUnwritable }
-        defer { close(fd) }
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count, fsync(fd) == 0 else { throw AuditLogError.anchorsUnwritable }
+        do { try AppendOnlyFile.append(anchor, to: anchorsFile) } catch { throw AuditLogError.anchorsUnwritable }
         lastAnchoredSeq = head.seq
         return anchor
     }

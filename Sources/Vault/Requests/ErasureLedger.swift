@@ -18,13 +18,7 @@ public struct ErasureLedger: Sendable {
     }
 
     public func append(_ entry: Entry) throws {
-        var line = try JSONEncoder.sorted.encode(entry)
-        line.append(0x0a)
-        let fd = open(file.path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        guard fd >= 0 else { throw ErasureLedgerError.unwritable }
-        defer { close(fd) }
-        let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == line.count, fsync(fd) == 0 else { throw ErasureLedgerError.unwritable }
+        do { try AppendOnlyFile.append(entry, to: file) } catch { throw ErasureLedgerError.unwritable }
     }
 
     public func entries() throws -> [Entry] {
