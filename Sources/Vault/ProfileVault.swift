@@ -20,6 +20,7 @@ public struct ProfileVault: Sendable {
     public let policyService: PolicyService
     public let segments: SegmentService
     public let requests: RequestService
+    public let rotation: KeyRotation
 
     /// The bundle in force now (a snapshot).
     public var bundle: PolicyBundle { policies.current.bundle }
@@ -43,6 +44,7 @@ public struct ProfileVault: Sendable {
         requests = RequestService(store: store, keys: keys, policies: policies, reader: reader, lookup: lookup, consents: consents, ingest: ingest,
                                   audit: audit, ledger: ErasureLedger(file: dataDirectory.appendingPathComponent("erasure-ledger.jsonl")),
                                   faultPoint: faultPoint)
+        rotation = KeyRotation(store: store, keys: keys, audit: audit, faultPoint: faultPoint)
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.

@@ -571,19 +571,37 @@ public struct KeysBody: Codable, Sendable {
         public let version: Int
         public let state: String
         public let created_at: String
-        public init(version: Int, state: String, created_at: String) {
+        /// Keys wrapped under this version now.
+        public let keys: Int?
+        public init(version: Int, state: String, created_at: String, keys: Int? = nil) {
             self.version = version
             self.state = state
             self.created_at = created_at
+            self.keys = keys
         }
     }
     /// Ed25519 public key (base64) that signs receipts and audit anchors.
+    /// Progress of re-wrapping keys under the active version.
+    public struct Rewrap: Codable, Sendable {
+        public let pending: Int
+        public let total: Int
+        public let rate_per_second: Double?
+        public let eta_seconds: Double?
+        public init(pending: Int, total: Int, rate_per_second: Double?, eta_seconds: Double?) {
+            self.pending = pending
+            self.total = total
+            self.rate_per_second = rate_per_second
+            self.eta_seconds = eta_seconds
+        }
+    }
     public let signing_public_key: String
     public let active_version: Int
     public let versions: [Version]
-    public init(signing_public_key: String, active_version: Int, versions: [Version]) {
+    public let rewrap: Rewrap?
+    public init(signing_public_key: String, active_version: Int, versions: [Version], rewrap: Rewrap? = nil) {
         self.signing_public_key = signing_public_key
         self.active_version = active_version
         self.versions = versions
+        self.rewrap = rewrap
     }
 }

@@ -9,10 +9,13 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// How often the audit chain head is signed into the anchors file.
     public var anchorInterval: Duration
-    public init(host: String = "127.0.0.1", port: Int = 8420, anchorInterval: Duration = .seconds(60)) {
+    /// Data keys re-wrapped per batch during a master-key rotation.
+    public var rewrapBatch: Int
+    public init(host: String = "127.0.0.1", port: Int = 8420, anchorInterval: Duration = .seconds(60), rewrapBatch: Int = 500) {
         self.host = host
         self.port = port
         self.anchorInterval = anchorInterval
+        self.rewrapBatch = rewrapBatch
     }
 }
 
@@ -28,6 +31,7 @@ public func buildRouter(vault: ProfileVault) -> Router<AppRequestContext> {
     SegmentsController(vault: vault).register(on: v1)
     RequestsController(vault: vault).register(on: v1)
     OutboxController(vault: vault).register(on: v1)
+    KeysController(vault: vault).register(on: v1)
     SourcesController(vault: vault).register(on: v1)
     SubjectsController(vault: vault).register(on: v1)
     TokensController(vault: vault).register(on: v1)
@@ -41,7 +45,8 @@ public func buildApplication(vault: ProfileVault, configuration: ServerConfigura
     Application(
         router: buildRouter(vault: vault),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
-        services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger)],
+        services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger),
+                   KeyRewrapService(rotation: vault.rotation, batchSize: configuration.rewrapBatch, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }

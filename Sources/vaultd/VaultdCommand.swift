@@ -53,6 +53,7 @@ struct VaultdCommand: AsyncParsableCommand {
         guard let anchorSeconds = Int(anchorInterval.map(String.init) ?? env["PROFILEVAULT_ANCHOR_INTERVAL"] ?? "60"), anchorSeconds >= 1 else {
             throw ValidationError("the anchor interval must be a whole number of seconds, at least 1")
         }
+        let rewrapBatch = max(1, Int(env["PROFILEVAULT_REWRAP_BATCH"] ?? "500") ?? 500)
         let batchLimit = Int(maxBatch.map(String.init) ?? env["PROFILEVAULT_MAX_BATCH"] ?? "1000") ?? 1000
         let dataDirectory = URL(fileURLWithPath: setting(dataDir, "DATA_DIR", "data"))
         let policyDirectory = URL(fileURLWithPath: setting(policies, "POLICIES", "policies"))
@@ -93,7 +94,7 @@ struct VaultdCommand: AsyncParsableCommand {
 
         let listenHost = setting(host, "HOST", "127.0.0.1")
         let app = buildApplication(
-            vault: vault, configuration: ServerConfiguration(host: listenHost, port: resolvedPort, anchorInterval: .seconds(anchorSeconds)), logger: logger,
+            vault: vault, configuration: ServerConfiguration(host: listenHost, port: resolvedPort, anchorInterval: .seconds(anchorSeconds), rewrapBatch: rewrapBatch), logger: logger,
             onServerRunning: { [listenHost] port in
                 Console.line("vaultd listening on http://\(listenHost):\(port)")
                     })

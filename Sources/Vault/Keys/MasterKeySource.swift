@@ -1,5 +1,8 @@
 import Foundation
 import VaultCrypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Where the master key versions (KEKs) come from: the environment or a key file.
 ///
@@ -39,9 +42,30 @@ public enum MasterKeySource: Sendable, Equatable {
         defer { close(fd) }
         var bytes = Array(text.utf8)
         defer { Wipe.bytes(&bytes) }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else { throw KeySetupError.cannotCreate(path) }
         return [1: key]
+    }
+
+    /// Rewrites the key file with `versions` (atomically: a 0600 temporary file renamed over it).
+    public func write(_ versions: [Int: SymmetricKey]) throws {
+        guard case .file(let path) = self else { throw KeySetupError.cannotCreateInEnvironment }
+        var text = "# ProfileVault master key versions (the highest is active). Back them up apart from the database.\n"
+        for (version, key) in versions.sorted(by: { $0.key < $1.key }) {
+            text += key.secret.withUnsafeBytes { "\(version):" + Data($0).base64EncodedString() + "\n" }
+        }
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw KeySetupError.cannotCreate(temporary) }
+        var bytes = Array(text.utf8)
+        defer { Wipe.bytes(&bytes) }
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw KeySetupError.cannotCreate(path)
+        }
     }
 
     static func checkPermissions(_ path: String) throws {

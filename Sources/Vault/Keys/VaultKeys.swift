@@ -2,6 +2,7 @@ import Audit
 import Foundation
 import Identity
 import Storage
+import Synchronization
 import VaultCrypto
 import VaultModel
 
@@ -11,7 +12,12 @@ import VaultModel
 /// and token-hash keys are derived from the index root (HKDF, own labels), not from a KEK,
 /// so rotating the KEK re-wraps the root without changing a single blind index.
 public final class VaultKeys: Sendable {
-    public let keyring: Keyring
+    /// Master key versions and the wrapping keys derived from them; a rotation adds a version
+    /// and makes it active, a retirement removes one.
+    private let state: Mutex<(keyring: Keyring, wrapping: [Int: SymmetricKey])>
+    public var keyring: Keyring { state.withLock { $0.keyring } }
+    /// Where the master key versions live (to add or retire one).
+    public let source: MasterKeySource
     public let blindIndexer: BlindIndexer
     let tokenKey: HMACKey
     let pseudonymKey: HMACKey
@@ -23,13 +29,12 @@ public final class VaultKeys: Sendable {
     public let outboxKey: SymmetricKey
     /// Re-seals values kept under a legal hold once the subject's own key is destroyed.
     public let holdKey: SymmetricKey
-    private let wrappingKeys: [Int: SymmetricKey]
 
     static let indexRootName = "index-root"
     static let signingKeyName = "audit-signing"
 
-    init(keyring: Keyring, indexRoot: SymmetricKey, signingKey: Ed25519PrivateKey, outboxKey: SymmetricKey, holdKey: SymmetricKey) throws {
-        self.keyring = keyring
+    init(keyring: Keyring, source: MasterKeySource, indexRoot: SymmetricKey, signingKey: Ed25519PrivateKey, outboxKey: SymmetricKey, holdKey: SymmetricKey) throws {
+        self.source = source
         self.signingKey = signingKey
         self.outboxKey = outboxKey
         self.holdKey = holdKey
@@ -39,7 +44,44 @@ public final class VaultKeys: Sendable {
         auditChain = HashChain(key: try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/audit-chain/v1")))
         var wrapping: [Int: SymmetricKey] = [:]
         for version in keyring.versions.keys { wrapping[version] = try keyring.wrappingKey(version: version) }
-        wrappingKeys = wrapping
+        state = Mutex((keyring, wrapping))
+    }
+
+    /// Adds `key` as version `version` and makes it the active one: new data keys are wrapped
+    /// under it from now on.
+    func activate(_ key: SymmetricKey, version: Int) throws {
+        let wrapping = try HKDF.deriveKey(from: key, label: "profilevault/dek-wrap/v1")
+        state.withLock { current in
+            var versions = current.keyring.versions
+            versions[version] = key
+            current.keyring = Keyring(versions: versions, activeVersion: version)
+            current.wrapping[version] = wrapping
+        }
+    }
+
+    /// Forgets a retired version: anything still wrapped under it can no longer be opened.
+    func forget(version: Int) {
+        state.withLock { current in
+            var versions = current.keyring.versions
+            versions[version] = nil
+            current.keyring = Keyring(versions: versions, activeVersion: current.keyring.activeVersion)
+            current.wrapping[version] = nil
+        }
+    }
+
+    /// `wrapped` (a data key of `subject`) re-wrapped under the active version.
+    public func rewrap(_ wrapped: WrappedKey, of subject: SubjectID) throws -> WrappedKey {
+        let key = try unwrapDataKey(wrapped, of: subject)
+        let (version, kek) = state.withLock { ($0.keyring.activeVersion, $0.wrapping[$0.keyring.activeVersion]!) }
+        return WrappedKey(kekVersion: version, bytes: try KeyWrap.wrap(key, under: kek, context: Self.dekContext(subject, version)))
+    }
+
+    /// A vault secret (index root, signing seed, …) re-wrapped under the active version.
+    func rewrapSecret(named name: String, _ wrapped: WrappedKey) throws -> WrappedKey {
+        let (oldKEK, version, kek) = state.withLock { ($0.wrapping[wrapped.kekVersion], $0.keyring.activeVersion, $0.wrapping[$0.keyring.activeVersion]!) }
+        guard let oldKEK else { throw KeyringError.unknownVersion(wrapped.kekVersion) }
+        let secret = try KeyWrap.unwrap(wrapped.bytes, under: oldKEK, context: Array(name.utf8))
+        return WrappedKey(kekVersion: version, bytes: try KeyWrap.wrap(secret, under: kek, context: Array(name.utf8)))
     }
 
     /// Opens the keys for `store`: creates the key material on a fresh database, and refuses
@@ -66,7 +108,7 @@ public final class VaultKeys: Sendable {
         let keyring = Keyring(versions: versions, activeVersion: versions.keys.max()!)
         let indexRoot = try await vaultSecret(named: indexRootName, store: store, keyring: keyring)
         let signingSeed = try await vaultSecret(named: signingKeyName, store: store, keyring: keyring)
-        return try VaultKeys(keyring: keyring, indexRoot: indexRoot, signingKey: Ed25519PrivateKey(seed: signingSeed.secret),
+        return try VaultKeys(keyring: keyring, source: source, indexRoot: indexRoot, signingKey: Ed25519PrivateKey(seed: signingSeed.secret),
                              outboxKey: await vaultSecret(named: "outbox", store: store, keyring: keyring),
                              holdKey: await vaultSecret(named: "legal-hold", store: store, keyring: keyring))
     }
@@ -85,13 +127,13 @@ public final class VaultKeys: Sendable {
     /// A fresh data key for `subject`, and its wrapped form under the active KEK.
     public func mintDataKey(for subject: SubjectID) throws -> (key: SymmetricKey, wrapped: WrappedKey) {
         let key = try SymmetricKey.generate()
-        let version = keyring.activeVersion
-        let bytes = try KeyWrap.wrap(key, under: wrappingKeys[version]!, context: Self.dekContext(subject, version))
+        let (version, kek) = state.withLock { ($0.keyring.activeVersion, $0.wrapping[$0.keyring.activeVersion]!) }
+        let bytes = try KeyWrap.wrap(key, under: kek, context: Self.dekContext(subject, version))
         return (key, WrappedKey(kekVersion: version, bytes: bytes))
     }
 
     public func unwrapDataKey(_ wrapped: WrappedKey, of subject: SubjectID) throws -> SymmetricKey {
-        guard let kek = wrappingKeys[wrapped.kekVersion] else { throw KeyringError.unknownVersion(wrapped.kekVersion) }
+        guard let kek = state.withLock({ $0.wrapping[wrapped.kekVersion] }) else { throw KeyringError.unknownVersion(wrapped.kekVersion) }
         return try KeyWrap.unwrap(wrapped.bytes, under: kek, context: Self.dekContext(subject, wrapped.kekVersion))
     }
 

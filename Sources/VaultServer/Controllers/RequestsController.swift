@@ -161,10 +161,7 @@ struct OutboxController {
         }
         group.get("/keys") { _, context in
             _ = try context.requireRole([.admin, .compliance])
-            let versions = try await vault.store.keyVersions()
-            return try JSONBody.response(KeysBody(signing_public_key: Data(vault.audit.publicKey.bytes).base64EncodedString(),
-                                                  active_version: vault.keys.keyring.activeVersion,
-                                                  versions: versions.map { .init(version: $0.version, state: $0.state, created_at: Timestamp.format($0.createdAt)) }))
+            return try JSONBody.response(try await KeysController.body(vault))
         }
     }
 }

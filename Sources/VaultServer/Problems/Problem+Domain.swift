@@ -45,6 +45,11 @@ extension Problem {
             case .notAvailable: return Problem(.conflict, "not-available", "Not available", detail: error.description)
             case .invalid(let issues): return Problem.from(IngestError.invalidBatch(issues))
             }
+        case let error as KeyRotationError:
+            switch error {
+            case .unknownVersion: return .notFound(error.description)
+            default: return Problem(.conflict, "key-rotation-refused", "Key operation refused", detail: error.description)
+            }
         case let error as SegmentError:
             switch error {
             case .fieldNotAllowed: return Problem(.forbidden, "filter-not-allowed", "Filter not allowed", detail: error.description)

@@ -1,0 +1,15 @@
+import Foundation
+import VaultModel
+
+/// Storage side of key rotation: which master-key version wraps what, and conditional
+/// re-wrapping (a row is replaced only if it is still under the version it was read under).
+public protocol KeyStore: Sendable {
+    /// Wrapped data keys and vault secrets per master-key version.
+    func wrappedKeyCounts() async throws -> [Int: Int]
+    func dataKeys(notUnder version: Int, limit: Int) async throws -> [(subject: SubjectID, key: WrappedKey)]
+    /// Replaces each key still under `from`; returns how many were replaced.
+    func replaceDataKeys(_ updates: [(subject: SubjectID, from: Int, key: WrappedKey)]) async throws -> Int
+    func vaultKeys() async throws -> [(name: String, key: WrappedKey)]
+    func replaceVaultKey(named name: String, from: Int, with key: WrappedKey) async throws
+    func setKeyVersionState(_ version: Int, state: String) async throws
+}

@@ -1,0 +1,119 @@
+import Audit
+import Foundation
+import Storage
+import Synchronization
+import VaultCrypto
+import VaultModel
+
+public enum KeyRotationError: Error, Sendable, CustomStringConvertible {
+    case environmentKeySource
+    case versionActive(Int)
+    case versionInUse(Int, count: Int)
+    case unknownVersion(Int)
+
+    public var description: String {
+        switch self {
+        case .environmentKeySource:
+            "the master key comes from the environment: add the next version to PROFILEVAULT_MASTER_KEY (VERSION:BASE64) and restart; the rewrap then runs by itself"
+        case .versionActive(let v): "version \(v) is the active one and can't be retired"
+        case .versionInUse(let v, let count): "version \(v) still wraps \(count) keys; wait for the rewrap to finish"
+        case .unknownVersion(let v): "no master key version \(v)"
+        }
+    }
+}
+
+/// Online master-key rotation: a new version becomes active at once (new data keys are wrapped
+/// under it), and a background job re-wraps every existing data key and vault secret, in
+/// batches, each row only if it is still under the version it was read under. The job's
+/// state is the database itself (`kek_version` per row), so it resumes after any restart.
+/// Rotation is complete when no key remains under an older version; only then can the old
+/// version be retired (removed from the key file and from memory: unusable from then on).
+public final class KeyRotation: Sendable {
+    let store: any VaultStore
+    let keys: VaultKeys
+    let audit: AuditLog
+    let faultPoint: @Sendable (String) -> Void
+    /// Keys re-wrapped by this process and when the current run started, for the rate.
+    private let progress = Mutex<(done: Int, since: ContinuousClock.Instant?)>((0, nil))
+
+    init(store: any VaultStore, keys: VaultKeys, audit: AuditLog, faultPoint: @escaping @Sendable (String) -> Void) {
+        self.store = store
+        self.keys = keys
+        self.audit = audit
+        self.faultPoint = faultPoint
+    }
+
+    public struct Status: Sendable {
+        public let activeVersion: Int
+        /// Keys (data keys and vault secrets) wrapped under each version.
+        public let counts: [Int: Int]
+        public var pending: Int { counts.filter { $0.key != activeVersion }.values.reduce(0, +) }
+        public var total: Int { counts.values.reduce(0, +) }
+        public let ratePerSecond: Double?
+        public var etaSeconds: Double? { ratePerSecond.flatMap { $0 > 0 ? Double(pending) / $0 : nil } }
+    }
+
+    public func status() async throws -> Status {
+        let counts = try await store.wrappedKeyCounts()
+        let rate: Double? = progress.withLock { state in
+            guard let since = state.since, state.done > 0 else { return nil }
+            let elapsed = ContinuousClock.now - since
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            return seconds > 0 ? Double(state.done) / seconds : nil
+        }
+        return Status(activeVersion: keys.keyring.activeVersion, counts: counts, ratePerSecond: rate)
+    }
+
+    /// Creates the next master-key version in the key file and makes it active.
+    public func rotate(caller: Caller, now: Date = Date()) async throws -> Int {
+        guard case .file = keys.source else { throw KeyRotationError.environmentKeySource }
+        let next = (keys.keyring.versions.keys.max() ?? 0) + 1
+        let key = try SymmetricKey.generate()
+        var versions = keys.keyring.versions
+        versions[next] = key
+        // The key file first: a crash after it leaves a usable extra version, never a database
+        // that names a version no file holds.
+        try keys.source.write(versions)
+        try await store.insertKeyVersion(KeyVersionRecord(version: next, checkValue: try Keyring.checkValue(of: key), createdAt: now, state: "active"))
+        try keys.activate(key, version: next)
+        try await audit.record(caller.draft("keys.rotate", detail: "master key version \(next) active; re-wrapping older keys", at: now))
+        return next
+    }
+
+    /// Re-wraps up to `limit` keys not under the active version; returns how many.
+    public func rewrapBatch(limit: Int = 500) async throws -> Int {
+        let active = keys.keyring.activeVersion
+        var rewrapped = 0
+        for (name, wrapped) in try await store.vaultKeys() where wrapped.kekVersion != active {
+            try await store.replaceVaultKey(named: name, from: wrapped.kekVersion, with: try keys.rewrapSecret(named: name, wrapped))
+            rewrapped += 1
+        }
+        let batch = try await store.dataKeys(notUnder: active, limit: limit)
+        if !batch.isEmpty {
+            let updates = try batch.map { (subject: $0.subject, from: $0.key.kekVersion, key: try keys.rewrap($0.key, of: $0.subject)) }
+            rewrapped += try await store.replaceDataKeys(updates)
+        }
+        if rewrapped > 0 {
+            progress.withLock { state in
+                if state.since == nil { state.since = .now }
+                state.done += rewrapped
+            }
+            faultPoint("rewrap-after-batch")
+        }
+        return rewrapped
+    }
+
+    /// Retires `version` once nothing is wrapped under it.
+    public func retire(_ version: Int, caller: Caller) async throws {
+        guard keys.keyring.versions[version] != nil else { throw KeyRotationError.unknownVersion(version) }
+        guard version != keys.keyring.activeVersion else { throw KeyRotationError.versionActive(version) }
+        let count = try await store.wrappedKeyCounts()[version] ?? 0
+        guard count == 0 else { throw KeyRotationError.versionInUse(version, count: count) }
+        var versions = keys.keyring.versions
+        versions[version] = nil
+        if case .file = keys.source { try keys.source.write(versions) }
+        try await store.setKeyVersionState(version, state: "retired")
+        keys.forget(version: version)
+        try await audit.record(caller.draft("keys.retire", detail: "master key version \(version) retired"))
+    }
+}

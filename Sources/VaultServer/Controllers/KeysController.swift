@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import Vault
+import VaultAPI
+import VaultModel
+
+/// | method | path | who | audit action |
+/// |---|---|---|---|
+/// | POST | /v1/keys/rotate | admin | keys.rotate |
+/// | POST | /v1/keys/{version}/retire | admin | keys.retire |
+/// (`GET /v1/keys` is served with the outbox routes: public key, versions, rewrap progress.)
+struct KeysController {
+    let vault: ProfileVault
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        group.post("/keys/rotate") { _, context in
+            _ = try context.requireRole([.admin])
+            _ = try await vault.rotation.rotate(caller: context.caller())
+            return try JSONBody.response(try await Self.body(vault), status: .accepted)
+        }
+        group.post("/keys/{version}/retire") { _, context in
+            _ = try context.requireRole([.admin])
+            guard let version = Int(try context.parameters.require("version")), version > 0 else { throw Problem.invalidID("version") }
+            try await vault.rotation.retire(version, caller: context.caller())
+            return try JSONBody.response(try await Self.body(vault))
+        }
+    }
+
+    static func body(_ vault: ProfileVault) async throws -> KeysBody {
+        let status = try await vault.rotation.status()
+        let versions = try await vault.store.keyVersions()
+        return KeysBody(signing_public_key: Data(vault.audit.publicKey.bytes).base64EncodedString(), active_version: status.activeVersion,
+                        versions: versions.map { .init(version: $0.version, state: $0.state, created_at: Timestamp.format($0.createdAt),
+                                                       keys: status.counts[$0.version] ?? 0) },
+                        rewrap: .init(pending: status.pending, total: status.total, rate_per_second: status.ratePerSecond, eta_seconds: status.etaSeconds))
+    }
+}

@@ -1,0 +1,28 @@
+import Logging
+import ServiceLifecycle
+import Vault
+
+/// Re-wraps data keys left under an older master-key version, in batches, until none is
+/// left; then checks again every few seconds. Resumes by itself after a restart because the
+/// work left is read from the database.
+struct KeyRewrapService: Service {
+    let rotation: KeyRotation
+    let batchSize: Int
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let rewrapped = try await rotation.rewrapBatch(limit: batchSize)
+                    if rewrapped > 0 { continue }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("key rewrap batch failed", metadata: ["error_type": .string(String(describing: type(of: error)))])
+                }
+                try? await Task.sleep(for: .seconds(2))
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Storage
+import Testing
+import Vault
+import VaultModel
+import VaultTestSupport
+
+@Suite("Master-key rotation")
+struct KeyRotationTests {
+    @Test("rotate, re-wrap everything (including keys minted meanwhile), retire the old version, reopen")
+    func rotateRewrapRetire() async throws {
+        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let records = (0..<60).map { record("crm-\($0)", ["email": "person\($0)@example.com", "first_name": "P\($0)"]) }
+        let ids = try await t.vault.ingest.ingest(records: records, from: crm, caller: tester).map(\.outcome.subjectID)
+        let version = try await t.vault.rotation.rotate(caller: tester)
+        #expect(version == 2 && t.vault.keys.keyring.activeVersion == 2)
+        let late = try await t.vault.ingest.ingest(records: [record("crm-late", ["email": "late@example.com"])], from: crm, caller: tester)
+        #expect(try await t.vault.store.wrappedKey(of: late[0].outcome.subjectID)?.kekVersion == 2, "new data keys use the new version at once")
+        await #expect(throws: KeyRotationError.self) { try await t.vault.rotation.retire(1, caller: tester) }
+        await #expect(throws: KeyRotationError.self) { try await t.vault.rotation.retire(2, caller: tester) }
+
+        var status = try await t.vault.rotation.status()
+        #expect(status.pending == 60 + 4, "60 data keys and 4 vault secrets under version 1")
+        while try await t.vault.rotation.rewrapBatch(limit: 7) > 0 {
+            // Reads keep working in the middle of the rewrap.
+            #expect(try await t.vault.reader.read(ids[0])?.fields["email"]?.golden.value.unsafeValue == "person0@example.com")
+        }
+        status = try await t.vault.rotation.status()
+        #expect(status.pending == 0 && status.counts[2] == 61 + 4)
+
+        try await t.vault.rotation.retire(1, caller: tester)
+        let keyFile = try String(contentsOf: t.directory.appendingPathComponent("master.key"), encoding: .utf8)
+        #expect(!keyFile.contains("\n1:") && keyFile.contains("\n2:"))
+        let reopened = try await t.reopen()
+        #expect(reopened.keys.keyring.versions.keys.sorted() == [2])
+        for id in ids.prefix(5) { #expect(try await reopened.reader.read(id) != nil) }
+        #expect(try await reopened.lookup.lookup(["email": .string("person7@example.com")], caller: tester).count == 1, "blind indexes unchanged")
+        #expect(try await reopened.audit.verify().valid)
+        let actions = try await reopened.audit.entries(.init()).map(\.draft.action)
+        #expect(actions.contains("keys.rotate") && actions.contains("keys.retire"))
+    }
+
+    @Test("with the key in the environment, rotation is refused with instructions")
+    func environmentSource() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-env-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        setenv("PV_ROTATION_TEST_KEY", "1:" + Data((0..<32).map { UInt8($0) }).base64EncodedString(), 1)
+        let vault = try await ProfileVault.openSQLite(dataDirectory: directory, policies: TemporaryVault.policies,
+                                                      keySource: .environment(variable: "PV_ROTATION_TEST_KEY"))
+        await #expect(throws: KeyRotationError.self) { try await vault.rotation.rotate(caller: tester) }
+    }
+}
