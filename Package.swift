@@ -56,7 +56,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "vaultctl", dependencies: [
-            "VaultClient", "VaultAPI", "VaultModel", "Policy", "VaultCrypto",
+            "VaultClient", "VaultAPI", "VaultModel", "Policy", "VaultCrypto", "Vault",
             .product(name: "CSV", package: "CSV.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -12,4 +12,6 @@ public protocol KeyStore: Sendable {
     func vaultKeys() async throws -> [(name: String, key: WrappedKey)]
     func replaceVaultKey(named name: String, from: Int, with key: WrappedKey) async throws
     func setKeyVersionState(_ version: Int, state: String) async throws
+    /// A consistent, compacted copy of the database at `path`, taken while serving.
+    func backup(to path: String) async throws
 }

@@ -21,6 +21,7 @@ public struct ProfileVault: Sendable {
     public let segments: SegmentService
     public let requests: RequestService
     public let rotation: KeyRotation
+    public let backups: BackupService
 
     /// The bundle in force now (a snapshot).
     public var bundle: PolicyBundle { policies.current.bundle }
@@ -45,6 +46,7 @@ public struct ProfileVault: Sendable {
                                   audit: audit, ledger: ErasureLedger(file: dataDirectory.appendingPathComponent("erasure-ledger.jsonl")),
                                   faultPoint: faultPoint)
         rotation = KeyRotation(store: store, keys: keys, audit: audit, faultPoint: faultPoint)
+        backups = BackupService(store: store, audit: audit, dataDirectory: dataDirectory)
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.

@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import NIOCore
 import Hummingbird
 import Vault
 import VaultAPI
@@ -8,6 +10,7 @@ import VaultModel
 /// |---|---|---|---|
 /// | POST | /v1/keys/rotate | admin | keys.rotate |
 /// | POST | /v1/keys/{version}/retire | admin | keys.retire |
+/// | POST | /v1/backups | admin | backup.create (the file streams back; `X-Key-Versions` lists the versions it needs) |
 /// (`GET /v1/keys` is served with the outbox routes: public key, versions, rewrap progress.)
 struct KeysController {
     let vault: ProfileVault
@@ -17,6 +20,16 @@ struct KeysController {
             _ = try context.requireRole([.admin])
             _ = try await vault.rotation.rotate(caller: context.caller())
             return try JSONBody.response(try await Self.body(vault), status: .accepted)
+        }
+        group.post("/backups") { _, context in
+            _ = try context.requireRole([.admin])
+            let (file, versions) = try await vault.backups.create(caller: context.caller())
+            let data = try Data(contentsOf: file)
+            try? FileManager.default.removeItem(at: file)
+            var headers = HTTPFields()
+            headers[.contentType] = "application/vnd.sqlite3"
+            headers[HTTPField.Name("X-Key-Versions")!] = versions.map(String.init).joined(separator: ",")
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         group.post("/keys/{version}/retire") { _, context in
             _ = try context.requireRole([.admin])

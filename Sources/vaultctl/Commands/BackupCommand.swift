@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Vault
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup", abstract: "Write a consistent backup of the running vault to FILE (admin).",
+        discussion: "The backup holds ciphertext only: keep the master key file (with the versions listed) apart from it.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "Where to write the backup.") var file: String
+
+    func run() async throws {
+        try await reporting {
+            let (data, _) = try await connection.client().raw("POST", "v1/backups")
+            guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw Failure.failed("cannot write \(file)")
+            }
+            if connection.json { try Output.json(["file": file, "bytes": "\(data.count)"]) } else {
+                Output.line("Backup written to \(file) (\(data.count) bytes). Keep the master key file apart from it.")
+            }
+        }
+    }
+}
+
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore", abstract: "Restore a backup into a stopped data directory (offline).",
+        discussion: "The data directory's master key and erasure ledger are kept: on its next start vaultd replays the ledger before serving, so nobody erased since the backup comes back.")
+    @Argument(help: "The backup file.") var file: String
+    @Option(name: .customLong("data-dir"), help: "The stopped vault's data directory.") var dataDir = "data"
+
+    func run() async throws {
+        try await reporting {
+            do {
+                try BackupService.restore(URL(fileURLWithPath: file), into: URL(fileURLWithPath: dataDir))
+            } catch let error as RestoreError {
+                throw Failure.invalidInput(error.description)
+            }
+            Output.line("Restored \(file) into \(dataDir). Start vaultd: it replays the erasure ledger before serving.")
+        }
+    }
+}

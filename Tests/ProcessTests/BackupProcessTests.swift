@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@Suite("backup and restore with real processes", .serialized)
+struct BackupProcessTests {
+    static let rootToken = "pv-test-root-token-backup-012"
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test("a backup taken before an erasure, restored, does not bring the erased person back")
+    func restoreDoesNotResurrect() async throws {
+        let data = temporaryDirectory()
+        let backup = temporaryDirectory().appendingPathExtension("sqlite")
+        defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: backup) }
+        let first = VaultdProcess(dataDirectory: data, environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
+        try await first.start()
+        func token(_ args: [String]) throws -> String {
+            try Self.json(try vaultctl(["token", "create", "--json"] + args, address: first.address, token: Self.rootToken).out)["token"] as! String
+        }
+        let crm = try token(["--principal", "crm", "--source", "crm"])
+        let dpo = try token(["--principal", "dpo", "--role", "compliance"])
+        let file = data.appendingPathComponent("two.jsonl")
+        try #"{"key": "crm-1", "fields": {"email": "keep.me@example.com"}}"# .appending("\n")
+            .appending(#"{"key": "crm-2", "fields": {"email": "erase.me@example.com", "last_name": "Erasedottir"}}"#)
+            .write(to: file, atomically: true, encoding: .utf8)
+        #expect(try vaultctl(["import", "--source", "crm", file.path], address: first.address, token: crm).status == 0)
+        try FileManager.default.removeItem(at: file)
+
+        let made = try vaultctl(["backup", backup.path], address: first.address, token: Self.rootToken)
+        #expect(made.status == 0, "\(made.err)")
+        let backupData = try Data(contentsOf: backup)
+        #expect(backupData.count > 0 && backupData.range(of: Data("Erasedottir".utf8)) == nil, "a backup holds ciphertext only")
+
+        let opened = try Self.json(try vaultctl(["request", "open", "--kind", "erasure", "--regulation", "gdpr", "--email", "erase.me@example.com", "--json"],
+                                                address: first.address, token: dpo).out)
+        let id = opened["id"] as! String
+        _ = try vaultctl(["request", "verify", id, "--method", "email_link"], address: first.address, token: dpo)
+        #expect(try vaultctl(["request", "execute", id], address: first.address, token: dpo).status == 0)
+        #expect(first.terminate() == 0)
+
+        let running = VaultdProcess(dataDirectory: data)
+        try await running.start()
+        let refused = try vaultctl(["restore", backup.path, "--data-dir", data.path], address: running.address, token: dpo)
+        #expect(refused.status == 65, "no restore under a running vault")
+        #expect(running.terminate() == 0)
+
+        let restored = try vaultctl(["restore", backup.path, "--data-dir", data.path], address: "http://127.0.0.1:1", token: "unused")
+        #expect(restored.status == 0, "\(restored.err)")
+        let second = VaultdProcess(dataDirectory: data)
+        try await second.start()
+        let erased = try Self.json(try vaultctl(["lookup", "--email", "erase.me@example.com", "--json"], address: second.address, token: dpo).out)
+        #expect((erased["subject_ids"] as? [String])?.isEmpty == true, "the ledger replay erased the person again before serving")
+        let kept = try Self.json(try vaultctl(["lookup", "--email", "keep.me@example.com", "--json"], address: second.address, token: dpo).out)
+        #expect((kept["subject_ids"] as? [String])?.count == 1)
+        #expect(second.terminate() == 0)
+        let database = try Data(contentsOf: data.appendingPathComponent("vault.sqlite"))
+        #expect(database.range(of: Data("Erasedottir".utf8)) == nil)
+    }
+}
