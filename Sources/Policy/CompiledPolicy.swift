@@ -13,7 +13,9 @@ public struct CompiledPolicy: Sendable {
     /// The raw files, kept to show, diff and store the bundle.
     public let files: [String: String]
 
-    init(bundle: PolicyBundle, taxonomy: CategoryTaxonomy, roles: [RoleName: RoleDefinition], table: DecisionTable, files: [String: String], holds: [LegalHold]) {
+    init(bundle: PolicyBundle, taxonomy: CategoryTaxonomy, roles: [RoleName: RoleDefinition], table: DecisionTable, files: [String: String], holds: [LegalHold],
+         retention: RetentionRules) {
+        self.retention = retention
         self.bundle = bundle
         self.taxonomy = taxonomy
         self.roles = roles
@@ -34,6 +36,8 @@ public struct CompiledPolicy: Sendable {
 
     /// Categories kept under a legal obligation after erasure (`retention.yaml`).
     public let holds: [LegalHold]
+    /// How long values and events are kept (`fields.yaml`, `retention.yaml`).
+    public let retention: RetentionRules
 
     /// Reads the bundle files of a policy directory.
     public static func readFiles(directory: URL) throws -> [String: String] {
@@ -109,12 +113,13 @@ public struct CompiledPolicy: Sendable {
             }
         }
         let holds = try LegalHold.parse(files["retention.yaml"]!)
+        let retention = try RetentionRules.compile(files["retention.yaml"]!, catalog: bundle.catalog, holds: holds)
         for hold in holds where !taxonomy.contains(hold.category) {
             issues.append(PolicyIssue(file: "retention.yaml", line: nil, rule: hold.category.rawValue, message: "unknown category \(hold.category)"))
         }
         guard issues.isEmpty else { throw PolicyValidationError(issues: Array(Set(issues)).sorted { ($0.line ?? 0, $0.description) < ($1.line ?? 0, $1.description) }) }
         return CompiledPolicy(bundle: bundle, taxonomy: taxonomy, roles: Dictionary(uniqueKeysWithValues: roles.map { ($0.name, $0) }),
-                              table: table, files: files, holds: holds)
+                              table: table, files: files, holds: holds, retention: retention)
     }
 
     static func scopesOverlap(_ a: [Purpose]?, _ b: [Purpose]?) -> Bool {

@@ -11,6 +11,13 @@ public struct LegalHold: Sendable, Equatable {
     struct File: Decodable {
         let legal_holds: [Entry]?
     }
+    struct RetentionFile: Decodable {
+        let retention: Retention?
+    }
+    struct Retention: Decodable {
+        let categories: [String: String]?
+        let events: [String: String]?
+    }
     struct Entry: Decodable {
         let category: String
         let basis: String

@@ -14,4 +14,8 @@ public protocol KeyStore: Sendable {
     func setKeyVersionState(_ version: Int, state: String) async throws
     /// A consistent, compacted copy of the database at `path`, taken while serving.
     func backup(to path: String) async throws
+    /// Deletes (or with `dryRun` only counts) field values observed before their cutoff, events
+    /// of each type before theirs, and held values past their hold; one transaction, audited.
+    func sweep(fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
+               audit: AuditWrite) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int)
 }

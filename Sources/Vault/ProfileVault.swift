@@ -22,6 +22,7 @@ public struct ProfileVault: Sendable {
     public let requests: RequestService
     public let rotation: KeyRotation
     public let backups: BackupService
+    public let retention: RetentionService
 
     /// The bundle in force now (a snapshot).
     public var bundle: PolicyBundle { policies.current.bundle }
@@ -47,6 +48,7 @@ public struct ProfileVault: Sendable {
                                   faultPoint: faultPoint)
         rotation = KeyRotation(store: store, keys: keys, audit: audit, faultPoint: faultPoint)
         backups = BackupService(store: store, audit: audit, dataDirectory: dataDirectory)
+        retention = RetentionService(store: store, keys: keys, policies: policies)
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.

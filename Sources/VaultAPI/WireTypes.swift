@@ -605,3 +605,22 @@ public struct KeysBody: Codable, Sendable {
         self.rewrap = rewrap
     }
 }
+
+public struct RetentionRunBody: Codable, Sendable {
+    public let dry_run: Bool?
+    public init(dry_run: Bool?) { self.dry_run = dry_run }
+}
+
+/// What a retention sweep deleted (or would delete): counts per field and event type.
+public struct RetentionReportBody: Codable, Sendable {
+    public let dry_run: Bool
+    public let fields: [String: Int]
+    public let events: [String: Int]
+    public let held_values: Int
+    public init(dry_run: Bool, fields: [String: Int], events: [String: Int], held_values: Int) {
+        self.dry_run = dry_run
+        self.fields = fields
+        self.events = events
+        self.held_values = held_values
+    }
+}

@@ -11,6 +11,8 @@ public struct ServerConfiguration: Sendable {
     public var anchorInterval: Duration
     /// Data keys re-wrapped per batch during a master-key rotation.
     public var rewrapBatch: Int
+    /// Time between retention sweeps.
+    public var retentionInterval: Duration = .seconds(86_400)
     public init(host: String = "127.0.0.1", port: Int = 8420, anchorInterval: Duration = .seconds(60), rewrapBatch: Int = 500) {
         self.host = host
         self.port = port
@@ -46,7 +48,8 @@ public func buildApplication(vault: ProfileVault, configuration: ServerConfigura
         router: buildRouter(vault: vault),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
         services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger),
-                   KeyRewrapService(rotation: vault.rotation, batchSize: configuration.rewrapBatch, logger: logger)],
+                   KeyRewrapService(rotation: vault.rotation, batchSize: configuration.rewrapBatch, logger: logger),
+                   RetentionSweepService(retention: vault.retention, interval: configuration.retentionInterval, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }

@@ -93,8 +93,11 @@ struct VaultdCommand: AsyncParsableCommand {
         }
 
         let listenHost = setting(host, "HOST", "127.0.0.1")
+        let retentionSeconds = max(1, Int(env["PROFILEVAULT_RETENTION_INTERVAL"] ?? "86400") ?? 86_400)
+        var configuration = ServerConfiguration(host: listenHost, port: resolvedPort, anchorInterval: .seconds(anchorSeconds), rewrapBatch: rewrapBatch)
+        configuration.retentionInterval = .seconds(retentionSeconds)
         let app = buildApplication(
-            vault: vault, configuration: ServerConfiguration(host: listenHost, port: resolvedPort, anchorInterval: .seconds(anchorSeconds), rewrapBatch: rewrapBatch), logger: logger,
+            vault: vault, configuration: configuration, logger: logger,
             onServerRunning: { [listenHost] port in
                 Console.line("vaultd listening on http://\(listenHost):\(port)")
                     })

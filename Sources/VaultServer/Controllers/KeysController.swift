@@ -10,6 +10,7 @@ import VaultModel
 /// |---|---|---|---|
 /// | POST | /v1/keys/rotate | admin | keys.rotate |
 /// | POST | /v1/keys/{version}/retire | admin | keys.retire |
+/// | POST | /v1/retention/run | admin | retention.sweep (`{"dry_run": true}` counts only) |
 /// | POST | /v1/backups | admin | backup.create (the file streams back; `X-Key-Versions` lists the versions it needs) |
 /// (`GET /v1/keys` is served with the outbox routes: public key, versions, rewrap progress.)
 struct KeysController {
@@ -20,6 +21,13 @@ struct KeysController {
             _ = try context.requireRole([.admin])
             _ = try await vault.rotation.rotate(caller: context.caller())
             return try JSONBody.response(try await Self.body(vault), status: .accepted)
+        }
+        group.post("/retention/run") { request, context in
+            _ = try context.requireRole([.admin])
+            let body = try await JSONBody.decode(RetentionRunBody.self, from: request, context: context)
+            let report = try await vault.retention.run(dryRun: body.dry_run ?? false, caller: context.caller())
+            return try JSONBody.response(RetentionReportBody(dry_run: report.dryRun, fields: Dictionary(uniqueKeysWithValues: report.fields.map { ($0.key.rawValue, $0.value) }),
+                                                             events: report.events, held_values: report.held))
         }
         group.post("/backups") { _, context in
             _ = try context.requireRole([.admin])

@@ -1,0 +1,31 @@
+import Audit
+import Foundation
+import Storage
+import VaultModel
+
+/// The retention sweep: deletes what the bundle says is kept no longer, honouring legal
+/// holds (held categories are never swept by retention; held values go when their hold
+/// ends), audits field names and counts only, then truncates the WAL.
+public struct RetentionService: Sendable {
+    let store: any VaultStore
+    let keys: VaultKeys
+    let policies: PolicyState
+
+    public struct Report: Sendable {
+        public let dryRun: Bool
+        public let fields: [FieldName: Int]
+        public let events: [String: Int]
+        public let held: Int
+    }
+
+    /// `now` is injected so tests can run the sweep "100 days later".
+    public func run(dryRun: Bool, caller: Caller, now: Date = Date()) async throws -> Report {
+        let rules = policies.current.retention
+        let fields = rules.fields.mapValues { now.addingTimeInterval(-Double($0) * 86400) }
+        let events = rules.events.mapValues { now.addingTimeInterval(-Double($0) * 86400) }
+        let result = try await store.sweep(fields: fields, events: events, heldBefore: now, dryRun: dryRun,
+                                           audit: AuditWrite(draft: caller.draft("retention.sweep", at: now), chain: keys.auditChain))
+        if !dryRun { try? await store.checkpoint() }
+        return Report(dryRun: dryRun, fields: result.fields, events: result.events, held: result.held)
+    }
+}
