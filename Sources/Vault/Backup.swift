@@ -26,10 +26,9 @@ public struct BackupService: Sendable {
     /// and erasure ledger. Refuses a running vault (its WAL is open and non-empty).
     public static func restore(_ backup: URL, into directory: URL) throws {
         let database = directory.appendingPathComponent("vault.sqlite")
-        let wal = directory.appendingPathComponent("vault.sqlite-wal")
-        if let size = try? FileManager.default.attributesOfItem(atPath: wal.path)[.size] as? Int, size > 0 {
-            throw RestoreError.vaultRunning
-        }
+        let lock: DataDirectoryLock
+        do { lock = try DataDirectoryLock(directory: directory) } catch { throw RestoreError.vaultRunning }
+        defer { withExtendedLifetime(lock) {} }
         guard FileManager.default.fileExists(atPath: backup.path) else { throw RestoreError.missingBackup }
         let header = try FileHandle(forReadingFrom: backup).read(upToCount: 16) ?? Data()
         guard header == Data("SQLite format 3\0".utf8) else { throw RestoreError.notABackup }

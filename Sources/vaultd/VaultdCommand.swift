@@ -62,6 +62,13 @@ struct VaultdCommand: AsyncParsableCommand {
         // Crash tests name a point where vaultd dies as if killed (see RequestService.faultPoint).
         let crashPoint = env["PROFILEVAULT_FAULT_INJECTION"]
         let vault: ProfileVault
+        let lock: DataDirectoryLock
+        do {
+            lock = try DataDirectoryLock(directory: dataDirectory)
+        } catch {
+            throw StartupFailure(message: "vaultd could not start: \(error)")
+        }
+        defer { withExtendedLifetime(lock) {} }
         do {
             vault = try await ProfileVault.openSQLite(dataDirectory: dataDirectory, policies: policyDirectory, keySource: keySource,
                                                       phoneRegion: setting(phoneRegion, "PHONE_REGION", "US"), maximumBatch: batchLimit,

@@ -59,3 +59,22 @@ struct BackupProcessTests {
         #expect(database.range(of: Data("Erasedottir".utf8)) == nil)
     }
 }
+
+@Suite("data directory lock")
+struct DataDirectoryLockProcessTests {
+    @Test("a second vaultd on the same data directory refuses to start")
+    func secondVaultdRefused() async throws {
+        let data = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let first = VaultdProcess(dataDirectory: data)
+        try await first.start()
+        let second = VaultdProcess(dataDirectory: data)
+        do {
+            try await second.start(timeout: .seconds(60))
+            Issue.record("a second vaultd started on the same data directory")
+        } catch let failure as VaultdProcess.StartFailure {
+            #expect(failure.errors.contains("another vaultd is using this data directory"))
+        }
+        #expect(first.terminate() == 0)
+    }
+}
