@@ -1,5 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOCore
 import Logging
 import Vault
 
@@ -22,10 +24,15 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// The production router; tests drive this same router in process.
-public func buildRouter(vault: ProfileVault) -> Router<AppRequestContext> {
+public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetrics()) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: ProblemMiddleware(metrics: metrics))
     HealthController(audit: vault.audit).register(on: router)
+    router.get("/metrics") { _, _ in
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: await metrics.exposition(vault: vault))))
+    }
     let v1 = router.group("/v1").add(middleware: AuthenticationMiddleware(tokens: vault.tokens, audit: vault.audit))
     AuditController(vault: vault).register(on: v1)
     ConsentsController(vault: vault).register(on: v1)
@@ -34,8 +41,8 @@ public func buildRouter(vault: ProfileVault) -> Router<AppRequestContext> {
     RequestsController(vault: vault).register(on: v1)
     OutboxController(vault: vault).register(on: v1)
     KeysController(vault: vault).register(on: v1)
-    SourcesController(vault: vault).register(on: v1)
-    SubjectsController(vault: vault).register(on: v1)
+    SourcesController(vault: vault, metrics: metrics).register(on: v1)
+    SubjectsController(vault: vault, metrics: metrics).register(on: v1)
     TokensController(vault: vault).register(on: v1)
     return router
 }

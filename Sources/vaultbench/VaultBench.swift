@@ -10,6 +10,10 @@ import VaultModel
 @main
 struct VaultBench {
     static func main() async throws {
+        if CommandLine.arguments.dropFirst().first == "rewrap" {
+            try await RewrapBench.run(people: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 10_000)
+            return
+        }
         if CommandLine.arguments.dropFirst().first == "erasure" {
             try await ErasureBench.run(people: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 10_000,
                                        erasures: Int(CommandLine.arguments.dropFirst(3).first ?? "") ?? 50)

@@ -10,12 +10,14 @@ import VaultModel
 /// | POST | /v1/sources/{source}/events | ingest token of {source} | batch of events, idempotent per id |
 struct SourcesController {
     let vault: ProfileVault
+    let metrics: VaultMetrics
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.post("/sources/{source}/records") { request, context in
             let source = try context.requireIngest(for: context.parameters.require("source"))
             let body = try await JSONBody.decode(IngestRecordsRequest.self, from: request, context: context)
             let results = try await vault.ingest.ingest(records: body.records, from: source, caller: context.caller())
+            for (outcome, group) in Dictionary(grouping: results, by: { $0.outcome.kind.rawValue }) { metrics.ingested(outcome, count: group.count) }
             return try JSONBody.response(IngestRecordsResponse(results: results.map {
                 IngestRecordResult(key: $0.key, subject_id: $0.outcome.kind == .suppressed ? nil : $0.outcome.subjectID.description,
                                    outcome: $0.outcome.kind.rawValue)

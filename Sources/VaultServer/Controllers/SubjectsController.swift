@@ -14,6 +14,7 @@ import VaultModel
 /// Identifiers travel in the body, never in the URL.
 struct SubjectsController {
     let vault: ProfileVault
+    let metrics: VaultMetrics
     static let lookupRoles: Set<RoleName> = ["compliance", "support", "billing"]
 
     func register(on group: RouterGroup<AppRequestContext>) {
@@ -28,6 +29,7 @@ struct SubjectsController {
             guard let id = SubjectID(try context.parameters.require("id")) else { throw Problem.invalidID("subject id") }
             let purpose = try Self.purpose(of: request)
             let view = try await vault.views.view(id, role: role, purpose: purpose, caller: context.caller(purpose: purpose))
+            metrics.viewed(role: role.rawValue)
             let explain = request.uri.queryParameters["explain"].map { $0 == "true" || $0 == "1" } ?? false
             return try JSONBody.response(Self.body(of: view, explain: explain))
         }

@@ -10,6 +10,7 @@ import Logging
 /// error can contain the very value that caused it.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    let metrics: VaultMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -29,6 +30,7 @@ struct ProblemMiddleware: RouterMiddleware {
             response = problem.response(requestID: context.requestID)
         }
         let elapsed = ContinuousClock.now - started
+        metrics.request(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: Int(response.status.code), duration: elapsed)
         // The route template, not the URI: query strings are never logged.
         context.logger.info("request", metadata: [
             "method": .string(request.method.rawValue),

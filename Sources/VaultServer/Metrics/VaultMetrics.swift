@@ -1,0 +1,46 @@
+import Foundation
+import Prometheus
+import Vault
+
+/// Prometheus metrics of the server. Labels are route templates, methods, status codes,
+/// roles and outcomes: never an identifier, a subject id or a value.
+public final class VaultMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    static let latencyBuckets: [Duration] = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                                             .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(1000), .milliseconds(5000)]
+
+    public init() {}
+
+    func request(route: String, method: String, status: Int, duration: Duration) {
+        registry.makeCounter(name: "profilevault_http_requests_total", labels: [("route", route), ("method", method), ("status", String(status))],
+                             help: "HTTP requests by route template, method and status").increment()
+        registry.makeDurationHistogram(name: "profilevault_http_request_duration_seconds", labels: [("route", route)],
+                                       buckets: Self.latencyBuckets, help: "HTTP request latency by route template").record(duration)
+    }
+
+    func ingested(_ outcome: String, count: Int = 1) {
+        registry.makeCounter(name: "profilevault_ingest_records_total", labels: [("outcome", outcome)],
+                             help: "Ingested records by outcome").increment(by: Int64(count))
+    }
+
+    func viewed(role: String) {
+        registry.makeCounter(name: "profilevault_views_total", labels: [("role", role)], help: "Subject views served by role").increment()
+    }
+
+    /// The text exposition, with gauges read from the vault at scrape time.
+    func exposition(vault: ProfileVault) async -> String {
+        if let open = try? await vault.store.requests(.init()) {
+            let now = Date()
+            let pending = open.filter { $0.status != "completed" && $0.status != "rejected" }
+            registry.makeGauge(name: "profilevault_dsr_open", help: "Data-subject requests not completed or rejected").set(Double(pending.count))
+            registry.makeGauge(name: "profilevault_dsr_overdue", help: "Open data-subject requests past their due date")
+                .set(Double(pending.filter { $0.effectiveDue < now }.count))
+        }
+        if let status = try? await vault.rotation.status() {
+            registry.makeGauge(name: "profilevault_key_rewrap_pending", help: "Keys still wrapped under an older master-key version").set(Double(status.pending))
+            registry.makeGauge(name: "profilevault_key_active_version", help: "Active master-key version").set(Double(status.activeVersion))
+        }
+        registry.makeGauge(name: "profilevault_audit_sink_healthy", help: "1 while the audit log can be written").set(vault.audit.isHealthy ? 1.0 : 0.0)
+        return registry.emitToString()
+    }
+}
