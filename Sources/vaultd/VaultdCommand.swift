@@ -12,10 +12,13 @@ struct VaultdCommand: AsyncParsableCommand {
         commandName: "vaultd",
         abstract: "The ProfileVault daemon: a privacy vault for the Customer 360 view.",
         discussion: """
-            Every option can also be set in the environment as PROFILEVAULT_<NAME> (e.g. PROFILEVAULT_PORT);
-            flags win over the environment. The master key comes from <data-dir>/master.key (created 0600 on
-            first start) or from PROFILEVAULT_MASTER_KEY. PROFILEVAULT_ROOT_TOKEN, when set on the first start,
-            becomes the initial admin token instead of a random one.
+            Settings resolve as flag > environment PROFILEVAULT_<KEY> > config file > default. The config file is
+            --config FILE, PROFILEVAULT_CONFIG, or vaultd.yaml / vaultd.json in the working directory; its keys are
+            host, port, data_dir, database, policies, phone_region, max_batch, log_level, anchor_interval,
+            rewrap_batch, retention_interval (e.g. `port: 8420`). The master key comes from <data-dir>/master.key
+            (created 0600 on first start) or from PROFILEVAULT_MASTER_KEY. PROFILEVAULT_ROOT_TOKEN, when set on the
+            first start, becomes the initial admin token instead of a random one. Secrets are read from the
+            environment only, never from the config file.
             """)
 
     @Option(help: "Address to listen on (PROFILEVAULT_HOST).") var host: String?
@@ -29,34 +32,40 @@ struct VaultdCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-batch"), help: "Most records or events in one ingest batch (PROFILEVAULT_MAX_BATCH).") var maxBatch: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (PROFILEVAULT_LOG_LEVEL).") var logLevel: String?
     @Option(name: .customLong("anchor-interval"), help: "Seconds between signed audit anchors (PROFILEVAULT_ANCHOR_INTERVAL).") var anchorInterval: Int?
+    @Option(name: .customLong("rewrap-batch"), help: "Data keys re-wrapped per batch during a key rotation (PROFILEVAULT_REWRAP_BATCH).") var rewrapBatch: Int?
+    @Option(name: .customLong("retention-interval"), help: "Seconds between retention sweeps (PROFILEVAULT_RETENTION_INTERVAL).") var retentionInterval: Int?
+    @Option(help: "Config file (YAML or JSON; PROFILEVAULT_CONFIG).") var config: String?
 
     func run() async throws {
         ProcessHardening.disableCoreDumps()
         let env = ProcessInfo.processInfo.environment
-        @Sendable func setting(_ flag: String?, _ name: String, _ fallback: String) -> String { flag ?? env["PROFILEVAULT_\(name)"] ?? fallback }
+        let settings = try await VaultdSettings.load(configPath: config)
 
-        let level = Logger.Level(rawValue: setting(logLevel, "LOG_LEVEL", "info")) ?? .info
+        let level = Logger.Level(rawValue: settings.string(logLevel, "log_level", default: "info")) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "vaultd")
+        if let file = settings.fileDescription { logger.info("configuration file", metadata: ["path": .string(file)]) }
 
-        let databaseURL = setting(database, "DATABASE", "")
+        let databaseURL = settings.string(database, "database", default: "")
         if !databaseURL.isEmpty, !databaseURL.hasPrefix("sqlite:") {
             throw ValidationError("only the embedded SQLite store is available in this build; --database \(databaseURL.hasPrefix("postgres") ? "postgres://…" : "URL") is not supported yet")
         }
-        guard let resolvedPort = Int(port.map(String.init) ?? env["PROFILEVAULT_PORT"] ?? "8420"), (0...65535).contains(resolvedPort) else {
-            throw ValidationError("the port must be a number from 0 to 65535")
-        }
-        guard let anchorSeconds = Int(anchorInterval.map(String.init) ?? env["PROFILEVAULT_ANCHOR_INTERVAL"] ?? "60"), anchorSeconds >= 1 else {
-            throw ValidationError("the anchor interval must be a whole number of seconds, at least 1")
-        }
-        let rewrapBatch = max(1, Int(env["PROFILEVAULT_REWRAP_BATCH"] ?? "500") ?? 500)
-        let batchLimit = Int(maxBatch.map(String.init) ?? env["PROFILEVAULT_MAX_BATCH"] ?? "1000") ?? 1000
-        let dataDirectory = URL(fileURLWithPath: setting(dataDir, "DATA_DIR", "data"))
-        let policyDirectory = URL(fileURLWithPath: setting(policies, "POLICIES", "policies"))
+        let resolvedPort = try settings.int(port, "port", default: 8420)
+        guard (0...65535).contains(resolvedPort) else { throw ValidationError("the port must be a number from 0 to 65535") }
+        let batchLimit = try settings.int(maxBatch, "max_batch", default: 1000)
+        guard (1...10_000).contains(batchLimit) else { throw ValidationError("max_batch must be 1 to 10000") }
+        let anchorSeconds = try settings.int(anchorInterval, "anchor_interval", default: 60)
+        guard anchorSeconds >= 1 else { throw ValidationError("the anchor interval must be at least 1 second") }
+        let rewrapSize = max(1, try settings.int(rewrapBatch, "rewrap_batch", default: 500))
+        let retentionSeconds = max(1, try settings.int(retentionInterval, "retention_interval", default: 86_400))
+        let dataDirectory = URL(fileURLWithPath: settings.string(dataDir, "data_dir", default: "data"))
+        let policyDirectory = URL(fileURLWithPath: settings.string(policies, "policies", default: "policies"))
+        let region = settings.string(phoneRegion, "phone_region", default: "US")
+        let listenHost = settings.string(host, "host", default: "127.0.0.1")
         let keySource: MasterKeySource? = env[MasterKeySource.environmentVariable] != nil ? .environment(variable: MasterKeySource.environmentVariable) : nil
 
         // Crash tests name a point where vaultd dies as if killed (see RequestService.faultPoint).
@@ -71,7 +80,7 @@ struct VaultdCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         do {
             vault = try await ProfileVault.openSQLite(dataDirectory: dataDirectory, policies: policyDirectory, keySource: keySource,
-                                                      phoneRegion: setting(phoneRegion, "PHONE_REGION", "US"), maximumBatch: batchLimit,
+                                                      phoneRegion: region, maximumBatch: batchLimit,
                                                       faultPoint: { point in if point == crashPoint { ProcessHardening.crash() } })
         } catch {
             // Key and catalog errors describe themselves without secrets or personal data.
@@ -99,9 +108,7 @@ struct VaultdCommand: AsyncParsableCommand {
             }
         }
 
-        let listenHost = setting(host, "HOST", "127.0.0.1")
-        let retentionSeconds = max(1, Int(env["PROFILEVAULT_RETENTION_INTERVAL"] ?? "86400") ?? 86_400)
-        var configuration = ServerConfiguration(host: listenHost, port: resolvedPort, anchorInterval: .seconds(anchorSeconds), rewrapBatch: rewrapBatch)
+        var configuration = ServerConfiguration(host: listenHost, port: resolvedPort, anchorInterval: .seconds(anchorSeconds), rewrapBatch: rewrapSize)
         configuration.retentionInterval = .seconds(retentionSeconds)
         let app = buildApplication(
             vault: vault, configuration: configuration, logger: logger,
