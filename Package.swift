@@ -46,6 +46,8 @@ let package = Package(
         .target(name: "VaultServer", dependencies: [
             "Vault", "Audit", "Consent", "Policy", "Requests", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),

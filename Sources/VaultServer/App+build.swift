@@ -1,6 +1,9 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import NIOCore
 import Logging
 import Vault
@@ -15,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var rewrapBatch: Int
     /// Time between retention sweeps.
     public var retentionInterval: Duration = .seconds(86_400)
+    /// PEM certificate chain and private key files; nil serves plain HTTP (behind a proxy).
+    public var tls: (certificateChain: String, privateKey: String)?
     public init(host: String = "127.0.0.1", port: Int = 8420, anchorInterval: Duration = .seconds(60), rewrapBatch: Int = 500) {
         self.host = host
         self.port = port
@@ -50,13 +55,43 @@ public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetric
 /// The application: HTTP server plus (later) background services, in one service group
 /// that shuts down gracefully on SIGINT/SIGTERM.
 public func buildApplication(vault: ProfileVault, configuration: ServerConfiguration, logger: Logger,
-                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(vault: vault),
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    let metrics = VaultMetrics()
+    vault.audit.observer.set { metrics.auditAppended($0) }
+    return Application(
+        router: buildRouter(vault: vault, metrics: metrics),
+        server: try serverBuilder(configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
         services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger),
                    KeyRewrapService(rotation: vault.rotation, batchSize: configuration.rewrapBatch, logger: logger),
                    RetentionSweepService(retention: vault.retention, interval: configuration.retentionInterval, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
+}
+
+/// Plain HTTP/1.1, or TLS from PEM files. The private key file must not be readable by group
+/// or others, like the master key.
+func serverBuilder(_ configuration: ServerConfiguration) throws -> HTTPServerBuilder {
+    guard let tls = configuration.tls else { return .http1() }
+    var info = stat()
+    guard stat(tls.privateKey, &info) == 0 else { throw TLSSetupError.unreadable(tls.privateKey) }
+    guard info.st_mode & 0o077 == 0 else { throw TLSSetupError.tooPermissive(tls.privateKey) }
+    do {
+        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChain).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)
+        return try .tls(.http1(), tlsConfiguration: TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+    } catch {
+        throw TLSSetupError.unreadable(tls.certificateChain)
+    }
+}
+
+public enum TLSSetupError: Error, CustomStringConvertible {
+    case unreadable(String)
+    case tooPermissive(String)
+    public var description: String {
+        switch self {
+        case .unreadable(let path): "cannot load the TLS certificate or key from \(path)"
+        case .tooPermissive(let path): "refusing to start: the TLS private key \(path) is readable by group or others (chmod 600)"
+        }
+    }
 }

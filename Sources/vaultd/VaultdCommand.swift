@@ -35,6 +35,8 @@ struct VaultdCommand: AsyncParsableCommand {
     @Option(name: .customLong("rewrap-batch"), help: "Data keys re-wrapped per batch during a key rotation (PROFILEVAULT_REWRAP_BATCH).") var rewrapBatch: Int?
     @Option(name: .customLong("retention-interval"), help: "Seconds between retention sweeps (PROFILEVAULT_RETENTION_INTERVAL).") var retentionInterval: Int?
     @Option(help: "Config file (YAML or JSON; PROFILEVAULT_CONFIG).") var config: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (PROFILEVAULT_TLS_CERT).") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key, mode 0600 (PROFILEVAULT_TLS_KEY).") var tlsKey: String?
 
     func run() async throws {
         ProcessHardening.disableCoreDumps()
@@ -110,10 +112,14 @@ struct VaultdCommand: AsyncParsableCommand {
 
         var configuration = ServerConfiguration(host: listenHost, port: resolvedPort, anchorInterval: .seconds(anchorSeconds), rewrapBatch: rewrapSize)
         configuration.retentionInterval = .seconds(retentionSeconds)
-        let app = buildApplication(
+        let certificate = settings.string(tlsCert, "tls_cert", default: ""), privateKey = settings.string(tlsKey, "tls_key", default: "")
+        guard certificate.isEmpty == privateKey.isEmpty else { throw ValidationError("give both --tls-cert and --tls-key, or neither") }
+        if !certificate.isEmpty { configuration.tls = (certificate, privateKey) }
+        let scheme = certificate.isEmpty ? "http" : "https"
+        let app = try buildApplication(
             vault: vault, configuration: configuration, logger: logger,
-            onServerRunning: { [listenHost] port in
-                Console.line("vaultd listening on http://\(listenHost):\(port)")
+            onServerRunning: { [listenHost, scheme] port in
+                Console.line("vaultd listening on \(scheme)://\(listenHost):\(port)")
                     })
         try await app.runService()
         logger.info("vaultd stopped")

@@ -51,7 +51,7 @@ final class VaultdProcess: @unchecked Sendable {
                 continue
             }
             output += String(decoding: chunk, as: UTF8.self)
-            if let range = output.range(of: "vaultd listening on http://127.0.0.1:") {
+            if output.contains("vaultd listening on http"), let range = output.range(of: "://127.0.0.1:") {
                 let digits = output[range.upperBound...].prefix { $0.isNumber }
                 port = Int(digits) ?? 0
                 return

@@ -20,7 +20,7 @@ struct MetricsHTTPTests {
             #expect(text.contains(#"profilevault_ingest_records_total{outcome="created"} 1"#))
             #expect(text.contains(#"profilevault_views_total{role="support"} 1"#))
             #expect(text.contains("profilevault_dsr_open 1") && text.contains("profilevault_dsr_overdue 1"))
-            #expect(text.contains("profilevault_http_request_duration_seconds_bucket"))
+            #expect(text.contains("profilevault_http_request_duration_seconds_bucket") && text.contains("profilevault_audit_append_seconds_bucket"))
             #expect(text.contains("profilevault_audit_sink_healthy 1") && text.contains("profilevault_key_rewrap_pending 0"))
             for secret in [id, "ann.lee@example.com", "Ann", "4155550100", "crm-0000042"] { #expect(!text.contains(secret), "\(secret)") }
         }

@@ -52,7 +52,7 @@ struct ServerHarness {
         defer { if !keep { temporary.remove() } }
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let app = buildApplication(vault: temporary.vault, configuration: ServerConfiguration(host: "127.0.0.1", port: 0), logger: logger)
+        let app = try buildApplication(vault: temporary.vault, configuration: ServerConfiguration(host: "127.0.0.1", port: 0), logger: logger)
         try await app.test(.router, body)
     }
 }

@@ -1,5 +1,6 @@
 import Audit
 import Foundation
+import Synchronization
 import Storage
 import VaultCrypto
 
@@ -16,6 +17,8 @@ public actor AuditLog {
     public nonisolated let publicKey: Ed25519PublicKey
     /// Append-only file of signed anchors, beside (not inside) the database.
     public nonisolated let anchorsFile: URL
+    /// Told how long each read's audit append took (for metrics).
+    public nonisolated let observer = AuditObserver()
 
     private var pending: [AuditDraft] = []
     private var waiters: [Int: [CheckedContinuation<Void, any Error>]] = [:]
@@ -36,6 +39,8 @@ public actor AuditLog {
     /// Appends one entry; returns once it is committed, throws `auditUnavailable` if not.
     public func record(_ draft: AuditDraft) async throws {
         guard isHealthy else { throw StoreError.auditUnavailable }
+        let started = ContinuousClock.now
+        defer { observer.report(ContinuousClock.now - started) }
         pending.append(draft)
         let mine = generation
         if flushing {
@@ -152,4 +157,11 @@ extension JSONEncoder {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
+}
+
+/// A settable callback for audit append latencies; the server installs one that records a histogram.
+public final class AuditObserver: Sendable {
+    private let callback = Mutex<(@Sendable (Duration) -> Void)?>(nil)
+    public func set(_ body: @escaping @Sendable (Duration) -> Void) { callback.withLock { $0 = body } }
+    func report(_ duration: Duration) { callback.withLock { $0 }?(duration) }
 }

@@ -23,6 +23,11 @@ public final class VaultMetrics: Sendable {
                              help: "Ingested records by outcome").increment(by: Int64(count))
     }
 
+    func auditAppended(_ duration: Duration) {
+        registry.makeDurationHistogram(name: "profilevault_audit_append_seconds", buckets: Self.latencyBuckets,
+                                       help: "Time to append (group-commit) an audit entry of a read").record(duration)
+    }
+
     func viewed(role: String) {
         registry.makeCounter(name: "profilevault_views_total", labels: [("role", role)], help: "Subject views served by role").increment()
     }
