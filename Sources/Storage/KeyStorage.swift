@@ -14,6 +14,9 @@ public protocol KeyStore: Sendable {
     func setKeyVersionState(_ version: Int, state: String) async throws
     /// A consistent, compacted copy of the database at `path`, taken while serving.
     func backup(to path: String) async throws
+    /// Every sealed value of a subject with its location (for per-subject key rotation).
+    func sealedRows(of subject: SubjectID) async throws -> [SealedRow]
+    func replaceSubjectKey(_ subject: SubjectID, key: WrappedKey, rows: [(row: SealedRow, ciphertext: [UInt8])], audit: AuditWrite) async throws
     /// Deletes (or with `dryRun` only counts) field values observed before their cutoff, events
     /// of each type before theirs, and held values past their hold; one transaction, audited.
     func sweep(fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,

@@ -50,3 +50,32 @@ struct KeyRotationTests {
         await #expect(throws: KeyRotationError.self) { try await vault.rotation.rotate(caller: tester) }
     }
 }
+
+@Suite("Per-subject data key rotation")
+struct SubjectKeyRotationTests {
+    @Test("a merged subject's values are all re-encrypted under one fresh key; old ciphertexts and keys are gone")
+    func rotateSubjectKey() async throws {
+        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let a = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm, caller: tester)
+        _ = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "4155550100", "last_name": "Lee"])], from: support, caller: tester)
+        _ = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com", "phone": "415-555-0100"])], from: billing, caller: tester)
+        let subject = a[0].outcome.subjectID
+        _ = try await t.vault.consents.record(.object(["purpose": .string("marketing"), "status": .string("granted"), "lawful_basis": .string("consent")]),
+                                              for: subject, caller: tester)
+        let before = try await t.vault.store.sealedRows(of: subject)
+        #expect(Set(before.map(\.keyOwner)).count == 2, "values sealed under the merged-away subject's key too")
+        let oldKey = try await t.vault.store.wrappedKey(of: subject)
+
+        let count = try await t.vault.rotation.rotateDataKey(of: subject, caller: tester)
+        #expect(count == before.count)
+        let after = try await t.vault.store.sealedRows(of: subject)
+        #expect(Set(after.map(\.keyOwner)) == [subject])
+        #expect(Set(after.map(\.ciphertext)).isDisjoint(with: before.map(\.ciphertext)))
+        #expect(try await t.vault.store.wrappedKey(of: subject) != oldKey)
+        let profile = try #require(try await t.vault.reader.read(subject))
+        #expect(profile.fields["first_name"]?.golden.value.unsafeValue == "Ann" && profile.fields["last_name"]?.golden.value.unsafeValue == "Lee")
+        #expect(profile.consents.count == 1)
+        #expect(try await t.vault.store.canonicalSubject(of: subject) == subject)
+        #expect(try await t.vault.audit.verify().valid)
+    }
+}

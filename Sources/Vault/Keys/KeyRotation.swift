@@ -10,6 +10,7 @@ public enum KeyRotationError: Error, Sendable, CustomStringConvertible {
     case versionActive(Int)
     case versionInUse(Int, count: Int)
     case unknownVersion(Int)
+    case pendingRectification
 
     public var description: String {
         switch self {
@@ -18,6 +19,7 @@ public enum KeyRotationError: Error, Sendable, CustomStringConvertible {
         case .versionActive(let v): "version \(v) is the active one and can't be retired"
         case .versionInUse(let v, let count): "version \(v) still wraps \(count) keys; wait for the rewrap to finish"
         case .unknownVersion(let v): "no master key version \(v)"
+        case .pendingRectification: "the subject has a rectification request waiting for execution; execute or reject it first"
         }
     }
 }
@@ -115,5 +117,51 @@ public final class KeyRotation: Sendable {
         try await store.setKeyVersionState(version, state: "retired")
         keys.forget(version: version)
         try await audit.record(caller.draft("keys.retire", detail: "master key version \(version) retired"))
+    }
+}
+
+extension KeyRotation {
+    /// Rotates one subject's data key: every value (fields, source keys, events, consents,
+    /// also those sealed under merged-away subjects' keys) is re-encrypted under a fresh key
+    /// in one transaction; the old keys are gone afterwards.
+    public func rotateDataKey(of id: SubjectID, caller: Caller) async throws -> Int {
+        guard let subject = try await store.canonicalSubject(of: id) else { throw ViewError.notFound }
+        var pending = RequestFilter()
+        pending.subjectID = subject
+        // A rectification waiting for execution holds values sealed under the current key.
+        if try await store.requests(pending).contains(where: { $0.sealedDetails != nil && $0.status != "completed" && $0.status != "rejected" }) {
+            throw KeyRotationError.pendingRectification
+        }
+        for _ in 0..<3 {
+            let rows = try await store.sealedRows(of: subject)
+            var oldKeys: [SubjectID: SymmetricKey] = [:]
+            for owner in Set(rows.map(\.keyOwner)).union([subject]) {
+                guard let wrapped = try await store.wrappedKey(of: owner) else { throw StoreError.corrupt("missing data key") }
+                oldKeys[owner] = try keys.unwrapDataKey(wrapped, of: owner)
+            }
+            let (newKey, wrapped) = try keys.mintDataKey(for: subject)
+            let resealed = try rows.map { row -> (row: SealedRow, ciphertext: [UInt8]) in
+                let oldContext = Self.context(row, owner: row.keyOwner), newContext = Self.context(row, owner: subject)
+                let plaintext = try Envelope.open(row.ciphertext, key: oldKeys[row.keyOwner]!, context: oldContext)
+                return (row, try Envelope.seal(plaintext, key: newKey, context: newContext))
+            }
+            let draft = caller.draft("keys.rotate_subject", subjects: [subject.description], detail: "\(rows.count) values re-encrypted under a new data key")
+            do {
+                try await store.replaceSubjectKey(subject, key: wrapped, rows: resealed, audit: AuditWrite(draft: draft, chain: keys.auditChain))
+                return rows.count
+            } catch StoreError.staleResolution {
+                continue // a write touched the subject meanwhile: read again
+            }
+        }
+        throw IngestError.contention
+    }
+
+    static func context(_ row: SealedRow, owner: SubjectID) -> [UInt8] {
+        switch row.table {
+        case "field_values": SealContext.field(owner: owner, field: FieldName(row.field ?? ""), source: SourceName(row.source ?? "")!)
+        case "source_records": SealContext.recordKey(owner: owner, source: SourceName(row.source ?? "")!)
+        case "events": SealContext.event(owner: owner, source: SourceName(row.source ?? "")!, type: row.type ?? "")
+        default: SealContext.consent(owner: owner, purpose: row.purpose ?? "", occurredAt: row.occurredAt ?? Date())
+        }
     }
 }

@@ -10,6 +10,7 @@ import VaultModel
 /// |---|---|---|---|
 /// | POST | /v1/keys/rotate | admin | keys.rotate |
 /// | POST | /v1/keys/{version}/retire | admin | keys.retire |
+/// | POST | /v1/subjects/{id}/rotate-key | admin | keys.rotate_subject (re-encrypts that subject's values) |
 /// | POST | /v1/retention/run | admin | retention.sweep (`{"dry_run": true}` counts only) |
 /// | POST | /v1/backups | admin | backup.create (the file streams back; `X-Key-Versions` lists the versions it needs) |
 /// (`GET /v1/keys` is served with the outbox routes: public key, versions, rewrap progress.)
@@ -38,6 +39,12 @@ struct KeysController {
             headers[.contentType] = "application/vnd.sqlite3"
             headers[HTTPField.Name("X-Key-Versions")!] = versions.map(String.init).joined(separator: ",")
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        group.post("/subjects/{id}/rotate-key") { _, context in
+            _ = try context.requireRole([.admin])
+            guard let id = SubjectID(try context.parameters.require("id")) else { throw Problem.invalidID("subject id") }
+            let values = try await vault.rotation.rotateDataKey(of: id, caller: context.caller())
+            return try JSONBody.response(["reencrypted_values": values])
         }
         group.post("/keys/{version}/retire") { _, context in
             _ = try context.requireRole([.admin])

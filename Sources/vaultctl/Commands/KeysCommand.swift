@@ -6,7 +6,7 @@ import VaultClient
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Master-key rotation (admin).",
-        subcommands: [KeysStatus.self, KeysRotate.self, KeysRetire.self])
+        subcommands: [KeysStatus.self, KeysRotate.self, KeysRetire.self, KeysRotateSubject.self])
 }
 
 enum KeysPrinter {
@@ -65,6 +65,20 @@ struct KeysRetire: AsyncParsableCommand {
             let keys: KeysBody = try await connection.client().send("POST", "v1/keys/\(version)/retire", as: KeysBody.self)
             if !connection.json { Output.line("Version \(version) retired.") }
             try KeysPrinter.print(keys, json: connection.json)
+        }
+    }
+}
+
+struct KeysRotateSubject: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rotate-subject", abstract: "Rotate one subject's data key, re-encrypting its values.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument var subjectID: String
+    func run() async throws {
+        try await reporting {
+            let result: [String: Int] = try await connection.client().send("POST", "v1/subjects/\(subjectID)/rotate-key", as: [String: Int].self)
+            if connection.json { try Output.json(result) } else {
+                Output.line("Data key of \(subjectID) rotated: \(result["reencrypted_values"] ?? 0) values re-encrypted.")
+            }
         }
     }
 }
