@@ -1,4 +1,5 @@
 import Hummingbird
+import Synchronization
 import Logging
 import VaultModel
 
@@ -21,8 +22,15 @@ public struct AppRequestContext: RequestContext {
 
 /// Limits applied to every request.
 public enum ServerLimits {
-    /// 8 MiB: a batch of 1,000 records of a dozen fields fits with room to spare.
-    public static let maximumBodyBytes = 8 * 1024 * 1024
+    /// 8 MiB by default: a batch of 1,000 records of a dozen fields fits with room to spare.
+    public static let defaultBodyBytes = 8 * 1024 * 1024
+    private static let bodyLimit = Atomic<Int>(defaultBodyBytes)
+
+    /// Bodies larger than this are refused with 413 `body-too-large`.
+    public static var maximumBodyBytes: Int { bodyLimit.load(ordering: .relaxed) }
+
+    /// Set once by vaultd from its configuration, before serving.
+    public static func configure(maximumBodyBytes: Int) { bodyLimit.store(maximumBodyBytes, ordering: .relaxed) }
 }
 
 enum RequestIDGenerator {

@@ -35,6 +35,7 @@ struct VaultdCommand: AsyncParsableCommand {
     @Option(name: .customLong("rewrap-batch"), help: "Data keys re-wrapped per batch during a key rotation (PROFILEVAULT_REWRAP_BATCH).") var rewrapBatch: Int?
     @Option(name: .customLong("retention-interval"), help: "Seconds between retention sweeps (PROFILEVAULT_RETENTION_INTERVAL).") var retentionInterval: Int?
     @Option(help: "Config file (YAML or JSON; PROFILEVAULT_CONFIG).") var config: String?
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (PROFILEVAULT_MAX_BODY_BYTES).") var maxBodyBytes: Int?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (PROFILEVAULT_TLS_CERT).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key, mode 0600 (PROFILEVAULT_TLS_KEY).") var tlsKey: String?
 
@@ -58,6 +59,9 @@ struct VaultdCommand: AsyncParsableCommand {
         }
         let resolvedPort = try settings.int(port, "port", default: 8420)
         guard (0...65535).contains(resolvedPort) else { throw ValidationError("the port must be a number from 0 to 65535") }
+        let bodyLimit = try settings.int(maxBodyBytes, "max_body_bytes", default: ServerLimits.defaultBodyBytes)
+        guard (1024...(256 * 1024 * 1024)).contains(bodyLimit) else { throw ValidationError("max_body_bytes must be 1 KiB to 256 MiB") }
+        ServerLimits.configure(maximumBodyBytes: bodyLimit)
         let batchLimit = try settings.int(maxBatch, "max_batch", default: 1000)
         guard (1...10_000).contains(batchLimit) else { throw ValidationError("max_batch must be 1 to 10000") }
         let anchorSeconds = try settings.int(anchorInterval, "anchor_interval", default: 60)

@@ -71,7 +71,7 @@ struct ConfigurationProcessTests {
         try help.run()
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         help.waitUntilExit()
-        for word in ["--config", "--data-dir", "--max-batch", "PROFILEVAULT_", "retention_interval", "--anchor-interval"] {
+        for word in ["--config", "--data-dir", "--max-batch", "--max-body-bytes", "PROFILEVAULT_", "retention_interval", "--anchor-interval", "--tls-cert"] {
             #expect(text.contains(word), "\(word)")
         }
     }

@@ -44,6 +44,9 @@ public final class VaultMetrics: Sendable {
         if let status = try? await vault.rotation.status() {
             registry.makeGauge(name: "profilevault_key_rewrap_pending", help: "Keys still wrapped under an older master-key version").set(Double(status.pending))
             registry.makeGauge(name: "profilevault_key_active_version", help: "Active master-key version").set(Double(status.activeVersion))
+            registry.makeGauge(name: "profilevault_key_total", help: "Data keys and vault secrets").set(Double(status.total))
+            registry.makeGauge(name: "profilevault_key_rewrap_rate", help: "Keys re-wrapped per second by this process (0 when idle)")
+                .set(status.ratePerSecond ?? 0)
         }
         registry.makeGauge(name: "profilevault_audit_sink_healthy", help: "1 while the audit log can be written").set(vault.audit.isHealthy ? 1.0 : 0.0)
         return registry.emitToString()
