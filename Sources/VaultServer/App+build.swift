@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var rewrapBatch: Int
     /// Time between retention sweeps.
     public var retentionInterval: Duration = .seconds(86_400)
+    /// Lookups per principal per minute (bursts up to the same number); more answer 429.
+    public var lookupsPerMinute = 600
     /// PEM certificate chain and private key files; nil serves plain HTTP (behind a proxy).
     public var tls: (certificateChain: String, privateKey: String)?
     public init(host: String = "127.0.0.1", port: Int = 8420, anchorInterval: Duration = .seconds(60), rewrapBatch: Int = 500) {
@@ -29,7 +31,7 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// The production router; tests drive this same router in process.
-public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetrics()) -> Router<AppRequestContext> {
+public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetrics(), lookupsPerMinute: Int = 600) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware(metrics: metrics))
     HealthController(audit: vault.audit).register(on: router)
@@ -47,7 +49,7 @@ public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetric
     OutboxController(vault: vault).register(on: v1)
     KeysController(vault: vault).register(on: v1)
     SourcesController(vault: vault, metrics: metrics).register(on: v1)
-    SubjectsController(vault: vault, metrics: metrics).register(on: v1)
+    SubjectsController(vault: vault, metrics: metrics, lookupLimiter: RateLimiter(perMinute: lookupsPerMinute)).register(on: v1)
     TokensController(vault: vault).register(on: v1)
     return router
 }
@@ -59,7 +61,7 @@ public func buildApplication(vault: ProfileVault, configuration: ServerConfigura
     let metrics = VaultMetrics()
     vault.audit.observer.set { metrics.auditAppended($0) }
     return Application(
-        router: buildRouter(vault: vault, metrics: metrics),
+        router: buildRouter(vault: vault, metrics: metrics, lookupsPerMinute: configuration.lookupsPerMinute),
         server: try serverBuilder(configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
         services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger),

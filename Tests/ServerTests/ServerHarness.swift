@@ -48,11 +48,13 @@ struct ServerHarness {
     }
 
     /// Runs the app; the data directory is removed afterwards unless `keep` (to reopen it).
-    func run(keep: Bool = false, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
+    func run(keep: Bool = false, lookupsPerMinute: Int = 600, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
         defer { if !keep { temporary.remove() } }
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let app = try buildApplication(vault: temporary.vault, configuration: ServerConfiguration(host: "127.0.0.1", port: 0), logger: logger)
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.lookupsPerMinute = lookupsPerMinute
+        let app = try buildApplication(vault: temporary.vault, configuration: configuration, logger: logger)
         try await app.test(.router, body)
     }
 }

@@ -15,11 +15,15 @@ import VaultModel
 struct SubjectsController {
     let vault: ProfileVault
     let metrics: VaultMetrics
+    let lookupLimiter: RateLimiter
     static let lookupRoles: Set<RoleName> = ["compliance", "support", "billing"]
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.post("/subjects/lookup") { request, context in
             _ = try context.requireRole(Self.lookupRoles)
+            if let wait = lookupLimiter.take(for: context.principal?.tokenID.uuidString ?? "anonymous") {
+                throw Problem(.tooManyRequests, "rate-limited", "Too many lookups", detail: "retry in \(wait) s", retryAfter: wait)
+            }
             let body = try await JSONBody.decode(LookupRequest.self, from: request, context: context)
             let ids = try await vault.lookup.lookup(body.identifiers, caller: context.caller())
             return try JSONBody.response(LookupResponse(subject_ids: ids.map(\.description)))

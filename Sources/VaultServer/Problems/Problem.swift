@@ -13,13 +13,17 @@ public struct Problem: Error, Sendable {
     public let title: String
     public let detail: String?
     public let items: [ProblemBody.Item]?
+    /// Seconds for `Retry-After` (429).
+    public let retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, _ slug: String, _ title: String, detail: String? = nil, items: [ProblemBody.Item]? = nil) {
+    public init(_ status: HTTPResponse.Status, _ slug: String, _ title: String, detail: String? = nil, items: [ProblemBody.Item]? = nil,
+                retryAfter: Int? = nil) {
         self.status = status
         self.slug = slug
         self.title = title
         self.detail = detail
         self.items = items
+        self.retryAfter = retryAfter
     }
 
     func body(requestID: String) -> ProblemBody {
@@ -35,6 +39,7 @@ public struct Problem: Error, Sendable {
         headers[.contentType] = "application/problem+json"
         headers[.requestID] = requestID
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
