@@ -52,6 +52,8 @@ public struct RequestFilter: Sendable {
     public var kind: String?
     public var overdueAt: Date?
     public var subjectID: SubjectID?
+    /// Only requests not completed or rejected.
+    public var openOnly = false
     public init() {}
 }
 

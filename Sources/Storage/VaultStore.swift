@@ -19,6 +19,7 @@ public protocol VaultStore: RequestStore, KeyStore {
 
     // Reads
     func canonicalSubject(of id: SubjectID) async throws -> SubjectID?
+    /// The sealed profile of `id`, or of the subject it was merged into.
     func sealedProfile(of id: SubjectID) async throws -> SealedProfile?
     func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID]
     func subjectCount() async throws -> Int

@@ -23,34 +23,35 @@ extension DottedKey {
     }
 }
 
-/// A data category (`user.contact.email`).
-public struct DataCategory: DottedKey, Codable, Comparable {
-    public let rawValue: String
+/// Construction, ordering and JSON shared by every dotted key: validated text in, the text out.
+public protocol ValidatedDottedKey: DottedKey, Codable, Comparable {
+    init(unchecked rawValue: String)
+}
+
+extension ValidatedDottedKey {
     public init?(_ rawValue: String) {
         guard Self.isWellFormed(rawValue) else { return nil }
-        self.rawValue = rawValue
+        self.init(unchecked: rawValue)
     }
     public static func < (l: Self, r: Self) -> Bool { l.rawValue < r.rawValue }
     public init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let v = Self(text) else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid data category")) }
-        self = v
+        guard Self.isWellFormed(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a dotted key"))
+        }
+        self.init(unchecked: text)
     }
     public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(rawValue) }
 }
 
-/// A data use / purpose (`essential.service.operations.support`).
-public struct Purpose: DottedKey, Codable, Comparable {
+/// A data category (`user.contact.email`).
+public struct DataCategory: ValidatedDottedKey {
     public let rawValue: String
-    public init?(_ rawValue: String) {
-        guard Self.isWellFormed(rawValue) else { return nil }
-        self.rawValue = rawValue
-    }
-    public static func < (l: Self, r: Self) -> Bool { l.rawValue < r.rawValue }
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let v = Self(text) else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid purpose")) }
-        self = v
-    }
-    public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(rawValue) }
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
+/// A data use / purpose (`essential.service.operations.support`).
+public struct Purpose: ValidatedDottedKey {
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
 }

@@ -73,6 +73,7 @@ extension SQLiteVaultStore {
             var arguments: StatementArguments = []
             if let status = filter.status { conditions.append("status = ?"); _ = arguments.append(contentsOf: [status]) }
             if let kind = filter.kind { conditions.append("kind = ?"); _ = arguments.append(contentsOf: [kind]) }
+            if filter.openOnly { conditions.append("status NOT IN ('completed', 'rejected')") }
             if let subject = filter.subjectID { conditions.append("subject_id = ?"); _ = arguments.append(contentsOf: [subject.description]) }
             if let at = filter.overdueAt {
                 conditions.append("status NOT IN ('completed', 'rejected') AND COALESCE(extended_due_at, due_at) < ?")

@@ -98,8 +98,12 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
+    /// Follows merges to the surviving subject in the same read transaction.
     public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? {
-        try await pool.read { db in try Self.profile(db, id) }
+        try await pool.read { db in
+            guard let canonical = try Self.canonical(db, id) else { return nil }
+            return try Self.profile(db, canonical)
+        }
     }
 
     static func profile(_ db: Database, _ id: SubjectID) throws -> SealedProfile? {

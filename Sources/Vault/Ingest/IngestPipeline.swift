@@ -30,11 +30,12 @@ public struct IngestPipeline: Sendable {
     /// `attachTo`: every record joins this subject (values rectified through a request).
     public func ingest(records raw: [JSONValue], from source: SourceName, caller: Caller, now: Date = Date(),
                        attachTo: SubjectID? = nil) async throws -> [Result] {
+        let catalog = self.catalog // one snapshot of the bundle for the whole batch
         guard catalog.sources[source] != nil else { throw IngestError.unknownSource(source.rawValue) }
         guard !raw.isEmpty else { throw IngestError.emptyBatch }
         guard raw.count <= maximumBatch else { throw IngestError.batchTooLarge(count: raw.count, limit: maximumBatch) }
         let records = try RecordValidator(catalog: catalog).validate(raw, now: now)
-        let indexed = records.map { index($0, source: source) }
+        let indexed = records.map { index($0, source: source, catalog: catalog) }
         let fieldNames = Set(records.flatMap { $0.fields.map(\.name.rawValue) }).sorted()
         let audit = AuditWrite(draft: caller.draft("records.ingest", fields: fieldNames, detail: "\(records.count) records", at: now),
                                chain: keys.auditChain)
@@ -58,7 +59,7 @@ public struct IngestPipeline: Sendable {
         let identifiers: [IdentifierIndex]
     }
 
-    func index(_ record: NormalizedRecord, source: SourceName) -> IndexedRecord {
+    func index(_ record: NormalizedRecord, source: SourceName, catalog: FieldCatalog) -> IndexedRecord {
         let identifiers = record.fields.compactMap { field -> IdentifierIndex? in
             guard catalog.fields[field.name]?.isIdentifier == true else { return nil }
             return IdentifierIndex(field: field.name, index: keys.blindIndexer.index(field: field.name, normalized: field.value))

@@ -128,8 +128,9 @@ extension KeyRotation {
         guard let subject = try await store.canonicalSubject(of: id) else { throw ViewError.notFound }
         var pending = RequestFilter()
         pending.subjectID = subject
+        pending.openOnly = true
         // A rectification waiting for execution holds values sealed under the current key.
-        if try await store.requests(pending).contains(where: { $0.sealedDetails != nil && $0.status != "completed" && $0.status != "rejected" }) {
+        if try await store.requests(pending).contains(where: { $0.sealedDetails != nil }) {
             throw KeyRotationError.pendingRectification
         }
         for _ in 0..<3 {

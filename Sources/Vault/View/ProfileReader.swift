@@ -43,8 +43,7 @@ public struct ProfileReader: Sendable {
 
     /// The profile of `id`, following merges to the surviving subject; nil if unknown.
     public func read(_ id: SubjectID) async throws -> DecryptedProfile? {
-        guard let canonical = try await store.canonicalSubject(of: id),
-              let sealed = try await store.sealedProfile(of: canonical) else { return nil }
+        guard let sealed = try await store.sealedProfile(of: id) else { return nil }
         return try open(sealed)
     }
 

@@ -10,14 +10,8 @@ struct AuditCheckpointService: Service {
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                if Task.isCancelled { break } // shutting down: the final anchor below covers it
-                await anchor()
-            }
-        }
-        await anchor()
+        await runPeriodically(every: interval) { await anchor() }
+        await anchor() // the final anchor at shutdown
     }
 
     private func anchor() async {

@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import Storage
 import Vault
 
 /// Prometheus metrics of the server. Labels are route templates, methods, status codes,
@@ -34,9 +35,10 @@ public final class VaultMetrics: Sendable {
 
     /// The text exposition, with gauges read from the vault at scrape time.
     func exposition(vault: ProfileVault) async -> String {
-        if let open = try? await vault.store.requests(.init()) {
+        var openRequests = RequestFilter()
+        openRequests.openOnly = true
+        if let pending = try? await vault.store.requests(openRequests) {
             let now = Date()
-            let pending = open.filter { $0.status != "completed" && $0.status != "rejected" }
             registry.makeGauge(name: "profilevault_dsr_open", help: "Data-subject requests not completed or rejected").set(Double(pending.count))
             registry.makeGauge(name: "profilevault_dsr_overdue", help: "Open data-subject requests past their due date")
                 .set(Double(pending.filter { $0.effectiveDue < now }.count))
