@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable {
     public var retentionInterval: Duration = .seconds(86_400)
     /// Lookups per principal per minute (bursts up to the same number); more answer 429.
     public var lookupsPerMinute = 600
+    /// A request must arrive whole within this time of the connection opening or of the previous
+    /// response; slower clients are disconnected (slowloris).
+    public var requestTimeout: Duration = .seconds(20)
     /// PEM certificate chain and private key files; nil serves plain HTTP (behind a proxy).
     public var tls: (certificateChain: String, privateKey: String)?
     public init(host: String = "127.0.0.1", port: Int = 8420, anchorInterval: Duration = .seconds(60), rewrapBatch: Int = 500) {
@@ -72,16 +75,22 @@ public func buildApplication(vault: ProfileVault, configuration: ServerConfigura
 }
 
 /// Plain HTTP/1.1, or TLS from PEM files. The private key file must not be readable by group
-/// or others, like the master key.
+/// or others, like the master key. Headers are bounded (16 KiB a field, 32 KiB in all, 100
+/// fields; larger answer 431) and slow requests are cut off (`requestTimeout`).
 func serverBuilder(_ configuration: ServerConfiguration) throws -> HTTPServerBuilder {
-    guard let tls = configuration.tls else { return .http1() }
+    let timeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000
+                                         + configuration.requestTimeout.components.attoseconds / 1_000_000_000)
+    let http1 = HTTPServerBuilder.http1(configuration: .init(
+        additionalChannelHandlers: [RequestDeadlineHandler(timeout: timeout)],
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)))
+    guard let tls = configuration.tls else { return http1 }
     var info = stat()
     guard stat(tls.privateKey, &info) == 0 else { throw TLSSetupError.unreadable(tls.privateKey) }
     guard info.st_mode & 0o077 == 0 else { throw TLSSetupError.tooPermissive(tls.privateKey) }
     do {
         let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChain).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)
-        return try .tls(.http1(), tlsConfiguration: TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+        return try .tls(http1, tlsConfiguration: TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
     } catch {
         throw TLSSetupError.unreadable(tls.certificateChain)
     }

@@ -5,7 +5,8 @@ import SystemPackage
 /// vaultd's settings, resolved once: flag > environment (`PROFILEVAULT_<KEY>`) > config file
 /// (`vaultd.yaml` or `vaultd.json`, or `--config FILE`) > default. Keys are snake_case:
 /// host, port, data_dir, database, policies, phone_region, max_batch, log_level,
-/// anchor_interval, rewrap_batch, retention_interval. Secrets (the master key, the root token)
+/// anchor_interval, rewrap_batch, retention_interval, max_body_bytes, lookups_per_minute,
+/// request_timeout, tls_cert, tls_key. Secrets (the master key, the root token)
 /// come from the environment only, never from a config file.
 struct VaultdSettings {
     let environment: ConfigReader

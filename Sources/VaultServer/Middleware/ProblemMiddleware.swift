@@ -22,6 +22,10 @@ struct ProblemMiddleware: RouterMiddleware {
             let problem: Problem
             if let known = Problem.from(error) {
                 problem = known
+                if problem.status.kind == .serverError {
+                    // The slug names what failed (integrity-error, storage-unavailable…); the error itself may quote data.
+                    context.logger.error("request failed", metadata: ["problem": .string(problem.slug), "request_id": .string(context.requestID)])
+                }
             } else {
                 context.logger.error("unhandled error", metadata: ["error_type": .string(String(describing: type(of: error))),
                                                                    "request_id": .string(context.requestID)])

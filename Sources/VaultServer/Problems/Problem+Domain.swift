@@ -62,6 +62,8 @@ extension Problem {
                                                            file: $0.file, line: $0.line, rule: $0.rule) })
         case StoreError.staleResolution:
             return Problem(.conflict, "conflict", "Concurrent change", detail: "another change was applied meanwhile; retry")
+        case StoreError.corrupt, CryptoError.authenticationFailed, CryptoError.malformedCiphertext:
+            return .integrityError
         case StoreError.auditUnavailable:
             return Problem(.serviceUnavailable, "audit-unavailable", "Audit log unavailable",
                            detail: "the audit entry for this request could not be written, so the request was refused")
@@ -79,7 +81,17 @@ extension Problem {
             default: return Problem(error.status, "http-\(error.status.code)", error.status.reasonPhrase)
             }
         default:
-            return nil
+            switch StorageFailure(error) {
+            case .unavailable?:
+                return Problem(.serviceUnavailable, "storage-unavailable", "Storage unavailable",
+                               detail: "the database could not be written or read (disk full, read-only or failing); nothing was changed")
+            case .corrupt?: return .integrityError
+            case nil: return nil
+            }
         }
     }
+
+    /// Stored data failed its check (a tampered or moved ciphertext, a damaged file).
+    static let integrityError = Problem(.internalServerError, "integrity-error", "Stored data failed its integrity check",
+                                        detail: "the request was refused and the event logged with this request id")
 }
