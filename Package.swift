@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Consent", "VaultModel"]),
         .testTarget(name: "RequestsTests", dependencies: ["Requests"]),
         .testTarget(name: "ConsentTests", dependencies: ["Consent", "VaultModel"]),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "VaultModel"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "VaultModel", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "IdentityTests", dependencies: ["Vault", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"), "Identity", "Storage", "Catalog", "VaultModel", "VaultCrypto"]),
         .testTarget(name: "AuditTests", dependencies: [
             "Audit", "Vault", "Storage", "VaultModel", "VaultTestSupport", "VaultCrypto",
@@ -86,6 +86,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "ProcessTests", dependencies: [
             "VaultAPI", "VaultClient", "VaultModel", "Vault", .product(name: "GRDB", package: "GRDB.swift"),

@@ -16,8 +16,10 @@ public enum Normalizers {
         }
         switch kind {
         case .none: return raw
-        case .trim: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines))
-        case .lowercase: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased())
+        // NFC everywhere: the same text typed on two systems (composed é or e + ◌́) is one value,
+        // so it blind-indexes and matches as one. Compatibility forms (NFKC) are left distinct.
+        case .trim: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping)
+        case .lowercase: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping.lowercased())
         case .email: return try email(raw)
         case .phone: return try PhoneNormalizer.e164(raw, defaultRegion: phoneRegion)
         case .date: return try isoDate(raw)

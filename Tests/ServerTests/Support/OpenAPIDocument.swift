@@ -57,6 +57,15 @@ struct OpenAPIDocument {
         return .some(entry["schema"])
     }
 
+    /// The stable problem slugs the document lists (`x-problem-types` of the Problem schema),
+    /// and those of its `errors` items (`x-error-item-types`).
+    var problemSlugs: Set<String> { slugs("x-problem-types") }
+    var errorItemSlugs: Set<String> { slugs("x-error-item-types") }
+
+    private func slugs(_ key: String) -> Set<String> {
+        Set((resolve("#/components/schemas/Problem") as? [String: Any])?[key] as? [String] ?? [])
+    }
+
     func resolve(_ ref: String) -> Any? {
         var node: Any? = root
         for key in ref.dropFirst(2).split(separator: "/") { node = (node as? [String: Any])?[String(key)] }

@@ -84,3 +84,15 @@ extension TestClientProtocol {
         }
     }
 }
+
+extension TestClientProtocol {
+    /// Raw bytes and repeated headers, for bad-input tests.
+    func send(_ method: HTTPRequest.Method, _ uri: String, headers: [(String, String)], body: Data?) async throws -> Reply {
+        var fields = HTTPFields()
+        for (name, value) in headers { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+        return try await execute(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(bytes: $0) }) { response in
+            Reply(status: Int(response.status.code), contentType: response.headers[.contentType],
+                  requestID: response.headers[HTTPField.Name("X-Request-Id")!], body: Data(response.body.readableBytesView))
+        }
+    }
+}
