@@ -157,6 +157,9 @@ public final class SQLiteVaultStore: VaultStore {
             guard let k = try Row.fetchOne(db.cachedStatement(sql: "SELECT kek_version, wrapped_dek FROM subjects WHERE subject_id = ?"), arguments: [owner]),
                   let ownerID = SubjectID(owner)
             else { throw StoreError.corrupt("missing data key of a key owner") }
+            // A value sealed by another subject belongs here only if that subject was merged into
+            // this one; otherwise a row was moved between people (decryption alone would not notice).
+            if owner != subject, try Self.canonical(db, ownerID) != id { throw StoreError.corrupt("a stored value is sealed for another subject") }
             keys[ownerID] = WrappedKey(kekVersion: k["kek_version"], bytes: [UInt8](k["wrapped_dek"] as Data))
         }
         return SealedProfile(subjectID: id, createdAt: date(row["created_at"]), restricted: (row["restricted"] as Int) != 0,

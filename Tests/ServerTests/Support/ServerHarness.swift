@@ -48,10 +48,11 @@ struct ServerHarness {
     }
 
     /// Runs the app; the data directory is removed afterwards unless `keep` (to reopen it).
-    func run(keep: Bool = false, lookupsPerMinute: Int = 600, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
+    func run(keep: Bool = false, lookupsPerMinute: Int = 600, logs: LogCapture? = nil,
+             _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
         defer { if !keep { temporary.remove() } }
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
+        var logger = logs?.logger() ?? Logger(label: "test")
+        if logs == nil { logger.logLevel = .warning }
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.lookupsPerMinute = lookupsPerMinute
         let app = try buildApplication(vault: temporary.vault, configuration: configuration, logger: logger)
