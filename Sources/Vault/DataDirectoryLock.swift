@@ -15,7 +15,7 @@ public final class DataDirectoryLock: Sendable {
     public init(directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let fd = open(Self.path(in: directory), O_RDWR | O_CREAT, 0o600)
-        guard fd >= 0 else { throw DataDirectoryLockError.unavailable }
+        guard fd >= 0 else { throw errno == EROFS ? DataDirectoryLockError.readOnly : DataDirectoryLockError.unavailable }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
             throw DataDirectoryLockError.held
@@ -27,11 +27,12 @@ public final class DataDirectoryLock: Sendable {
 }
 
 public enum DataDirectoryLockError: Error, CustomStringConvertible, Sendable {
-    case held, unavailable
+    case held, unavailable, readOnly
     public var description: String {
         switch self {
         case .held: "another vaultd is using this data directory"
         case .unavailable: "cannot create the data directory lock file"
+        case .readOnly: "the data directory is on a read-only file system; vaultd needs to write there"
         }
     }
 }
