@@ -89,7 +89,7 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "ProcessTests", dependencies: [
-            "VaultAPI", "VaultClient", "VaultModel", "Vault", .product(name: "GRDB", package: "GRDB.swift"),
+            "VaultAPI", "VaultClient", "VaultModel", "Vault", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,13 +13,18 @@ struct ProcessHTTP: Sendable {
     }()
 
     func call(_ method: String, _ path: String, token: String? = nil, purpose: String? = nil, json: String? = nil) async throws -> (status: Int, body: Data) {
+        try await call(method, path, token: token, purpose: purpose, bytes: json.map { Data($0.utf8) })
+    }
+
+    /// Any bytes as a JSON body, valid or not.
+    func call(_ method: String, _ path: String, token: String? = nil, purpose: String? = nil, bytes: Data?) async throws -> (status: Int, body: Data) {
         var request = URLRequest(url: URL(string: address + path)!)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let purpose { request.setValue(purpose, forHTTPHeaderField: "X-Purpose") }
-        if let json {
+        if let bytes {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(json.utf8)
+            request.httpBody = bytes
         }
         let (data, response) = try await session.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)

@@ -3,6 +3,7 @@ import HTTPTypes
 import PropertyBased
 import Testing
 import VaultAPI
+import VaultTestSupport
 
 /// Valid bodies mutated at random (bytes flipped, cut, repeated, Unicode and nesting
 /// spliced in) against the write routes: never a 5xx, every refusal a problem+json, the
@@ -10,6 +11,7 @@ import VaultAPI
 @Suite("HTTP: property-based fuzzing of request bodies")
 struct FuzzHTTPTests {
     static let marker = "fuzz.marker.5521@example.com"
+    /// Valid bodies of the write routes, each carrying the marker.
     static let templates: [(path: String, compliance: Bool, body: String)] = [
         ("/v1/sources/crm/records", false, #"{"records": [{"key": "f-1", "observed_at": "2026-03-01T10:00:00Z", "fields": {"email": "\#(marker)", "phone": "(415) 555-0100", "first_name": "Fuzz", "birth_date": "1990-04-01"}}]}"#),
         ("/v1/sources/crm/events", false, #"{"events": [{"id": "e-1", "key": "f-1", "type": "order", "occurred_at": "2026-03-02T10:00:00Z", "attributes": {"amount": 12.5, "note": "\#(marker)"}}]}"#),
@@ -19,24 +21,6 @@ struct FuzzHTTPTests {
     ]
 
 
-    static func mutate(_ body: String, seed: UInt64) -> Data {
-        var rng = SplitMix(state: seed)
-        var bytes = Array(body.utf8)
-        for _ in 0..<(1 + Int(rng.next() % 4)) {
-            let at = Int(rng.next() % UInt64(max(bytes.count, 1)))
-            switch rng.next() % 7 {
-            case 0: if !bytes.isEmpty { bytes[at] ^= UInt8(1 << (rng.next() % 8)) }
-            case 1: bytes.removeSubrange(at..<min(bytes.count, at + Int(rng.next() % 12)))
-            case 2: bytes.insert(contentsOf: [0xff, 0xc0, 0x80, 0xed, 0xa0, 0x80][Int(rng.next() % 3)...], at: at)
-            case 3: bytes.insert(contentsOf: Array(["\u{0301}", "\u{0430}", "\u{FF21}", "\u{0}", "\\u0000", "\"", "\\", "🧪", "\u{202E}"][Int(rng.next() % 9)].utf8), at: at)
-            case 4: bytes.insert(contentsOf: Array((String(repeating: "[", count: 600) + String(repeating: "]", count: 600)).utf8), at: at)
-            case 5: let end = min(bytes.count, at + 30); bytes.insert(contentsOf: Array(bytes[at..<end]), at: end)
-            default: bytes.insert(contentsOf: Array(["null", "1e999", "-0", "true", "{}", "[]", "\"\"", "12345678901234567890"][Int(rng.next() % 8)].utf8), at: at)
-            }
-        }
-        return Data(bytes)
-    }
-
     @Test("mutated bodies never cause a 5xx or an echo")
     func mutatedBodies() async throws {
         let h = try await ServerHarness.make()
@@ -45,7 +29,7 @@ struct FuzzHTTPTests {
             // Input: which template, and the seed of its mutations.
             await propertyCheck(count: 2_000, input: Gen<Int>.value(in: 0...(Self.templates.count - 1)), Gen<UInt64>.value(in: 0...UInt64.max)) { index, seed in
                 let template = Self.templates[index]
-                let body = Self.mutate(template.body, seed: seed)
+                let body = BodyMutator.mutate(template.body, seed: seed)
                 let token = template.compliance ? h.compliance : h.crm
                 let reply = try await client.send(.post, template.path, headers: [("Authorization", "Bearer \(token)"),
                                                                                   ("Content-Type", "application/json")], body: body)
@@ -67,17 +51,5 @@ struct FuzzHTTPTests {
     actor Counter {
         var statuses: [Int: Int] = [:]
         func add(_ status: Int) { statuses[status, default: 0] += 1 }
-    }
-}
-
-/// A small deterministic generator, so one seed is one reproducible mutation.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -37,4 +37,30 @@ struct OpenAPIContractTests {
         #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
         #expect(served.count >= 8)
     }
+
+    @Test("every operation documents its responses with schemas, and every $ref resolves")
+    func schemasComplete() throws {
+        let document = try OpenAPIDocument()
+        var missing: [String] = []
+        func refs(_ node: Any, at path: String) {
+            if let object = node as? [String: Any] {
+                if let ref = object["$ref"] as? String, document.resolve(ref) == nil { missing.append("\(path): \(ref) does not resolve") }
+                for (key, value) in object { refs(value, at: "\(path)/\(key)") }
+            } else if let array = node as? [Any] {
+                for (index, value) in array.enumerated() { refs(value, at: "\(path)/\(index)") }
+            }
+        }
+        refs(document.root, at: "#")
+        for operation in document.operations {
+            let statuses = document.statuses(of: operation)
+            if !statuses.contains(where: { (200..<300).contains($0) }) { missing.append("\(operation): no success response") }
+            if operation.path.hasPrefix("/v1") && !statuses.isSuperset(of: [401, 500, 503]) { missing.append("\(operation): 401, 500 or 503 undocumented") }
+            for status in statuses where status != 204 {
+                if case .some(.none) = document.responseSchema(operation, status: status, contentType: status < 300 ? "application/json" : "application/problem+json") {
+                    missing.append("\(operation) \(status): a JSON response without a schema")
+                }
+            }
+        }
+        #expect(missing.isEmpty, "\(missing.prefix(10))")
+    }
 }
