@@ -15,15 +15,15 @@ extension SQLiteVaultStore {
             for draft in drafts {
                 seq += 1
                 let hash = chain.hash(seq: seq, draft: draft, previous: previous)
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO audit_log (seq, at, request_id, principal, role, source, purpose, action, subject_ids, fields,
                                            policy_version, outcome, detail, prev_hash, hash)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [seq, Self.millis(draft.at), draft.requestID, draft.principal, draft.role, draft.source, draft.purpose,
+                    """).execute(arguments: [seq, Self.millis(draft.at), draft.requestID, draft.principal, draft.role, draft.source, draft.purpose,
                                      draft.action, Self.jsonList(draft.subjectIDs), Self.jsonList(draft.fields), draft.policyVersion,
                                      draft.outcome, draft.detail, Data(previous), Data(hash)])
                 for subject in Set(draft.subjectIDs) {
-                    try db.execute(sql: "INSERT INTO audit_subjects (seq, subject_id) VALUES (?, ?)", arguments: [seq, subject])
+                    try db.cachedStatement(sql: "INSERT INTO audit_subjects (seq, subject_id) VALUES (?, ?)").execute(arguments: [seq, subject])
                 }
                 previous = hash
             }

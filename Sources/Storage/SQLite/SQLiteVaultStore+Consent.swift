@@ -10,11 +10,11 @@ extension SQLiteVaultStore {
                 guard try Self.canonical(db, consent.subjectID) == consent.subjectID,
                       try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [consent.keyOwner.description]) == true
                 else { throw StoreError.staleResolution }
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO consent_events (subject_id, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at, expires_at,
                                                 recorded_at, recorded_by, ciphertext)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [consent.subjectID.description, consent.keyOwner.description, consent.purpose, consent.status,
+                    """).execute(arguments: [consent.subjectID.description, consent.keyOwner.description, consent.purpose, consent.status,
                                      consent.lawfulBasis, consent.jurisdiction, Self.millis(consent.occurredAt),
                                      consent.expiresAt.map(Self.millis), Self.millis(consent.recordedAt), consent.recordedBy,
                                      Data(consent.ciphertext)])

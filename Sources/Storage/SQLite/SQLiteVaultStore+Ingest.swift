@@ -37,7 +37,9 @@ extension SQLiteVaultStore {
 
     public func commit(records: [SealedRecord], source: SourceName, at time: Date, audit: AuditWrite) async throws -> [IngestOutcome] {
         try await pool.write { db in
-            let outcomes = try records.map { try Self.commit(db, record: $0, source: source, at: time) }
+            // Most vaults have erased nobody yet, or few: one probe per batch spares three per record.
+            let anySuppressed = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM suppressions)")) ?? true
+            let outcomes = try records.map { try Self.commit(db, record: $0, source: source, at: time, checkSuppressions: anySuppressed) }
             var draft = audit.draft
             draft.subjectIDs = Array(Set(outcomes.filter { $0.kind != .suppressed }.map(\.subjectID.description))).sorted()
             let suppressed = outcomes.filter { $0.kind == .suppressed }.count
@@ -52,11 +54,11 @@ extension SQLiteVaultStore {
     /// The resolution here is authoritative: candidates are the subject already holding this
     /// source key plus every subject sharing one of its identifiers, read in the same
     /// transaction. The planner's choice only decided which data key sealed the values.
-    static func commit(_ db: Database, record: SealedRecord, source: SourceName, at time: Date) throws -> IngestOutcome {
+    static func commit(_ db: Database, record: SealedRecord, source: SourceName, at time: Date, checkSuppressions: Bool = true) throws -> IngestOutcome {
         let now = millis(time)
         // An erased person stays erased: a record carrying any of their identifiers, or a
         // source key of theirs, is refused without storing anything.
-        for index in [record.keyIndex] + record.identifiers.map(\.index) {
+        for index in [record.keyIndex] + record.identifiers.map(\.index) where checkSuppressions {
             if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM suppressions WHERE blind_index = ?"), arguments: [Data(index.bytes)]) == true {
                 return .suppressed
             }
@@ -100,7 +102,7 @@ extension SQLiteVaultStore {
         }
         if record.newSubject != nil, target != owner {
             // The freshly minted subject only holds a data key now: alias it to the target.
-            try db.execute(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ?", arguments: [target, owner])
+            try db.cachedStatement(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ?").execute(arguments: [target, owner])
             try db.execute(sql: "INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (?, ?, 'key_alias', ?, '[]')",
                            arguments: [target, owner, now])
         }
@@ -111,14 +113,14 @@ extension SQLiteVaultStore {
             try db.execute(sql: "UPDATE source_records SET subject_id = ?, key_owner = ?, key_ciphertext = ?, updated_at = ? WHERE record_id = ?",
                            arguments: [target, owner, Data(record.keyCiphertext), now, recordID])
             // A record moved to another subject takes its older values along.
-            try db.execute(sql: "UPDATE field_values SET subject_id = ? WHERE record_id = ?", arguments: [target, recordID])
-            try db.execute(sql: "UPDATE identifiers SET subject_id = ? WHERE record_id = ?", arguments: [target, recordID])
-            try db.execute(sql: "UPDATE events SET subject_id = ? WHERE record_id = ?", arguments: [target, recordID])
+            try db.cachedStatement(sql: "UPDATE field_values SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
+            try db.cachedStatement(sql: "UPDATE identifiers SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
+            try db.cachedStatement(sql: "UPDATE events SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
         } else {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO source_records (source, key_index, bi_version, subject_id, key_owner, key_ciphertext, first_seen_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [source.rawValue, Data(record.keyIndex.bytes), record.keyIndex.version, target, owner,
+                """).execute(arguments: [source.rawValue, Data(record.keyIndex.bytes), record.keyIndex.version, target, owner,
                                  Data(record.keyCiphertext), now, now])
             recordID = db.lastInsertedRowID
         }
@@ -126,23 +128,24 @@ extension SQLiteVaultStore {
         let observed = millis(record.observedAt)
         var replaced: Set<FieldName> = []
         for field in record.fields {
-            // Out-of-order delivery: an older observation never overwrites a newer one.
-            let stored = try Int64.fetchOne(db.cachedStatement(sql: "SELECT observed_at FROM field_values WHERE record_id = ? AND field = ?"),
+            // Out-of-order delivery: an older observation never overwrites a newer one (a new
+            // record has no stored values to compare with).
+            let stored = existing == nil ? nil : try Int64.fetchOne(db.cachedStatement(sql: "SELECT observed_at FROM field_values WHERE record_id = ? AND field = ?"),
                                             arguments: [recordID, field.field.rawValue])
             if let stored, stored > observed { continue }
             replaced.insert(field.field)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO field_values (record_id, field, subject_id, key_owner, observed_at, ciphertext) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (record_id, field) DO UPDATE SET subject_id = excluded.subject_id, key_owner = excluded.key_owner,
                     observed_at = excluded.observed_at, ciphertext = excluded.ciphertext
-                """, arguments: [recordID, field.field.rawValue, target, owner, observed, Data(field.ciphertext)])
+                """).execute(arguments: [recordID, field.field.rawValue, target, owner, observed, Data(field.ciphertext)])
         }
         for identifier in record.identifiers where replaced.contains(identifier.field) {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO identifiers (record_id, field, bi_version, blind_index, subject_id) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (record_id, field) DO UPDATE SET bi_version = excluded.bi_version, blind_index = excluded.blind_index,
                     subject_id = excluded.subject_id
-                """, arguments: [recordID, identifier.field.rawValue, identifier.index.version, Data(identifier.index.bytes), target])
+                """).execute(arguments: [recordID, identifier.field.rawValue, identifier.index.version, Data(identifier.index.bytes), target])
         }
         return IngestOutcome(subjectID: SubjectID(target)!, kind: kind)
     }
@@ -162,7 +165,7 @@ extension SQLiteVaultStore {
             for table in ["source_records", "field_values", "identifiers", "events", "consent_events"] {
                 try db.execute(sql: "UPDATE \(table) SET subject_id = ? WHERE subject_id = ?", arguments: [winner, loser])
             }
-            try db.execute(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ? OR merged_into = ?", arguments: [winner, loser, loser])
+            try db.cachedStatement(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ? OR merged_into = ?").execute(arguments: [winner, loser, loser])
             let lineage = "[" + moved.map(String.init).joined(separator: ",") + "]"
             try db.execute(sql: "INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (?, ?, 'identity', ?, ?)",
                            arguments: [winner, loser, now, lineage])
@@ -180,10 +183,10 @@ extension SQLiteVaultStore {
                 guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [event.keyOwner.description]) == true else {
                     throw StoreError.staleResolution
                 }
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO events (source, event_index, record_id, subject_id, key_owner, type, occurred_at, ciphertext)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_index) DO NOTHING
-                    """, arguments: [source.rawValue, Data(event.eventIndex.bytes), record["record_id"] as Int64, record["subject_id"] as String,
+                    """).execute(arguments: [source.rawValue, Data(event.eventIndex.bytes), record["record_id"] as Int64, record["subject_id"] as String,
                                      event.keyOwner.description, event.type, Self.millis(event.occurredAt), Data(event.ciphertext)])
                 subjects.insert(record["subject_id"])
                 return db.changesCount > 0 ? .created : .duplicate
