@@ -70,7 +70,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "VaultTestSupport", dependencies: ["Vault"]),
-        .executableTarget(name: "vaultbench", dependencies: ["Vault", "VaultModel", "Policy", "Consent", .product(name: "GRDB", package: "GRDB.swift")]),
+        .executableTarget(name: "vaultbench", dependencies: ["Vault", "VaultModel", "Policy", "Consent", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Consent", "VaultModel"]),
         .testTarget(name: "RequestsTests", dependencies: ["Requests"]),

@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     /// A request must arrive whole within this time of the connection opening or of the previous
     /// response; slower clients are disconnected (slowloris).
     public var requestTimeout: Duration = .seconds(20)
+    /// Serve `GET /bench/bare`, the benchmark's baseline route (never in production).
+    public var benchRoutes = false
     /// PEM certificate chain and private key files; nil serves plain HTTP (behind a proxy).
     public var tls: (certificateChain: String, privateKey: String)?
     public init(host: String = "127.0.0.1", port: Int = 8420, anchorInterval: Duration = .seconds(60), rewrapBatch: Int = 500) {
@@ -34,7 +36,8 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// The production router; tests drive this same router in process.
-public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetrics(), lookupsPerMinute: Int = 600) -> Router<AppRequestContext> {
+public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetrics(), lookupsPerMinute: Int = 600,
+                        benchRoutes: Bool = false) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware(metrics: metrics))
     HealthController(audit: vault.audit).register(on: router)
@@ -54,6 +57,7 @@ public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetric
     SourcesController(vault: vault, metrics: metrics).register(on: v1)
     SubjectsController(vault: vault, metrics: metrics, lookupLimiter: RateLimiter(perMinute: lookupsPerMinute)).register(on: v1)
     TokensController(vault: vault).register(on: v1)
+    if benchRoutes { BenchController().register(on: router) }
     return router
 }
 
@@ -64,7 +68,7 @@ public func buildApplication(vault: ProfileVault, configuration: ServerConfigura
     let metrics = VaultMetrics()
     vault.audit.observer.set { metrics.auditAppended($0) }
     return Application(
-        router: buildRouter(vault: vault, metrics: metrics, lookupsPerMinute: configuration.lookupsPerMinute),
+        router: buildRouter(vault: vault, metrics: metrics, lookupsPerMinute: configuration.lookupsPerMinute, benchRoutes: configuration.benchRoutes),
         server: try serverBuilder(configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
         services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger),

@@ -27,6 +27,7 @@ struct VaultdCommand: AsyncParsableCommand {
     @Option(help: "Database URL; SQLite in the data directory by default (PROFILEVAULT_DATABASE).") var database: String?
     @Option(help: "Policy bundle directory (PROFILEVAULT_POLICIES).") var policies: String?
     @Flag(help: "Load the synthetic demo dataset on first start and print tokens to try it.") var demo = false
+    @Flag(name: .customLong("bench-routes"), help: "Also serve GET /bench/bare, the benchmarks' baseline route (benchmarks only).") var benchRoutes = false
     @Option(name: .customLong("demo-people"), help: "People in the demo dataset.") var demoPeople = 3000
     @Option(name: .customLong("phone-region"), help: "Region for national phone numbers (PROFILEVAULT_PHONE_REGION).") var phoneRegion: String?
     @Option(name: .customLong("max-batch"), help: "Most records or events in one ingest batch (PROFILEVAULT_MAX_BATCH).") var maxBatch: Int?
@@ -119,6 +120,7 @@ struct VaultdCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(host: listenHost, port: resolvedPort, anchorInterval: .seconds(anchorSeconds), rewrapBatch: rewrapSize)
         configuration.retentionInterval = .seconds(retentionSeconds)
         configuration.lookupsPerMinute = max(1, try settings.int(lookupsPerMinute, "lookups_per_minute", default: 600))
+        configuration.benchRoutes = benchRoutes
         configuration.requestTimeout = .seconds(max(1, try settings.int(requestTimeout, "request_timeout", default: 20)))
         let certificate = settings.string(tlsCert, "tls_cert", default: ""), privateKey = settings.string(tlsKey, "tls_key", default: "")
         guard certificate.isEmpty == privateKey.isEmpty else { throw ValidationError("give both --tls-cert and --tls-key, or neither") }

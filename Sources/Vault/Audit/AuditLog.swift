@@ -160,8 +160,16 @@ extension JSONEncoder {
 }
 
 /// A settable callback for audit append latencies; the server installs one that records a histogram.
+///
+/// The closure lives in a class box: kept directly in a `Mutex`, every `withLock` (an inout
+/// access to a generic value) re-abstracted it on the way in and out, so each report wrapped
+/// it in two more thunks and calls grew slower for as long as the process ran.
 public final class AuditObserver: Sendable {
-    private let callback = Mutex<(@Sendable (Duration) -> Void)?>(nil)
-    public func set(_ body: @escaping @Sendable (Duration) -> Void) { callback.withLock { $0 = body } }
-    func report(_ duration: Duration) { callback.withLock { $0 }?(duration) }
+    private final class Callback: Sendable {
+        let body: @Sendable (Duration) -> Void
+        init(_ body: @escaping @Sendable (Duration) -> Void) { self.body = body }
+    }
+    private let callback = Mutex<Callback?>(nil)
+    public func set(_ body: @escaping @Sendable (Duration) -> Void) { callback.withLock { $0 = Callback(body) } }
+    func report(_ duration: Duration) { callback.withLock { $0 }?.body(duration) }
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# View throughput over HTTP against a bare endpoint of the same vaultd binary, in one run.
+#
+#   benchmarks/http-view.sh [PEOPLE] [SECONDS]      (defaults 3000 people, 15 s per load)
+#
+# Starts the release vaultd with the demo dataset and --bench-routes on a free loopback port,
+# picks a subject with at least 12 fields from 3 sources, then loads with wrk (2 threads, 16
+# connections): first GET /bench/bare (fixed JSON of a view's size, no vault work), then
+# GET /v1/subjects/{id} as the support role (auth, database read, decryption, policy, audit).
+# Prints req/s, p50/p99 and the ratio; with PV_JSON=1 also one JSON line for benchmarks/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+people="${1:-3000}"; seconds="${2:-15}"
+vaultd=.build/release/vaultd
+[ -x "$vaultd" ] || { echo "build first: swift build -c release" >&2; exit 1; }
+command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -q wrk >/dev/null; }
+
+work=$(mktemp -d); log="$work/vaultd.out"
+cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+"$vaultd" --demo --demo-people "$people" --bench-routes --port 0 --data-dir "$work/data" --policies policies \
+    --lookups-per-minute 1000000 --log-level warning > "$log" 2>"$work/vaultd.err" &
+pid=$!
+for _ in $(seq 1 600); do grep -q "vaultd listening on" "$log" && break; sleep 0.2; done
+port=$(grep -o "127.0.0.1:[0-9]*" "$log" | head -1 | cut -d: -f2)
+[ -n "$port" ] || { echo "vaultd did not start" >&2; cat "$work/vaultd.err" >&2; exit 1; }
+token() { grep " $1 " "$log" | awk '{print $NF}' | head -1; }
+support=$(token demo-support); compliance=$(token demo-compliance)
+base="http://127.0.0.1:$port"
+
+# A subject seen by support with >= 12 fields, merged from >= 3 sources.
+subject=$(curl -sf -X POST "$base/v1/segments/query" -H "Authorization: Bearer $compliance" -H "X-Purpose: essential" \
+    -H "Content-Type: application/json" -d '{"filter": {"field": "iban", "exists": true}, "limit": 1000}' |
+    python3 -c '
+import json, sys
+views = [json.loads(line) for line in sys.stdin if line.strip()]
+best = max(views, key=lambda v: (len(v["sources"]) >= 3, len(v["fields"])))
+print(best["subject_id"], len(best["fields"]), len(best["sources"]))')
+read -r id fields sources <<< "$subject"
+shown=$(curl -sf "$base/v1/subjects/$id" -H "Authorization: Bearer $support" -H "X-Purpose: essential.service.operations.support" |
+    python3 -c 'import json,sys; print(len(json.load(sys.stdin)["fields"]))')
+
+cat > "$work/view.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $support"
+wrk.headers["X-Purpose"] = "essential.service.operations.support"
+LUA
+run() { wrk -t2 -c16 -d"${seconds}s" --latency "$@" 2>&1; }
+parse() { python3 -c '
+import re, sys
+text = sys.stdin.read()
+def ms(label):
+    m = re.search(r"^\s+" + label + r"\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    v, unit = float(m.group(1)), m.group(2)
+    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+p50, p99 = ms("50%"), ms("99%")
+print("%.0f %.2f %.2f %s" % (rps, p50, p99, non2xx.group(1) if non2xx else 0))'; }
+read -r bare_rps bare_p50 bare_p99 bare_bad <<< "$(run "$base/bench/bare" | parse)"
+read -r view_rps view_p50 view_p99 view_bad <<< "$(run -s "$work/view.lua" "$base/v1/subjects/$id" | parse)"
+audited=$(curl -sf "$base/v1/audit/verify" -H "Authorization: Bearer $compliance" | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])')
+ratio=$(python3 -c "print(f'{$view_rps / $bare_rps:.2f}')")
+
+echo "HTTP view vs bare endpoint (wrk -t2 -c16 -d${seconds}s, loopback, vaultd and wrk on the same $(nproc) cores)"
+echo "  subject: $fields fields from $sources sources (support sees $shown); store: $people demo people"
+printf "  GET /bench/bare (baseline):       %8s req/s   p50 %6s ms   p99 %6s ms   non-2xx %s\n" "$bare_rps" "$bare_p50" "$bare_p99" "$bare_bad"
+printf "  GET /v1/subjects/{id} (support):  %8s req/s   p50 %6s ms   p99 %6s ms   non-2xx %s   ratio %s\n" "$view_rps" "$view_p50" "$view_p99" "$view_bad" "$ratio"
+echo "  audit chain after the run: $audited entries"
+if [ "${PV_JSON:-0}" = 1 ]; then
+    echo "{\"bare_rps\": $bare_rps, \"view_rps\": $view_rps, \"view_p50_ms\": $view_p50, \"view_p99_ms\": $view_p99, \"ratio\": $ratio}"
+fi
