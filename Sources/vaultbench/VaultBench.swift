@@ -14,6 +14,10 @@ struct VaultBench {
             try await RewrapBench.run(people: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 10_000)
             return
         }
+        if CommandLine.arguments.dropFirst().first == "scale" {
+            for people in CommandLine.arguments.dropFirst(2).compactMap({ Int($0) }) { try await ScaleBench.run(people: people) }
+            return
+        }
         if CommandLine.arguments.dropFirst().first == "crypto" {
             try CryptoFloorBench.run()
             return

@@ -1,0 +1,3 @@
+\set n random(1, :profiles)
+SELECT email, phone, first_name, last_name, birth_date, street_address, city, postal_code, customer_id, card_last4, iban, device_id
+FROM profiles WHERE n = :n;
