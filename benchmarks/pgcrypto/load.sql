@@ -14,4 +14,3 @@ SELECT gen_random_uuid(),
        pgp_sym_encrypt('DE89' || lpad(i::text, 18, '0'), :'key'),
        pgp_sym_encrypt('dev-' || substr(md5('d' || i), 1, 12), :'key')
 FROM generate_series(1, :n) AS i;
-ANALYZE profiles;
