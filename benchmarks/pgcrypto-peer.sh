@@ -56,8 +56,10 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 work=$(mktemp -d /tmp/pgcrypto-peer.XXXXXX); chmod 755 "$work"
 [ -z "$owner" ] || chown "$owner" "$work"
+bench_pid=""
 cleanup() {
     local rc=$?
+    [ -z "$bench_pid" ] || kill "$bench_pid" 2>/dev/null || true
     if [ -f "$work/data/postmaster.pid" ]; then
         "${as[@]}" "$bin/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
@@ -67,7 +69,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT; trap 'exit 143' TERM
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "${as[@]}" "$bin/initdb" -D "$work/data" -U bench --auth=trust -E UTF8 --locale=C -N >/dev/null
@@ -91,11 +93,13 @@ load_pps=$(python3 -c "print('%.1f' % ($profiles / ($t1 - $t0)))")
 read -r s2k_cipher s2k_digest s2k_min s2k_max <<< "$("${psql[@]}" -At -F ' ' -f "$here/pgcrypto/s2k.sql")"
 
 # Reads: pgbench over TCP, prepared statements, the passphrase and the id as bind parameters.
-bench() {  # script name
+bench() {  # script name; in the background so that a signal stops the run at once
     "$bin/pgbench" -h 127.0.0.1 -p "$port" -U bench -n -M prepared -f "$here/pgcrypto/$1.sql" \
         -c "$clients" -j 2 -T "$seconds" -D profiles="$profiles" -D key="$key" \
-        -l --log-prefix="$work/$1" postgres > "$work/$1.out" 2>&1 \
-        || { cat "$work/$1.out" >&2; exit 1; }
+        -l --log-prefix="$work/$1" postgres > "$work/$1.out" 2>&1 &
+    bench_pid=$!
+    wait "$bench_pid" || { cat "$work/$1.out" >&2; exit 1; }
+    bench_pid=""
 }
 stats() {  # script name -> "tps lat_avg_ms p50_ms p99_ms failed"
     python3 - "$work" "$1" <<'PY'
