@@ -37,7 +37,7 @@ public struct ServerConfiguration: Sendable {
 
 /// The production router; tests drive this same router in process.
 public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetrics(), lookupsPerMinute: Int = 600,
-                        benchRoutes: Bool = false) -> Router<AppRequestContext> {
+                        benchRoutes: Bool = false, secureCookies: Bool = false) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware(metrics: metrics))
     HealthController(audit: vault.audit).register(on: router)
@@ -57,6 +57,7 @@ public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetric
     SourcesController(vault: vault, metrics: metrics).register(on: v1)
     SubjectsController(vault: vault, metrics: metrics, lookupLimiter: RateLimiter(perMinute: lookupsPerMinute)).register(on: v1)
     TokensController(vault: vault).register(on: v1)
+    ConsoleController(vault: vault, secure: secureCookies).register(on: router)
     if benchRoutes { BenchController().register(on: router) }
     return router
 }
@@ -68,7 +69,8 @@ public func buildApplication(vault: ProfileVault, configuration: ServerConfigura
     let metrics = VaultMetrics()
     vault.audit.observer.set { metrics.auditAppended($0) }
     return Application(
-        router: buildRouter(vault: vault, metrics: metrics, lookupsPerMinute: configuration.lookupsPerMinute, benchRoutes: configuration.benchRoutes),
+        router: buildRouter(vault: vault, metrics: metrics, lookupsPerMinute: configuration.lookupsPerMinute, benchRoutes: configuration.benchRoutes,
+                           secureCookies: configuration.tls != nil),
         server: try serverBuilder(configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
         services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger),

@@ -9,6 +9,9 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
     public var requestID: String
+    /// Console requests: the submitted form (POST) and the session's CSRF token.
+    var form: [String: String] = [:]
+    var csrf: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)

@@ -171,9 +171,10 @@ struct OpenAPIConformanceTests {
             let violations = validator.violations(of: value, against: schema)
             #expect(violations.isEmpty, "\(label): \(violations.prefix(5))")
         }
-        let missed = Set(document.operations).subtracting(reached)
+        // The console's HTML pages are driven by "Console: HTTP" and the browser test.
+        let missed = Set(document.operations.filter { !$0.path.hasPrefix("/console") }).subtracting(reached)
         #expect(missed.isEmpty, "operations the tour never reached: \(missed.map(\.description).sorted())")
-        for operation in document.operations {
+        for operation in document.operations where !operation.path.hasPrefix("/console") {
             let documentedSuccess = document.statuses(of: operation).filter { (200..<300).contains($0) }
             let seen = statusesSeen[operation, default: []]
             #expect(documentedSuccess.isSubset(of: seen), "\(operation): documented success \(documentedSuccess.sorted()) never answered; saw \(seen.sorted())")
