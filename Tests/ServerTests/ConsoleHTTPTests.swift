@@ -149,4 +149,34 @@ struct ConsoleHTTPTests {
             #expect(try await Self.send(client, .get, "/console", cookie: second).status == 303, "revoking the token ends its sessions")
         }
     }
+
+    @Test("admin pages: a token created shows once and works, revoke, policy versions, keys; compliance is refused")
+    func adminPages() async throws {
+        let h = try await ServerHarness.make()
+        try await h.run { client in
+            let compliance = try await Self.signIn(client, token: h.compliance)
+            for page in ["/console/tokens", "/console/policies", "/console/keys"] {
+                #expect(try await Self.send(client, .get, page, cookie: compliance).status == 403, "\(page) is admin only")
+            }
+            let admin = try await Self.signIn(client, token: h.admin)
+            let list = try await Self.send(client, .get, "/console/tokens", cookie: admin)
+            let csrf = try #require(Self.csrf(in: list))
+            #expect(list.text.contains("role:support") && list.text.contains("source:crm"))
+            let createsBefore = try await client.call(.get, "/v1/audit?action=token.create", token: h.admin).decode(AuditPageBody.self).entries.count
+            let created = try await Self.send(client, .post, "/console/tokens", cookie: admin, form: ["principal": "helpdesk", "scope": "role:support", "csrf": csrf])
+            let token = try #require(created.text.firstMatch(of: /id="new-token">(pvt_[^<]+)</).map { String($0.1) })
+            #expect(try await client.call(.post, "/v1/subjects/lookup", token: token, json: #"{"identifiers": {"email": "a@example.com"}}"#).status == 200)
+            let again = try await Self.send(client, .get, "/console/tokens", cookie: admin)
+            #expect(again.text.contains("helpdesk") && !again.text.contains(token), "shown once, never listed")
+            let id = try #require(again.text.firstMatch(of: /action="\/console\/tokens\/([0-9a-f-]{36})\/revoke"><input type="hidden" name="csrf" value="[0-9a-f]{64}"><button type="submit" aria-label="Revoke the token of helpdesk"/).map { String($0.1) })
+            #expect(try await Self.send(client, .post, "/console/tokens/\(id)/revoke", cookie: admin, form: ["csrf": csrf]).status == 303)
+            #expect(try await client.call(.post, "/v1/subjects/lookup", token: token, json: #"{"identifiers": {"email": "a@example.com"}}"#).status == 401)
+            let policies = try await Self.send(client, .get, "/console/policies", cookie: admin)
+            #expect(policies.status == 200 && policies.text.contains("<h2>v1</h2>"))
+            let keys = try await Self.send(client, .get, "/console/keys", cookie: admin)
+            #expect(keys.status == 200 && keys.text.contains("Active master-key version"))
+            let creates = try await client.call(.get, "/v1/audit?action=token.create", token: h.admin).decode(AuditPageBody.self)
+            #expect(creates.entries.count == createsBefore + 1, "the console's token creation is audited")
+        }
+    }
 }

@@ -67,6 +67,7 @@ struct ConsoleController {
             return ConsolePage.download(try JSONBody.encoder.encode(export), filename: "access-export-\(id.uuidString.lowercased()).json")
         }
         pages.get("/audit") { request, context in try await auditPage(request, context) }
+        registerAdmin(on: pages)
     }
 
     func signIn(_ request: Request, _ context: AppRequestContext) async throws -> Response {
