@@ -19,7 +19,9 @@ public enum Normalizers {
         // NFC everywhere: the same text typed on two systems (composed é or e + ◌́) is one value,
         // so it blind-indexes and matches as one. Compatibility forms (NFKC) are left distinct.
         case .trim: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping)
-        case .lowercase: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping.lowercased())
+        // Lowercase first, then NFC: lowercasing can leave a decomposable pair (W + ◌̊ → w + ◌̊,
+        // whose NFC is ẘ), so the other order is not idempotent (found by the property test).
+        case .lowercase: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().precomposedStringWithCanonicalMapping)
         case .email: return try email(raw)
         case .phone: return try PhoneNormalizer.e164(raw, defaultRegion: phoneRegion)
         case .date: return try isoDate(raw)
@@ -35,10 +37,10 @@ public enum Normalizers {
         return text
     }
 
-    /// trim, Unicode NFC, lowercase; then a structural check (one `@`, a dotted domain).
+    /// trim, lowercase, Unicode NFC (in that order, see `.lowercase`); then a structural check (one `@`, a dotted domain).
     public static func email(_ raw: String) throws(NormalizationFailure) -> String {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            .precomposedStringWithCanonicalMapping.lowercased()
+            .lowercased().precomposedStringWithCanonicalMapping
         guard !text.isEmpty else { throw .empty }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw .invalid("not an email address") }

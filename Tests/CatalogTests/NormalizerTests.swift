@@ -77,4 +77,15 @@ struct NormalizerTests {
         }
         #expect(throws: NormalizationFailure.self) { try Normalizers.normalize("ann\u{0000}", with: .trim, phoneRegion: "US") }
     }
+
+    @Test("lowercase then NFC: W + combining ring becomes ẘ, and normalizing again changes nothing (found by the property test)")
+    func lowercaseThenCompose() throws {
+        for kind in [NormalizerKind.lowercase] {
+            let once = try Normalizers.normalize("W\u{030A}", with: kind, phoneRegion: "US")
+            #expect(Array(once.unicodeScalars) == ["\u{1E98}"])
+            #expect(Array(try Normalizers.normalize(once, with: kind, phoneRegion: "US").unicodeScalars) == Array(once.unicodeScalars))
+        }
+        let email = try Normalizers.email("W\u{030A}@example.com")
+        #expect(Array(try Normalizers.email(email).unicodeScalars) == Array(email.unicodeScalars))
+    }
 }
