@@ -19,9 +19,7 @@ public enum Normalizers {
         // NFC everywhere: the same text typed on two systems (composed é or e + ◌́) is one value,
         // so it blind-indexes and matches as one. Compatibility forms (NFKC) are left distinct.
         case .trim: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping)
-        // Lowercase first, then NFC: lowercasing can leave a decomposable pair (W + ◌̊ → w + ◌̊,
-        // whose NFC is ẘ), so the other order is not idempotent (found by the property test).
-        case .lowercase: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().precomposedStringWithCanonicalMapping)
+        case .lowercase: return try nonEmpty(folded(raw.trimmingCharacters(in: .whitespacesAndNewlines)))
         case .email: return try email(raw)
         case .phone: return try PhoneNormalizer.e164(raw, defaultRegion: phoneRegion)
         case .date: return try isoDate(raw)
@@ -32,15 +30,28 @@ public enum Normalizers {
         }
     }
 
+    /// Lowercase and NFC, repeated until neither changes the text: either order alone is not
+    /// idempotent (W + ◌̊ lowercases to w + ◌̊, which NFC composes to ẘ; some compositions
+    /// produce letters that lowercase again), and a normalized value must normalize to itself
+    /// or a stored blind index and a later lookup disagree (both found by the property test).
+    static func folded(_ text: String) -> String {
+        var current = text
+        for _ in 0..<4 {
+            let next = current.lowercased().precomposedStringWithCanonicalMapping
+            if Array(next.unicodeScalars) == Array(current.unicodeScalars) { break }
+            current = next
+        }
+        return current
+    }
+
     static func nonEmpty(_ text: String) throws(NormalizationFailure) -> String {
         guard !text.isEmpty else { throw .empty }
         return text
     }
 
-    /// trim, lowercase, Unicode NFC (in that order, see `.lowercase`); then a structural check (one `@`, a dotted domain).
+    /// trim, lowercase + Unicode NFC to a fixed point (`folded`); then a structural check (one `@`, a dotted domain).
     public static func email(_ raw: String) throws(NormalizationFailure) -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            .lowercased().precomposedStringWithCanonicalMapping
+        let text = folded(raw.trimmingCharacters(in: .whitespacesAndNewlines))
         guard !text.isEmpty else { throw .empty }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw .invalid("not an email address") }
