@@ -148,4 +148,6 @@ public protocol RequestStore: Sendable {
     func insertNotices(_ notices: [OutboxNotice]) async throws
     func acknowledge(notice: UUID, source: SourceName, at: Date, audit: AuditWrite) async throws -> Bool
     func subjectExists(_ subject: SubjectID) async throws -> Bool
+    /// Suppression entries and unacknowledged notices, for the compliance console's overview.
+    func complianceFigures() async throws -> ComplianceFigures
 }

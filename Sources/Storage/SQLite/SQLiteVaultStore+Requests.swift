@@ -205,3 +205,12 @@ extension SQLiteVaultStore {
         }
     }
 }
+
+extension SQLiteVaultStore {
+    public func complianceFigures() async throws -> ComplianceFigures {
+        try await pool.read { db in
+            ComplianceFigures(suppressions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM suppressions") ?? 0,
+                              pendingNotices: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL") ?? 0)
+        }
+    }
+}

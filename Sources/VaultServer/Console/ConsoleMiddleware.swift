@@ -24,12 +24,14 @@ struct ConsoleHeadersMiddleware: RouterMiddleware {
 
 /// Signed-in pages: the session cookie → the principal (its token authenticated again on each
 /// request), and on every POST the form's `csrf` field must equal the session's (constant
-/// time). No session → 303 to the sign-in page; a bad CSRF token → 403.
+/// time). No session → 303 to the sign-in page; a bad CSRF token → 403. Each answer renews
+/// the cookie's Max-Age, so the browser forgets it when the server-side session idles out.
 struct ConsoleSessionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let sessions: ConsoleSessions
     let tokens: TokenService
     let audit: AuditLog
+    let secure: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let id = ConsoleCookie.session(in: request), let session = await sessions.touch(id),
@@ -51,7 +53,9 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
             context.form = form
         }
         context.csrf = session.csrf
-        return try await next(request, context)
+        var response = try await next(request, context)
+        if response.headers[.setCookie] == nil { response.headers[.setCookie] = ConsoleCookie.set(id, secure: secure) }
+        return response
     }
 }
 

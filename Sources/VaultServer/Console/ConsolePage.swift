@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Mustache
 import NIOCore
+import VaultModel
 
 /// Renders console pages: a page template inside `layout.mustache`. Templates are files of
 /// this module (`Console/Templates`); Mustache escapes every `{{value}}`, and the only
@@ -27,9 +28,15 @@ enum ConsolePage {
         var page = values
         page["csrf"] = context.csrf ?? ""
         let content = library.render(page, withTemplate: template) ?? ""
-        let document = library.render(["title": title, "content": content, "signedIn": context.principal != nil, "csrf": context.csrf ?? "",
-                                       "principal": context.principal?.name ?? ""] as [String: Any], withTemplate: "layout") ?? ""
-        return html(document, status: status)
+        return html(layout(title: title, content: content, context: context), status: status)
+    }
+
+    /// The page around `content`: the navigation shows what the signed-in role may open.
+    static func layout(title: String, content: String, context: AppRequestContext?) -> String {
+        let role = context?.principal?.role
+        return library.render(["title": title, "content": content, "signedIn": context?.principal != nil, "csrf": context?.csrf ?? "",
+                               "principal": context?.principal?.name ?? "", "role": role?.rawValue ?? "",
+                               "isCompliance": role == .compliance, "isAdmin": role == .admin] as [String: Any], withTemplate: "layout") ?? ""
     }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
@@ -45,10 +52,11 @@ enum ConsolePage {
         return Response(status: .seeOther, headers: headers)
     }
 
-    static func error(status: HTTPResponse.Status, _ message: String) -> Response {
-        let content = library.render(["message": message, "status": Int(status.code)] as [String: Any], withTemplate: "error") ?? ""
-        let page = library.render(["title": "Error", "content": content, "signedIn": false] as [String: Any], withTemplate: "layout") ?? ""
-        return html(page, status: status)
+    /// An error page; with the request's `context`, signed-in users keep their navigation.
+    static func error(status: HTTPResponse.Status, _ message: String, context: AppRequestContext? = nil) -> Response {
+        let content = library.render(["message": message, "status": Int(status.code), "signedIn": context?.principal != nil] as [String: Any],
+                                     withTemplate: "error") ?? ""
+        return html(layout(title: status.code == 404 ? "Not found" : "Not done", content: content, context: context), status: status)
     }
 
     static func download(_ data: Data, filename: String) -> Response {
