@@ -180,6 +180,7 @@ final class ChromiumDriver: Sendable {
         let page = ChromiumPage(browser: self, session: session, width: width)
         try await send("Page.enable", session: session)
         try await send("Runtime.enable", session: session)
+        try await send("Emulation.setFocusEmulationEnabled", ["enabled": true], session: session)
         try await send("Emulation.setDeviceMetricsOverride", ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": false], session: session)
         return page
     }
@@ -248,6 +249,13 @@ struct ChromiumPage: Sendable {
     var text: String { get async throws { try await string("document.body.innerText") } }
     /// The HTTP status of the document shown.
     var status: Int { get async throws { (try await evaluate("performance.getEntriesByType('navigation')[0].responseStatus") as? Int) ?? 0 } }
+
+    /// Presses and releases a key, like a keyboard user (`Tab`, `Enter`).
+    func press(_ key: String, code: Int) async throws {
+        for type in ["rawKeyDown", "keyUp"] {
+            try await browser.send("Input.dispatchKeyEvent", ["type": type, "key": key, "code": key, "windowsVirtualKeyCode": code], session: session)
+        }
+    }
 
     /// A PNG of the whole page (not only the viewport) written to `file`.
     func screenshot(to file: URL) async throws {

@@ -70,7 +70,13 @@ struct ConsoleBrowserTests {
         try await chromium.allowDownloads(into: downloads)
         let page = try await chromium.newPage(width: 1280, height: 900)
         let console = vaultd.address + "/console"
-        func shot(_ name: String) async throws { try await page.screenshot(to: shots.appendingPathComponent("\(name).png")) }
+        // Each page screenshotted is also checked: English, a skip link, a label for every
+        // field, a scope on every header cell, and nothing wider than a 1280-pixel laptop.
+        func shot(_ name: String) async throws {
+            let problems = try await page.string(Self.accessibilityProblems)
+            #expect(problems.isEmpty, "\(name): \(problems)")
+            try await page.screenshot(to: shots.appendingPathComponent("\(name).png"))
+        }
 
         // No session: the queue sends the browser to the sign-in form.
         try await page.navigate(console + "/requests")
@@ -88,6 +94,10 @@ struct ConsoleBrowserTests {
         #expect(try await page.string("document.getElementById('overdue-count').textContent") == "1")
         #expect(!(try await page.string("document.cookie")).contains("pv_console"), "the session cookie is HttpOnly")
         try await shot("overview")
+        // From the keyboard: the first Tab reaches the skip link, which shows a focus outline.
+        try await page.press("Tab", code: 9)
+        #expect(try await page.string("document.activeElement.className") == "skip")
+        #expect(try await page.string("getComputedStyle(document.activeElement).outlineStyle") == "solid")
 
         // The queue lists the requests; the overdue one first and highlighted; filters narrow it.
         try await page.perform("document.querySelector('nav a[href=\"/console/requests\"]').click()")
@@ -223,6 +233,23 @@ struct ConsoleBrowserTests {
             }
         }
     }
+
+    /// What a keyboard or screen-reader user, or a laptop, would miss on the page shown.
+    static let accessibilityProblems = """
+        (() => {
+          const problems = [];
+          if (document.documentElement.lang !== 'en') problems.push('no lang');
+          if (!document.querySelector('a.skip[href="#main"]') || !document.getElementById('main')) problems.push('no skip link');
+          for (const field of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+            if (!field.id || !document.querySelector('label[for="' + field.id + '"]')) problems.push('unlabelled ' + (field.name || field.tagName));
+          }
+          for (const th of document.querySelectorAll('th')) if (!th.getAttribute('scope')) problems.push('th without scope');
+          for (const button of document.querySelectorAll('button')) if (!button.textContent.trim() && !button.getAttribute('aria-label')) problems.push('unnamed button');
+          if (document.documentElement.scrollWidth > 1280) problems.push('wider than 1280px: ' + document.documentElement.scrollWidth);
+          if (document.querySelectorAll('script').length > 0) problems.push('a script element');
+          return problems.join(', ');
+        })()
+        """
 
     static func status(of request: String, _ http: ProcessHTTP, _ token: String) async throws -> String? {
         try await http.object("GET", "/v1/requests/\(request)", token: token)["status"] as? String

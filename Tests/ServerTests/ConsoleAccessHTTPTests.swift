@@ -143,6 +143,47 @@ struct ConsoleAccessHTTPTests {
         }
     }
 
+    @Test("under TLS the cookie is __Host- prefixed, Secure and scoped to /; without TLS it is scoped to /console")
+    func cookieUnderTLS() {
+        let secure = ConsoleCookie.set(String(repeating: "b", count: 64), secure: true)
+        #expect(secure.hasPrefix("__Host-pv_console=") && secure.contains("; Secure") && secure.contains("Path=/;"))
+        #expect(secure.contains("HttpOnly") && secure.contains("SameSite=Strict") && secure.contains("Max-Age=900"))
+        let plain = ConsoleCookie.set(String(repeating: "b", count: 64), secure: false)
+        #expect(plain.hasPrefix("pv_console=") && !plain.contains("Secure") && plain.contains("Path=/console;"))
+        #expect(ConsoleCookie.clear(secure: true).contains("Max-Age=0"))
+    }
+
+    @Test("extend with a reason (once), and the access export as a download")
+    func extendAndExport() async throws {
+        let h = try await ServerHarness.make()
+        try await h.run { client in
+            let person = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "e1", "fields": {"email": "e1@example.com", "first_name": "Eve"}}]}"#)
+                .decode(IngestRecordsResponse.self).results[0].subject_id!
+            let access = try await RequestsHTTPTests.open(client, h, #"{"kind": "access", "regulation": "gdpr", "subject_id": "\#(person)"}"#)
+            let cookie = try await ConsoleHTTPTests.signIn(client, token: h.compliance)
+            let page = try await Self.get(client, "/console/requests/\(access.id)", cookie)
+            #expect(page.text.contains(#"<label for="extend-reason">"#))
+            let csrf = try #require(ConsoleHTTPTests.csrf(in: page))
+            #expect(try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(access.id)/extend", cookie: cookie, form: ["reason": " ", "csrf": csrf]).status == 400)
+            let extended = try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(access.id)/extend", cookie: cookie,
+                                                           form: ["reason": "complex request across four systems", "csrf": csrf])
+            #expect(extended.status == 303)
+            let after = try await Self.get(client, "/console/requests/\(access.id)", cookie).text
+            #expect(after.contains("because</dt><dd>complex request across four systems</dd>") && !after.contains(#"<label for="extend-reason">"#))
+            let again = try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(access.id)/extend", cookie: cookie, form: ["reason": "again", "csrf": csrf])
+            #expect(again.status == 409 && again.text.contains("extended already"))
+            #expect(try await client.call(.get, "/v1/requests/\(access.id)", token: h.compliance).decode(SubjectRequestBody.self).extended_due_at != nil)
+
+            _ = try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(access.id)/verify", cookie: cookie, form: ["method": "account_login", "csrf": csrf])
+            _ = try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(access.id)/execute", cookie: cookie, form: ["csrf": csrf])
+            #expect(try await Self.get(client, "/console/requests/\(access.id)", cookie).text.contains(#"id="export""#))
+            let export = try await Self.get(client, "/console/requests/\(access.id)/export", cookie)
+            #expect(export.status == 200 && export.headers[.contentDisposition] == "attachment; filename=\"access-export-\(access.id).json\"")
+            #expect(export.text.contains("e1@example.com"), "the export is the person's data, for the person")
+            #expect(try await Self.actions(client, h, "request.export").count == 1)
+        }
+    }
+
     @Test("the overview counts suppression entries and pending notices; every console page view is audited")
     func overviewAndAudit() async throws {
         let h = try await ServerHarness.make()
