@@ -39,8 +39,17 @@ struct ConsoleHTTPTests {
         page.text.firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/).map { String($0.1) }
     }
 
+    /// The sign-in form's CSRF cookie (`name=value`) and field, as a browser gets them.
+    static func signInForm(_ client: any TestClientProtocol) async throws -> (cookie: String, csrf: String) {
+        let form = try await send(client, .get, "/console/signin")
+        let cookie = try #require(form.cookie)
+        #expect(cookie.hasPrefix("pv_signin=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/console/signin"))
+        return (String(cookie.split(separator: ";")[0]), try #require(csrf(in: form)))
+    }
+
     static func signIn(_ client: any TestClientProtocol, token: String) async throws -> String {
-        let page = try await send(client, .post, "/console/signin", form: ["token": token])
+        let form = try await signInForm(client)
+        let page = try await send(client, .post, "/console/signin", cookie: form.cookie, form: ["token": token, "csrf": form.csrf])
         #expect(page.status == 303 && page.location == "/console")
         let cookie = try #require(page.cookie)
         return String(cookie.split(separator: ";")[0])
@@ -57,12 +66,17 @@ struct ConsoleHTTPTests {
             #expect(form.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
             #expect(form.headers[.contentSecurityPolicy]?.contains("script-src") == false, "no script is allowed at all")
             #expect(form.headers[.cacheControl] == "no-store" && form.headers[.xContentTypeOptions] == "nosniff")
+            let (formCookie, formCSRF) = try await Self.signInForm(client)
             for refused in [h.support, h.crm, "pvt_not-a-token"] {
-                let page = try await Self.send(client, .post, "/console/signin", form: ["token": refused])
-                #expect(page.status == 401 && page.cookie == nil && page.text.contains("not valid for the console"))
+                let page = try await Self.send(client, .post, "/console/signin", cookie: formCookie, form: ["token": refused, "csrf": formCSRF])
+                #expect(page.status == 401 && page.cookie?.hasPrefix("pv_signin=") == true && page.text.contains("not valid for the console"))
                 #expect(!page.text.contains(refused), "the token is never echoed")
             }
-            let signedIn = try await Self.send(client, .post, "/console/signin", form: ["token": h.compliance])
+            let forged = try await Self.send(client, .post, "/console/signin", form: ["token": h.compliance])
+            #expect(forged.status == 403 && forged.cookie == nil, "login CSRF: a sign-in POST without the form's cookie and field is refused")
+            let mismatched = try await Self.send(client, .post, "/console/signin", cookie: formCookie, form: ["token": h.compliance, "csrf": String(repeating: "0", count: 64)])
+            #expect(mismatched.status == 403 && mismatched.cookie == nil)
+            let signedIn = try await Self.send(client, .post, "/console/signin", cookie: formCookie, form: ["token": h.compliance, "csrf": formCSRF])
             let cookie = try #require(signedIn.cookie)
             #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/console") && cookie.contains("Max-Age=900"))
             #expect(!cookie.contains(h.compliance), "the cookie is a session id, not the token")

@@ -40,9 +40,7 @@ struct ConsoleController {
             headers[.contentType] = "text/css"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ConsolePage.stylesheet))
         }
-        console.get("/signin") { _, context in
-            ConsolePage.render("signin", title: "Sign in", [:], context: context)
-        }
+        console.get("/signin") { _, context in try signInForm(context) }
         console.post("/signin") { request, context in try await signIn(request, context) }
 
         let pages = console.add(middleware: ConsoleSessionMiddleware(sessions: sessions, tokens: vault.tokens, audit: vault.audit, secure: secure))
@@ -61,14 +59,31 @@ struct ConsoleController {
         registerAdminPages(on: admin)
     }
 
+    /// The sign-in form. It is protected against login CSRF like every other form: its hidden
+    /// `csrf` field must match a fresh cookie (`SameSite=Strict`, so a cross-site POST carries
+    /// none), or a forged POST could sign a victim in as the forger.
+    func signInForm(_ context: AppRequestContext, failed: Bool = false, status: HTTPResponse.Status = .ok) throws -> Response {
+        var context = context
+        let nonce = try ConsoleSessions.random()
+        context.csrf = nonce
+        var response = ConsolePage.render("signin", title: "Sign in", ["failed": failed], context: context, status: status)
+        response.headers[.setCookie] = ConsoleCookie.signIn(nonce, secure: secure)
+        return response
+    }
+
     func signIn(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var request = request, context = context
         let form = try await ConsoleForm.read(&request, context: context)
+        guard let expected = ConsoleCookie.value(ConsoleCookie.signInName, in: request), let sent = form["csrf"],
+              ConstantTime.equals(Array(sent.utf8), Array(expected.utf8)) else {
+            try await vault.audit.record(context.caller().draft("access.denied", outcome: "denied", detail: "console sign-in without a valid CSRF token"))
+            return ConsolePage.error(status: .forbidden, "This sign-in form has expired or did not come from the console. Reload the sign-in page and try again.")
+        }
         let token = (form["token"] ?? "").trimmingCharacters(in: .whitespaces)
         guard let principal = try await vault.tokens.authenticate(token),
               case .role(let role) = principal.kind, Self.roles.contains(role) else {
             try await vault.audit.record(context.caller().draft("access.denied", outcome: "denied", detail: "console sign-in refused"))
-            return ConsolePage.render("signin", title: "Sign in", ["failed": true], context: context, status: .unauthorized)
+            return try signInForm(context, failed: true, status: .unauthorized)
         }
         context.principal = principal
         let session = try await sessions.create(token: Sensitive(token))

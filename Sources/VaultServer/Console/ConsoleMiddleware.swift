@@ -64,13 +64,24 @@ enum ConsoleCookie {
     static func name(secure: Bool) -> String { secure ? "__Host-pv_console" : "pv_console" }
 
     static func session(in request: Request) -> String? {
+        value("pv_console", in: request) ?? value("__Host-pv_console", in: request)
+    }
+
+    /// The 64-hex-digit value of cookie `name`, if the request carries one.
+    static func value(_ name: String, in request: Request) -> String? {
         for header in request.headers[values: .cookie] {
             for pair in header.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                if parts.count == 2, parts[0] == "pv_console" || parts[0] == "__Host-pv_console", parts[1].count == 64 { return parts[1] }
+                if parts.count == 2, parts[0] == name, parts[1].count == 64 { return parts[1] }
             }
         }
         return nil
+    }
+
+    /// The sign-in form's CSRF cookie: sent back only to the sign-in POST, for 10 minutes.
+    static let signInName = "pv_signin"
+    static func signIn(_ nonce: String, secure: Bool) -> String {
+        "\(signInName)=\(nonce); Path=/console/signin; Max-Age=600; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
     static func set(_ id: String, secure: Bool) -> String {
