@@ -26,12 +26,8 @@ struct DiskFaultProcessTests {
         let environment = ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken]
         let vaultd = VaultdProcess(dataDirectory: data, environment: environment)
         try await vaultd.start()
-        func token(_ arguments: [String], _ address: String) throws -> String {
-            let created = try vaultctl(["token", "create", "--json"] + arguments, address: address, token: Self.rootToken)
-            return try #require((try JSONSerialization.jsonObject(with: Data(created.out.utf8)) as? [String: Any])?["token"] as? String)
-        }
-        let crm = try token(["--principal", "crm-sync", "--source", "crm"], vaultd.address)
-        let dpo = try token(["--principal", "dpo", "--role", "compliance"], vaultd.address)
+        let crm = try createToken(["--principal", "crm-sync", "--source", "crm"], address: vaultd.address, root: Self.rootToken)
+        let dpo = try createToken(["--principal", "dpo", "--role", "compliance"], address: vaultd.address, root: Self.rootToken)
         let http = ProcessHTTP(address: vaultd.address)
 
         var acknowledged: [Int] = []

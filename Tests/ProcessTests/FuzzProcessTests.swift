@@ -13,11 +13,8 @@ struct FuzzProcessTests {
         let root = "pv-test-root-token-fuzz-process-1"
         let vaultd = VaultdProcess(dataDirectory: data, arguments: ["--lookups-per-minute", "100000"], environment: ["PROFILEVAULT_ROOT_TOKEN": root])
         try await vaultd.start()
-        func token(_ arguments: [String]) throws -> String {
-            let created = try vaultctl(["token", "create", "--json"] + arguments, address: vaultd.address, token: root)
-            return try #require((try JSONSerialization.jsonObject(with: Data(created.out.utf8)) as? [String: Any])?["token"] as? String)
-        }
-        let crm = try token(["--principal", "crm-sync", "--source", "crm"]), dpo = try token(["--principal", "dpo", "--role", "compliance"])
+        let crm = try createToken(["--principal", "crm-sync", "--source", "crm"], address: vaultd.address, root: root)
+        let dpo = try createToken(["--principal", "dpo", "--role", "compliance"], address: vaultd.address, root: root)
         let marker = "fuzz.process.4417@example.com"
         let templates = [
             ("/v1/sources/crm/records", crm, #"{"records": [{"key": "f-1", "fields": {"email": "\#(marker)", "phone": "(415) 555-0100", "first_name": "Fuzz"}}]}"#),

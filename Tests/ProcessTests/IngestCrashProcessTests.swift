@@ -30,8 +30,7 @@ struct IngestCrashProcessTests {
         let environment = ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken]
         let first = VaultdProcess(dataDirectory: data, environment: environment)
         try await first.start()
-        let created = try vaultctl(["token", "create", "--json", "--principal", "crm-sync", "--source", "crm"], address: first.address, token: Self.rootToken)
-        let crm = try #require((try JSONSerialization.jsonObject(with: Data(created.out.utf8)) as? [String: Any])?["token"] as? String)
+        let crm = try createToken(["--principal", "crm-sync", "--source", "crm"], address: first.address, root: Self.rootToken)
         let http = ProcessHTTP(address: first.address)
         let acknowledged = Acknowledged()
         // Four writers post batches until the process dies under them.
@@ -71,8 +70,7 @@ struct IngestCrashProcessTests {
         let third = VaultdProcess(dataDirectory: data, arguments: ["--lookups-per-minute", "100000"], environment: environment)
         try await third.start()
         defer { _ = third.terminate() }
-        let dpo = try #require((try JSONSerialization.jsonObject(with: Data(try vaultctl(["token", "create", "--json", "--principal", "dpo", "--role", "compliance"],
-                                                                                         address: third.address, token: Self.rootToken).out.utf8)) as? [String: Any])?["token"] as? String)
+        let dpo = try createToken(["--principal", "dpo", "--role", "compliance"], address: third.address, root: Self.rootToken)
         let client = ProcessHTTP(address: third.address)
         func present(_ n: Int, _ j: Int) async throws -> Bool {
             let found = try await client.object("POST", "/v1/subjects/lookup", token: dpo, json: #"{"identifiers": {"email": "crash-\#(n)-\#(j)@example.com"}}"#)

@@ -108,6 +108,20 @@ func vaultctl(_ arguments: [String], address: String, token: String) throws -> (
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }
 
+/// Creates a token with `vaultctl token create --json ARGUMENTS` and returns it.
+func createToken(_ arguments: [String], address: String, root: String) throws -> String {
+    let created = try vaultctl(["token", "create", "--json"] + arguments, address: address, token: root)
+    guard let token = (try? JSONSerialization.jsonObject(with: Data(created.out.utf8)) as? [String: Any])?["token"] as? String else {
+        throw TokenCreationFailed(output: created.err)
+    }
+    return token
+}
+
+struct TokenCreationFailed: Error, CustomStringConvertible {
+    let output: String
+    var description: String { "vaultctl token create failed: \(output)" }
+}
+
 func temporaryDirectory() -> URL {
     FileManager.default.temporaryDirectory.appendingPathComponent("pv-proc-\(UUID().uuidString)")
 }

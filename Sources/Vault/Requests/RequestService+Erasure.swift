@@ -50,6 +50,13 @@ public struct SignedReceipt: Codable, Sendable {
     public let signed: String
     public let signature: String
     public let public_key: String
+
+    /// True when `key` is the key named in the receipt and its signature over `signed` holds
+    /// (what `vaultctl request receipt --verify` checks against `GET /v1/keys`).
+    public func verifies(with key: Ed25519PublicKey) -> Bool {
+        guard public_key == Data(key.bytes).base64EncodedString(), let signature = Data(base64Encoded: signature) else { return false }
+        return key.isValidSignature([UInt8](signature), for: Array(signed.utf8))
+    }
 }
 
 extension RequestService {

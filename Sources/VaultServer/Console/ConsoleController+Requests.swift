@@ -21,8 +21,7 @@ extension ConsoleController {
         group.get("/{id}/receipt") { _, context in
             let id = try Self.requestID(context)
             let (receipt, notices) = try await vault.requests.receipt(id, caller: context.caller())
-            let body = ReceiptBody(signed: receipt.signed, signature: receipt.signature, public_key: receipt.public_key,
-                                   notices: notices.map { ReceiptNoticeBody(id: $0.id.uuidString.lowercased(), source: $0.source.rawValue, acked_at: $0.ackedAt.map(Timestamp.format)) })
+            let body = RequestsController.receiptBody(receipt, notices)
             return ConsolePage.download(try JSONBody.encoder.encode(body), filename: "erasure-receipt-\(id.uuidString.lowercased()).json")
         }
         group.get("/{id}/export") { _, context in
@@ -122,11 +121,7 @@ extension ConsoleController {
         page["steps"] = Self.lifecycle(record)
         if r.status == "completed" && r.kind == "erasure" {
             let (receipt, _) = try await vault.requests.receipt(record.id, caller: context.caller())
-            // The same check as `vaultctl request receipt --verify`: the vault's own signing key.
-            let key = vault.audit.publicKey
-            let valid = receipt.public_key == Data(key.bytes).base64EncodedString()
-                && Data(base64Encoded: receipt.signature).map { key.isValidSignature([UInt8]($0), for: Array(receipt.signed.utf8)) } == true
-            page["receipt"] = ["valid": valid] as [String: Any]
+            page["receipt"] = ["valid": receipt.verifies(with: vault.audit.publicKey)] as [String: Any]
         }
         let notices = try await vault.store.outbox(request: record.id)
         page["notices"] = notices.map {

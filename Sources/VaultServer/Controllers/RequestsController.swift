@@ -79,10 +79,14 @@ struct RequestsController {
         group.get("/requests/{id}/receipt") { _, context in
             _ = try context.requireRole(Self.roles)
             let (receipt, notices) = try await vault.requests.receipt(try Self.id(context), caller: context.caller())
-            return try JSONBody.response(ReceiptBody(signed: receipt.signed, signature: receipt.signature, public_key: receipt.public_key,
-                                                     notices: notices.map { ReceiptNoticeBody(id: $0.id.uuidString.lowercased(), source: $0.source.rawValue,
-                                                                                               acked_at: $0.ackedAt.map(Timestamp.format)) }))
+            return try JSONBody.response(Self.receiptBody(receipt, notices))
         }
+    }
+
+    /// The wire form of a signed receipt and its notices (API and console download).
+    static func receiptBody(_ receipt: SignedReceipt, _ notices: [OutboxNotice]) -> ReceiptBody {
+        ReceiptBody(signed: receipt.signed, signature: receipt.signature, public_key: receipt.public_key,
+                    notices: notices.map { ReceiptNoticeBody(id: $0.id.uuidString.lowercased(), source: $0.source.rawValue, acked_at: $0.ackedAt.map(Timestamp.format)) })
     }
 
     static func id(_ context: AppRequestContext) throws -> UUID {
