@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
     ],
     targets: [
@@ -40,6 +41,12 @@ let package = Package(
         .target(name: "Storage", dependencies: [
             "VaultModel", "Identity", "Audit",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The multi-node backend: PostgreSQL through postgres-nio's connection pool.
+        .target(name: "PostgresStorage", dependencies: [
+            "Storage", "VaultModel", "Identity", "Audit",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "VaultAPI", dependencies: ["VaultModel"]),
         .target(name: "Vault", dependencies: [
@@ -61,7 +68,7 @@ let package = Package(
         .target(name: "VaultClient", dependencies: ["VaultAPI", "VaultModel"]),
         .target(name: "CHardening"),
         .executableTarget(name: "vaultd", dependencies: [
-            "VaultServer", "Vault", "CHardening",
+            "VaultServer", "Vault", "CHardening", "PostgresStorage",
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -71,7 +78,11 @@ let package = Package(
             .product(name: "CSV", package: "CSV.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "VaultTestSupport", dependencies: ["Vault"]),
+        .target(name: "VaultTestSupport", dependencies: [
+            "Vault", "PostgresStorage", "Storage", "VaultModel",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "vaultbench", dependencies: ["Vault", "VaultModel", "Policy", "Consent", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Consent", "VaultModel"]),
@@ -79,6 +90,10 @@ let package = Package(
         .testTarget(name: "ConsentTests", dependencies: ["Consent", "VaultModel"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "VaultModel", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "IdentityTests", dependencies: ["Vault", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"), "Identity", "Storage", "Catalog", "VaultModel", "VaultCrypto"]),
+        // One suite, every storage behaviour, run on SQLite and on PostgreSQL.
+        .testTarget(name: "StorageConformanceTests", dependencies: [
+            "Vault", "VaultTestSupport", "Storage", "PostgresStorage", "Identity", "VaultModel", "VaultCrypto", "Audit",
+        ]),
         .testTarget(name: "AuditTests", dependencies: [
             "Audit", "Vault", "Storage", "VaultModel", "VaultTestSupport", "VaultCrypto",
             .product(name: "GRDB", package: "GRDB.swift"),

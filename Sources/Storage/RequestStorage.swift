@@ -102,6 +102,13 @@ public struct SubjectRecordRef: Sendable {
     public let keyIndex: BlindIndex
     public let keyOwner: SubjectID
     public let keyCiphertext: [UInt8]
+
+    public init(source: SourceName, keyIndex: BlindIndex, keyOwner: SubjectID, keyCiphertext: [UInt8]) {
+        self.source = source
+        self.keyIndex = keyIndex
+        self.keyOwner = keyOwner
+        self.keyCiphertext = keyCiphertext
+    }
 }
 
 /// Everything one erasure changes, applied in one transaction.

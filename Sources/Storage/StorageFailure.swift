@@ -9,6 +9,11 @@ public enum StorageFailure: Sendable, Equatable {
     case corrupt
 
     public init?(_ error: any Error) {
+        if let reporting = error as? any StorageFailureReporting {
+            guard let failure = reporting.storageFailure else { return nil }
+            self = failure
+            return
+        }
         guard let error = error as? DatabaseError else { return nil }
         switch error.resultCode {
         case .SQLITE_FULL, .SQLITE_READONLY, .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_NOMEM, .SQLITE_PROTOCOL:
@@ -19,6 +24,11 @@ public enum StorageFailure: Sendable, Equatable {
             return nil
         }
     }
+}
+
+/// An error of another backend that says itself what it means for a caller.
+public protocol StorageFailureReporting: Error {
+    var storageFailure: StorageFailure? { get }
 }
 
 extension SQLiteVaultStore {

@@ -139,6 +139,14 @@ public struct StoredFieldValue: Sendable {
     public let keyOwner: SubjectID
     public let observedAt: Date
     public let ciphertext: [UInt8]
+
+    public init(field: FieldName, source: SourceName, keyOwner: SubjectID, observedAt: Date, ciphertext: [UInt8]) {
+        self.field = field
+        self.source = source
+        self.keyOwner = keyOwner
+        self.observedAt = observedAt
+        self.ciphertext = ciphertext
+    }
 }
 
 /// A stored event.
@@ -148,6 +156,14 @@ public struct StoredEvent: Sendable {
     public let type: String
     public let occurredAt: Date
     public let ciphertext: [UInt8]
+
+    public init(source: SourceName, keyOwner: SubjectID, type: String, occurredAt: Date, ciphertext: [UInt8]) {
+        self.source = source
+        self.keyOwner = keyOwner
+        self.type = type
+        self.occurredAt = occurredAt
+        self.ciphertext = ciphertext
+    }
 }
 
 /// A consent event ready to store: the decision in the clear (it drives every view), the
@@ -193,6 +209,20 @@ public struct StoredConsent: Sendable {
     public let recordedAt: Date
     public let recordedBy: String
     public let ciphertext: [UInt8]
+
+    public init(sequence: Int64, keyOwner: SubjectID, purpose: String, status: String, lawfulBasis: String, jurisdiction: String?, occurredAt: Date, expiresAt: Date?, recordedAt: Date, recordedBy: String, ciphertext: [UInt8]) {
+        self.sequence = sequence
+        self.keyOwner = keyOwner
+        self.purpose = purpose
+        self.status = status
+        self.lawfulBasis = lawfulBasis
+        self.jurisdiction = jurisdiction
+        self.occurredAt = occurredAt
+        self.expiresAt = expiresAt
+        self.recordedAt = recordedAt
+        self.recordedBy = recordedBy
+        self.ciphertext = ciphertext
+    }
 }
 
 /// Everything stored about one subject, still sealed.
@@ -206,6 +236,17 @@ public struct SealedProfile: Sendable {
     public let events: [StoredEvent]
     public let consents: [StoredConsent]
     public let sources: [SourceName]
+
+    public init(subjectID: SubjectID, createdAt: Date, restricted: Bool, keys: [SubjectID: WrappedKey], fields: [StoredFieldValue], events: [StoredEvent], consents: [StoredConsent], sources: [SourceName]) {
+        self.subjectID = subjectID
+        self.createdAt = createdAt
+        self.restricted = restricted
+        self.keys = keys
+        self.fields = fields
+        self.events = events
+        self.consents = consents
+        self.sources = sources
+    }
 }
 
 /// A principal's bearer token, as stored: only its keyed hash.

@@ -60,6 +60,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case corrupt(String)
     /// The audit entry could not be written, so the change or read it records is refused.
     case auditUnavailable
+    /// This backend does not offer the operation (the text says what to use instead).
+    case unsupported(String)
 
     public var description: String {
         switch self {
@@ -67,6 +69,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .unknownSourceKey(let index): "event \(index) names a source key with no record"
         case .corrupt(let what): "stored data is inconsistent: \(what)"
         case .auditUnavailable: "the audit log cannot be written; audited requests are refused until the vault is restarted"
+        case .unsupported(let instead): "not available with this storage backend: \(instead)"
         }
     }
 }

@@ -57,8 +57,20 @@ public struct ProfileVault: Sendable {
                                   faultPoint: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ProfileVault {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let seed = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
         let store = try SQLiteVaultStore(path: dataDirectory.appendingPathComponent("vault.sqlite").path)
+        return try await open(store: store, dataDirectory: dataDirectory, policies: policies, keySource: keySource, phoneRegion: phoneRegion,
+                              maximumBatch: maximumBatch, faultPoint: faultPoint)
+    }
+
+    /// Opens a vault over `store`. `dataDirectory` holds what stays on this node whatever the
+    /// store: the master key file (unless it comes from the environment), the signed audit
+    /// anchors, the erasure ledger and the published anchor-signing key.
+    public static func open(store: any VaultStore, dataDirectory: URL, policies: URL, keySource: MasterKeySource? = nil,
+                            phoneRegion: String = "US", maximumBatch: Int = 1000,
+                            faultPoint: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ProfileVault {
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let seed = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
         let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
         let keys = try await VaultKeys.open(store: store, source: source)
         let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PostgresStorage
 import Vault
 import VaultServer
 
@@ -15,7 +16,7 @@ struct VaultdCommand: AsyncParsableCommand {
             Settings resolve as flag > environment PROFILEVAULT_<KEY> > config file > default. The config file is
             --config FILE, PROFILEVAULT_CONFIG, or vaultd.yaml / vaultd.json in the working directory; its keys are
             host, port, data_dir, database, policies, phone_region, max_batch, log_level, anchor_interval,
-            rewrap_batch, retention_interval (e.g. `port: 8420`). The master key comes from <data-dir>/master.key
+            rewrap_batch, retention_interval, request_timeout, policy_refresh_ms (e.g. `port: 8420`). The master key comes from <data-dir>/master.key
             (created 0600 on first start) or from PROFILEVAULT_MASTER_KEY. PROFILEVAULT_ROOT_TOKEN, when set on the
             first start, becomes the initial admin token instead of a random one. Secrets are read from the
             environment only, never from the config file.
@@ -24,7 +25,7 @@ struct VaultdCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on (PROFILEVAULT_HOST).") var host: String?
     @Option(help: "Port to listen on; 0 picks a free port (PROFILEVAULT_PORT).") var port: Int?
     @Option(name: .customLong("data-dir"), help: "Directory of the SQLite database and master key (PROFILEVAULT_DATA_DIR).") var dataDir: String?
-    @Option(help: "Database URL; SQLite in the data directory by default (PROFILEVAULT_DATABASE).") var database: String?
+    @Option(help: "postgres://user@host:port/database?sslmode=disable|prefer|require to share one PostgreSQL database between replicas; SQLite in the data directory by default (PROFILEVAULT_DATABASE; the password from PROFILEVAULT_DATABASE_PASSWORD).") var database: String?
     @Option(help: "Policy bundle directory (PROFILEVAULT_POLICIES).") var policies: String?
     @Flag(help: "Load the synthetic demo dataset on first start and print tokens to try it.") var demo = false
     @Flag(name: .customLong("bench-routes"), help: "Also serve GET /bench/bare, the benchmarks' baseline route (benchmarks only).") var benchRoutes = false
@@ -39,6 +40,7 @@ struct VaultdCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (PROFILEVAULT_MAX_BODY_BYTES).") var maxBodyBytes: Int?
     @Option(name: .customLong("lookups-per-minute"), help: "Lookups per principal per minute; more answer 429 (PROFILEVAULT_LOOKUPS_PER_MINUTE).") var lookupsPerMinute: Int?
     @Option(name: .customLong("request-timeout"), help: "Seconds a client has to send a whole request; slower ones are disconnected (PROFILEVAULT_REQUEST_TIMEOUT).") var requestTimeout: Int?
+    @Option(name: .customLong("policy-refresh-ms"), help: "Milliseconds between looks for a policy version applied by another replica (PROFILEVAULT_POLICY_REFRESH_MS).") var policyRefresh: Int?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (PROFILEVAULT_TLS_CERT).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key, mode 0600 (PROFILEVAULT_TLS_KEY).") var tlsKey: String?
 
@@ -57,8 +59,15 @@ struct VaultdCommand: AsyncParsableCommand {
         if let file = settings.fileDescription { logger.info("configuration file", metadata: ["path": .string(file)]) }
 
         let databaseURL = settings.string(database, "database", default: "")
-        if !databaseURL.isEmpty, !databaseURL.hasPrefix("sqlite:") {
-            throw ValidationError("only the embedded SQLite store is available in this build; --database \(databaseURL.hasPrefix("postgres") ? "postgres://…" : "URL") is not supported yet")
+        let postgres: PostgresLocation?
+        if PostgresLocation.isPostgresURL(databaseURL) {
+            do { postgres = try PostgresLocation(url: databaseURL, password: env["PROFILEVAULT_DATABASE_PASSWORD"]) } catch {
+                throw ValidationError("\(error)")
+            }
+        } else if databaseURL.isEmpty || databaseURL.hasPrefix("sqlite:") {
+            postgres = nil
+        } else {
+            throw ValidationError("--database takes postgres://user@host:port/database (or nothing, for SQLite in the data directory)")
         }
         let resolvedPort = try settings.int(port, "port", default: 8420)
         guard (0...65535).contains(resolvedPort) else { throw ValidationError("the port must be a number from 0 to 65535") }
@@ -88,9 +97,16 @@ struct VaultdCommand: AsyncParsableCommand {
         }
         defer { withExtendedLifetime(lock) {} }
         do {
-            vault = try await ProfileVault.openSQLite(dataDirectory: dataDirectory, policies: policyDirectory, keySource: keySource,
-                                                      phoneRegion: region, maximumBatch: batchLimit,
-                                                      faultPoint: { point in if point == crashPoint { ProcessHardening.crash() } })
+            let faultPoint: @Sendable (String) -> Void = { point in if point == crashPoint { ProcessHardening.crash() } }
+            if let postgres {
+                logger.info("storage: PostgreSQL", metadata: ["database": .string(postgres.description)])
+                let store = try await PostgresVaultStore(location: postgres, logger: logger)
+                vault = try await ProfileVault.open(store: store, dataDirectory: dataDirectory, policies: policyDirectory, keySource: keySource,
+                                                    phoneRegion: region, maximumBatch: batchLimit, faultPoint: faultPoint)
+            } else {
+                vault = try await ProfileVault.openSQLite(dataDirectory: dataDirectory, policies: policyDirectory, keySource: keySource,
+                                                          phoneRegion: region, maximumBatch: batchLimit, faultPoint: faultPoint)
+            }
         } catch {
             // Key and catalog errors describe themselves without secrets or personal data.
             throw StartupFailure(message: "vaultd could not start: \(error)")
@@ -122,6 +138,7 @@ struct VaultdCommand: AsyncParsableCommand {
         configuration.lookupsPerMinute = max(1, try settings.int(lookupsPerMinute, "lookups_per_minute", default: 600))
         configuration.benchRoutes = benchRoutes
         configuration.requestTimeout = .seconds(max(1, try settings.int(requestTimeout, "request_timeout", default: 20)))
+        configuration.policyRefreshInterval = .milliseconds(max(100, try settings.int(policyRefresh, "policy_refresh_ms", default: 2000)))
         let certificate = settings.string(tlsCert, "tls_cert", default: ""), privateKey = settings.string(tlsKey, "tls_key", default: "")
         guard certificate.isEmpty == privateKey.isEmpty else { throw ValidationError("give both --tls-cert and --tls-key, or neither") }
         if !certificate.isEmpty { configuration.tls = (certificate, privateKey) }

@@ -4,12 +4,6 @@ import Vault
 import VaultModel
 import VaultTestSupport
 
-let crm = SourceName("crm")!
-
-func record(_ key: String, _ fields: [String: String]) -> JSONValue {
-    .object(["key": .string(key), "fields": .object(fields.mapValues { .string($0) })])
-}
-
 func caller(_ n: Int) -> Caller { Caller(requestID: "req-\(n)", principal: "tester", role: .compliance) }
 
 /// A vault with `count` audited writes and reads, and a second connection to its file for tampering.

@@ -76,11 +76,6 @@ extension SQLiteVaultStore {
         return AuditEntry(seq: row["seq"], draft: draft, previousHash: [UInt8](row["prev_hash"] as Data), hash: [UInt8](row["hash"] as Data))
     }
 
-    static func jsonList(_ items: [String]) -> String {
-        String(decoding: (try? JSONEncoder().encode(items)) ?? Data("[]".utf8), as: UTF8.self)
-    }
-
-    static func list(_ text: String) -> [String] {
-        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
-    }
+    static func jsonList(_ items: [String]) -> String { StoredList.encode(items) }
+    static func list(_ text: String) -> [String] { StoredList.decode(text) }
 }

@@ -30,11 +30,7 @@ extension SQLiteVaultStore {
             if !dryRun && held > 0 {
                 try db.execute(sql: "DELETE FROM held_values WHERE held_until < ?", arguments: [Self.millis(heldBefore)])
             }
-            var draft = audit.draft
-            let parts = fieldCounts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-                + eventCounts.sorted { $0.key < $1.key }.map { "event \($0.key)=\($0.value)" } + (held > 0 ? ["held=\(held)"] : [])
-            draft.fields = fieldCounts.keys.map(\.rawValue).sorted()
-            draft.detail = (dryRun ? "dry run, would delete: " : "deleted: ") + (parts.isEmpty ? "nothing" : parts.joined(separator: ", "))
+            let draft = SweepReport.draft(audit.draft, fields: fieldCounts, events: eventCounts, held: held, dryRun: dryRun)
             try self.appendAudit(db, [draft], chain: audit.chain)
             return (fieldCounts, eventCounts, held)
         }

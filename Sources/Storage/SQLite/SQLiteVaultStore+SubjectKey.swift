@@ -16,6 +16,19 @@ public struct SealedRow: Sendable {
     public let type: String?
     public let purpose: String?
     public let occurredAt: Date?
+
+    public init(table: String, rowID: Int64, field: String?, column: String, keyOwner: SubjectID, ciphertext: [UInt8], source: String?, type: String?, purpose: String?, occurredAt: Date?) {
+        self.table = table
+        self.rowID = rowID
+        self.field = field
+        self.column = column
+        self.keyOwner = keyOwner
+        self.ciphertext = ciphertext
+        self.source = source
+        self.type = type
+        self.purpose = purpose
+        self.occurredAt = occurredAt
+    }
 }
 
 extension SQLiteVaultStore {

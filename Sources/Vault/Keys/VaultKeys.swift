@@ -97,14 +97,14 @@ public final class VaultKeys: Sendable {
             loaded = try source.create()
         }
         let versions = loaded!
-        for record in known where record.state != "retired" {
-            guard let key = versions[record.version] else { throw KeySetupError.versionMissing(version: record.version) }
-            let check = try Keyring.checkValue(of: key)
-            guard ConstantTime.equals(check, record.checkValue) else { throw KeySetupError.wrongKey(version: record.version) }
-        }
-        for (version, key) in versions where !known.contains(where: { $0.version == version }) {
+        try check(versions, against: known)
+        let unknown = versions.filter { version, _ in !known.contains { $0.version == version } }
+        for (version, key) in unknown {
             try await store.insertKeyVersion(KeyVersionRecord(version: version, checkValue: try Keyring.checkValue(of: key), createdAt: now, state: "active"))
         }
+        // Another replica starting at the same moment may have recorded a version first (the
+        // store keeps the first): check our keys against what is stored now.
+        if !unknown.isEmpty { try check(versions, against: try await store.keyVersions()) }
         let keyring = Keyring(versions: versions, activeVersion: versions.keys.max()!)
         let indexRoot = try await vaultSecret(named: indexRootName, store: store, keyring: keyring)
         let signingSeed = try await vaultSecret(named: signingKeyName, store: store, keyring: keyring)
@@ -114,6 +114,14 @@ public final class VaultKeys: Sendable {
     }
 
     /// A random 32-byte vault secret stored wrapped under the active KEK, created on first use.
+    static func check(_ versions: [Int: SymmetricKey], against known: [KeyVersionRecord]) throws {
+        for record in known where record.state != "retired" {
+            guard let key = versions[record.version] else { throw KeySetupError.versionMissing(version: record.version) }
+            let check = try Keyring.checkValue(of: key)
+            guard ConstantTime.equals(check, record.checkValue) else { throw KeySetupError.wrongKey(version: record.version) }
+        }
+    }
+
     static func vaultSecret(named name: String, store: any VaultStore, keyring: Keyring) async throws -> SymmetricKey {
         if let wrapped = try await store.vaultKey(named: name) {
             return try KeyWrap.unwrap(wrapped.bytes, under: keyring.wrappingKey(version: wrapped.kekVersion), context: Array(name.utf8))
@@ -121,7 +129,9 @@ public final class VaultKeys: Sendable {
         let secret = try SymmetricKey.generate()
         let bytes = try KeyWrap.wrap(secret, under: keyring.wrappingKey(version: keyring.activeVersion), context: Array(name.utf8))
         try await store.insertVaultKey(named: name, WrappedKey(kekVersion: keyring.activeVersion, bytes: bytes))
-        return secret
+        // A replica starting at the same moment may have stored its secret first; the stored one is the secret.
+        guard let stored = try await store.vaultKey(named: name) else { throw StoreError.corrupt("vault secret \(name) not stored") }
+        return try KeyWrap.unwrap(stored.bytes, under: keyring.wrappingKey(version: stored.kekVersion), context: Array(name.utf8))
     }
 
     /// A fresh data key for `subject`, and its wrapped form under the active KEK.

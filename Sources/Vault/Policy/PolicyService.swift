@@ -22,8 +22,23 @@ public struct PolicyService: Sendable {
         let record = PolicyVersionRecord(version: 1, digest: seed.version, appliedAt: now, appliedBy: "vaultd (first start)",
                                          files: seed.files, diff: LineDiff.diff(bundles: [:], seed.files))
         let draft = Caller.system("policy").draft("policy.apply", detail: "v1 \(seed.version) from the policy directory", at: now)
-        try await store.insertPolicyVersion(record, audit: AuditWrite(draft: draft, chain: keys.auditChain))
+        do {
+            try await store.insertPolicyVersion(record, audit: AuditWrite(draft: draft, chain: keys.auditChain))
+        } catch StoreError.staleResolution {
+            // Another replica seeded version 1 first: that one is in force.
+            return try await initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion, now: now)
+        }
         return ActivePolicy(number: 1, policy: seed)
+    }
+
+    /// Adopts a version another replica applied (replicas share the database, not memory);
+    /// returns it when it replaced the one in force here.
+    @discardableResult
+    public func refresh() async throws -> ActivePolicy? {
+        guard let latest = try await store.latestPolicyVersion(), latest.version > state.active.number else { return nil }
+        let next = ActivePolicy(number: latest.version,
+                                policy: try CompiledPolicy.compile(files: latest.files, phoneRegion: state.current.catalog.phoneRegion))
+        return state.adopt(next) ? next : nil
     }
 
     public struct Applied: Sendable {

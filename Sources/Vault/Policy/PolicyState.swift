@@ -22,4 +22,13 @@ public final class PolicyState: Sendable {
     public var current: CompiledPolicy { active.policy }
 
     func replace(with active: ActivePolicy) { state.withLock { $0 = active } }
+
+    /// Takes `active` only if it is newer than the one in force (a refresh racing a local apply never goes back).
+    func adopt(_ active: ActivePolicy) -> Bool {
+        state.withLock { current in
+            guard active.number > current.number else { return false }
+            current = active
+            return true
+        }
+    }
 }

@@ -64,6 +64,8 @@ extension Problem {
             return Problem(.conflict, "conflict", "Concurrent change", detail: "another change was applied meanwhile; retry")
         case StoreError.corrupt, CryptoError.authenticationFailed, CryptoError.malformedCiphertext:
             return .integrityError
+        case StoreError.unsupported:
+            return Problem(.conflict, "not-available", "Not available", detail: "\(error)")
         case StoreError.auditUnavailable:
             return Problem(.serviceUnavailable, "audit-unavailable", "Audit log unavailable",
                            detail: "the audit entry for this request could not be written, so the request was refused")

@@ -7,9 +7,9 @@ import VaultTestSupport
 
 @Suite("Retention sweep")
 struct RetentionTests {
-    @Test("with a fake clock: expired values and events go, others stay; dry run deletes nothing; counts are audited")
-    func sweep() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+    @Test("with a fake clock: expired values and events go, others stay; dry run deletes nothing; counts are audited", arguments: StorageBackend.allCases)
+    func sweep(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
         let observed = Date(timeIntervalSince1970: 1_780_000_000)
         let iso = Timestamp.format(observed)
         let r = try await t.vault.ingest.ingest(records: [

@@ -7,9 +7,9 @@ import VaultTestSupport
 
 @Suite("Master-key rotation")
 struct KeyRotationTests {
-    @Test("rotate, re-wrap everything (including keys minted meanwhile), retire the old version, reopen")
-    func rotateRewrapRetire() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+    @Test("rotate, re-wrap everything (including keys minted meanwhile), retire the old version, reopen", arguments: StorageBackend.allCases)
+    func rotateRewrapRetire(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
         let records = (0..<60).map { record("crm-\($0)", ["email": "person\($0)@example.com", "first_name": "P\($0)"]) }
         let ids = try await t.vault.ingest.ingest(records: records, from: crm, caller: tester).map(\.outcome.subjectID)
         let version = try await t.vault.rotation.rotate(caller: tester)
@@ -39,23 +39,13 @@ struct KeyRotationTests {
         let actions = try await reopened.audit.entries(.init()).map(\.draft.action)
         #expect(actions.contains("keys.rotate") && actions.contains("keys.retire"))
     }
-
-    @Test("with the key in the environment, rotation is refused with instructions")
-    func environmentSource() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-env-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        setenv("PV_ROTATION_TEST_KEY", "1:" + Data((0..<32).map { UInt8($0) }).base64EncodedString(), 1)
-        let vault = try await ProfileVault.openSQLite(dataDirectory: directory, policies: TemporaryVault.policies,
-                                                      keySource: .environment(variable: "PV_ROTATION_TEST_KEY"))
-        await #expect(throws: KeyRotationError.self) { try await vault.rotation.rotate(caller: tester) }
-    }
 }
 
 @Suite("Per-subject data key rotation")
 struct SubjectKeyRotationTests {
-    @Test("a merged subject's values are all re-encrypted under one fresh key; old ciphertexts and keys are gone")
-    func rotateSubjectKey() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+    @Test("a merged subject's values are all re-encrypted under one fresh key; old ciphertexts and keys are gone", arguments: StorageBackend.allCases)
+    func rotateSubjectKey(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
         let a = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm, caller: tester)
         _ = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "4155550100", "last_name": "Lee"])], from: support, caller: tester)
         _ = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com", "phone": "415-555-0100"])], from: billing, caller: tester)

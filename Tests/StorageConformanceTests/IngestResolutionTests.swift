@@ -7,9 +7,9 @@ import VaultTestSupport
 
 @Suite("Ingest and identity resolution")
 struct IngestResolutionTests {
-    @Test("a new person is created, the same person from another source is linked on a normalized identifier")
-    func createThenLink() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+    @Test("a new person is created, the same person from another source is linked on a normalized identifier", arguments: StorageBackend.allCases)
+    func createThenLink(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
         let first = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": " Ann.Lee@Example.com", "first_name": "Ann"])], from: crm, caller: tester)
         #expect(first[0].outcome.kind == .created)
         let second = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann.lee@example.com", "card_last4": "4242"])], from: billing, caller: tester)
@@ -19,9 +19,9 @@ struct IngestResolutionTests {
         #expect(third[0].outcome.kind == .created, "a phone nobody holds yet is a new person")
     }
 
-    @Test("a record bridging two subjects merges them, keeping all values and lineage")
-    func bridgeMerges() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+    @Test("a record bridging two subjects merges them, keeping all values and lineage", arguments: StorageBackend.allCases)
+    func bridgeMerges(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
         let a = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm, caller: tester)
         let b = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "+1 415 555 0100", "last_name": "Lee"])], from: support, caller: tester)
         #expect(a[0].outcome.subjectID != b[0].outcome.subjectID)
@@ -39,9 +39,9 @@ struct IngestResolutionTests {
         #expect(try await t.vault.store.subjectCount() == 1)
     }
 
-    @Test("two new records of one person in one batch become one subject")
-    func sameBatch() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+    @Test("two new records of one person in one batch become one subject", arguments: StorageBackend.allCases)
+    func sameBatch(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
         let results = try await t.vault.ingest.ingest(records: [
             record("crm-1", ["email": "ann@example.com"]), record("crm-2", ["email": "Ann@Example.com", "phone": "4155550100"]),
         ], from: crm, caller: tester)
@@ -50,9 +50,9 @@ struct IngestResolutionTests {
         #expect(try await t.vault.store.subjectCount() == 1)
     }
 
-    @Test("survivorship: the most trusted source wins, then the most recent observation")
-    func survivorship() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+    @Test("survivorship: the most trusted source wins, then the most recent observation", arguments: StorageBackend.allCases)
+    func survivorship(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
         _ = try await t.vault.ingest.ingest(records: [record("web-1", observedAt: "2026-05-01T00:00:00Z", ["email": "ann@example.com", "device_id": "D1"])], from: web, caller: tester)
         _ = try await t.vault.ingest.ingest(records: [record("sup-1", observedAt: "2026-04-01T00:00:00Z", ["email": "ann@example.com", "first_name": "Annie"])], from: support, caller: tester)
         let r = try await t.vault.ingest.ingest(records: [record("crm-1", observedAt: "2026-01-01T00:00:00Z", ["email": "ann@example.com", "first_name": "Ann"])], from: crm, caller: tester)
@@ -69,9 +69,9 @@ struct IngestResolutionTests {
         #expect(updated.fields["email"]?.golden.value.unsafeValue == "ann@example.com", "fields not sent are kept")
     }
 
-    @Test("an invalid batch stores nothing and names index and field, never the value")
-    func invalidBatchIsAtomic() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+    @Test("an invalid batch stores nothing and names index and field, never the value", arguments: StorageBackend.allCases)
+    func invalidBatchIsAtomic(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
         do {
             _ = try await t.vault.ingest.ingest(records: [
                 record("crm-1", ["email": "ok@example.com"]),
@@ -89,9 +89,9 @@ struct IngestResolutionTests {
         #expect(try await t.vault.store.subjectCount() == 0)
     }
 
-    @Test("batch limits")
-    func limits() async throws {
-        let t = try await TemporaryVault.make(maximumBatch: 2); defer { t.remove() }
+    @Test("batch limits", arguments: StorageBackend.allCases)
+    func limits(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend, maximumBatch: 2); defer { t.remove() }
         await #expect(throws: IngestError.self) {
             try await t.vault.ingest.ingest(records: (0..<3).map { record("k\($0)", ["email": "p\($0)@example.com"]) }, from: crm, caller: tester)
         }
@@ -101,9 +101,9 @@ struct IngestResolutionTests {
         }
     }
 
-    @Test("events attach to the subject of their source key; a retried event id is a no-op")
-    func events() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+    @Test("events attach to the subject of their source key; a retried event id is a no-op", arguments: StorageBackend.allCases)
+    func events(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
         let r = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com"])], from: billing, caller: tester)
         let order: JSONValue = .object(["id": .string("ord-1"), "key": .string("bill-1"), "type": .string("order"),
                                         "occurred_at": .string("2026-03-02T10:00:00Z"),
@@ -122,9 +122,9 @@ struct IngestResolutionTests {
         await #expect(throws: IngestError.self) { try await t.vault.events.ingest(events: [unknownKey], from: billing, caller: tester) }
     }
 
-    @Test("lookup finds subjects by normalized identifiers only")
-    func lookup() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+    @Test("lookup finds subjects by normalized identifiers only", arguments: StorageBackend.allCases)
+    func lookup(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
         let r = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "customer_id": "C-1", "first_name": "Ann"])], from: crm, caller: tester)
         #expect(try await t.vault.lookup.lookup(["email": .string("  ANN@example.com")], caller: tester) == [r[0].outcome.subjectID])
         #expect(try await t.vault.lookup.lookup(["customer_id": .string("C-2")], caller: tester) == [])
@@ -134,9 +134,9 @@ struct IngestResolutionTests {
 
 @Suite("Consent ledger in the store")
 struct ConsentLedgerStoreTests {
-    @Test("consents follow a merge and withdrawal is current on the next read")
-    func mergeCarriesConsents() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+    @Test("consents follow a merge and withdrawal is current on the next read", arguments: StorageBackend.allCases)
+    func mergeCarriesConsents(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
         let a = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)
         let b = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "4155550100"])], from: support, caller: tester)
         let grant: JSONValue = .object(["purpose": .string("marketing.communications.email"), "status": .string("granted"),
@@ -151,7 +151,7 @@ struct ConsentLedgerStoreTests {
         _ = try await t.vault.consents.record(withdraw, for: a[0].outcome.subjectID, caller: tester)
         let after = try #require(try await t.vault.reader.read(a[0].outcome.subjectID))
         #expect(!after.consentState.isPermitted(email, at: Date()))
-        let database = try Data(contentsOf: URL(fileURLWithPath: t.databasePath + "-wal"))
-        #expect(database.range(of: Data("form-991".utf8)) == nil, "evidence is sealed at rest")
+        let stored = try #require(try await t.vault.store.sealedProfile(of: a[0].outcome.subjectID))
+        #expect(stored.consents.count == 2 && stored.consents.allSatisfy { !contains(Data($0.ciphertext), "form-991") }, "evidence is sealed at rest")
     }
 }

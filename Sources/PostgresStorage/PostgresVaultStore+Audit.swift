@@ -1,0 +1,89 @@
+import Audit
+import Foundation
+import PostgresNIO
+import Storage
+
+extension PostgresVaultStore {
+    /// Appends entries in the caller's write transaction (which holds the writer lock, so the
+    /// head read here is the chain's head across all replicas). Any failure marks the sink
+    /// failed and rolls the whole transaction back: nothing changes that isn't audited.
+    func appendAudit(_ s: PostgresSession, _ drafts: [AuditDraft], chain: HashChain) async throws {
+        guard !auditSink.isFailed else { throw StoreError.auditUnavailable }
+        do {
+            let head = try await s.row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            var seq: Int64 = try head?.get("seq", as: Int64.self) ?? 0
+            var previous: [UInt8] = try head.map { try $0.bytes("hash") } ?? HashChain.genesis
+            for draft in drafts {
+                seq += 1
+                let hash = chain.hash(seq: seq, draft: draft, previous: previous)
+                try await s.execute("""
+                    INSERT INTO audit_log (seq, at, request_id, principal, role, source, purpose, action, subject_ids, fields,
+                                           policy_version, outcome, detail, prev_hash, hash)
+                    VALUES (\(seq), \(Self.millis(draft.at)), \(draft.requestID), \(draft.principal), \(draft.role), \(draft.source),
+                            \(draft.purpose), \(draft.action), \(Self.jsonList(draft.subjectIDs)), \(Self.jsonList(draft.fields)),
+                            \(draft.policyVersion), \(draft.outcome), \(draft.detail), \(bytea(previous)), \(bytea(hash)))
+                    """)
+                let subjects = Array(Set(draft.subjectIDs))
+                if !subjects.isEmpty {
+                    try await s.execute("INSERT INTO audit_subjects (seq, subject_id) SELECT \(seq), unnest(\(subjects)::text[])")
+                }
+                previous = hash
+            }
+        } catch {
+            auditSink.markFailed()
+            throw StoreError.auditUnavailable
+        }
+    }
+
+    public func appendAudit(_ drafts: [AuditDraft], chain: HashChain) async throws {
+        guard !auditSink.isFailed else { throw StoreError.auditUnavailable }
+        do {
+            try await write { s in try await self.appendAudit(s, drafts, chain: chain) }
+        } catch {
+            auditSink.markFailed()
+            throw StoreError.auditUnavailable
+        }
+    }
+
+    public func auditHead() async throws -> (seq: Int64, hash: [UInt8])? {
+        try await session { s in
+            try await s.row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").map { (try $0.get("seq", as: Int64.self), try $0.bytes("hash")) }
+        }
+    }
+
+    public func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry] {
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        func bind(_ condition: String, _ value: some PostgresDynamicTypeEncodable) {
+            binds.append(value)
+            conditions.append(condition.replacingOccurrences(of: "?", with: "$\(binds.count)"))
+        }
+        bind("a.seq > ?", query.afterSeq)
+        var from = "audit_log a"
+        if let subject = query.subjectID {
+            from = "audit_subjects s JOIN audit_log a ON a.seq = s.seq"
+            bind("s.subject_id = ?", subject)
+        }
+        if let principal = query.principal { bind("a.principal = ?", principal) }
+        if let action = query.action { bind("a.action = ?", action) }
+        if let requestID = query.requestID { bind("a.request_id = ?", requestID) }
+        if let since = query.since { bind("a.at >= ?", Self.millis(since)) }
+        if let until = query.until { bind("a.at < ?", Self.millis(until)) }
+        let sql = "SELECT a.* FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY a.seq LIMIT \(max(1, min(query.limit, 10_000)))"
+        let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
+        return try await session { s in try await s.rows(statement).map(Self.auditEntry) }
+    }
+
+    static func auditEntry(_ row: PostgresRandomAccessRow) throws -> AuditEntry {
+        let draft = AuditDraft(at: try row.date("at"), requestID: try row.get("request_id"), principal: try row.get("principal"),
+                               role: try row.get("role", as: String?.self), source: try row.get("source", as: String?.self),
+                               purpose: try row.get("purpose", as: String?.self), action: try row.get("action"),
+                               subjectIDs: list(try row.get("subject_ids")), fields: list(try row.get("fields")),
+                               policyVersion: try row.get("policy_version", as: String?.self), outcome: try row.get("outcome"),
+                               detail: try row.get("detail", as: String?.self))
+        return AuditEntry(seq: try row.get("seq", as: Int64.self), draft: draft, previousHash: try row.bytes("prev_hash"), hash: try row.bytes("hash"))
+    }
+
+    static func jsonList(_ items: [String]) -> String { StoredList.encode(items) }
+    static func list(_ text: String) -> [String] { StoredList.decode(text) }
+}

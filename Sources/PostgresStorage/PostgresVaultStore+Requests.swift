@@ -1,0 +1,234 @@
+import Foundation
+import Identity
+import PostgresNIO
+import Storage
+import VaultModel
+
+extension PostgresVaultStore {
+    public func insertRequest(_ request: RequestRecord, audit: AuditWrite) async throws {
+        try await write { s in
+            try await Self.write(s, request, insert: true)
+            try await self.appendAudit(s, [audit.draft], chain: audit.chain)
+        }
+    }
+
+    public func updateRequest(_ request: RequestRecord, expectedStatus: String, audit: AuditWrite) async throws -> Bool {
+        try await write { s in
+            let current = try await s.column("SELECT status FROM requests WHERE request_id = \(request.id.uuidString.lowercased())", as: String.self).first
+            guard current == expectedStatus else { return false }
+            try await Self.write(s, request, insert: false)
+            try await self.appendAudit(s, [audit.draft], chain: audit.chain)
+            return true
+        }
+    }
+
+    static func write(_ s: PostgresSession, _ r: RequestRecord, insert: Bool) async throws {
+        let id = r.id.uuidString.lowercased()
+        let sealed = r.sealedDetails.map(bytea)
+        if insert {
+            try await s.execute("""
+                INSERT INTO requests (request_id, kind, regulation, subject_id, status, received_at, due_at, extended_due_at, extension_reason,
+                    duplicate_of, verification_method, verified_at, started_at, completed_at, rejected_reason, purposes, sealed_details,
+                    receipt, created_at, created_by)
+                VALUES (\(id), \(r.kind), \(r.regulation), \(r.subjectID?.description), \(r.status), \(millis(r.receivedAt)), \(millis(r.dueAt)),
+                    \(r.extendedDueAt.map(millis)), \(r.extensionReason), \(r.duplicateOf?.uuidString.lowercased()), \(r.verificationMethod),
+                    \(r.verifiedAt.map(millis)), \(r.startedAt.map(millis)), \(r.completedAt.map(millis)), \(r.rejectedReason),
+                    \(jsonList(r.purposes)), \(sealed), \(r.receipt), \(millis(r.createdAt)), \(r.createdBy))
+                """)
+        } else {
+            try await s.execute("""
+                UPDATE requests SET kind = \(r.kind), regulation = \(r.regulation), subject_id = \(r.subjectID?.description), status = \(r.status),
+                    received_at = \(millis(r.receivedAt)), due_at = \(millis(r.dueAt)), extended_due_at = \(r.extendedDueAt.map(millis)),
+                    extension_reason = \(r.extensionReason), duplicate_of = \(r.duplicateOf?.uuidString.lowercased()),
+                    verification_method = \(r.verificationMethod), verified_at = \(r.verifiedAt.map(millis)), started_at = \(r.startedAt.map(millis)),
+                    completed_at = \(r.completedAt.map(millis)), rejected_reason = \(r.rejectedReason), purposes = \(jsonList(r.purposes)),
+                    sealed_details = \(sealed), receipt = \(r.receipt), created_at = \(millis(r.createdAt)), created_by = \(r.createdBy)
+                WHERE request_id = \(id)
+                """)
+        }
+    }
+
+    static func requestRecord(_ row: PostgresRandomAccessRow) throws -> RequestRecord {
+        guard let id = UUID(uuidString: try row.get("request_id")) else { throw StoreError.corrupt("requests row") }
+        var r = RequestRecord(id: id, kind: try row.get("kind"), regulation: try row.get("regulation"),
+                              subjectID: try row.get("subject_id", as: String?.self).flatMap(SubjectID.init), status: try row.get("status"),
+                              receivedAt: try row.date("received_at"), dueAt: try row.date("due_at"),
+                              purposes: list(try row.get("purposes", as: String?.self) ?? "[]"),
+                              sealedDetails: try row.optionalBytes("sealed_details"), createdAt: try row.date("created_at"),
+                              createdBy: try row.get("created_by"))
+        r.extendedDueAt = try row.optionalDate("extended_due_at")
+        r.extensionReason = try row.get("extension_reason", as: String?.self)
+        r.duplicateOf = try row.get("duplicate_of", as: String?.self).flatMap(UUID.init(uuidString:))
+        r.verificationMethod = try row.get("verification_method", as: String?.self)
+        r.verifiedAt = try row.optionalDate("verified_at")
+        r.startedAt = try row.optionalDate("started_at")
+        r.completedAt = try row.optionalDate("completed_at")
+        r.rejectedReason = try row.get("rejected_reason", as: String?.self)
+        r.receipt = try row.get("receipt", as: String?.self)
+        return r
+    }
+
+    public func request(id: UUID) async throws -> RequestRecord? {
+        try await session { s in try await s.row("SELECT * FROM requests WHERE request_id = \(id.uuidString.lowercased())").map(Self.requestRecord) }
+    }
+
+    public func requests(_ filter: RequestFilter) async throws -> [RequestRecord] {
+        var conditions: [String] = []
+        var binds = PostgresBindings()
+        func bind(_ condition: String, _ value: some PostgresDynamicTypeEncodable) {
+            binds.append(value)
+            conditions.append(condition.replacingOccurrences(of: "?", with: "$\(binds.count)"))
+        }
+        if let status = filter.status { bind("status = ?", status) }
+        if let kind = filter.kind { bind("kind = ?", kind) }
+        if filter.openOnly { conditions.append("status NOT IN ('completed', 'rejected')") }
+        if let subject = filter.subjectID { bind("subject_id = ?", subject.description) }
+        if let at = filter.overdueAt { bind("status NOT IN ('completed', 'rejected') AND COALESCE(extended_due_at, due_at) < ?", Self.millis(at)) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let statement = PostgresQuery(unsafeSQL: "SELECT * FROM requests \(whereClause) ORDER BY received_at, request_id", binds: binds)
+        return try await session { s in try await s.rows(statement).map(Self.requestRecord) }
+    }
+
+    public func erasureFacts(of subject: SubjectID) async throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
+        try await read { s in
+            let id = subject.description
+            let records = try await s.rows("SELECT source, key_index, bi_version, key_owner, key_ciphertext FROM source_records WHERE subject_id = \(id)")
+                .compactMap { row -> SubjectRecordRef? in
+                    guard let source = SourceName(try row.get("source", as: String.self)), let owner = SubjectID(try row.get("key_owner", as: String.self))
+                    else { return nil }
+                    return SubjectRecordRef(source: source, keyIndex: BlindIndex(version: try row.get("bi_version", as: Int.self), bytes: try row.bytes("key_index")),
+                                            keyOwner: owner, keyCiphertext: try row.bytes("key_ciphertext"))
+                }
+            let identifiers = try await s.rows("SELECT bi_version, blind_index FROM identifiers WHERE subject_id = \(id)").map {
+                BlindIndex(version: try $0.get("bi_version", as: Int.self), bytes: try $0.bytes("blind_index"))
+            }
+            var owners: Set<String> = [id]
+            for table in ["field_values", "events", "consent_events", "source_records"] {
+                owners.formUnion(try await s.column("SELECT DISTINCT key_owner FROM \(unescaped: table) WHERE subject_id = \(id)", as: String.self))
+            }
+            owners.formUnion(try await s.column("SELECT subject_id FROM subjects WHERE merged_into = \(id)", as: String.self))
+            return (records, identifiers, owners.compactMap(SubjectID.init).sorted())
+        }
+    }
+
+    public func erase(_ plan: ErasurePlan, audit: AuditWrite) async throws {
+        try await write { s in
+            let id = plan.subjectID.description
+            let now = Self.millis(plan.completedAt)
+            let request = plan.requestID.uuidString.lowercased()
+            for index in plan.suppressions {
+                try await s.execute("""
+                    INSERT INTO suppressions (blind_index, request_id, created_at) VALUES (\(bytea(index.bytes)), \(request), \(now))
+                    ON CONFLICT (blind_index) DO NOTHING
+                    """)
+            }
+            try await Self.insert(s, plan.notices)
+            for held in plan.held {
+                try await s.execute("""
+                    INSERT INTO held_values (subject_id, field, category, basis, held_until, ciphertext)
+                    VALUES (\(id), \(held.field.rawValue), \(held.category), \(held.basis), \(Self.millis(held.until)), \(bytea(held.ciphertext)))
+                    ON CONFLICT (subject_id, field) DO UPDATE SET category = EXCLUDED.category, basis = EXCLUDED.basis,
+                        held_until = EXCLUDED.held_until, ciphertext = EXCLUDED.ciphertext
+                    """)
+            }
+            for table in ["field_values", "identifiers", "events", "consent_events", "source_records"] {
+                try await s.execute("DELETE FROM \(unescaped: table) WHERE subject_id = \(id)")
+            }
+            // Crypto-shredding: the wrapped data keys go, so any copy of the ciphertext left
+            // anywhere (dead tuples, WAL, backups) can no longer be opened with the vault's keys.
+            for owner in plan.keyOwners.map(\.description) {
+                try await s.execute("DELETE FROM subjects WHERE subject_id = \(owner) OR merged_into = \(owner)")
+                try await s.execute("DELETE FROM merges WHERE winner = \(owner) OR loser = \(owner)")
+            }
+            try await s.execute("UPDATE requests SET sealed_details = NULL WHERE subject_id = \(id)")
+            try await s.execute("UPDATE requests SET status = 'completed', completed_at = \(now), receipt = \(plan.receipt) WHERE request_id = \(request)")
+            try await self.appendAudit(s, [audit.draft], chain: audit.chain)
+        }
+    }
+
+    /// After an erasure: VACUUM the tables it deleted from, so the dead tuples holding the
+    /// erased wrapped keys and ciphertext are pruned now rather than at autovacuum's next
+    /// visit. (WAL segments and backups still hold them: see docs/postgresql.md.)
+    public func checkpoint() async throws {
+        try await session { s in
+            for table in ["subjects", "field_values", "identifiers", "events", "consent_events", "source_records", "requests", "merges"] {
+                try await s.execute(PostgresQuery(unsafeSQL: "VACUUM \(table)"))
+            }
+        }
+    }
+
+    public func setRestricted(_ subject: SubjectID, _ restricted: Bool) async throws {
+        try await write { s in try await s.execute("UPDATE subjects SET restricted = \(restricted) WHERE subject_id = \(subject.description)") }
+    }
+
+    public func heldValues(of subject: SubjectID) async throws -> [HeldValue] {
+        try await session { s in
+            try await s.rows("SELECT * FROM held_values WHERE subject_id = \(subject.description) ORDER BY field").map {
+                HeldValue(field: FieldName(try $0.get("field", as: String.self)), category: try $0.get("category"), basis: try $0.get("basis"),
+                          until: try $0.date("held_until"), ciphertext: try $0.bytes("ciphertext"))
+            }
+        }
+    }
+
+    static func insert(_ s: PostgresSession, _ notices: [OutboxNotice]) async throws {
+        for n in notices {
+            try await s.execute("""
+                INSERT INTO outbox (notice_id, source, request_id, kind, subject_id, sealed_key, created_at, acked_at)
+                VALUES (\(n.id.uuidString.lowercased()), \(n.source.rawValue), \(n.requestID.uuidString.lowercased()), \(n.kind),
+                        \(n.subjectID.description), \(n.sealedKey.map(bytea)), \(millis(n.createdAt)), NULL)
+                """)
+        }
+    }
+
+    public func insertNotices(_ notices: [OutboxNotice]) async throws {
+        try await write { s in try await Self.insert(s, notices) }
+    }
+
+    static func notice(_ row: PostgresRandomAccessRow) throws -> OutboxNotice {
+        guard let id = UUID(uuidString: try row.get("notice_id")), let source = SourceName(try row.get("source", as: String.self)),
+              let request = UUID(uuidString: try row.get("request_id")), let subject = SubjectID(try row.get("subject_id", as: String.self))
+        else { throw StoreError.corrupt("outbox row") }
+        return OutboxNotice(id: id, source: source, requestID: request, kind: try row.get("kind"), subjectID: subject,
+                            sealedKey: try row.optionalBytes("sealed_key"), createdAt: try row.date("created_at"), ackedAt: try row.optionalDate("acked_at"))
+    }
+
+    public func outbox(source: SourceName, includeAcknowledged: Bool) async throws -> [OutboxNotice] {
+        try await session { s in
+            try await s.rows("""
+                SELECT * FROM outbox WHERE source = \(source.rawValue) AND (\(includeAcknowledged) OR acked_at IS NULL) ORDER BY created_at, notice_id
+                """).map(Self.notice)
+        }
+    }
+
+    public func outbox(request: UUID) async throws -> [OutboxNotice] {
+        try await session { s in
+            try await s.rows("SELECT * FROM outbox WHERE request_id = \(request.uuidString.lowercased()) ORDER BY source, notice_id").map(Self.notice)
+        }
+    }
+
+    public func acknowledge(notice: UUID, source: SourceName, at time: Date, audit: AuditWrite) async throws -> Bool {
+        try await write { s in
+            // The source key is needed only until the source confirms: drop it then.
+            let changed = try await s.execute("""
+                UPDATE outbox SET acked_at = \(Self.millis(time)), sealed_key = NULL
+                WHERE notice_id = \(notice.uuidString.lowercased()) AND source = \(source.rawValue) AND acked_at IS NULL
+                """)
+            guard changed > 0 else { return false }
+            try await self.appendAudit(s, [audit.draft], chain: audit.chain)
+            return true
+        }
+    }
+
+    public func subjectExists(_ subject: SubjectID) async throws -> Bool {
+        try await session { s in try await s.exists("SELECT 1 FROM subjects WHERE subject_id = \(subject.description)") }
+    }
+
+    public func complianceFigures() async throws -> ComplianceFigures {
+        try await session { s in
+            let row = try await s.row("""
+                SELECT (SELECT COUNT(*) FROM suppressions) AS suppressions, (SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL) AS pending
+                """)
+            return ComplianceFigures(suppressions: try row?.get("suppressions", as: Int.self) ?? 0, pendingNotices: try row?.get("pending", as: Int.self) ?? 0)
+        }
+    }
+}

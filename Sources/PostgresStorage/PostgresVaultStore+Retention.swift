@@ -1,0 +1,37 @@
+import Foundation
+import PostgresNIO
+import Storage
+import VaultModel
+
+extension PostgresVaultStore {
+    public func sweep(fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
+                      audit: AuditWrite) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int) {
+        try await write { s in
+            var fieldCounts: [FieldName: Int] = [:], eventCounts: [String: Int] = [:]
+            for (field, cutoff) in fields {
+                let before = Self.millis(cutoff)
+                let n = try await s.column("SELECT COUNT(*) FROM field_values WHERE field = \(field.rawValue) AND observed_at < \(before)", as: Int.self)[0]
+                if n > 0 { fieldCounts[field] = n }
+                if !dryRun && n > 0 {
+                    try await s.execute("""
+                        DELETE FROM identifiers WHERE field = \(field.rawValue) AND record_id IN
+                            (SELECT record_id FROM field_values WHERE field = \(field.rawValue) AND observed_at < \(before))
+                        """)
+                    try await s.execute("DELETE FROM field_values WHERE field = \(field.rawValue) AND observed_at < \(before)")
+                }
+            }
+            for (type, cutoff) in events {
+                let before = Self.millis(cutoff)
+                let n = try await s.column("SELECT COUNT(*) FROM events WHERE type = \(type) AND occurred_at < \(before)", as: Int.self)[0]
+                if n > 0 { eventCounts[type] = n }
+                if !dryRun && n > 0 { try await s.execute("DELETE FROM events WHERE type = \(type) AND occurred_at < \(before)") }
+            }
+            let heldCutoff = Self.millis(heldBefore)
+            let held = try await s.column("SELECT COUNT(*) FROM held_values WHERE held_until < \(heldCutoff)", as: Int.self)[0]
+            if !dryRun && held > 0 { try await s.execute("DELETE FROM held_values WHERE held_until < \(heldCutoff)") }
+            let draft = SweepReport.draft(audit.draft, fields: fieldCounts, events: eventCounts, held: held, dryRun: dryRun)
+            try await self.appendAudit(s, [draft], chain: audit.chain)
+            return (fieldCounts, eventCounts, held)
+        }
+    }
+}

@@ -1,0 +1,273 @@
+import Audit
+import Foundation
+import Identity
+import Logging
+import PostgresNIO
+import Storage
+import VaultModel
+
+/// The multi-node store: one PostgreSQL database shared by any number of stateless vaultd
+/// replicas, through postgres-nio's connection pool.
+///
+/// Consistency matches the SQLite store's single writer: every write transaction first takes
+/// one transaction-scoped advisory lock, so resolution (which subjects hold an identifier),
+/// merges and the audit chain's head are read and extended by one writer at a time across
+/// all replicas, and the chain stays one chain. Reads never take it; a read spanning several
+/// statements runs in one REPEATABLE READ snapshot.
+public final class PostgresVaultStore: VaultStore {
+    static let writerLock: Int64 = 0x5056_5752  // "PVWR"
+    static let migrationLock: Int64 = 0x5056_4D47  // "PVMG"
+
+    let client: PostgresClient
+    private let runner: Task<Void, Never>
+    let logger: Logger
+    public let location: PostgresLocation
+    public let auditSink = AuditSinkState()
+
+    /// Connects, waits until the server answers, and applies missing migrations.
+    public init(location: PostgresLocation, maximumConnections: Int = 16, logger: Logger = Logger(label: "profilevault.postgres")) async throws {
+        self.location = location
+        self.logger = logger
+        let client = PostgresClient(configuration: location.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
+        self.client = client
+        runner = Task { await client.run() }
+        // Let run() begin before the first lease (postgres-nio warns about a lease before run()).
+        try? await Task.sleep(for: .milliseconds(20))
+        do {
+            try await session { try await PostgresMigrations.migrate($0) }
+        } catch {
+            runner.cancel()
+            throw error
+        }
+    }
+
+    /// Closes the pool's connections.
+    public func shutdown() { runner.cancel() }
+
+    deinit { runner.cancel() }
+
+    // MARK: Units of work
+
+    /// A connection for statements that need no transaction of their own.
+    func session<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in
+                try await body(PostgresSession(connection: connection, logger: logger))
+            }
+        } catch let error as PSQLError {
+            throw PostgresStoreError(error)
+        }
+    }
+
+    /// A write transaction, serialized with every other writer of the database.
+    func write<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+        try await transaction(begin: "BEGIN", lock: true, body)
+    }
+
+    /// A read-only snapshot over several statements.
+    func read<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+        try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", lock: false, body)
+    }
+
+    private func transaction<T: Sendable>(begin: String, lock: Bool, _ body: (PostgresSession) async throws -> T) async throws -> T {
+        try await session { session in
+            try await session.execute(PostgresQuery(unsafeSQL: begin))
+            do {
+                if lock { try await session.execute("SELECT pg_advisory_xact_lock(\(Self.writerLock))") }
+                let value = try await body(session)
+                try await session.execute("COMMIT")
+                return value
+            } catch {
+                try? await session.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    // MARK: Keys
+
+    public func keyVersions() async throws -> [KeyVersionRecord] {
+        try await session { s in
+            try await s.rows("SELECT version, check_value, created_at, state FROM keyring ORDER BY version").map {
+                KeyVersionRecord(version: try $0.get("version", as: Int.self), checkValue: try $0.bytes("check_value"),
+                                 createdAt: try $0.date("created_at"), state: try $0.get("state"))
+            }
+        }
+    }
+
+    /// A version another replica inserted first is kept (the caller re-checks it against its key).
+    public func insertKeyVersion(_ record: KeyVersionRecord) async throws {
+        try await write { s in
+            try await s.execute("""
+                INSERT INTO keyring (version, check_value, created_at, state)
+                VALUES (\(record.version), \(bytea(record.checkValue)), \(Self.millis(record.createdAt)), \(record.state))
+                ON CONFLICT (version) DO NOTHING
+                """)
+        }
+    }
+
+    public func vaultKey(named name: String) async throws -> WrappedKey? {
+        try await session { s in
+            try await s.row("SELECT kek_version, wrapped FROM vault_keys WHERE name = \(name)").map {
+                WrappedKey(kekVersion: try $0.get("kek_version", as: Int.self), bytes: try $0.bytes("wrapped"))
+            }
+        }
+    }
+
+    /// A secret another replica created first is kept; the caller reads back the one stored.
+    public func insertVaultKey(named name: String, _ key: WrappedKey) async throws {
+        try await write { s in
+            try await s.execute("""
+                INSERT INTO vault_keys (name, kek_version, wrapped) VALUES (\(name), \(key.kekVersion), \(bytea(key.bytes)))
+                ON CONFLICT (name) DO NOTHING
+                """)
+        }
+    }
+
+    // MARK: Reads
+
+    public func canonicalSubject(of id: SubjectID) async throws -> SubjectID? {
+        try await session { try await Self.canonical($0, id) }
+    }
+
+    static func canonical(_ s: PostgresSession, _ id: SubjectID) async throws -> SubjectID? {
+        var current = id.description
+        for _ in 0..<64 {
+            guard let row = try await s.row("SELECT merged_into FROM subjects WHERE subject_id = \(current)") else { return nil }
+            guard let next = try row.get("merged_into", as: String?.self) else { return SubjectID(current) }
+            current = next
+        }
+        throw StoreError.corrupt("merge chain too long")
+    }
+
+    public func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID] {
+        guard !identifiers.isEmpty else { return [] }
+        return try await session { s in
+            var found: Set<SubjectID> = []
+            for index in identifiers {
+                let ids = try await s.column("SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = \(bytea(index.bytes))", as: String.self)
+                found.formUnion(ids.compactMap(SubjectID.init))
+            }
+            return found.sorted()
+        }
+    }
+
+    public func subjectCount() async throws -> Int {
+        try await session { s in
+            try await s.column("SELECT COUNT(*) FROM subjects WHERE merged_into IS NULL", as: Int.self).first ?? 0
+        }
+    }
+
+    /// Follows merges to the surviving subject in the same snapshot.
+    public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? {
+        try await read { s in
+            guard let canonical = try await Self.canonical(s, id) else { return nil }
+            return try await Self.profile(s, canonical)
+        }
+    }
+
+    static func profile(_ s: PostgresSession, _ id: SubjectID) async throws -> SealedProfile? {
+        let subject = id.description
+        guard let row = try await s.row("SELECT created_at, restricted, merged_into FROM subjects WHERE subject_id = \(subject)"),
+              try row.get("merged_into", as: String?.self) == nil
+        else { return nil }
+        var owners: Set<String> = [subject]
+        var sources: Set<SourceName> = []
+        var fields: [StoredFieldValue] = []
+        for r in try await s.rows("""
+            SELECT f.field, r.source, f.key_owner, f.observed_at, f.ciphertext
+            FROM field_values f JOIN source_records r ON r.record_id = f.record_id WHERE f.subject_id = \(subject)
+            """) {
+            let owner = try r.get("key_owner", as: String.self)
+            guard let source = SourceName(try r.get("source", as: String.self)), let ownerID = SubjectID(owner) else {
+                throw StoreError.corrupt("field_values row")
+            }
+            owners.insert(owner)
+            sources.insert(source)
+            fields.append(StoredFieldValue(field: FieldName(try r.get("field", as: String.self)), source: source, keyOwner: ownerID,
+                                           observedAt: try r.date("observed_at"), ciphertext: try r.bytes("ciphertext")))
+        }
+        sources.formUnion(try await s.column("SELECT DISTINCT source FROM source_records WHERE subject_id = \(subject)", as: String.self)
+            .compactMap(SourceName.init))
+        var events: [StoredEvent] = []
+        for r in try await s.rows("""
+            SELECT source, key_owner, type, occurred_at, ciphertext FROM events WHERE subject_id = \(subject)
+            ORDER BY occurred_at DESC, event_row DESC
+            """) {
+            let owner = try r.get("key_owner", as: String.self)
+            guard let source = SourceName(try r.get("source", as: String.self)), let ownerID = SubjectID(owner) else {
+                throw StoreError.corrupt("events row")
+            }
+            owners.insert(owner)
+            events.append(StoredEvent(source: source, keyOwner: ownerID, type: try r.get("type"), occurredAt: try r.date("occurred_at"),
+                                      ciphertext: try r.bytes("ciphertext")))
+        }
+        var consents: [StoredConsent] = []
+        for r in try await s.rows("SELECT * FROM consent_events WHERE subject_id = \(subject) ORDER BY event_row") {
+            let owner = try r.get("key_owner", as: String.self)
+            guard let ownerID = SubjectID(owner) else { throw StoreError.corrupt("consent_events row") }
+            owners.insert(owner)
+            consents.append(StoredConsent(sequence: try r.get("event_row", as: Int64.self), keyOwner: ownerID, purpose: try r.get("purpose"),
+                                          status: try r.get("status"), lawfulBasis: try r.get("lawful_basis"),
+                                          jurisdiction: try r.get("jurisdiction", as: String?.self), occurredAt: try r.date("occurred_at"),
+                                          expiresAt: try r.optionalDate("expires_at"), recordedAt: try r.date("recorded_at"),
+                                          recordedBy: try r.get("recorded_by"), ciphertext: try r.bytes("ciphertext")))
+        }
+        var keys: [SubjectID: WrappedKey] = [:]
+        let keyRows = try await s.rows("SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE subject_id = ANY(\(Array(owners)))")
+        guard keyRows.count == owners.count else { throw StoreError.corrupt("missing data key of a key owner") }
+        for k in keyRows {
+            guard let ownerID = SubjectID(try k.get("subject_id", as: String.self)) else { throw StoreError.corrupt("subjects row") }
+            // A value sealed by another subject belongs here only if that subject was merged into
+            // this one; otherwise a row was moved between people (decryption alone would not notice).
+            if ownerID != id, try await Self.canonical(s, ownerID) != id { throw StoreError.corrupt("a stored value is sealed for another subject") }
+            keys[ownerID] = WrappedKey(kekVersion: try k.get("kek_version", as: Int.self), bytes: try k.bytes("wrapped_dek"))
+        }
+        return SealedProfile(subjectID: id, createdAt: try row.date("created_at"), restricted: try row.get("restricted", as: Bool.self),
+                             keys: keys, fields: fields, events: events, consents: consents, sources: sources.sorted())
+    }
+
+    // MARK: Tokens
+
+    public func insertToken(_ token: TokenRecord, audit: AuditWrite?) async throws {
+        try await write { s in
+            if let audit { try await self.appendAudit(s, [audit.draft], chain: audit.chain) }
+            try await s.execute("""
+                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at)
+                VALUES (\(token.id.uuidString.lowercased()), \(token.principal), \(token.role), \(token.source), \(bytea(token.hash)),
+                        \(Self.millis(token.createdAt)), NULL)
+                """)
+        }
+    }
+
+    public func token(withHash hash: [UInt8]) async throws -> TokenRecord? {
+        try await session { s in try await s.row("SELECT * FROM tokens WHERE token_hash = \(bytea(hash))").map(Self.tokenRecord) }
+    }
+
+    public func tokens() async throws -> [TokenRecord] {
+        try await session { s in try await s.rows("SELECT * FROM tokens ORDER BY created_at, token_id").map(Self.tokenRecord) }
+    }
+
+    public func revokeToken(id: UUID, at time: Date, audit: AuditWrite) async throws -> Bool {
+        try await write { s in
+            let revoked = try await s.execute("""
+                UPDATE tokens SET revoked_at = \(Self.millis(time)) WHERE token_id = \(id.uuidString.lowercased()) AND revoked_at IS NULL
+                """) > 0
+            var draft = audit.draft
+            if !revoked { draft.outcome = "refused"; draft.detail = "no active token with this id" }
+            try await self.appendAudit(s, [draft], chain: audit.chain)
+            return revoked
+        }
+    }
+
+    static func tokenRecord(_ row: PostgresRandomAccessRow) throws -> TokenRecord {
+        TokenRecord(id: UUID(uuidString: try row.get("token_id")) ?? UUID(), principal: try row.get("principal"),
+                    role: try row.get("role", as: String?.self), source: try row.get("source", as: String?.self),
+                    hash: try row.bytes("token_hash"), createdAt: try row.date("created_at"), revokedAt: try row.optionalDate("revoked_at"))
+    }
+
+    // MARK: Time
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+}

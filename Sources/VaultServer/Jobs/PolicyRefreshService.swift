@@ -1,0 +1,25 @@
+import Logging
+import ServiceLifecycle
+import Vault
+
+/// Picks up policy versions applied through another replica: replicas share the database,
+/// and each holds the compiled bundle in memory, so each polls for a newer version.
+struct PolicyRefreshService: Service {
+    let policies: PolicyService
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await runPeriodically(every: interval) {
+            do {
+                if let adopted = try await policies.refresh() {
+                    logger.info("policy version adopted from the database", metadata: ["policy_version": .string(adopted.label)])
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("policy refresh failed", metadata: ["error_type": .string(String(describing: type(of: error)))])
+            }
+        }
+    }
+}
