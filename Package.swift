@@ -106,7 +106,8 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "ProcessTests", dependencies: [
-            "VaultAPI", "VaultClient", "VaultModel", "Vault", "VaultTestSupport", "VaultCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+            "VaultAPI", "VaultClient", "VaultModel", "Vault", "VaultTestSupport", "VaultCrypto", "PostgresStorage",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],
     swiftLanguageModes: [.v6]
