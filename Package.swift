@@ -93,6 +93,7 @@ let package = Package(
         // One suite, every storage behaviour, run on SQLite and on PostgreSQL.
         .testTarget(name: "StorageConformanceTests", dependencies: [
             "Vault", "VaultTestSupport", "Storage", "PostgresStorage", "Identity", "VaultModel", "VaultCrypto", "Audit",
+            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "AuditTests", dependencies: [
             "Audit", "Vault", "Storage", "VaultModel", "VaultTestSupport", "VaultCrypto",
