@@ -86,3 +86,19 @@ public struct PostgresStoreError: Error, CustomStringConvertible, StorageFailure
 
     var isUniqueViolation: Bool { sqlState == "23505" }
 }
+
+/// A WHERE clause built from optional filters, each condition's `?` bound as the next `$n`.
+struct FilterClause {
+    private(set) var conditions: [String] = []
+    private(set) var binds = PostgresBindings()
+
+    mutating func add(_ condition: String, _ value: some PostgresDynamicTypeEncodable) {
+        binds.append(value)
+        conditions.append(condition.replacingOccurrences(of: "?", with: "$\(binds.count)"))
+    }
+
+    /// A condition without a parameter.
+    mutating func add(_ condition: String) { conditions.append(condition) }
+
+    var sql: String { conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ") }
+}

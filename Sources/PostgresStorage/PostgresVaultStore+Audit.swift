@@ -16,17 +16,17 @@ extension PostgresVaultStore {
             for draft in drafts {
                 seq += 1
                 let hash = chain.hash(seq: seq, draft: draft, previous: previous)
+                // The entry and its subject index in one round trip.
                 try await s.execute("""
-                    INSERT INTO audit_log (seq, at, request_id, principal, role, source, purpose, action, subject_ids, fields,
-                                           policy_version, outcome, detail, prev_hash, hash)
-                    VALUES (\(seq), \(Self.millis(draft.at)), \(draft.requestID), \(draft.principal), \(draft.role), \(draft.source),
-                            \(draft.purpose), \(draft.action), \(Self.jsonList(draft.subjectIDs)), \(Self.jsonList(draft.fields)),
-                            \(draft.policyVersion), \(draft.outcome), \(draft.detail), \(bytea(previous)), \(bytea(hash)))
+                    WITH entry AS (
+                        INSERT INTO audit_log (seq, at, request_id, principal, role, source, purpose, action, subject_ids, fields,
+                                               policy_version, outcome, detail, prev_hash, hash)
+                        VALUES (\(seq), \(Self.millis(draft.at)), \(draft.requestID), \(draft.principal), \(draft.role), \(draft.source),
+                                \(draft.purpose), \(draft.action), \(Self.jsonList(draft.subjectIDs)), \(Self.jsonList(draft.fields)),
+                                \(draft.policyVersion), \(draft.outcome), \(draft.detail), \(bytea(previous)), \(bytea(hash)))
+                        RETURNING seq)
+                    INSERT INTO audit_subjects (seq, subject_id) SELECT entry.seq, subject FROM entry, unnest(\(Array(Set(draft.subjectIDs)))::text[]) AS subject
                     """)
-                let subjects = Array(Set(draft.subjectIDs))
-                if !subjects.isEmpty {
-                    try await s.execute("INSERT INTO audit_subjects (seq, subject_id) SELECT \(seq), unnest(\(subjects)::text[])")
-                }
                 previous = hash
             }
         } catch {
@@ -52,25 +52,20 @@ extension PostgresVaultStore {
     }
 
     public func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry] {
-        var conditions: [String] = []
-        var binds = PostgresBindings()
-        func bind(_ condition: String, _ value: some PostgresDynamicTypeEncodable) {
-            binds.append(value)
-            conditions.append(condition.replacingOccurrences(of: "?", with: "$\(binds.count)"))
-        }
-        bind("a.seq > ?", query.afterSeq)
+        var filter = FilterClause()
+        filter.add("a.seq > ?", query.afterSeq)
         var from = "audit_log a"
         if let subject = query.subjectID {
             from = "audit_subjects s JOIN audit_log a ON a.seq = s.seq"
-            bind("s.subject_id = ?", subject)
+            filter.add("s.subject_id = ?", subject)
         }
-        if let principal = query.principal { bind("a.principal = ?", principal) }
-        if let action = query.action { bind("a.action = ?", action) }
-        if let requestID = query.requestID { bind("a.request_id = ?", requestID) }
-        if let since = query.since { bind("a.at >= ?", Self.millis(since)) }
-        if let until = query.until { bind("a.at < ?", Self.millis(until)) }
-        let sql = "SELECT a.* FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY a.seq LIMIT \(max(1, min(query.limit, 10_000)))"
-        let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
+        if let principal = query.principal { filter.add("a.principal = ?", principal) }
+        if let action = query.action { filter.add("a.action = ?", action) }
+        if let requestID = query.requestID { filter.add("a.request_id = ?", requestID) }
+        if let since = query.since { filter.add("a.at >= ?", Self.millis(since)) }
+        if let until = query.until { filter.add("a.at < ?", Self.millis(until)) }
+        let sql = "SELECT a.* FROM \(from) \(filter.sql) ORDER BY a.seq LIMIT \(max(1, min(query.limit, 10_000)))"
+        let statement = PostgresQuery(unsafeSQL: sql, binds: filter.binds)
         return try await session { s in try await s.rows(statement).map(Self.auditEntry) }
     }
 

@@ -126,25 +126,28 @@ extension PostgresVaultStore {
                 """, as: Int64.self)[0]
         }
 
+        // All fields in one statement, all identifiers in another. Out-of-order delivery: the
+        // WHERE of the upsert keeps a newer stored observation (SQLite's rule, in SQL), and
+        // RETURNING names the fields actually written, whose identifiers follow them.
         let observed = millis(record.observedAt)
-        var replaced: Set<FieldName> = []
-        for field in record.fields {
-            // Out-of-order delivery: an older observation never overwrites a newer one.
-            if existing != nil, let stored = try await s.column("""
-                SELECT observed_at FROM field_values WHERE record_id = \(recordID) AND field = \(field.field.rawValue)
-                """, as: Int64.self).first, stored > observed { continue }
-            replaced.insert(field.field)
-            try await s.execute("""
+        var replaced: Set<String> = []
+        if !record.fields.isEmpty {
+            let names = record.fields.map(\.field.rawValue), ciphertexts = record.fields.map { bytea($0.ciphertext) }
+            replaced = Set(try await s.column("""
                 INSERT INTO field_values (record_id, field, subject_id, key_owner, observed_at, ciphertext)
-                VALUES (\(recordID), \(field.field.rawValue), \(target), \(owner), \(observed), \(bytea(field.ciphertext)))
+                SELECT \(recordID), f, \(target), \(owner), \(observed), c FROM unnest(\(names)::text[], \(ciphertexts)::bytea[]) AS t(f, c)
                 ON CONFLICT (record_id, field) DO UPDATE SET subject_id = EXCLUDED.subject_id, key_owner = EXCLUDED.key_owner,
                     observed_at = EXCLUDED.observed_at, ciphertext = EXCLUDED.ciphertext
-                """)
+                WHERE field_values.observed_at <= EXCLUDED.observed_at
+                RETURNING field
+                """, as: String.self))
         }
-        for identifier in record.identifiers where replaced.contains(identifier.field) {
+        let identifiers = record.identifiers.filter { replaced.contains($0.field.rawValue) }
+        if !identifiers.isEmpty {
+            let fields = identifiers.map(\.field.rawValue), versions = identifiers.map(\.index.version), indexes = identifiers.map { bytea($0.index.bytes) }
             try await s.execute("""
                 INSERT INTO identifiers (record_id, field, bi_version, blind_index, subject_id)
-                VALUES (\(recordID), \(identifier.field.rawValue), \(identifier.index.version), \(bytea(identifier.index.bytes)), \(target))
+                SELECT \(recordID), f, v, b, \(target) FROM unnest(\(fields)::text[], \(versions)::bigint[], \(indexes)::bytea[]) AS t(f, v, b)
                 ON CONFLICT (record_id, field) DO UPDATE SET bi_version = EXCLUDED.bi_version, blind_index = EXCLUDED.blind_index,
                     subject_id = EXCLUDED.subject_id
                 """)

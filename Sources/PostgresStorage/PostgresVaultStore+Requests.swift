@@ -73,19 +73,13 @@ extension PostgresVaultStore {
     }
 
     public func requests(_ filter: RequestFilter) async throws -> [RequestRecord] {
-        var conditions: [String] = []
-        var binds = PostgresBindings()
-        func bind(_ condition: String, _ value: some PostgresDynamicTypeEncodable) {
-            binds.append(value)
-            conditions.append(condition.replacingOccurrences(of: "?", with: "$\(binds.count)"))
-        }
-        if let status = filter.status { bind("status = ?", status) }
-        if let kind = filter.kind { bind("kind = ?", kind) }
-        if filter.openOnly { conditions.append("status NOT IN ('completed', 'rejected')") }
-        if let subject = filter.subjectID { bind("subject_id = ?", subject.description) }
-        if let at = filter.overdueAt { bind("status NOT IN ('completed', 'rejected') AND COALESCE(extended_due_at, due_at) < ?", Self.millis(at)) }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let statement = PostgresQuery(unsafeSQL: "SELECT * FROM requests \(whereClause) ORDER BY received_at, request_id", binds: binds)
+        var clause = FilterClause()
+        if let status = filter.status { clause.add("status = ?", status) }
+        if let kind = filter.kind { clause.add("kind = ?", kind) }
+        if filter.openOnly { clause.add("status NOT IN ('completed', 'rejected')") }
+        if let subject = filter.subjectID { clause.add("subject_id = ?", subject.description) }
+        if let at = filter.overdueAt { clause.add("status NOT IN ('completed', 'rejected') AND COALESCE(extended_due_at, due_at) < ?", Self.millis(at)) }
+        let statement = PostgresQuery(unsafeSQL: "SELECT * FROM requests \(clause.sql) ORDER BY received_at, request_id", binds: clause.binds)
         return try await session { s in try await s.rows(statement).map(Self.requestRecord) }
     }
 

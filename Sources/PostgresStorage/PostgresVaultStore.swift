@@ -161,16 +161,21 @@ public final class PostgresVaultStore: VaultStore {
     /// Follows merges to the surviving subject in the same snapshot.
     public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? {
         try await read { s in
+            // Most reads name a surviving subject: its row is the profile's first query, no merge chain to walk.
+            if let row = try await s.row("SELECT created_at, restricted, merged_into FROM subjects WHERE subject_id = \(id.description)"),
+               try row.get("merged_into", as: String?.self) == nil {
+                return try await Self.profile(s, id, subjectRow: row)
+            }
             guard let canonical = try await Self.canonical(s, id) else { return nil }
             return try await Self.profile(s, canonical)
         }
     }
 
-    static func profile(_ s: PostgresSession, _ id: SubjectID) async throws -> SealedProfile? {
+    static func profile(_ s: PostgresSession, _ id: SubjectID, subjectRow: PostgresRandomAccessRow? = nil) async throws -> SealedProfile? {
         let subject = id.description
-        guard let row = try await s.row("SELECT created_at, restricted, merged_into FROM subjects WHERE subject_id = \(subject)"),
-              try row.get("merged_into", as: String?.self) == nil
-        else { return nil }
+        var fetched = subjectRow
+        if fetched == nil { fetched = try await s.row("SELECT created_at, restricted, merged_into FROM subjects WHERE subject_id = \(subject)") }
+        guard let row = fetched, try row.get("merged_into", as: String?.self) == nil else { return nil }
         var owners: Set<String> = [subject]
         var sources: Set<SourceName> = []
         var fields: [StoredFieldValue] = []

@@ -18,6 +18,11 @@ struct VaultBench {
             for people in CommandLine.arguments.dropFirst(2).compactMap({ Int($0) }) { try await ScaleBench.run(people: people) }
             return
         }
+        if CommandLine.arguments.dropFirst().first == "backends" {
+            try await BackendsBench.run(people: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 5_000,
+                                        views: Int(CommandLine.arguments.dropFirst(3).first ?? "") ?? 20_000)
+            return
+        }
         if CommandLine.arguments.dropFirst().first == "crypto" {
             try CryptoFloorBench.run()
             return

@@ -1,13 +1,15 @@
 import Hummingbird
+import Storage
 import Vault
 import VaultAPI
 
 /// | method | path | who | audit |
 /// |---|---|---|---|
 /// | GET | /healthz | anyone | none: liveness |
-/// | GET | /readyz | anyone | none: readiness (store and keys opened) |
+/// | GET | /readyz | anyone | none: readiness (store answering, audit sink healthy) |
 struct HealthController {
     let audit: AuditLog
+    let store: any VaultStore
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/healthz") { _, _ in try JSONBody.response(HealthBody(status: "ok")) }
@@ -16,6 +18,8 @@ struct HealthController {
             guard audit.isHealthy else {
                 throw Problem(.serviceUnavailable, "audit-unavailable", "Audit log unavailable", detail: "the audit sink failed; restart vaultd")
             }
+            // The database answers (a replica that lost PostgreSQL leaves the load balancer's pool).
+            _ = try await store.auditHead()
             return try JSONBody.response(HealthBody(status: "ready"))
         }
     }
