@@ -162,7 +162,7 @@ public final class PostgresVaultStore: VaultStore {
     public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? {
         try await read { s in
             // Most reads name a surviving subject: its row is the profile's first query, no merge chain to walk.
-            if let row = try await s.row("SELECT created_at, restricted, merged_into FROM subjects WHERE subject_id = \(id.description)"),
+            if let row = try await s.rows(ProfileStatements.Subject(subject: id.description)).first,
                try row.get("merged_into", as: String?.self) == nil {
                 return try await Self.profile(s, id, subjectRow: row)
             }
@@ -174,15 +174,12 @@ public final class PostgresVaultStore: VaultStore {
     static func profile(_ s: PostgresSession, _ id: SubjectID, subjectRow: PostgresRandomAccessRow? = nil) async throws -> SealedProfile? {
         let subject = id.description
         var fetched = subjectRow
-        if fetched == nil { fetched = try await s.row("SELECT created_at, restricted, merged_into FROM subjects WHERE subject_id = \(subject)") }
+        if fetched == nil { fetched = try await s.rows(ProfileStatements.Subject(subject: subject)).first }
         guard let row = fetched, try row.get("merged_into", as: String?.self) == nil else { return nil }
         var owners: Set<String> = [subject]
         var sources: Set<SourceName> = []
         var fields: [StoredFieldValue] = []
-        for r in try await s.rows("""
-            SELECT f.field, r.source, f.key_owner, f.observed_at, f.ciphertext
-            FROM field_values f JOIN source_records r ON r.record_id = f.record_id WHERE f.subject_id = \(subject)
-            """) {
+        for r in try await s.rows(ProfileStatements.Fields(subject: subject)) {
             let owner = try r.get("key_owner", as: String.self)
             guard let source = SourceName(try r.get("source", as: String.self)), let ownerID = SubjectID(owner) else {
                 throw StoreError.corrupt("field_values row")
@@ -192,13 +189,9 @@ public final class PostgresVaultStore: VaultStore {
             fields.append(StoredFieldValue(field: FieldName(try r.get("field", as: String.self)), source: source, keyOwner: ownerID,
                                            observedAt: try r.date("observed_at"), ciphertext: try r.bytes("ciphertext")))
         }
-        sources.formUnion(try await s.column("SELECT DISTINCT source FROM source_records WHERE subject_id = \(subject)", as: String.self)
-            .compactMap(SourceName.init))
+        sources.formUnion(try await s.rows(ProfileStatements.Sources(subject: subject)).compactMap { SourceName(try $0.get("source", as: String.self)) })
         var events: [StoredEvent] = []
-        for r in try await s.rows("""
-            SELECT source, key_owner, type, occurred_at, ciphertext FROM events WHERE subject_id = \(subject)
-            ORDER BY occurred_at DESC, event_row DESC
-            """) {
+        for r in try await s.rows(ProfileStatements.Events(subject: subject)) {
             let owner = try r.get("key_owner", as: String.self)
             guard let source = SourceName(try r.get("source", as: String.self)), let ownerID = SubjectID(owner) else {
                 throw StoreError.corrupt("events row")
@@ -208,7 +201,7 @@ public final class PostgresVaultStore: VaultStore {
                                       ciphertext: try r.bytes("ciphertext")))
         }
         var consents: [StoredConsent] = []
-        for r in try await s.rows("SELECT * FROM consent_events WHERE subject_id = \(subject) ORDER BY event_row") {
+        for r in try await s.rows(ProfileStatements.Consents(subject: subject)) {
             let owner = try r.get("key_owner", as: String.self)
             guard let ownerID = SubjectID(owner) else { throw StoreError.corrupt("consent_events row") }
             owners.insert(owner)

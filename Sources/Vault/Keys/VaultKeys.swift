@@ -113,14 +113,16 @@ public final class VaultKeys: Sendable {
                              holdKey: await vaultSecret(named: "legal-hold", store: store, keyring: keyring))
     }
 
-    /// A random 32-byte vault secret stored wrapped under the active KEK, created on first use.
+    /// Every stored, unretired version must be in `versions` with the stored key check value.
     static func check(_ versions: [Int: SymmetricKey], against known: [KeyVersionRecord]) throws {
         for record in known where record.state != "retired" {
             guard let key = versions[record.version] else { throw KeySetupError.versionMissing(version: record.version) }
-            let check = try Keyring.checkValue(of: key)
-            guard ConstantTime.equals(check, record.checkValue) else { throw KeySetupError.wrongKey(version: record.version) }
+            let value = try Keyring.checkValue(of: key)
+            guard ConstantTime.equals(value, record.checkValue) else { throw KeySetupError.wrongKey(version: record.version) }
         }
     }
+
+    /// A random 32-byte vault secret stored wrapped under the active KEK, created on first use.
 
     static func vaultSecret(named name: String, store: any VaultStore, keyring: Keyring) async throws -> SymmetricKey {
         if let wrapped = try await store.vaultKey(named: name) {
