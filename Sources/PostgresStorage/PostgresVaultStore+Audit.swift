@@ -8,8 +8,7 @@ extension PostgresVaultStore {
     /// head read here is the chain's head across all replicas). Any failure marks the sink
     /// failed and rolls the whole transaction back: nothing changes that isn't audited.
     func appendAudit(_ s: PostgresSession, _ drafts: [AuditDraft], chain: HashChain) async throws {
-        guard !auditSink.isFailed else { throw StoreError.auditUnavailable }
-        do {
+        try await auditSink.guarded {
             let head = try await s.row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             var seq: Int64 = try head?.get("seq", as: Int64.self) ?? 0
             var previous: [UInt8] = try head.map { try $0.bytes("hash") } ?? HashChain.genesis
@@ -29,20 +28,11 @@ extension PostgresVaultStore {
                     """)
                 previous = hash
             }
-        } catch {
-            auditSink.markFailed()
-            throw StoreError.auditUnavailable
         }
     }
 
     public func appendAudit(_ drafts: [AuditDraft], chain: HashChain) async throws {
-        guard !auditSink.isFailed else { throw StoreError.auditUnavailable }
-        do {
-            try await write { s in try await self.appendAudit(s, drafts, chain: chain) }
-        } catch {
-            auditSink.markFailed()
-            throw StoreError.auditUnavailable
-        }
+        try await auditSink.guarded { try await write { s in try await self.appendAudit(s, drafts, chain: chain) } }
     }
 
     public func auditHead() async throws -> (seq: Int64, hash: [UInt8])? {

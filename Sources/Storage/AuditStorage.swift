@@ -35,4 +35,15 @@ public final class AuditSinkState: Sendable {
     public init() {}
     public var isFailed: Bool { failed.withLock { $0 } }
     public func markFailed() { failed.withLock { $0 = true } }
+
+    /// Runs an append: refused once failed; any error fails the sink and surfaces as `auditUnavailable`.
+    public func guarded<T>(_ append: () async throws -> T) async throws -> T {
+        guard !isFailed else { throw StoreError.auditUnavailable }
+        do {
+            return try await append()
+        } catch {
+            markFailed()
+            throw StoreError.auditUnavailable
+        }
+    }
 }

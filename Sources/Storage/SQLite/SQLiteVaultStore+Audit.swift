@@ -34,13 +34,7 @@ extension SQLiteVaultStore {
     }
 
     public func appendAudit(_ drafts: [AuditDraft], chain: HashChain) async throws {
-        guard !auditSink.isFailed else { throw StoreError.auditUnavailable }
-        do {
-            try await pool.write { db in try self.appendAudit(db, drafts, chain: chain) }
-        } catch {
-            auditSink.markFailed()
-            throw StoreError.auditUnavailable
-        }
+        try await auditSink.guarded { try await pool.write { db in try self.appendAudit(db, drafts, chain: chain) } }
     }
 
     public func auditHead() async throws -> (seq: Int64, hash: [UInt8])? {
