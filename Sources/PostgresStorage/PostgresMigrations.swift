@@ -102,6 +102,9 @@ enum PostgresMigrations {
             "ALTER TABLE consent_events SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 50)",
             "ALTER TABLE source_records SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 50)",
         ]),
+        ("v2-console-sessions", [
+            "CREATE TABLE console_sessions (id_hash BYTEA PRIMARY KEY, sealed BYTEA NOT NULL, expires_at BIGINT NOT NULL)",
+        ]),
     ]
 
     /// Applies the missing migrations in one transaction under an advisory lock.

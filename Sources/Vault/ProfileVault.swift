@@ -23,6 +23,7 @@ public struct ProfileVault: Sendable {
     public let rotation: KeyRotation
     public let backups: BackupService
     public let retention: RetentionService
+    public let consoleSessions: ConsoleSessionService
 
     /// The bundle in force now (a snapshot).
     public var bundle: PolicyBundle { policies.current.bundle }
@@ -49,6 +50,7 @@ public struct ProfileVault: Sendable {
         rotation = KeyRotation(store: store, keys: keys, audit: audit, faultPoint: faultPoint)
         backups = BackupService(store: store, audit: audit, dataDirectory: dataDirectory)
         retention = RetentionService(store: store, keys: keys, policies: policies)
+        consoleSessions = ConsoleSessionService(store: store, keys: keys)
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.

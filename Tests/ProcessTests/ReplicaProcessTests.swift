@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import PostgresStorage
 import Testing
 import VaultTestSupport
@@ -103,6 +106,65 @@ struct ReplicaProcessTests {
         }
         let lag = try #require(seenOnB, "replica B never adopted v2")
         #expect(lag < .seconds(5))
+
+        // The console session lives in the database: signed in through A, served by B, ended through B.
+        let console = ConsoleClient()
+        let cookie = try await console.signIn(at: a.address, token: dpo)
+        let onB = try await console.get(b.address + "/console", cookie: cookie)
+        #expect(onB.status == 200 && onB.body.contains("Overview"), "B serves A's session: \(onB.status)")
+        let csrf = try #require(onB.body.firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/).map { String($0.1) })
+        #expect(try await console.post(b.address + "/console/signout", cookie: cookie, form: "csrf=\(csrf)").status == 303)
+        #expect(try await console.get(a.address + "/console", cookie: cookie).status == 303, "signed out everywhere")
         print("Replicas: \(people) people from 3 sources through 2 vaultd → \(try await store.subjectCount()) subjects, chain of \(head.seq) entries valid on both; policy v2 seen on B after \(lag)")
+    }
+}
+
+/// Raw console HTTP: cookies by hand and no redirects followed, as the session test needs.
+final class ConsoleClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    // @unchecked: the session is set once in init and URLSession is thread-safe.
+    private var session: URLSession!
+
+    override init() {
+        super.init()
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.timeoutIntervalForRequest = 30
+        session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        completionHandler(nil)
+    }
+
+    func get(_ url: String, cookie: String?) async throws -> (status: Int, body: String, setCookie: String?) {
+        try await send(URLRequest(url: URL(string: url)!), cookie: cookie)
+    }
+
+    func post(_ url: String, cookie: String?, form: String) async throws -> (status: Int, body: String, setCookie: String?) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = "POST"
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(form.utf8)
+        return try await send(request, cookie: cookie)
+    }
+
+    private func send(_ request: URLRequest, cookie: String?) async throws -> (status: Int, body: String, setCookie: String?) {
+        var request = request
+        if let cookie { request.setValue(cookie, forHTTPHeaderField: "Cookie") }
+        let (data, response) = try await session.data(for: request)
+        let http = response as? HTTPURLResponse
+        return (http?.statusCode ?? 0, String(decoding: data, as: UTF8.self), http?.value(forHTTPHeaderField: "Set-Cookie"))
+    }
+
+    /// Signs in through the sign-in form (its CSRF cookie and field); returns the session cookie `name=value`.
+    func signIn(at address: String, token: String) async throws -> String {
+        let form = try await get(address + "/console/signin", cookie: nil)
+        let nonce = try #require(form.setCookie?.split(separator: ";").first.map(String.init))
+        let csrf = try #require(form.body.firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/).map { String($0.1) })
+        let signedIn = try await post(address + "/console/signin", cookie: nonce, form: "csrf=\(csrf)&token=\(token)")
+        #expect(signedIn.status == 303)
+        return try #require(signedIn.setCookie?.split(separator: ";").first.map(String.init))
     }
 }

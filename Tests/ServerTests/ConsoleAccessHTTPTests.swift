@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Testing
 import VaultAPI
 import VaultModel
+import VaultTestSupport
 @testable import VaultServer
 
 /// The console in process, beyond the request flow of "Console: HTTP": which role sees which
@@ -125,14 +126,15 @@ struct ConsoleAccessHTTPTests {
 
     @Test("a session idles out after 15 minutes; each page renews it and the cookie's Max-Age")
     func sessionExpiry() async throws {
-        let sessions = ConsoleSessions()
+        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let sessions = t.vault.consoleSessions
         let start = Date()
         let session = try await sessions.create(token: Sensitive("pvt_x"), now: start)
         #expect(session.id.count == 64 && session.csrf.count == 64 && session.id != session.csrf)
-        #expect(await sessions.touch(session.id, now: start.addingTimeInterval(14 * 60)) != nil, "still alive after 14 minutes of use")
-        #expect(await sessions.touch(session.id, now: start.addingTimeInterval(28 * 60)) != nil, "renewed by the last request")
-        #expect(await sessions.touch(session.id, now: start.addingTimeInterval(43 * 60 + 1)) == nil, "15 idle minutes end it")
-        #expect(await sessions.touch(session.id, now: start.addingTimeInterval(28 * 60)) == nil, "and it is gone for good")
+        #expect(try await sessions.touch(session.id, now: start.addingTimeInterval(14 * 60))?.csrf == session.csrf, "still alive after 14 minutes of use")
+        #expect(try await sessions.touch(session.id, now: start.addingTimeInterval(28 * 60)) != nil, "renewed by the last request")
+        #expect(try await sessions.touch(session.id, now: start.addingTimeInterval(43 * 60 + 1)) == nil, "15 idle minutes end it")
+        #expect(try await sessions.touch(session.id, now: start.addingTimeInterval(28 * 60)) == nil, "and it is gone for good")
 
         let h = try await ServerHarness.make()
         try await h.run { client in

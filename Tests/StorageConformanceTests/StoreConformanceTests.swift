@@ -3,7 +3,7 @@ import Foundation
 import Requests
 import Storage
 import Testing
-import Vault
+@testable import Vault
 import VaultModel
 import VaultTestSupport
 
@@ -250,5 +250,29 @@ struct StoreConformanceTests {
         #expect(report.valid)
         var query = AuditQuery(); query.action = "records.ingest"
         #expect(try await t.vault.audit.entries(query).count == 2 * people / 5)
+    }
+
+    @Test("console sessions: stored sealed under a hashed id, renewed by use, gone when idle or ended, shared by two vaults", arguments: StorageBackend.allCases)
+    func consoleSessions(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let other = try await t.reopen()
+        let start = Date()
+        let token = "pvt_conformance_token_0123456789"
+        let created = try await t.vault.consoleSessions.create(token: Sensitive(token), now: start)
+        let seen = try #require(try await other.consoleSessions.touch(created.id, now: start.addingTimeInterval(60)), "another replica serves the session")
+        #expect(seen.token.unsafeValue == token && seen.csrf == created.csrf)
+        #expect(try await t.vault.consoleSessions.touch(created.id + "0", now: start) == nil)
+        #expect(try await t.vault.consoleSessions.touch(created.id, now: start.addingTimeInterval(60 + 15 * 60 - 1)) != nil, "renewed by the last use")
+        #expect(try await t.vault.consoleSessions.touch(created.id, now: start.addingTimeInterval(2 * 60 * 60)) == nil, "idle too long")
+        #expect(try await t.vault.consoleSessions.touch(created.id, now: start) == nil, "and deleted")
+        let ended = try await t.vault.consoleSessions.create(token: Sensitive(token), now: start)
+        try await other.consoleSessions.end(ended.id)
+        #expect(try await t.vault.consoleSessions.touch(ended.id, now: start) == nil)
+        // The stored row holds neither the cookie value nor the token.
+        let raw = try await t.vault.store.touchConsoleSession(idHash: Array(created.id.utf8), now: start, renewedUntil: start)
+        #expect(raw == nil, "rows are keyed by a keyed hash of the id, not the id")
+        let live = try await t.vault.consoleSessions.create(token: Sensitive(token), now: start)
+        let stored = try #require(try await t.vault.store.touchConsoleSession(idHash: t.vault.consoleSessions.hash(live.id), now: start, renewedUntil: start.addingTimeInterval(60)))
+        #expect(!contains(Data(stored), token) && !contains(Data(stored), live.csrf))
     }
 }

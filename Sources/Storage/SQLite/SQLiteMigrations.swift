@@ -206,6 +206,15 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("v6-console-sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE console_sessions (
+                    id_hash BLOB PRIMARY KEY,
+                    sealed BLOB NOT NULL,
+                    expires_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

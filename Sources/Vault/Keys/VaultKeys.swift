@@ -20,6 +20,9 @@ public final class VaultKeys: Sendable {
     public let source: MasterKeySource
     public let blindIndexer: BlindIndexer
     let tokenKey: HMACKey
+    /// Console sessions: the cookie's keyed hash names the stored row, the key seals its content.
+    let sessionIDKey: HMACKey
+    let sessionKey: SymmetricKey
     let pseudonymKey: HMACKey
     /// Keys the audit hash chain: a database writer without it can't forge a consistent chain.
     public let auditChain: HashChain
@@ -41,6 +44,8 @@ public final class VaultKeys: Sendable {
         blindIndexer = try BlindIndexer(indexRoot: indexRoot)
         tokenKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/token-hash/v1"))
         pseudonymKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/pseudonym/v1"))
+        sessionIDKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/console-session-id/v1"))
+        sessionKey = try HKDF.deriveKey(from: indexRoot, label: "profilevault/console-session/v1")
         auditChain = HashChain(key: try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/audit-chain/v1")))
         var wrapping: [Int: SymmetricKey] = [:]
         for version in keyring.versions.keys { wrapping[version] = try keyring.wrappingKey(version: version) }

@@ -30,7 +30,7 @@ import VaultModel
 struct ConsoleController {
     static let roles: Set<RoleName> = [.compliance, .admin]
     let vault: ProfileVault
-    let sessions = ConsoleSessions()
+    var sessions: ConsoleSessionService { vault.consoleSessions }
     let secure: Bool
 
     func register(on router: Router<AppRequestContext>) {
@@ -46,7 +46,7 @@ struct ConsoleController {
         let pages = console.add(middleware: ConsoleSessionMiddleware(sessions: sessions, tokens: vault.tokens, audit: vault.audit, secure: secure))
             .add(middleware: ConsoleErrorMiddleware())
         pages.post("/signout") { request, context in
-            if let id = ConsoleCookie.session(in: request) { await sessions.end(id) }
+            if let id = ConsoleCookie.session(in: request) { try await sessions.end(id) }
             try await vault.audit.record(context.caller().draft("console.signout"))
             return ConsolePage.redirect(to: "/console/signin", cookie: ConsoleCookie.clear(secure: secure))
         }
@@ -64,7 +64,7 @@ struct ConsoleController {
     /// none), or a forged POST could sign a victim in as the forger.
     func signInForm(_ context: AppRequestContext, failed: Bool = false, status: HTTPResponse.Status = .ok) throws -> Response {
         var context = context
-        let nonce = try ConsoleSessions.random()
+        let nonce = try ConsoleSessionService.random()
         context.csrf = nonce
         var response = ConsolePage.render("signin", title: "Sign in", ["failed": failed], context: context, status: status)
         response.headers[.setCookie] = ConsoleCookie.signIn(nonce, secure: secure)

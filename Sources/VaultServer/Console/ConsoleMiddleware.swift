@@ -28,17 +28,17 @@ struct ConsoleHeadersMiddleware: RouterMiddleware {
 /// the cookie's Max-Age, so the browser forgets it when the server-side session idles out.
 struct ConsoleSessionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let sessions: ConsoleSessions
+    let sessions: ConsoleSessionService
     let tokens: TokenService
     let audit: AuditLog
     let secure: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let id = ConsoleCookie.session(in: request), let session = await sessions.touch(id),
+        guard let id = ConsoleCookie.session(in: request), let session = try await sessions.touch(id),
               let principal = try await tokens.authenticate(session.token.unsafeValue),
               case .role(let role) = principal.kind, ConsoleController.roles.contains(role)
         else {
-            if let id = ConsoleCookie.session(in: request) { await sessions.end(id) }
+            if let id = ConsoleCookie.session(in: request) { try await sessions.end(id) }
             return ConsolePage.redirect(to: "/console/signin")
         }
         var context = context
@@ -87,7 +87,7 @@ enum ConsoleCookie {
     static func set(_ id: String, secure: Bool) -> String {
         // __Host- requires Path=/; without TLS the cookie is scoped to the console's path.
         let path = secure ? "/" : "/console"
-        return "\(name(secure: secure))=\(id); Path=\(path); Max-Age=\(Int(ConsoleSessions.idle)); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
+        return "\(name(secure: secure))=\(id); Path=\(path); Max-Age=\(Int(ConsoleSessionService.idle)); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
     static func clear(secure: Bool) -> String {
