@@ -24,14 +24,22 @@ public enum TestPostgres {
     public static func freshDatabase() async throws -> PostgresLocation {
         let server = try await server()
         let name = "pv_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        var configuration = PostgresConnection.Configuration(host: server.host, port: server.port, username: server.username,
-                                                             password: nil, database: server.database, tls: .disable)
-        configuration.options.connectTimeout = .seconds(10)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-postgres"))
+        let connection = try await connect(to: server)
         defer { Task { try? await connection.close() } }
-        try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test-postgres"))
+        try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         return server.with(database: name)
     }
+
+    /// A plain connection to `location` (the test cluster trusts loopback), for statements a
+    /// test runs behind the store's back: creating databases, tampering, inspecting pages.
+    public static func connect(to location: PostgresLocation) async throws -> PostgresConnection {
+        var configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.username,
+                                                             password: nil, database: location.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+    }
+
+    public static let logger = Logger(label: "test-postgres")
 
     /// The repository's `scripts/postgres-cluster`.
     static let clusterScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -42,14 +42,12 @@ struct PostgresErasureTests {
         // 3. Dead tuples: execute() ran the store's checkpoint, a VACUUM of the erased tables.
         //    pgstattuple reads the pages themselves (the statistics views lag behind).
         let location = try #require(t.postgres)
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(host: location.host, port: location.port, username: location.username, password: nil,
-                                 database: location.database, tls: .disable), id: 1, logger: Logger(label: "test"))
+        let connection = try await TestPostgres.connect(to: location)
         defer { Task { try? await connection.close() } }
-        try await connection.query("CREATE EXTENSION IF NOT EXISTS pgstattuple", logger: Logger(label: "test"))
+        try await connection.query("CREATE EXTENSION IF NOT EXISTS pgstattuple", logger: TestPostgres.logger)
         var dead = 0
         for table in ["subjects", "field_values", "source_records", "identifiers"] {
-            let rows = try await connection.query("SELECT dead_tuple_count FROM pgstattuple(\(table))", logger: Logger(label: "test"))
+            let rows = try await connection.query("SELECT dead_tuple_count FROM pgstattuple(\(table))", logger: TestPostgres.logger)
             for try await count in rows.decode(Int.self) { dead += count }
         }
         #expect(dead == 0, "VACUUM after the erasure pruned the deleted rows (\(dead) left)")
@@ -61,12 +59,10 @@ struct PostgresErasureTests {
         let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
         let bob = try await t.vault.ingest.ingest(records: [record("crm-2", ["email": "bob@example.com", "first_name": "Bob"])], from: crm, caller: tester)[0].outcome.subjectID
         let location = try #require(t.postgres)
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(host: location.host, port: location.port, username: location.username, password: nil,
-                                 database: location.database, tls: .disable), id: 1, logger: Logger(label: "test"))
+        let connection = try await TestPostgres.connect(to: location)
         defer { Task { try? await connection.close() } }
         try await connection.query("UPDATE field_values SET subject_id = \(ann.description) WHERE subject_id = \(bob.description) AND field = 'first_name'",
-                                   logger: Logger(label: "test"))
+                                   logger: TestPostgres.logger)
         await #expect(throws: StoreError.self) { try await t.vault.store.sealedProfile(of: ann) }
         #expect(try await t.vault.store.sealedProfile(of: bob)?.fields.map(\.field.rawValue) == ["email"])
     }
