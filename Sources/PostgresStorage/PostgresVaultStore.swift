@@ -27,6 +27,10 @@ public final class PostgresVaultStore: VaultStore {
     /// Connects, waits until the server answers, and applies missing migrations.
     public init(location: PostgresLocation, maximumConnections: Int = 16, logger: Logger = Logger(label: "profilevault.postgres")) async throws {
         self.location = location
+        // postgres-nio logs whole backend messages (rows, server errors) at trace level: even
+        // under `--log-level trace` it gets notice and above only.
+        var logger = logger
+        logger.logLevel = max(logger.logLevel, .notice)
         self.logger = logger
         let client = PostgresClient(configuration: location.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
         self.client = client

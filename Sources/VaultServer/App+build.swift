@@ -23,8 +23,9 @@ public struct ServerConfiguration: Sendable {
     /// A request must arrive whole within this time of the connection opening or of the previous
     /// response; slower clients are disconnected (slowloris).
     public var requestTimeout: Duration = .seconds(20)
-    /// How often a replica looks for a policy version applied through another replica.
-    public var policyRefreshInterval: Duration = .seconds(2)
+    /// How often a replica looks for a policy version applied through another replica; nil
+    /// (SQLite: one vaultd owns the data directory) means nobody else can apply one.
+    public var policyRefreshInterval: Duration?
     /// Serve `GET /bench/bare`, the benchmark's baseline route (never in production).
     public var benchRoutes = false
     /// PEM certificate chain and private key files; nil serves plain HTTP (behind a proxy).
@@ -77,8 +78,8 @@ public func buildApplication(vault: ProfileVault, configuration: ServerConfigura
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
         services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger),
                    KeyRewrapService(rotation: vault.rotation, batchSize: configuration.rewrapBatch, logger: logger),
-                   RetentionSweepService(retention: vault.retention, interval: configuration.retentionInterval, logger: logger),
-                   PolicyRefreshService(policies: vault.policyService, interval: configuration.policyRefreshInterval, logger: logger)],
+                   RetentionSweepService(retention: vault.retention, interval: configuration.retentionInterval, logger: logger)]
+            + (configuration.policyRefreshInterval.map { [PolicyRefreshService(policies: vault.policyService, interval: $0, logger: logger)] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
 }

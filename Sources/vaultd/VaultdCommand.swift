@@ -40,7 +40,7 @@ struct VaultdCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted (PROFILEVAULT_MAX_BODY_BYTES).") var maxBodyBytes: Int?
     @Option(name: .customLong("lookups-per-minute"), help: "Lookups per principal per minute; more answer 429 (PROFILEVAULT_LOOKUPS_PER_MINUTE).") var lookupsPerMinute: Int?
     @Option(name: .customLong("request-timeout"), help: "Seconds a client has to send a whole request; slower ones are disconnected (PROFILEVAULT_REQUEST_TIMEOUT).") var requestTimeout: Int?
-    @Option(name: .customLong("policy-refresh-ms"), help: "Milliseconds between looks for a policy version applied by another replica (PROFILEVAULT_POLICY_REFRESH_MS).") var policyRefresh: Int?
+    @Option(name: .customLong("policy-refresh-ms"), help: "With --database postgres://…: milliseconds between looks for a policy version applied by another replica (PROFILEVAULT_POLICY_REFRESH_MS).") var policyRefresh: Int?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (PROFILEVAULT_TLS_CERT).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key, mode 0600 (PROFILEVAULT_TLS_KEY).") var tlsKey: String?
 
@@ -138,7 +138,9 @@ struct VaultdCommand: AsyncParsableCommand {
         configuration.lookupsPerMinute = max(1, try settings.int(lookupsPerMinute, "lookups_per_minute", default: 600))
         configuration.benchRoutes = benchRoutes
         configuration.requestTimeout = .seconds(max(1, try settings.int(requestTimeout, "request_timeout", default: 20)))
-        configuration.policyRefreshInterval = .milliseconds(max(100, try settings.int(policyRefresh, "policy_refresh_ms", default: 2000)))
+        if postgres != nil {
+            configuration.policyRefreshInterval = .milliseconds(max(100, try settings.int(policyRefresh, "policy_refresh_ms", default: 2000)))
+        }
         let certificate = settings.string(tlsCert, "tls_cert", default: ""), privateKey = settings.string(tlsKey, "tls_key", default: "")
         guard certificate.isEmpty == privateKey.isEmpty else { throw ValidationError("give both --tls-cert and --tls-key, or neither") }
         if !certificate.isEmpty { configuration.tls = (certificate, privateKey) }

@@ -10,17 +10,7 @@ struct AuditCheckpointService: Service {
     let logger: Logger
 
     func run() async throws {
-        await runPeriodically(every: interval) { await anchor() }
-        await anchor() // the final anchor at shutdown
-    }
-
-    private func anchor() async {
-        do {
-            try await audit.anchor()
-        } catch is CancellationError {
-            return
-        } catch {
-            logger.error("audit anchor failed", metadata: ["error_type": .string(String(describing: type(of: error)))])
-        }
+        await runPeriodically(every: interval, logger: logger, failure: "audit anchor failed") { try await audit.anchor() }
+        await logFailure(of: { try await audit.anchor() }, logger: logger, "audit anchor failed") // the final anchor at shutdown
     }
 }

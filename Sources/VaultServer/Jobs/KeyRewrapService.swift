@@ -13,14 +13,9 @@ struct KeyRewrapService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                do {
-                    let rewrapped = try await rotation.rewrapBatch(limit: batchSize)
-                    if rewrapped > 0 { continue }
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.error("key rewrap batch failed", metadata: ["error_type": .string(String(describing: type(of: error)))])
-                }
+                var rewrapped = 0
+                await logFailure(of: { rewrapped = try await rotation.rewrapBatch(limit: batchSize) }, logger: logger, "key rewrap batch failed")
+                if rewrapped > 0 { continue }
                 try? await Task.sleep(for: .seconds(2))
             }
         }

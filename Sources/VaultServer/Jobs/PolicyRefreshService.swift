@@ -10,15 +10,9 @@ struct PolicyRefreshService: Service {
     let logger: Logger
 
     func run() async throws {
-        await runPeriodically(every: interval) {
-            do {
-                if let adopted = try await policies.refresh() {
-                    logger.info("policy version adopted from the database", metadata: ["policy_version": .string(adopted.label)])
-                }
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("policy refresh failed", metadata: ["error_type": .string(String(describing: type(of: error)))])
+        await runPeriodically(every: interval, logger: logger, failure: "policy refresh failed", level: .warning) {
+            if let adopted = try await policies.refresh() {
+                logger.info("policy version adopted from the database", metadata: ["policy_version": .string(adopted.label)])
             }
         }
     }

@@ -10,17 +10,11 @@ struct RetentionSweepService: Service {
     let logger: Logger
 
     func run() async throws {
-        await runPeriodically(every: interval) {
-            do {
-                let report = try await retention.run(dryRun: false, caller: .system("retention"))
-                logger.info("retention sweep", metadata: ["fields": .stringConvertible(report.fields.values.reduce(0, +)),
-                                                          "events": .stringConvertible(report.events.values.reduce(0, +)),
-                                                          "held": .stringConvertible(report.held)])
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.error("retention sweep failed", metadata: ["error_type": .string(String(describing: type(of: error)))])
-            }
+        await runPeriodically(every: interval, logger: logger, failure: "retention sweep failed") {
+            let report = try await retention.run(dryRun: false, caller: .system("retention"))
+            logger.info("retention sweep", metadata: ["fields": .stringConvertible(report.fields.values.reduce(0, +)),
+                                                      "events": .stringConvertible(report.events.values.reduce(0, +)),
+                                                      "held": .stringConvertible(report.held)])
         }
     }
 }
