@@ -3,42 +3,52 @@ import Requests
 import Vault
 import VaultModel
 
-/// How the vault behaves as it grows: `vaultbench scale PEOPLE`. Fills a fresh store with
-/// the demo generator through the ingest pipeline (batches of 1,000), then measures at that
-/// size: support-view latency (one client, 2,000 views of random subjects), the ingest rate
-/// over the fill, erasure latency (20), and the process's resident memory.
+/// How the vault behaves as it grows: `vaultbench scale DIR PEOPLE`.
+///
+/// Grows a persistent SQLite vault in DIR to PEOPLE demo people (resuming from the count in
+/// `DIR/bench-people`), then measures at that size: support-view latency in process (one
+/// client, 2,000 views of random subjects), the ingest rate of the last chunk filled, erasure
+/// latency (20) and the bench's resident memory. `benchmarks/scale.sh` runs it for several
+/// sizes in one directory and measures `vaultd` over HTTP on the same store after each.
+///
+/// The fill goes through the real pipelines (validate, normalize, blind-index, resolve, seal,
+/// audit), records then events of each source, in chunks of people generated with distinct
+/// indices, so memory stays bounded however large the store grows.
 enum ScaleBench {
-    static func run(people: Int) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-bench-scale-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
+    static let chunk = 20_000
+
+    static func run(directory: URL, people target: Int) async throws {
         let policies = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("policies")
         let vault = try await ProfileVault.openSQLite(dataDirectory: directory, policies: policies)
+        let progressFile = directory.appendingPathComponent("bench-people")
+        var filled = Int((try? String(contentsOf: progressFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        var last: ChunkRate?
         let fillStart = ContinuousClock.now
-        // One dataset, one seed: generators with different seeds reuse the same name pools, and
-        // their look-alike people would merge into ever larger subjects.
-        let dataset = DemoDataset.generate(people: people, seed: 7)
-        let summary = try await DemoLoader(vault: vault).load(dataset, batchSize: 1000)
-        let subjects = Array(Set(summary.subjectOf.values))
-        let fillSeconds = VaultBench.seconds(ContinuousClock.now - fillStart)
-        let ingestRate = Double(summary.records) / fillSeconds
-        let count = try await vault.store.subjectCount()
-        let size = (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("vault.sqlite").path)[.size] as? Int) ?? 0
+        while filled < target {
+            let count = min(chunk, target - filled)
+            last = try await fill(vault, firstIndex: filled, people: count)
+            filled += count
+            try "\(filled)\n".write(to: progressFile, atomically: true, encoding: .utf8)
+            let elapsed = VaultBench.seconds(ContinuousClock.now - fillStart)
+            FileHandle.standardError.write(Data(String(format: "  filled %d of %d people (%.0f s; last chunk %.0f records/s, %.0f events/s)\n",
+                                                       filled, target, elapsed, last!.recordsPerSecond, last!.eventsPerSecond).utf8))
+        }
+        let subjects = try await vault.store.subjectCount()
+        let size = fileSize(directory.appendingPathComponent("vault.sqlite"))
 
+        let sample = try await randomSubjects(vault, count: 2_000)
         var latencies: [Double] = []
         let purpose = Purpose("essential.service.operations.support")!
-        var rng = SystemRandomNumberGenerator()
-        for i in 0..<2_000 {
-            let id = subjects[Int.random(in: 0..<subjects.count, using: &rng)]
+        for (i, id) in sample.enumerated() {
             let start = ContinuousClock.now
-            _ = try? await vault.views.view(id, role: "support", purpose: purpose, caller: Caller(requestID: "scale-\(i)", principal: "bench", role: "support"))
+            _ = try await vault.views.view(id, role: "support", purpose: purpose, caller: Caller(requestID: "scale-\(i)", principal: "bench", role: "support"))
             latencies.append(VaultBench.seconds(ContinuousClock.now - start) * 1e6)
         }
         latencies.sort()
 
         var erasures: [Double] = []
         let compliance = Caller(requestID: "scale-erasure", principal: "bench", role: .compliance)
-        for i in 0..<20 {
-            let id = subjects[(i * 7_919) % subjects.count]
+        for id in sample.suffix(20) {
             guard try await vault.store.subjectExists(id) else { continue }
             let request = try await vault.requests.open(.init(kind: .erasure, regulation: .gdpr, subjectID: id, identifiers: nil, receivedAt: nil), caller: compliance)
             _ = try await vault.requests.verify(request.id, method: "bench", caller: compliance)
@@ -47,9 +57,75 @@ enum ScaleBench {
             erasures.append(VaultBench.seconds(ContinuousClock.now - start) * 1000)
         }
         erasures.sort()
-        print(String(format: "scale %d people: %d subjects, %d MiB, filled in %.0f s | view p50 %.0f µs p99 %.0f µs | ingest %.0f records/s over the fill (with their events) | erasure p50 %.1f ms | RSS %d MiB",
-                     people, count, size / 1_048_576, fillSeconds, latencies[latencies.count / 2], latencies[latencies.count * 99 / 100],
-                     ingestRate, erasures.isEmpty ? 0 : erasures[erasures.count / 2], residentMiB()))
+
+        // For the HTTP part of benchmarks/scale.sh: subjects to view and tokens to view them with.
+        let erased = Set(sample.suffix(20))
+        try sample.filter { !erased.contains($0) }.prefix(1_000).map(\.description).joined(separator: "\n")
+            .write(to: directory.appendingPathComponent("sample-ids.txt"), atomically: true, encoding: .utf8)
+        try await writeToken(vault, role: "support", to: directory.appendingPathComponent("support-token"))
+        try await writeToken(vault, role: .compliance, to: directory.appendingPathComponent("compliance-token"))
+
+        let rate = last.map { String(format: "%.0f records/s, %.0f events/s", $0.recordsPerSecond, $0.eventsPerSecond) } ?? "not filled in this run"
+        print(String(format: "scale %d people: %d subjects, %d MiB | view p50 %.0f µs p99 %.0f µs (in process, one client) | ingest of the last chunk %@ | erasure p50 %.1f ms | bench RSS %d MiB",
+                     target, subjects, size / 1_048_576, latencies[latencies.count / 2], latencies[latencies.count * 99 / 100],
+                     rate, erasures.isEmpty ? 0 : erasures[erasures.count / 2], residentMiB()))
+        if ProcessInfo.processInfo.environment["PV_JSON"] == "1" {
+            print("{\"people\": \(target), \"subjects\": \(subjects), \"mib\": \(size / 1_048_576), \"view_p50_us\": \(Int(latencies[latencies.count / 2])), "
+                  + "\"view_p99_us\": \(Int(latencies[latencies.count * 99 / 100])), \"records_per_s\": \(Int(last?.recordsPerSecond ?? 0)), "
+                  + "\"erasure_p50_ms\": \(erasures.isEmpty ? 0 : erasures[erasures.count / 2])}")
+        }
+    }
+
+    struct ChunkRate {
+        let recordsPerSecond: Double
+        let eventsPerSecond: Double
+    }
+
+    /// Ingests `people` new demo people, records then events of each source, 500 per batch
+    /// (the API's batch size in the issue); returns the records and events rates of the chunk.
+    static func fill(_ vault: ProfileVault, firstIndex: Int, people: Int) async throws -> ChunkRate {
+        let dataset = DemoDataset.generate(people: people, seed: UInt64(7 + firstIndex), firstIndex: firstIndex)
+        var recordTime = Duration.zero, eventTime = Duration.zero
+        for source in DemoDataset.sources {
+            let name = SourceName(source)!
+            let records = dataset.records.filter { $0.source == source }
+            for start in stride(from: 0, to: records.count, by: 500) {
+                let batch = records[start..<min(start + 500, records.count)].map(\.json)
+                let began = ContinuousClock.now
+                _ = try await vault.ingest.ingest(records: batch, from: name, caller: .system("bench"))
+                recordTime += ContinuousClock.now - began
+            }
+            let events = dataset.events.filter { $0.source == source }
+            for start in stride(from: 0, to: events.count, by: 500) {
+                let batch = events[start..<min(start + 500, events.count)].map(\.json)
+                let began = ContinuousClock.now
+                _ = try await vault.events.ingest(events: batch, from: name, caller: .system("bench"))
+                eventTime += ContinuousClock.now - began
+            }
+        }
+        return ChunkRate(recordsPerSecond: Double(dataset.records.count) / VaultBench.seconds(recordTime),
+                         eventsPerSecond: Double(dataset.events.count) / VaultBench.seconds(eventTime))
+    }
+
+    /// Distinct live subjects picked uniformly: the first id after a random UUID.
+    static func randomSubjects(_ vault: ProfileVault, count: Int) async throws -> [SubjectID] {
+        var picked: [SubjectID] = []
+        var seen: Set<SubjectID> = []
+        for _ in 0..<(count * 3) where picked.count < count {
+            guard let id = try await vault.store.subjectIDs(after: SubjectID(UUID()), limit: 1).first, seen.insert(id).inserted else { continue }
+            picked.append(id)
+        }
+        return picked
+    }
+
+    static func writeToken(_ vault: ProfileVault, role: RoleName, to file: URL) async throws {
+        let created = try await vault.tokens.create(principal: "bench-\(role)", kind: .role(role), caller: .system("bench"))
+        try created.token.unsafeValue.write(to: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+    }
+
+    static func fileSize(_ url: URL) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
     }
 
     /// VmRSS of this process, from /proc.

@@ -15,7 +15,12 @@ struct VaultBench {
             return
         }
         if CommandLine.arguments.dropFirst().first == "scale" {
-            for people in CommandLine.arguments.dropFirst(2).compactMap({ Int($0) }) { try await ScaleBench.run(people: people) }
+            let arguments = Array(CommandLine.arguments.dropFirst(2))
+            guard arguments.count == 2, let people = Int(arguments[1]) else {
+                FileHandle.standardError.write(Data("usage: vaultbench scale DIR PEOPLE\n".utf8))
+                exit(2)
+            }
+            try await ScaleBench.run(directory: URL(fileURLWithPath: arguments[0]), people: people)
             return
         }
         if CommandLine.arguments.dropFirst().first == "backends" {

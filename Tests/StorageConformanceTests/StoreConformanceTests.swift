@@ -59,6 +59,25 @@ struct StoreConformanceTests {
         #expect(try await t.vault.audit.entries(query).map(\.draft.outcome) == ["ok", "refused"])
     }
 
+    @Test("tokens: a revocation through another vault on the same database takes effect here once the token cache's lifetime has passed",
+          arguments: StorageBackend.allCases)
+    func tokenRevokedElsewhere(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let other = try await t.reopen()
+        let lifetime = Duration.milliseconds(300)
+        let here = TokenService(store: t.vault.store, keys: t.vault.keys, policies: t.vault.policies, cacheLifetime: lifetime)
+        let created = try await t.vault.tokens.create(principal: "agent-8", kind: .role(RoleName("support")), caller: tester)
+        let bearer = created.token.unsafeValue
+        #expect(try await here.authenticate(bearer)?.name == "agent-8")
+        let revokedAt = ContinuousClock.now
+        #expect(try await other.tokens.revoke(created.record.id, caller: tester))
+        #expect(try await other.tokens.authenticate(bearer) == nil, "the revoking vault refuses at once")
+        try await Task.sleep(until: revokedAt + lifetime + .milliseconds(50))
+        #expect(try await here.authenticate(bearer) == nil, "the other vault refuses once its cached entry expired")
+        let uncached = TokenService(store: t.vault.store, keys: t.vault.keys, policies: t.vault.policies, cacheLifetime: .zero)
+        #expect(try await uncached.authenticate(bearer) == nil)
+    }
+
     @Test("policy versions: numbered without gaps, a stale number is refused, a second vault on the same database adopts a new version", arguments: StorageBackend.allCases)
     func policyVersions(_ backend: StorageBackend) async throws {
         let t = try await TemporaryVault.make(backend); defer { t.remove() }

@@ -79,8 +79,8 @@ extension SQLiteVaultStore {
 
         let owner = record.keyOwner.description
         if let new = record.newSubject {
-            try db.execute(sql: "INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [new.id.description, new.wrappedKey.kekVersion, Data(new.wrappedKey.bytes), now])
+            try db.cachedStatement(sql: "INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [new.id.description, new.wrappedKey.kekVersion, Data(new.wrappedKey.bytes), now])
         } else {
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [owner]) == true else {
                 throw StoreError.staleResolution
@@ -103,15 +103,15 @@ extension SQLiteVaultStore {
         if record.newSubject != nil, target != owner {
             // The freshly minted subject only holds a data key now: alias it to the target.
             try db.cachedStatement(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ?").execute(arguments: [target, owner])
-            try db.execute(sql: "INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (?, ?, 'key_alias', ?, '[]')",
-                           arguments: [target, owner, now])
+            try db.cachedStatement(sql: "INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (?, ?, 'key_alias', ?, '[]')")
+                .execute(arguments: [target, owner, now])
         }
 
         let recordID: Int64
         if let existing {
             recordID = existing["record_id"]
-            try db.execute(sql: "UPDATE source_records SET subject_id = ?, key_owner = ?, key_ciphertext = ?, updated_at = ? WHERE record_id = ?",
-                           arguments: [target, owner, Data(record.keyCiphertext), now, recordID])
+            try db.cachedStatement(sql: "UPDATE source_records SET subject_id = ?, key_owner = ?, key_ciphertext = ?, updated_at = ? WHERE record_id = ?")
+                .execute(arguments: [target, owner, Data(record.keyCiphertext), now, recordID])
             // A record moved to another subject takes its older values along.
             try db.cachedStatement(sql: "UPDATE field_values SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
             try db.cachedStatement(sql: "UPDATE identifiers SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])

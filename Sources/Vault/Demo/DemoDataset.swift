@@ -39,9 +39,11 @@ public struct DemoDataset: Sendable {
 
     public static let sources = ["crm", "billing", "support", "web"]
 
-    public static func generate(people count: Int, seed: UInt64 = 42) -> DemoDataset {
+    /// `firstIndex`: people are numbered from it, so datasets generated in chunks (for stores
+    /// larger than memory) hold distinct people: emails, customer ids and keys carry the index.
+    public static func generate(people count: Int, seed: UInt64 = 42, firstIndex: Int = 0) -> DemoDataset {
         var random = DemoRandom(seed: seed)
-        var people = (0..<count).map { DemoPerson.make(index: $0, random: &random) }
+        var people = (firstIndex..<(firstIndex + count)).map { DemoPerson.make(index: $0, random: &random) }
         // Households: about 1% of people share a phone with the previous person.
         for i in stride(from: 1, to: people.count, by: 1) where random.chance(0.01) {
             let p = people[i]
@@ -52,7 +54,8 @@ public struct DemoDataset: Sendable {
         }
         var records: [Record] = []
         var events: [Event] = []
-        var eventCounter = 0
+        // A person has at most 11 events: numbering from 16 per earlier person keeps ids unique across chunks.
+        var eventCounter = firstIndex * 16
         func timestamp(_ r: inout DemoRandom) -> String {
             String(format: "2026-%02d-%02dT%02d:%02d:00Z", r.int(1...10), r.int(1...28), r.int(0...23), r.int(0...59))
         }

@@ -11,12 +11,15 @@ public struct TokenService: Sendable {
     let store: any VaultStore
     let keys: VaultKeys
     let policies: PolicyState
+    let cache: TokenCache
     var bundle: PolicyBundle { policies.current.bundle }
 
-    public init(store: any VaultStore, keys: VaultKeys, policies: PolicyState) {
+    /// `cacheLifetime`: how long a valid token is trusted without asking the store again (zero: never cached).
+    public init(store: any VaultStore, keys: VaultKeys, policies: PolicyState, cacheLifetime: Duration = .seconds(2)) {
         self.store = store
         self.keys = keys
         self.policies = policies
+        cache = TokenCache(lifetime: cacheLifetime)
     }
 
     public static let prefix = "pvt_"
@@ -62,12 +65,21 @@ public struct TokenService: Sendable {
     public func authenticate(_ bearer: String) async throws -> Principal? {
         guard !bearer.isEmpty, bearer.utf8.count <= 512 else { return nil }
         let hash = keys.tokenHash(bearer)
+        if let known = cache.principal(forHash: hash) { return known }
+        let generation = cache.generation
         guard let record = try await store.token(withHash: hash),
               ConstantTime.equals(record.hash, hash),
               record.revokedAt == nil else { return nil }
-        if let role = record.role { return Principal(tokenID: record.id, name: record.principal, kind: .role(RoleName(role))) }
-        if let source = record.source.flatMap(SourceName.init) { return Principal(tokenID: record.id, name: record.principal, kind: .ingest(source)) }
-        return nil
+        let principal: Principal
+        if let role = record.role {
+            principal = Principal(tokenID: record.id, name: record.principal, kind: .role(RoleName(role)))
+        } else if let source = record.source.flatMap(SourceName.init) {
+            principal = Principal(tokenID: record.id, name: record.principal, kind: .ingest(source))
+        } else {
+            return nil
+        }
+        cache.remember(principal, forHash: hash, readAt: generation)
+        return principal
     }
 
     public func list(caller: Caller, audit: AuditLog) async throws -> [TokenRecord] {
@@ -78,6 +90,8 @@ public struct TokenService: Sendable {
 
     public func revoke(_ id: UUID, caller: Caller, now: Date = Date()) async throws -> Bool {
         let audit = AuditWrite(draft: caller.draft("token.revoke", detail: "token \(id.uuidString.lowercased())", at: now), chain: keys.auditChain)
+        // Emptied after the store changed; reads that began earlier can't re-cache (generation).
+        defer { cache.removeAll() }
         return try await store.revokeToken(id: id, at: now, audit: audit)
     }
 
