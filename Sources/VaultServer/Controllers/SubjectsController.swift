@@ -35,7 +35,7 @@ struct SubjectsController {
             let view = try await vault.views.view(id, role: role, purpose: purpose, caller: context.caller(purpose: purpose))
             metrics.viewed(role: role.rawValue)
             let explain = request.uri.queryParameters["explain"].map { $0 == "true" || $0 == "1" } ?? false
-            return try JSONBody.response(Self.body(of: view, explain: explain))
+            return try ViewJSON.response(Self.body(of: view, explain: explain))
         }
         group.get("/subjects/{id}/timeline") { request, context in
             let role = try context.requireRole()
