@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # View latency, ingest rate, erasure latency and vaultd's memory as the store grows, in one run.
 #
-#   benchmarks/scale.sh [PEOPLE ...]          (default: 10000 100000 1000000; SECONDS=10 per load)
+#   benchmarks/scale.sh [PEOPLE ...]          (default: 10000 100000 1000000; SECONDS_PER_LOAD=10)
 #
 # Grows one SQLite vault in a temporary directory to each size in turn (vaultbench scale:
 # fill through the ingest pipelines, then in-process view latency, ingest rate of the last
@@ -17,7 +17,8 @@ vaultd=.build/release/vaultd; bench=.build/release/vaultbench
 [ -x "$vaultd" ] && [ -x "$bench" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -q wrk >/dev/null; }
 
-work=$(mktemp -d); data="$work/data"
+# SCALE_DIR=DIR keeps the store there (and grows an existing one) instead of a throwaway directory.
+work=$(mktemp -d); data="${SCALE_DIR:-$work/data}"
 cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 

@@ -8,17 +8,55 @@ import VaultModel
 /// Baseline: the same records' JSON bytes inserted as one row each with raw GRDB, 500 rows
 /// per transaction, into a fresh file with the same pragmas. Then the same records through
 /// the pipeline (validate, normalize, blind-index, resolve, encrypt, audit), 500 per batch.
+///
+/// `vaultbench ingest-batches DIR PEOPLE` writes the same batches as request bodies
+/// (`DIR/NNNN-source.json`) for `benchmarks/http-ingest.sh` and prints the raw baseline.
 enum IngestBench {
     static func run(people: Int) async throws {
-        let dataset = DemoDataset.generate(people: people, seed: 5)
-        let records = dataset.records
-        // The API takes one source per batch: batches of 500 records of one source, sources in
-        // the demo's order (crm first, so later sources link to existing subjects).
-        let batches = DemoDataset.sources.flatMap { source in
+        let batches = batches(people: people)
+        let count = batches.reduce(0) { $0 + $1.count }
+        let rawRate = try await rawInsertRate(batches)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-bench-ingest-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let policies = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("policies")
+        let vault = try await ProfileVault.openSQLite(dataDirectory: directory, policies: policies)
+        let caller = Caller(requestID: "bench-ingest", principal: "bench")
+        let vaultStart = ContinuousClock.now
+        for batch in batches {
+            _ = try await vault.ingest.ingest(records: batch.map(\.json), from: SourceName(batch[0].source)!, caller: caller)
+        }
+        let vaultRate = Double(count) / VaultBench.seconds(ContinuousClock.now - vaultStart)
+        print("ingest of \(count) records (\(people) people), batches of 500 of one source:")
+        print(String(format: "  raw GRDB inserts of the records' JSON (baseline): %8.0f records/s", rawRate))
+        print(String(format: "  ProfileVault ingest pipeline:                      %8.0f records/s   ratio %.2f", vaultRate, vaultRate / rawRate))
+    }
+
+    /// Writes the batches as `{"records": [...]}` bodies, in ingest order, and prints the raw baseline.
+    static func writeBatches(to directory: URL, people: Int) async throws {
+        let batches = batches(people: people)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        for (i, batch) in batches.enumerated() {
+            let body = try encoder.encode(JSONValue.object(["records": .array(batch.map(\.json))]))
+            try body.write(to: directory.appendingPathComponent(String(format: "%04d-%@.json", i, batch[0].source)))
+        }
+        let rawRate = try await rawInsertRate(batches)
+        print(String(format: "{\"records\": %d, \"batches\": %d, \"raw_rps\": %.0f}", batches.reduce(0) { $0 + $1.count }, batches.count, rawRate))
+    }
+
+    /// The demo's records in batches of 500 of one source (the API takes one source per batch),
+    /// sources in the demo's order: crm first, so later sources link to existing subjects.
+    static func batches(people: Int) -> [[DemoDataset.Record]] {
+        let records = DemoDataset.generate(people: people, seed: 5).records
+        return DemoDataset.sources.flatMap { source in
             let ofSource = records.filter { $0.source == source }
             return stride(from: 0, to: ofSource.count, by: 500).map { Array(ofSource[$0..<min(ofSource.count, $0 + 500)]) }
         }
+    }
 
+    /// Rows per second of the records' JSON inserted with raw GRDB, one transaction per batch.
+    static func rawInsertRate(_ batches: [[DemoDataset.Record]]) async throws -> Double {
         let rawDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-bench-raw-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: rawDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: rawDirectory) }
@@ -36,20 +74,6 @@ enum IngestBench {
                 }
             }
         }
-        let rawRate = Double(records.count) / VaultBench.seconds(ContinuousClock.now - rawStart)
-
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-bench-ingest-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let policies = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("policies")
-        let vault = try await ProfileVault.openSQLite(dataDirectory: directory, policies: policies)
-        let caller = Caller(requestID: "bench-ingest", principal: "bench")
-        let vaultStart = ContinuousClock.now
-        for batch in batches {
-            _ = try await vault.ingest.ingest(records: batch.map(\.json), from: SourceName(batch[0].source)!, caller: caller)
-        }
-        let vaultRate = Double(records.count) / VaultBench.seconds(ContinuousClock.now - vaultStart)
-        print("ingest of \(records.count) records (\(people) people), batches of 500:")
-        print(String(format: "  raw GRDB inserts of the records' JSON (baseline): %8.0f records/s", rawRate))
-        print(String(format: "  ProfileVault ingest pipeline:                      %8.0f records/s   ratio %.2f", vaultRate, vaultRate / rawRate))
+        return Double(bodies.reduce(0) { $0 + $1.count }) / VaultBench.seconds(ContinuousClock.now - rawStart)
     }
 }

@@ -7,7 +7,7 @@ import VaultModel
 ///
 /// Grows a persistent SQLite vault in DIR to PEOPLE demo people (resuming from the count in
 /// `DIR/bench-people`), then measures at that size: support-view latency in process (one
-/// client, 2,000 views of random subjects), the ingest rate of the last chunk filled, erasure
+/// client, 2,000 views of random subjects, then the same again cached), the ingest rate of the last chunk filled, erasure
 /// latency (20) and the bench's resident memory. `benchmarks/scale.sh` runs it for several
 /// sizes in one directory and measures `vaultd` over HTTP on the same store after each.
 ///
@@ -37,14 +37,21 @@ enum ScaleBench {
         let size = fileSize(directory.appendingPathComponent("vault.sqlite"))
 
         let sample = try await randomSubjects(vault, count: 2_000)
-        var latencies: [Double] = []
+        // Two passes over the same subjects: the first finds the store as it is (a large file is
+        // mostly not in the page cache on these VMs), the second with the subjects' pages cached.
         let purpose = Purpose("essential.service.operations.support")!
-        for (i, id) in sample.enumerated() {
-            let start = ContinuousClock.now
-            _ = try await vault.views.view(id, role: "support", purpose: purpose, caller: Caller(requestID: "scale-\(i)", principal: "bench", role: "support"))
-            latencies.append(VaultBench.seconds(ContinuousClock.now - start) * 1e6)
+        var passes: [[Double]] = []
+        for pass in 0..<2 {
+            var latencies: [Double] = []
+            for (i, id) in sample.enumerated() {
+                let start = ContinuousClock.now
+                _ = try await vault.views.view(id, role: "support", purpose: purpose,
+                                               caller: Caller(requestID: "scale-\(pass)-\(i)", principal: "bench", role: "support"))
+                latencies.append(VaultBench.seconds(ContinuousClock.now - start) * 1e6)
+            }
+            passes.append(latencies.sorted())
         }
-        latencies.sort()
+        let (latencies, cached) = (passes[0], passes[1])
 
         var erasures: [Double] = []
         let compliance = Caller(requestID: "scale-erasure", principal: "bench", role: .compliance)
@@ -66,8 +73,9 @@ enum ScaleBench {
         try await writeToken(vault, role: .compliance, to: directory.appendingPathComponent("compliance-token"))
 
         let rate = last.map { String(format: "%.0f records/s, %.0f events/s", $0.recordsPerSecond, $0.eventsPerSecond) } ?? "not filled in this run"
-        print(String(format: "scale %d people: %d subjects, %d MiB | view p50 %.0f µs p99 %.0f µs (in process, one client) | ingest of the last chunk %@ | erasure p50 %.1f ms | bench RSS %d MiB",
+        print(String(format: "scale %d people: %d subjects, %d MiB | view p50 %.0f µs p99 %.0f µs, cached p50 %.0f µs p99 %.0f µs (in process, one client) | ingest of the last chunk %@ | erasure p50 %.1f ms | bench RSS %d MiB",
                      target, subjects, size / 1_048_576, latencies[latencies.count / 2], latencies[latencies.count * 99 / 100],
+                     cached[cached.count / 2], cached[cached.count * 99 / 100],
                      rate, erasures.isEmpty ? 0 : erasures[erasures.count / 2], residentMiB()))
         if ProcessInfo.processInfo.environment["PV_JSON"] == "1" {
             print("{\"people\": \(target), \"subjects\": \(subjects), \"mib\": \(size / 1_048_576), \"view_p50_us\": \(Int(latencies[latencies.count / 2])), "

@@ -32,6 +32,15 @@ struct VaultBench {
             try CryptoFloorBench.run()
             return
         }
+        if CommandLine.arguments.dropFirst().first == "ingest-batches" {
+            let arguments = Array(CommandLine.arguments.dropFirst(2))
+            guard arguments.count == 2, let people = Int(arguments[1]) else {
+                FileHandle.standardError.write(Data("usage: vaultbench ingest-batches DIR PEOPLE\n".utf8))
+                exit(2)
+            }
+            try await IngestBench.writeBatches(to: URL(fileURLWithPath: arguments[0]), people: people)
+            return
+        }
         if CommandLine.arguments.dropFirst().first == "ingest" {
             try await IngestBench.run(people: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 10_000)
             return

@@ -43,7 +43,9 @@ extension SQLiteVaultStore {
 
     public func subjectIDs(after: SubjectID?, limit: Int) async throws -> [SubjectID] {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE merged_into IS NULL AND subject_id > ? ORDER BY subject_id LIMIT ?",
+            // `+merged_into`: keeps the planner off the merged_into index, which found every
+            // live subject and sorted them all for each page (measured: seconds per page at 1M).
+            try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE +merged_into IS NULL AND subject_id > ? ORDER BY subject_id LIMIT ?",
                                 arguments: [after?.description ?? "", limit]).compactMap(SubjectID.init)
         }
     }
