@@ -140,13 +140,15 @@ public final class SQLiteVaultStore: VaultStore {
             parsedOwners[text] = parsed
             return parsed
         }
+        // Columns by position, not name, on this per-view path: a lookup by name searches the
+        // row's columns for every access.
         while let r = try fieldRows.next() {
-            let owner: String = r["key_owner"]
-            guard let source = SourceName(r["source"]), let ownerID = ownerID(owner) else { throw StoreError.corrupt("field_values row") }
+            let owner: String = r[2]
+            guard let source = SourceName(r[1] as String), let ownerID = ownerID(owner) else { throw StoreError.corrupt("field_values row") }
             owners.insert(owner)
             sources.insert(source)
-            fields.append(StoredFieldValue(field: FieldName(r["field"] as String), source: source, keyOwner: ownerID,
-                                           observedAt: date(r["observed_at"]), ciphertext: [UInt8](r["ciphertext"] as Data)))
+            fields.append(StoredFieldValue(field: FieldName(r[0] as String), source: source, keyOwner: ownerID,
+                                           observedAt: date(r[3]), ciphertext: [UInt8](r[4] as Data)))
         }
         let recordSources = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT source FROM source_records WHERE subject_id = ?"), arguments: [subject])
         sources.formUnion(recordSources.compactMap(SourceName.init))
@@ -155,23 +157,24 @@ public final class SQLiteVaultStore: VaultStore {
             SELECT source, key_owner, type, occurred_at, ciphertext FROM events WHERE subject_id = ? ORDER BY occurred_at DESC
             """), arguments: [subject])
         while let r = try eventRows.next() {
-            let owner: String = r["key_owner"]
-            guard let source = SourceName(r["source"]), let ownerID = ownerID(owner) else { throw StoreError.corrupt("events row") }
+            let owner: String = r[1]
+            guard let source = SourceName(r[0] as String), let ownerID = ownerID(owner) else { throw StoreError.corrupt("events row") }
             owners.insert(owner)
-            events.append(StoredEvent(source: source, keyOwner: ownerID, type: r["type"], occurredAt: date(r["occurred_at"]),
-                                      ciphertext: [UInt8](r["ciphertext"] as Data)))
+            events.append(StoredEvent(source: source, keyOwner: ownerID, type: r[2], occurredAt: date(r[3]), ciphertext: [UInt8](r[4] as Data)))
         }
         var consents: [StoredConsent] = []
-        let consentRows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM consent_events WHERE subject_id = ? ORDER BY event_row"), arguments: [subject])
+        let consentRows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT event_row, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at, expires_at, recorded_at, recorded_by, ciphertext
+            FROM consent_events WHERE subject_id = ? ORDER BY event_row
+            """), arguments: [subject])
         while let r = try consentRows.next() {
-            let owner: String = r["key_owner"]
+            let owner: String = r[1]
             guard let ownerID = ownerID(owner) else { throw StoreError.corrupt("consent_events row") }
             owners.insert(owner)
-            let expires: Int64? = r["expires_at"]
-            consents.append(StoredConsent(sequence: r["event_row"], keyOwner: ownerID, purpose: r["purpose"], status: r["status"],
-                                          lawfulBasis: r["lawful_basis"], jurisdiction: r["jurisdiction"], occurredAt: date(r["occurred_at"]),
-                                          expiresAt: expires.map(date), recordedAt: date(r["recorded_at"]), recordedBy: r["recorded_by"],
-                                          ciphertext: [UInt8](r["ciphertext"] as Data)))
+            let expires: Int64? = r[7]
+            consents.append(StoredConsent(sequence: r[0], keyOwner: ownerID, purpose: r[2], status: r[3], lawfulBasis: r[4], jurisdiction: r[5],
+                                          occurredAt: date(r[6]), expiresAt: expires.map(date), recordedAt: date(r[8]), recordedBy: r[9],
+                                          ciphertext: [UInt8](r[10] as Data)))
         }
         var keys: [SubjectID: WrappedKey] = [:]
         for owner in owners {
