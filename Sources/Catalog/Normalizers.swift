@@ -18,8 +18,8 @@ public enum Normalizers {
         case .none: return raw
         // NFC everywhere: the same text typed on two systems (composed é or e + ◌́) is one value,
         // so it blind-indexes and matches as one. Compatibility forms (NFKC) are left distinct.
-        case .trim: return try nonEmpty(raw.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping)
-        case .lowercase: return try nonEmpty(folded(raw.trimmingCharacters(in: .whitespacesAndNewlines)))
+        case .trim: return try nonEmpty(composed(trimmed(raw)))
+        case .lowercase: return try nonEmpty(folded(trimmed(raw)))
         case .email: return try email(raw)
         case .phone: return try PhoneNormalizer.e164(raw, defaultRegion: phoneRegion)
         case .date: return try isoDate(raw)
@@ -30,11 +30,31 @@ public enum Normalizers {
         }
     }
 
+    /// `trimmingCharacters(in: .whitespacesAndNewlines)`. ASCII text (nearly every value) is
+    /// trimmed here: Foundation's version goes through NSString on Linux, and with NFC it was
+    /// most of ingest's validation time. Its ASCII members are tab, LF, VT, FF, CR and space.
+    public static func trimmed(_ text: String) -> String {
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else { return text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+        let bytes = text.utf8
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = bytes.lastIndex(where: { !isSpace($0) })!
+        if first == bytes.startIndex && bytes.index(after: last) == bytes.endIndex { return text }
+        return String(text[first...last])
+    }
+
+    /// NFC; ASCII text is already in NFC.
+    static func composed(_ text: String) -> String {
+        text.utf8.allSatisfy({ $0 < 0x80 }) ? text : text.precomposedStringWithCanonicalMapping
+    }
+
     /// Lowercase and NFC, repeated until neither changes the text: either order alone is not
     /// idempotent (W + ◌̊ lowercases to w + ◌̊, which NFC composes to ẘ; some compositions
     /// produce letters that lowercase again), and a normalized value must normalize to itself
     /// or a stored blind index and a later lookup disagree (both found by the property test).
+    /// ASCII text reaches the fixed point in one lowercasing.
     static func folded(_ text: String) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
         var current = text
         for _ in 0..<4 {
             let next = current.lowercased().precomposedStringWithCanonicalMapping
@@ -51,7 +71,7 @@ public enum Normalizers {
 
     /// trim, lowercase + Unicode NFC to a fixed point (`folded`); then a structural check (one `@`, a dotted domain).
     public static func email(_ raw: String) throws(NormalizationFailure) -> String {
-        let text = folded(raw.trimmingCharacters(in: .whitespacesAndNewlines))
+        let text = folded(trimmed(raw))
         guard !text.isEmpty else { throw .empty }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw .invalid("not an email address") }
@@ -69,7 +89,7 @@ public enum Normalizers {
 
     /// ISO 8601 calendar date `YYYY-MM-DD`, checked against the calendar (no 2023-02-29).
     public static func isoDate(_ raw: String) throws(NormalizationFailure) -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = trimmed(raw)
         let bytes = Array(text.utf8)
         guard bytes.count == 10, bytes[4] == 45, bytes[7] == 45 else { throw .invalid("not an ISO 8601 date (YYYY-MM-DD)") }
         func number(_ range: Range<Int>) -> Int? {
@@ -88,7 +108,7 @@ public enum Normalizers {
 
     /// Exactly four digits (the visible tail of a card number).
     public static func last4(_ raw: String) throws(NormalizationFailure) -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = trimmed(raw)
         guard text.utf8.count == 4, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { throw .invalid("not four digits") }
         return text
     }
@@ -112,7 +132,7 @@ public enum Normalizers {
 
     /// The canonical text form of an IPv4 or IPv6 address (RFC 5952 for IPv6).
     public static func ipAddress(_ raw: String) throws(NormalizationFailure) -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = trimmed(raw)
         guard text.utf8.count < 64 else { throw .invalid("not an IP address") }
         var buffer = [UInt8](repeating: 0, count: 16)
         var output = [CChar](repeating: 0, count: 64)
@@ -125,7 +145,7 @@ public enum Normalizers {
 
     /// ISO 4217 code: three letters, uppercased.
     public static func currency(_ raw: String) throws(NormalizationFailure) -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+        let text = trimmed(raw).uppercased()
         guard text.utf8.count == 3, text.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else { throw .invalid("not an ISO 4217 currency code") }
         return text
     }

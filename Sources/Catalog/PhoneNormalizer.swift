@@ -27,7 +27,7 @@ public enum PhoneNormalizer {
     public static var supportedRegions: [String] { regions.keys.sorted() }
 
     public static func e164(_ raw: String, defaultRegion: String) throws(NormalizationFailure) -> String {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = Normalizers.trimmed(raw)
         guard !text.isEmpty else { throw .empty }
         // Only digits and the usual punctuation; letters (vanity numbers, "ext") are refused.
         guard text.unicodeScalars.allSatisfy({ "0123456789 +-.()/".unicodeScalars.contains($0) }) else {

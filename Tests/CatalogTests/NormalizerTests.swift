@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Catalog
 
@@ -87,5 +88,31 @@ struct NormalizerTests {
         }
         let email = try Normalizers.email("W\u{030A}@example.com")
         #expect(Array(try Normalizers.email(email).unicodeScalars) == Array(email.unicodeScalars))
+    }
+}
+
+/// The ASCII fast paths must give exactly what Foundation gives.
+@Suite("Normalizer fast paths")
+struct NormalizerFastPathTests {
+    @Test("trimming agrees with Foundation for every ASCII character at either end, and for non-ASCII text")
+    func trimmingAgrees() {
+        var samples = ["", " ", "a", " a ", "\t\n a b \r\n", "a  b", "  ", "\u{0B}\u{0C}x\u{0B}", "é ", " \u{00A0}x\u{00A0} ", "\u{2003}y\u{2028}",
+                       "\u{85}z\u{85}", "日本 ", " x\u{3000}"]
+        for byte in 0..<128 {
+            let c = String(UnicodeScalar(UInt8(byte)))
+            samples += [c + "v" + c, c, "v" + c + c, c + c + "v"]
+        }
+        for text in samples {
+            #expect(Normalizers.trimmed(text) == text.trimmingCharacters(in: .whitespacesAndNewlines), "sample \(Array(text.unicodeScalars.map(\.value)))")
+        }
+    }
+
+    @Test("email and lowercase normalization of ASCII text equal the full Unicode path")
+    func foldingAgrees() throws {
+        for text in ["Ann.Lee@Example.COM", "  MIXED case  ", "already lower", "UPPER", "x@y.z", "Ü@example.de"] {
+            var current = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            for _ in 0..<4 { current = current.lowercased().precomposedStringWithCanonicalMapping }
+            #expect(try Normalizers.normalize(text, with: .lowercase, phoneRegion: "US") == current)
+        }
     }
 }

@@ -65,7 +65,7 @@ struct RecordValidator {
             issues.append(BatchIssue(index: index, field: "key", type: "wrong-type", reason: "expected a string"))
             return nil
         }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = Normalizers.trimmed(text)
         guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= maximumKeyLength,
               !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             issues.append(BatchIssue(index: index, field: "key", type: "invalid-value", reason: "1 to \(maximumKeyLength) printable characters"))
