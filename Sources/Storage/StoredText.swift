@@ -5,9 +5,11 @@ import VaultModel
 /// How both backends write lists and maps into text columns, so a row reads the same
 /// whichever database holds it.
 public enum StoredList {
-    /// A JSON array of strings.
+    /// A JSON array of strings (two per audit entry, so written by `JSONWriter`).
     public static func encode(_ items: [String]) -> String {
-        String(decoding: (try? JSONEncoder().encode(items)) ?? Data("[]".utf8), as: UTF8.self)
+        var json = JSONWriter()
+        json.strings(items)
+        return String(decoding: json.bytes, as: UTF8.self)
     }
 
     public static func decode(_ text: String) -> [String] {

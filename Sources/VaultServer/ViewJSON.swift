@@ -1,5 +1,6 @@
 import Hummingbird
 import VaultAPI
+import VaultModel
 
 /// The view's JSON written directly: Foundation's `JSONEncoder` took 7% of the server's CPU
 /// under a load of views (boxing every value through `Encodable`). Same output as
@@ -16,7 +17,7 @@ enum ViewJSON {
     /// The body's JSON; nil for a view with decisions (left to the encoder).
     static func bytes(_ body: SubjectViewBody) -> [UInt8]? {
         guard body.decisions == nil else { return nil }
-        var json = JSONWriter()
+        var json = JSONWriter(capacity: 1024)
         json.open()
         if let aggregates = body.aggregates {
             json.key("aggregates")
@@ -42,73 +43,5 @@ enum ViewJSON {
         json.key("subject_id"); json.string(body.subject_id)
         json.close()
         return json.bytes
-    }
-}
-
-/// A minimal JSON writer: objects whose keys the caller gives in order, strings, numbers.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
-    /// Per open object: whether a member was written (the next needs a comma).
-    private var hasMembers: [Bool] = []
-
-    init() { bytes.reserveCapacity(1024) }
-
-    mutating func open() {
-        bytes.append(UInt8(ascii: "{"))
-        hasMembers.append(false)
-    }
-
-    mutating func key(_ name: String) {
-        if hasMembers[hasMembers.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        hasMembers[hasMembers.count - 1] = true
-        string(name)
-        bytes.append(UInt8(ascii: ":"))
-    }
-
-    mutating func close() {
-        bytes.append(UInt8(ascii: "}"))
-        hasMembers.removeLast()
-    }
-
-    mutating func raw(_ text: String) { bytes += text.utf8 }
-
-    mutating func strings(_ items: [String]) {
-        bytes.append(UInt8(ascii: "["))
-        for (i, item) in items.enumerated() {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            string(item)
-        }
-        bytes.append(UInt8(ascii: "]"))
-    }
-
-    /// Quote, backslash and control characters escaped; everything else, non-ASCII
-    /// included, as UTF-8.
-    mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), byte]
-            case 0x0A: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
-
-    /// Integral values without a fraction (as `JSONEncoder` writes them), others in Swift's
-    /// shortest round-tripping form; JSON has no infinities or NaN.
-    mutating func number(_ value: Double) {
-        if value.isFinite, value == value.rounded(), abs(value) < 1e15 {
-            raw(String(Int64(value)))
-        } else if value.isFinite {
-            raw(String(value))
-        } else {
-            raw("null")
-        }
     }
 }

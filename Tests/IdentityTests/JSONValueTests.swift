@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Testing
 import VaultModel
 
@@ -15,5 +16,16 @@ struct JSONValueTests {
         ])
         #expect(value == expected)
         #expect(try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value)) == expected)
+    }
+
+    @Test("stored lists: written by JSONWriter, read back by JSONDecoder, awkward strings included")
+    func storedLists() {
+        let lists: [[String]] = [[], [""], ["a"], ["subject/with/slashes", "quote \" backslash \\", "line\nbreak", "\u{01}\u{1f}", "Müller 東京 🙂"],
+                                 (0..<200).map { "field_\($0)" }]
+        for list in lists {
+            let text = StoredList.encode(list)
+            #expect(StoredList.decode(text) == list)
+            #expect((try? JSONDecoder().decode([String].self, from: Data(text.utf8))) == list)
+        }
     }
 }
