@@ -136,4 +136,16 @@ public struct EventPipeline: Sendable {
 struct EventBody: Codable {
     let id: String
     let attributes: [String: JSONValue]
+
+    init(id: String, attributes: [String: JSONValue]) {
+        self.id = id
+        self.attributes = attributes
+    }
+
+    /// An opened body, read with `JSONParser` (every view opens its subject's events).
+    init(opened bytes: [UInt8]) throws {
+        guard case .object(let members)? = try? JSONParser.parse(bytes), case .string(let id)? = members["id"],
+              case .object(let attributes)? = members["attributes"] else { throw StoreError.corrupt("event body") }
+        self.init(id: id, attributes: attributes)
+    }
 }

@@ -70,7 +70,7 @@ public struct ProfileReader: Sendable {
         let events = try sealed.events.map { event -> DecryptedEvent in
             guard let key = dataKeys[event.keyOwner] else { throw StoreError.corrupt("no data key for an event") }
             let plaintext = try Envelope.open(event.ciphertext, key: key, context: SealContext.event(owner: event.keyOwner, source: event.source, type: event.type))
-            let body = try decoder.decode(EventBody.self, from: Data(plaintext))
+            let body = try EventBody(opened: plaintext)
             return DecryptedEvent(source: event.source, type: event.type, occurredAt: event.occurredAt,
                                   id: Sensitive(body.id), attributes: Sensitive(body.attributes))
         }
