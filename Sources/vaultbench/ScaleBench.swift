@@ -94,21 +94,23 @@ enum ScaleBench {
     static func fill(_ vault: ProfileVault, firstIndex: Int, people: Int) async throws -> ChunkRate {
         let dataset = DemoDataset.generate(people: people, seed: UInt64(7 + firstIndex), firstIndex: firstIndex)
         var recordTime = Duration.zero, eventTime = Duration.zero
+        /// Sends `items` in batches of 500 and returns the time spent in `send`.
+        func timed(_ items: [JSONValue], _ send: ([JSONValue]) async throws -> Void) async throws -> Duration {
+            var spent = Duration.zero
+            for start in stride(from: 0, to: items.count, by: 500) {
+                let began = ContinuousClock.now
+                try await send(Array(items[start..<min(start + 500, items.count)]))
+                spent += ContinuousClock.now - began
+            }
+            return spent
+        }
         for source in DemoDataset.sources {
             let name = SourceName(source)!
-            let records = dataset.records.filter { $0.source == source }
-            for start in stride(from: 0, to: records.count, by: 500) {
-                let batch = records[start..<min(start + 500, records.count)].map(\.json)
-                let began = ContinuousClock.now
-                _ = try await vault.ingest.ingest(records: batch, from: name, caller: .system("bench"))
-                recordTime += ContinuousClock.now - began
+            recordTime += try await timed(dataset.records.filter { $0.source == source }.map(\.json)) {
+                _ = try await vault.ingest.ingest(records: $0, from: name, caller: .system("bench"))
             }
-            let events = dataset.events.filter { $0.source == source }
-            for start in stride(from: 0, to: events.count, by: 500) {
-                let batch = events[start..<min(start + 500, events.count)].map(\.json)
-                let began = ContinuousClock.now
-                _ = try await vault.events.ingest(events: batch, from: name, caller: .system("bench"))
-                eventTime += ContinuousClock.now - began
+            eventTime += try await timed(dataset.events.filter { $0.source == source }.map(\.json)) {
+                _ = try await vault.events.ingest(events: $0, from: name, caller: .system("bench"))
             }
         }
         return ChunkRate(recordsPerSecond: Double(dataset.records.count) / VaultBench.seconds(recordTime),

@@ -9,18 +9,24 @@ import VaultModel
 /// measured in the same run, because these machines are shared and noisy.
 @main
 struct VaultBench {
+    /// `vaultbench COMMAND DIR PEOPLE`: the two arguments, or a usage line and exit status 2.
+    static func directoryAndPeople(command: String) -> (URL, Int) {
+        let arguments = Array(CommandLine.arguments.dropFirst(2))
+        guard arguments.count == 2, let people = Int(arguments[1]), people >= 0 else {
+            FileHandle.standardError.write(Data("usage: vaultbench \(command) DIR PEOPLE\n".utf8))
+            exit(2)
+        }
+        return (URL(fileURLWithPath: arguments[0]), people)
+    }
+
     static func main() async throws {
         if CommandLine.arguments.dropFirst().first == "rewrap" {
             try await RewrapBench.run(people: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 10_000)
             return
         }
         if CommandLine.arguments.dropFirst().first == "scale" {
-            let arguments = Array(CommandLine.arguments.dropFirst(2))
-            guard arguments.count == 2, let people = Int(arguments[1]) else {
-                FileHandle.standardError.write(Data("usage: vaultbench scale DIR PEOPLE\n".utf8))
-                exit(2)
-            }
-            try await ScaleBench.run(directory: URL(fileURLWithPath: arguments[0]), people: people)
+            let (directory, people) = directoryAndPeople(command: "scale")
+            try await ScaleBench.run(directory: directory, people: people)
             return
         }
         if CommandLine.arguments.dropFirst().first == "backends" {
@@ -33,12 +39,8 @@ struct VaultBench {
             return
         }
         if CommandLine.arguments.dropFirst().first == "ingest-batches" {
-            let arguments = Array(CommandLine.arguments.dropFirst(2))
-            guard arguments.count == 2, let people = Int(arguments[1]) else {
-                FileHandle.standardError.write(Data("usage: vaultbench ingest-batches DIR PEOPLE\n".utf8))
-                exit(2)
-            }
-            try await IngestBench.writeBatches(to: URL(fileURLWithPath: arguments[0]), people: people)
+            let (directory, people) = directoryAndPeople(command: "ingest-batches")
+            try await IngestBench.writeBatches(to: directory, people: people)
             return
         }
         if CommandLine.arguments.dropFirst().first == "ingest" {
