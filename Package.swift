@@ -95,6 +95,7 @@ let package = Package(
         .testTarget(name: "StorageConformanceTests", dependencies: [
             "Vault", "VaultTestSupport", "Storage", "PostgresStorage", "Identity", "VaultModel", "VaultCrypto", "Audit",
             .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "AuditTests", dependencies: [
             "Audit", "Vault", "Storage", "VaultModel", "VaultTestSupport", "VaultCrypto",

@@ -1,5 +1,7 @@
 import Audit
 import Foundation
+import GRDB
+import PostgresNIO
 import Requests
 import Storage
 import Testing
@@ -76,6 +78,29 @@ struct StoreConformanceTests {
         #expect(try await here.authenticate(bearer) == nil, "the other vault refuses once its cached entry expired")
         let uncached = TokenService(store: t.vault.store, keys: t.vault.keys, policies: t.vault.policies, cacheLifetime: .zero)
         #expect(try await uncached.authenticate(bearer) == nil)
+    }
+
+    @Test("a value moved to another person's rows is refused on read (integrity error), not shown", arguments: StorageBackend.allCases)
+    func movedRowIsRefused(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
+        let bob = try await t.vault.ingest.ingest(records: [record("crm-2", ["email": "bob@example.com", "first_name": "Bob"])], from: crm, caller: tester)[0].outcome.subjectID
+        // Behind the store's back, as someone with write access to the database could.
+        switch backend {
+        case .postgres:
+            let connection = try await TestPostgres.connect(to: try #require(t.postgres))
+            defer { Task { try? await connection.close() } }
+            try await connection.query("UPDATE field_values SET subject_id = \(ann.description) WHERE subject_id = \(bob.description) AND field = 'first_name'",
+                                       logger: TestPostgres.logger)
+        case .sqlite:
+            let queue = try DatabaseQueue(path: t.databasePath)
+            try await queue.write { db in
+                try db.execute(sql: "UPDATE field_values SET subject_id = ? WHERE subject_id = ? AND field = 'first_name'",
+                               arguments: [ann.description, bob.description])
+            }
+        }
+        await #expect(throws: StoreError.self) { try await t.vault.store.sealedProfile(of: ann) }
+        #expect(try await t.vault.store.sealedProfile(of: bob)?.fields.map(\.field.rawValue) == ["email"])
     }
 
     @Test("policy versions: numbered without gaps, a stale number is refused, a second vault on the same database adopts a new version", arguments: StorageBackend.allCases)

@@ -102,11 +102,24 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    /// Follows merges to the surviving subject in the same read transaction.
+    /// Follows merges to the surviving subject in the same read transaction. One statement per
+    /// step of the chain also brings the survivor's header and data key (a view's hot path:
+    /// it was three lookups of the same row).
     public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? {
         try readOnCallingThread { db in
-            guard let canonical = try Self.canonical(db, id) else { return nil }
-            return try Self.profile(db, canonical)
+            var current = id.description
+            for _ in 0..<64 {
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                    SELECT merged_into, created_at, restricted, kek_version, wrapped_dek FROM subjects WHERE subject_id = ?
+                    """), arguments: [current]) else { return nil }
+                if let next: String = row[0] {
+                    current = next
+                    continue
+                }
+                guard let survivor = SubjectID(current) else { throw StoreError.corrupt("subjects row") }
+                return try Self.profile(db, survivor, header: row)
+            }
+            throw StoreError.corrupt("merge chain too long")
         }
     }
 
@@ -119,11 +132,9 @@ public final class SQLiteVaultStore: VaultStore {
         try pool.read(body)
     }
 
-    static func profile(_ db: Database, _ id: SubjectID) throws -> SealedProfile? {
+    /// `header`: the subject's row (merged_into, created_at, restricted, kek_version, wrapped_dek).
+    static func profile(_ db: Database, _ id: SubjectID, header: Row) throws -> SealedProfile {
         let subject = id.description
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT created_at, restricted, merged_into FROM subjects WHERE subject_id = ?"), arguments: [subject]),
-              (row["merged_into"] as String?) == nil
-        else { return nil }
         var owners: Set<String> = [subject]
         var fields: [StoredFieldValue] = []
         var sources: Set<SourceName> = []
@@ -176,17 +187,17 @@ public final class SQLiteVaultStore: VaultStore {
                                           occurredAt: date(r[6]), expiresAt: expires.map(date), recordedAt: date(r[8]), recordedBy: r[9],
                                           ciphertext: [UInt8](r[10] as Data)))
         }
-        var keys: [SubjectID: WrappedKey] = [:]
-        for owner in owners {
+        var keys: [SubjectID: WrappedKey] = [id: WrappedKey(kekVersion: header[3], bytes: [UInt8](header[4] as Data))]
+        for owner in owners where owner != subject {
             guard let k = try Row.fetchOne(db.cachedStatement(sql: "SELECT kek_version, wrapped_dek FROM subjects WHERE subject_id = ?"), arguments: [owner]),
                   let ownerID = ownerID(owner)
             else { throw StoreError.corrupt("missing data key of a key owner") }
             // A value sealed by another subject belongs here only if that subject was merged into
             // this one; otherwise a row was moved between people (decryption alone would not notice).
-            if owner != subject, try Self.canonical(db, ownerID) != id { throw StoreError.corrupt("a stored value is sealed for another subject") }
+            if try Self.canonical(db, ownerID) != id { throw StoreError.corrupt("a stored value is sealed for another subject") }
             keys[ownerID] = WrappedKey(kekVersion: k["kek_version"], bytes: [UInt8](k["wrapped_dek"] as Data))
         }
-        return SealedProfile(subjectID: id, createdAt: date(row["created_at"]), restricted: (row["restricted"] as Int) != 0,
+        return SealedProfile(subjectID: id, createdAt: date(header[1]), restricted: (header[2] as Int) != 0,
                              keys: keys, fields: fields, events: events, consents: consents, sources: sources.sorted())
     }
 
