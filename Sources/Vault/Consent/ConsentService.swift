@@ -12,6 +12,26 @@ struct ConsentBody: Codable {
     let channel: String?
     let notice_version: String?
     let evidence: String?
+
+    init(channel: String?, notice_version: String?, evidence: String?) {
+        self.channel = channel
+        self.notice_version = notice_version
+        self.evidence = evidence
+    }
+
+    /// An opened body, read with `JSONParser` like event bodies (every view opens its subject's
+    /// ledger). Missing or null members are nil; any other type is corruption.
+    init(opened bytes: [UInt8]) throws {
+        guard case .object(let members)? = try? JSONParser.parse(bytes) else { throw StoreError.corrupt("consent body") }
+        func text(_ name: String) throws -> String? {
+            switch members[name] {
+            case nil, .null?: return nil
+            case .string(let value)?: return value
+            default: throw StoreError.corrupt("consent body")
+            }
+        }
+        self.init(channel: try text("channel"), notice_version: try text("notice_version"), evidence: try text("evidence"))
+    }
 }
 
 /// Records consent events and answers what a subject currently permits.

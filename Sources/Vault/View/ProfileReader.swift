@@ -66,7 +66,6 @@ public struct ProfileReader: Sendable {
         for (name, values) in observed {
             fields[name] = Survivorship.choose(values)
         }
-        let decoder = JSONDecoder()
         let events = try sealed.events.map { event -> DecryptedEvent in
             guard let key = dataKeys[event.keyOwner] else { throw StoreError.corrupt("no data key for an event") }
             let plaintext = try Envelope.open(event.ciphertext, key: key, context: SealContext.event(owner: event.keyOwner, source: event.source, type: event.type))
@@ -78,7 +77,7 @@ public struct ProfileReader: Sendable {
             guard let key = dataKeys[stored.keyOwner] else { throw StoreError.corrupt("no data key for a consent event") }
             let plaintext = try Envelope.open(stored.ciphertext, key: key,
                                               context: SealContext.consent(owner: stored.keyOwner, purpose: stored.purpose, occurredAt: stored.occurredAt))
-            let body = try decoder.decode(ConsentBody.self, from: Data(plaintext))
+            let body = try ConsentBody(opened: plaintext)
             guard let purpose = Purpose(stored.purpose), let status = ConsentStatus(rawValue: stored.status),
                   let basis = LawfulBasis(rawValue: stored.lawfulBasis) else { throw StoreError.corrupt("consent_events row") }
             return ConsentEvent(purpose: purpose, status: status, lawfulBasis: basis, jurisdiction: stored.jurisdiction, channel: body.channel,

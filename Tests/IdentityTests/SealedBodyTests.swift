@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+@testable import Vault
+import VaultModel
+
+/// Sealed bodies are written with JSONEncoder and opened with JSONParser: the two must agree.
+@Suite("Sealed bodies")
+struct SealedBodyTests {
+    @Test("consent bodies written by the encoder open to the same members, absent ones as nil")
+    func consentBodies() throws {
+        for body in [ConsentBody(channel: "web", notice_version: "v3", evidence: "form #12 \"ok\" / é"),
+                     ConsentBody(channel: nil, notice_version: "v1", evidence: nil), ConsentBody(channel: nil, notice_version: nil, evidence: nil)] {
+            let opened = try ConsentBody(opened: Array(try JSONEncoder().encode(body)))
+            #expect(opened.channel == body.channel && opened.notice_version == body.notice_version && opened.evidence == body.evidence)
+        }
+        #expect(try ConsentBody(opened: Array(#"{"channel": null}"#.utf8)).channel == nil)
+        #expect(throws: (any Error).self) { try ConsentBody(opened: Array(#"{"channel": 3}"#.utf8)) }
+        #expect(throws: (any Error).self) { try ConsentBody(opened: Array("not json".utf8)) }
+    }
+
+    @Test("event bodies written by the encoder open to the same id and attributes")
+    func eventBodies() throws {
+        let body = EventBody(id: "ord-7", attributes: ["amount": .number(12.5), "status": .string("open"), "tags": .array([.bool(true), .null])])
+        let opened = try EventBody(opened: Array(try JSONEncoder().encode(body)))
+        #expect(opened.id == body.id && opened.attributes == body.attributes)
+        #expect(throws: (any Error).self) { try EventBody(opened: Array(#"{"id": 1, "attributes": {}}"#.utf8)) }
+    }
+}
