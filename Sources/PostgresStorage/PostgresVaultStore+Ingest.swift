@@ -6,24 +6,36 @@ import Storage
 import VaultModel
 
 extension PostgresVaultStore {
+    /// Three statements for the whole batch (source keys, identifiers, data keys): one round trip
+    /// per key or identifier was three per record, most of PostgreSQL ingest's time.
     public func resolutionSnapshot(source: SourceName, sourceKeys: [BlindIndex], identifiers: [BlindIndex]) async throws -> ResolutionSnapshot {
         try await read { s in
             var snapshot = ResolutionSnapshot()
             var subjects: Set<String> = []
-            for key in sourceKeys {
-                if let id = try await s.column("""
-                    SELECT subject_id FROM source_records WHERE source = \(source.rawValue) AND key_index = \(bytea(key.bytes))
-                    """, as: String.self).first, let subject = SubjectID(id) {
-                    snapshot.subjectBySourceKey[key.bytes] = subject
-                    subjects.insert(id)
+            if !sourceKeys.isEmpty {
+                for row in try await s.rows("""
+                    SELECT key_index, subject_id FROM source_records
+                    WHERE source = \(source.rawValue) AND key_index = ANY(\(Self.distinctBytea(sourceKeys)))
+                    """) {
+                    let id = try row.get("subject_id", as: String.self)
+                    if let subject = SubjectID(id) {
+                        snapshot.subjectBySourceKey[try row.bytes("key_index")] = subject
+                        subjects.insert(id)
+                    }
                 }
             }
-            for index in identifiers {
-                let ids = try await s.column("SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = \(bytea(index.bytes))", as: String.self)
-                if !ids.isEmpty {
-                    snapshot.subjectsByIdentifier[index.bytes] = ids.compactMap(SubjectID.init).sorted()
-                    subjects.formUnion(ids)
+            if !identifiers.isEmpty {
+                var found: [[UInt8]: [SubjectID]] = [:]
+                for row in try await s.rows("""
+                    SELECT DISTINCT blind_index, subject_id FROM identifiers WHERE blind_index = ANY(\(Self.distinctBytea(identifiers)))
+                    """) {
+                    let id = try row.get("subject_id", as: String.self)
+                    if let subject = SubjectID(id) {
+                        found[try row.bytes("blind_index"), default: []].append(subject)
+                        subjects.insert(id)
+                    }
                 }
+                for (index, ids) in found { snapshot.subjectsByIdentifier[index] = ids.sorted() }
             }
             if !subjects.isEmpty {
                 for row in try await s.rows("SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE subject_id = ANY(\(Array(subjects)))") {
@@ -34,6 +46,12 @@ extension PostgresVaultStore {
             }
             return snapshot
         }
+    }
+
+    /// Blind indexes bound as one `bytea[]`, each once.
+    static func distinctBytea(_ indexes: [BlindIndex]) -> [ByteBuffer] {
+        var seen: Set<[UInt8]> = []
+        return indexes.compactMap { seen.insert($0.bytes).inserted ? bytea($0.bytes) : nil }
     }
 
     public func commit(records: [SealedRecord], source: SourceName, at time: Date, audit: AuditWrite) async throws -> [IngestOutcome] {
@@ -57,40 +75,34 @@ extension PostgresVaultStore {
     /// SQLite store (`SQLiteVaultStore.commit(_:record:…)`), which the conformance suite holds both to.
     static func commit(_ s: PostgresSession, record: SealedRecord, source: SourceName, at time: Date, checkSuppressions: Bool) async throws -> IngestOutcome {
         let now = millis(time)
-        if checkSuppressions {
-            let indexes = ([record.keyIndex] + record.identifiers.map(\.index)).map { bytea($0.bytes) }
-            if try await s.exists("SELECT 1 FROM suppressions WHERE blind_index = ANY(\(indexes))") { return .suppressed }
-        }
+        let owner = record.keyOwner.description
+        // An erased person stays erased: a record carrying any of their identifiers, or a source
+        // key of theirs, is refused without storing anything (`RecordProbeStatement`).
+        let probe = try await s.rows(RecordProbeStatement(source: source.rawValue, keyIndex: record.keyIndex.bytes,
+                                                          identifiers: record.identifiers.map(\.index.bytes), owner: owner,
+                                                          checkSuppressions: checkSuppressions))[0]
+        if try probe.get("suppressed", as: Bool.self) { return .suppressed }
         var candidates: Set<String> = []
-        let existing = try await s.row("""
-            SELECT record_id, subject_id FROM source_records WHERE source = \(source.rawValue) AND key_index = \(bytea(record.keyIndex.bytes))
-            """)
-        if let existing { candidates.insert(try existing.get("subject_id", as: String.self)) }
+        let existingID = try probe.get("record_id", as: Int64?.self)
+        if existingID != nil { candidates.insert(try probe.get("subject_id", as: String.self)) }
         if let attached = record.attachedTo {
             guard let canonical = try await canonical(s, attached) else { throw StoreError.staleResolution }
             candidates.insert(canonical.description)
         }
-        if !record.identifiers.isEmpty {
-            let indexes = record.identifiers.map { bytea($0.index.bytes) }
-            candidates.formUnion(try await s.column("SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ANY(\(indexes))", as: String.self))
-        }
-
-        let owner = record.keyOwner.description
-        if let new = record.newSubject {
-            try await s.execute("""
-                INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at)
-                VALUES (\(new.id.description), \(new.wrappedKey.kekVersion), \(bytea(new.wrappedKey.bytes)), \(now))
-                """)
-        } else {
-            guard try await s.exists("SELECT 1 FROM subjects WHERE subject_id = \(owner)") else { throw StoreError.staleResolution }
-        }
+        candidates.formUnion(try probe.get("matches", as: [String].self))
+        // nil: the planned owner is gone (erased meanwhile); false: it was merged away.
+        let ownerSurvives = try probe.get("owner_survives", as: Bool?.self)
+        if record.newSubject == nil, ownerSurvives == nil { throw StoreError.staleResolution }
 
         let target: String
         let kind: IngestOutcomeKind
         switch candidates.count {
+        case 0 where record.newSubject != nil || ownerSurvives == true:
+            target = owner // a subject not merged away is its own canonical id
+            kind = record.newSubject == nil ? .linked : .created
         case 0:
             target = try await canonical(s, record.keyOwner)?.description ?? owner
-            kind = record.newSubject == nil ? .linked : .created
+            kind = .linked
         case 1:
             target = candidates.first!
             kind = .linked
@@ -98,6 +110,9 @@ extension PostgresVaultStore {
             target = try await mergeAll(s, candidates, at: now)
             kind = .merged
         }
+        // A minted subject goes in with its record's statement unless something refers to it first.
+        let subjectWithRecord = record.newSubject != nil && target == owner && existingID == nil
+        if let new = record.newSubject, !subjectWithRecord { try await insertSubject(s, new, at: now) }
         if record.newSubject != nil, target != owner {
             // The freshly minted subject only holds a data key now: alias it to the target.
             try await s.execute("UPDATE subjects SET merged_into = \(target) WHERE subject_id = \(owner)")
@@ -106,24 +121,21 @@ extension PostgresVaultStore {
                 """)
         }
 
-        let recordID: Int64
-        if let existing {
-            recordID = try existing.get("record_id", as: Int64.self)
-            try await s.execute("""
-                UPDATE source_records SET subject_id = \(target), key_owner = \(owner), key_ciphertext = \(bytea(record.keyCiphertext)),
-                    updated_at = \(now) WHERE record_id = \(recordID)
-                """)
-            // A record moved to another subject takes its older values along.
-            for table in ["field_values", "identifiers", "events"] {
-                try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(target) WHERE record_id = \(recordID) AND subject_id <> \(target)")
-            }
-        } else {
-            recordID = try await s.column("""
-                INSERT INTO source_records (source, key_index, bi_version, subject_id, key_owner, key_ciphertext, first_seen_at, updated_at)
-                VALUES (\(source.rawValue), \(bytea(record.keyIndex.bytes)), \(record.keyIndex.version), \(target), \(owner),
-                        \(bytea(record.keyCiphertext)), \(now), \(now))
-                RETURNING record_id
-                """, as: Int64.self)[0]
+        guard let recordID = existingID else {
+            // A new record: its subject (if minted and not aliased above), the record, its values
+            // and identifiers in one statement. Every value is new, so every identifier follows.
+            _ = try await s.rows(NewRecordStatement(record: record, source: source.rawValue, target: target, owner: owner,
+                                                    newSubject: subjectWithRecord ? record.newSubject : nil, now: now,
+                                                    observed: millis(record.observedAt)))
+            return IngestOutcome(subjectID: SubjectID(target)!, kind: kind)
+        }
+        try await s.execute("""
+            UPDATE source_records SET subject_id = \(target), key_owner = \(owner), key_ciphertext = \(bytea(record.keyCiphertext)),
+                updated_at = \(now) WHERE record_id = \(recordID)
+            """)
+        // A record moved to another subject takes its older values along.
+        for table in ["field_values", "identifiers", "events"] {
+            try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(target) WHERE record_id = \(recordID) AND subject_id <> \(target)")
         }
 
         // All fields in one statement, all identifiers in another. Out-of-order delivery: the
@@ -153,6 +165,13 @@ extension PostgresVaultStore {
                 """)
         }
         return IngestOutcome(subjectID: SubjectID(target)!, kind: kind)
+    }
+
+    static func insertSubject(_ s: PostgresSession, _ new: NewSubject, at now: Int64) async throws {
+        try await s.execute("""
+            INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at)
+            VALUES (\(new.id.description), \(new.wrappedKey.kekVersion), \(bytea(new.wrappedKey.bytes)), \(now))
+            """)
     }
 
     /// Merges every candidate into the oldest one and records which records moved.

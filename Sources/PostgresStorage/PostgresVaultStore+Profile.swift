@@ -107,7 +107,7 @@ struct ProfileStatement: PostgresPreparedStatement {
         SELECT 5, s.subject_id, NULL::text, NULL::text, NULL::bigint, s.wrapped_dek, NULL::bigint, NULL::text, NULL::text, NULL::text,
                NULL::bigint, NULL::bigint, NULL::text, NULL::boolean, s.kek_version, s.merged_into
         FROM subjects s
-        WHERE EXISTS (SELECT 1 FROM subject) AND s.subject_id IN (SELECT owner FROM items WHERE owner IS NOT NULL UNION SELECT $1)
+        WHERE EXISTS (SELECT 1 FROM subject) AND s.subject_id = ANY (ARRAY(SELECT owner FROM items WHERE owner IS NOT NULL) || $1)
         """
     static var bindingDataTypes: [PostgresDataType] { [.text] }
     let subject: String

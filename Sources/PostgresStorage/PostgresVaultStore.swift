@@ -147,12 +147,8 @@ public final class PostgresVaultStore: VaultStore {
     public func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID] {
         guard !identifiers.isEmpty else { return [] }
         return try await session { s in
-            var found: Set<SubjectID> = []
-            for index in identifiers {
-                let ids = try await s.column("SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = \(bytea(index.bytes))", as: String.self)
-                found.formUnion(ids.compactMap(SubjectID.init))
-            }
-            return found.sorted()
+            try await s.column("SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ANY(\(Self.distinctBytea(identifiers)))", as: String.self)
+                .compactMap(SubjectID.init).sorted()
         }
     }
 
