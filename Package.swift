@@ -41,6 +41,7 @@ let package = Package(
         .target(name: "Storage", dependencies: [
             "VaultModel", "Identity", "Audit",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // The multi-node backend: PostgreSQL through postgres-nio's connection pool.
         .target(name: "PostgresStorage", dependencies: [

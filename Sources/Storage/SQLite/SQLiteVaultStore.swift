@@ -10,13 +10,17 @@ public final class SQLiteVaultStore: VaultStore {
     let pool: DatabasePool
     public let path: String
     public let auditSink = AuditSinkState()
+    let checkpointer: WALCheckpointer
 
     public init(path: String) throws {
         self.path = path
         var configuration = Configuration()
+        let checkpointer = WALCheckpointer(path: path)
+        self.checkpointer = checkpointer
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            checkpointer.install(on: db)
         }
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
