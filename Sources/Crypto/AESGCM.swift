@@ -52,15 +52,20 @@ public enum AESGCM {
 
     /// Opens a sealed box; any change to nonce, ciphertext, tag, key or `aad` fails.
     public static func open(_ sealed: [UInt8], key: SymmetricKey, authenticating aad: [UInt8]) throws -> [UInt8] {
-        guard sealed.count >= overhead else { throw CryptoError.malformedCiphertext }
+        try open(sealed, from: 0, key: key, authenticating: aad)
+    }
+
+    /// Opens the box that starts at `offset` of `sealed` (after a caller's header), without copying it out first.
+    public static func open(_ sealed: [UInt8], from offset: Int, key: SymmetricKey, authenticating aad: [UInt8]) throws -> [UInt8] {
+        guard offset >= 0, sealed.count - offset >= overhead else { throw CryptoError.malformedCiphertext }
         guard let ctx = EVP_CIPHER_CTX_new() else { throw CryptoError.openSSLFailure(operation: "EVP_CIPHER_CTX_new") }
         defer { EVP_CIPHER_CTX_free(ctx) }
-        let bodyCount = sealed.count - overhead
+        let bodyCount = sealed.count - offset - overhead
         var out = [UInt8](repeating: 0, count: bodyCount)
         let ok: Bool = key.secret.withUnsafeBytes { keyBytes in
             sealed.withUnsafeBufferPointer { inBuf in
                 out.withUnsafeMutableBufferPointer { outBuf in
-                    let input = inBuf.baseAddress!
+                    let input = inBuf.baseAddress! + offset
                     guard EVP_DecryptInit_ex2(ctx, FetchedAlgorithms.shared.aes256gcm,
                                               keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
                                               input, nil) == 1 else { return false }
@@ -74,8 +79,7 @@ public enum AESGCM {
                     let tag = UnsafeMutableRawPointer(mutating: input + nonceCount + bodyCount)
                     guard EVP_CIPHER_CTX_ctrl(ctx, ctrlSetTag, Int32(tagCount), tag) == 1 else { return false }
                     // GCM's final step writes no bytes; it only checks the tag.
-                    var finalBlock = [UInt8](repeating: 0, count: 16)
-                    return finalBlock.withUnsafeMutableBufferPointer {
+                    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) {
                         EVP_DecryptFinal_ex(ctx, $0.baseAddress!, &length) == 1
                     }
                 }

@@ -66,6 +66,21 @@ struct AESGCMTests {
         #expect(throws: CryptoError.malformedCiphertext) { try AESGCM.open([1, 2, 3], key: key, authenticating: []) }
     }
 
+    @Test("a box after a header opens in place like the box alone; too short or tampered fails")
+    func openFromOffset() throws {
+        let key = try SymmetricKey.generate()
+        let box = try AESGCM.seal(Array("ann@example.com".utf8), key: key, authenticating: [7])
+        let framed: [UInt8] = [1, 9] + box
+        #expect(try AESGCM.open(framed, from: 2, key: key, authenticating: [7]) == Array("ann@example.com".utf8))
+        #expect(try AESGCM.open(box + [], from: 0, key: key, authenticating: [7]) == AESGCM.open(box, key: key, authenticating: [7]))
+        #expect(throws: CryptoError.malformedCiphertext) { try AESGCM.open(framed, from: framed.count - AESGCM.overhead + 1, key: key, authenticating: [7]) }
+        #expect(throws: CryptoError.malformedCiphertext) { try AESGCM.open(framed, from: -1, key: key, authenticating: [7]) }
+        #expect(throws: CryptoError.authenticationFailed) { try AESGCM.open(framed, from: 1, key: key, authenticating: [7]) }
+        var tampered = framed
+        tampered[framed.count - 1] ^= 1
+        #expect(throws: CryptoError.authenticationFailed) { try AESGCM.open(tampered, from: 2, key: key, authenticating: [7]) }
+    }
+
     @Test("keys must be 32 bytes")
     func keyLength() {
         #expect(throws: CryptoError.invalidKeyLength(expected: 32, actual: 16)) { try SymmetricKey(copying: [UInt8](repeating: 0, count: 16)) }

@@ -25,11 +25,18 @@ enum SealContext {
         frame("pv-consent-v1", owner.description, purpose, String(Int64((occurredAt.timeIntervalSince1970 * 1000).rounded())))
     }
 
+    /// Each part as its UTF-8 length (4 bytes, big-endian) and bytes. Built in one buffer:
+    /// a view frames one context per value it opens.
     static func frame(_ parts: String...) -> [UInt8] {
         var out: [UInt8] = []
+        out.reserveCapacity(parts.reduce(0) { $0 + 4 + $1.utf8.count })
         for part in parts {
-            let bytes = Array(part.utf8)
-            out += withUnsafeBytes(of: UInt32(bytes.count).bigEndian, Array.init) + bytes
+            let count = UInt32(part.utf8.count)
+            out.append(UInt8(truncatingIfNeeded: count >> 24))
+            out.append(UInt8(truncatingIfNeeded: count >> 16))
+            out.append(UInt8(truncatingIfNeeded: count >> 8))
+            out.append(UInt8(truncatingIfNeeded: count))
+            out.append(contentsOf: part.utf8)
         }
         return out
     }
@@ -43,6 +50,6 @@ enum Envelope {
 
     static func open(_ sealed: [UInt8], key: SymmetricKey, context: [UInt8]) throws -> [UInt8] {
         guard sealed.first == SealContext.formatVersion else { throw CryptoError.malformedCiphertext }
-        return try AESGCM.open(Array(sealed.dropFirst()), key: key, authenticating: context)
+        return try AESGCM.open(sealed, from: 1, key: key, authenticating: context)
     }
 }
