@@ -16,7 +16,7 @@ public enum AESGCM {
 
     /// Seals `plaintext` with a fresh random nonce.
     public static func seal(_ plaintext: [UInt8], key: SymmetricKey, authenticating aad: [UInt8]) throws -> [UInt8] {
-        try seal(plaintext, key: key, nonce: SecureRandom.bytes(nonceCount), authenticating: aad)
+        try seal(plaintext, key: key, nonce: NoncePool.shared.bytes(nonceCount), authenticating: aad)
     }
 
     /// Seals with a caller-chosen nonce. Only for published test vectors: a repeated nonce

@@ -60,6 +60,18 @@ struct AESGCMTests {
         #expect(try AESGCM.open(a, key: key, authenticating: []) == [1, 2, 3])
     }
 
+    @Test("buffered nonces: 12 bytes each, never repeated across refills, and seals still open")
+    func pooledNonces() throws {
+        let pool = NoncePool()
+        let drawn = try (0..<1000).map { _ in try pool.bytes(AESGCM.nonceCount) } // ≈ 3 refills
+        #expect(drawn.allSatisfy { $0.count == 12 })
+        #expect(Set(drawn).count == drawn.count)
+        let key = try SymmetricKey.generate()
+        let boxes = try (0..<400).map { _ in try AESGCM.seal([42], key: key, authenticating: []) }
+        #expect(Set(boxes.map { Array($0.prefix(AESGCM.nonceCount)) }).count == boxes.count)
+        #expect(try boxes.allSatisfy { try AESGCM.open($0, key: key, authenticating: []) == [42] })
+    }
+
     @Test("truncated input is rejected as malformed")
     func truncated() throws {
         let key = try SymmetricKey.generate()
