@@ -142,54 +142,49 @@ public final class SQLiteVaultStore: VaultStore {
         var owners: Set<String> = [subject]
         var fields: [StoredFieldValue] = []
         var sources: Set<SourceName> = []
-        let fieldRows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT f.field, r.source, f.key_owner, f.observed_at, f.ciphertext
-            FROM field_values f JOIN source_records r ON r.record_id = f.record_id
-            WHERE f.subject_id = ?
-            """), arguments: [subject])
         // Most rows share one or two owners: parse each owner's id once, not once per row.
         var parsedOwners: [String: SubjectID] = [:]
-        func ownerID(_ text: String) -> SubjectID? {
+        func ownerID(_ text: String?) -> SubjectID? {
+            guard let text else { return nil }
             if let known = parsedOwners[text] { return known }
             let parsed = SubjectID(text)
             parsedOwners[text] = parsed
+            if parsed != nil { owners.insert(text) }
             return parsed
         }
-        // Columns by position, not name, on this per-view path: a lookup by name searches the
-        // row's columns for every access.
-        while let r = try fieldRows.next() {
-            let owner: String = r[2]
-            guard let source = SourceName(r[1] as String), let ownerID = ownerID(owner) else { throw StoreError.corrupt("field_values row") }
-            owners.insert(owner)
+        // Columns by position, read straight from SQLite (`forEachRow`) on this per-view path.
+        try db.forEachRow(db.cachedStatement(sql: """
+            SELECT f.field, r.source, f.key_owner, f.observed_at, f.ciphertext
+            FROM field_values f JOIN source_records r ON r.record_id = f.record_id
+            WHERE f.subject_id = ?
+            """), arguments: [subject]) { r in
+            guard let field = r.text(0), let source = r.text(1).flatMap(SourceName.init), let owner = ownerID(r.text(2)),
+                  let observed = r.int64(3), let ciphertext = r.bytes(4) else { throw StoreError.corrupt("field_values row") }
             sources.insert(source)
-            fields.append(StoredFieldValue(field: FieldName(r[0] as String), source: source, keyOwner: ownerID,
-                                           observedAt: date(r[3]), ciphertext: [UInt8](r[4] as Data)))
+            fields.append(StoredFieldValue(field: FieldName(field), source: source, keyOwner: owner, observedAt: date(observed), ciphertext: ciphertext))
         }
-        let recordSources = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT source FROM source_records WHERE subject_id = ?"), arguments: [subject])
-        sources.formUnion(recordSources.compactMap(SourceName.init))
+        try db.forEachRow(db.cachedStatement(sql: "SELECT DISTINCT source FROM source_records WHERE subject_id = ?"), arguments: [subject]) { r in
+            if let source = r.text(0).flatMap(SourceName.init) { sources.insert(source) }
+        }
         var events: [StoredEvent] = []
-        let eventRows = try Row.fetchCursor(db.cachedStatement(sql: """
+        try db.forEachRow(db.cachedStatement(sql: """
             SELECT source, key_owner, type, occurred_at, ciphertext FROM events WHERE subject_id = ? ORDER BY occurred_at DESC
-            """), arguments: [subject])
-        while let r = try eventRows.next() {
-            let owner: String = r[1]
-            guard let source = SourceName(r[0] as String), let ownerID = ownerID(owner) else { throw StoreError.corrupt("events row") }
-            owners.insert(owner)
-            events.append(StoredEvent(source: source, keyOwner: ownerID, type: r[2], occurredAt: date(r[3]), ciphertext: [UInt8](r[4] as Data)))
+            """), arguments: [subject]) { r in
+            guard let source = r.text(0).flatMap(SourceName.init), let owner = ownerID(r.text(1)), let type = r.text(2),
+                  let occurred = r.int64(3), let ciphertext = r.bytes(4) else { throw StoreError.corrupt("events row") }
+            events.append(StoredEvent(source: source, keyOwner: owner, type: type, occurredAt: date(occurred), ciphertext: ciphertext))
         }
         var consents: [StoredConsent] = []
-        let consentRows = try Row.fetchCursor(db.cachedStatement(sql: """
+        try db.forEachRow(db.cachedStatement(sql: """
             SELECT event_row, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at, expires_at, recorded_at, recorded_by, ciphertext
             FROM consent_events WHERE subject_id = ? ORDER BY event_row
-            """), arguments: [subject])
-        while let r = try consentRows.next() {
-            let owner: String = r[1]
-            guard let ownerID = ownerID(owner) else { throw StoreError.corrupt("consent_events row") }
-            owners.insert(owner)
-            let expires: Int64? = r[7]
-            consents.append(StoredConsent(sequence: r[0], keyOwner: ownerID, purpose: r[2], status: r[3], lawfulBasis: r[4], jurisdiction: r[5],
-                                          occurredAt: date(r[6]), expiresAt: expires.map(date), recordedAt: date(r[8]), recordedBy: r[9],
-                                          ciphertext: [UInt8](r[10] as Data)))
+            """), arguments: [subject]) { r in
+            guard let sequence = r.int64(0), let owner = ownerID(r.text(1)), let purpose = r.text(2), let status = r.text(3),
+                  let basis = r.text(4), let occurred = r.int64(6), let recorded = r.int64(8), let recordedBy = r.text(9),
+                  let ciphertext = r.bytes(10) else { throw StoreError.corrupt("consent_events row") }
+            consents.append(StoredConsent(sequence: sequence, keyOwner: owner, purpose: purpose, status: status, lawfulBasis: basis,
+                                          jurisdiction: r.text(5), occurredAt: date(occurred), expiresAt: r.int64(7).map(date),
+                                          recordedAt: date(recorded), recordedBy: recordedBy, ciphertext: ciphertext))
         }
         var keys: [SubjectID: WrappedKey] = [id: WrappedKey(kekVersion: header[3], bytes: [UInt8](header[4] as Data))]
         for owner in owners where owner != subject {
