@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Ingest over HTTP against raw inserts of the same records, in one run.
 #
-#   benchmarks/http-ingest.sh [PEOPLE]        (default 8000 people, ~20,800 records)
+#   benchmarks/http-ingest.sh [PEOPLE]              (default 8000 people, ~20,800 records)
+#   CLIENTS=2 benchmarks/http-ingest.sh [PEOPLE]    (two requests in flight, as two source systems)
 #
 # vaultbench writes the demo's records as request bodies of 500 records of one source (crm
 # first) and measures the baseline: the same records' JSON inserted as rows with raw GRDB,
 # 500 per transaction. Then the release vaultd (fresh data directory, free loopback port)
 # receives every batch through POST /v1/sources/{source}/records with that source's ingest
-# token, one request at a time (validate, normalize, blind-index, resolve, seal, audit).
+# token, one request at a time unless CLIENTS says otherwise (validate, normalize, blind-index,
+# resolve, seal, audit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 people="${1:-8000}"
