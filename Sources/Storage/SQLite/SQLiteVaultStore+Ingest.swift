@@ -89,24 +89,32 @@ extension SQLiteVaultStore {
                 return .suppressed
             }
         }
+        // This function's statements bind and step through SQLite's C API (SQLiteRawAccess):
+        // they run ~15 times per record, and GRDB's argument boxing cost as much as SQLite's work.
         var candidates: Set<String> = []
-        let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
-                                        arguments: [source.rawValue, Data(record.keyIndex.bytes)])
-        if let existing { candidates.insert(existing["subject_id"]) }
+        var existing: (recordID: Int64, subject: String)?
+        try db.forEachRow(db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
+                          binding: { $0.bind(1, source.rawValue); $0.bind(2, record.keyIndex.bytes) }) { row in
+            guard let recordID = row.int64(0), let subject = row.text(1) else { throw StoreError.corrupt("source_records row") }
+            existing = (recordID, subject)
+        }
+        if let existing { candidates.insert(existing.subject) }
         if let attached = record.attachedTo {
             guard let canonical = try canonical(db, attached) else { throw StoreError.staleResolution }
             candidates.insert(canonical.description)
         }
         for identifier in record.identifiers {
-            let ids = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
-                                          arguments: [Data(identifier.index.bytes)])
-            candidates.formUnion(ids)
+            try db.forEachRow(db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
+                              binding: { $0.bind(1, identifier.index.bytes) }) { row in
+                if let id = row.text(0) { candidates.insert(id) }
+            }
         }
 
         let owner = record.keyOwner.description
         if let new = record.newSubject {
-            try db.cachedStatement(sql: "INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [new.id.description, new.wrappedKey.kekVersion, Data(new.wrappedKey.bytes), now])
+            try db.run(db.cachedStatement(sql: "INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at) VALUES (?, ?, ?, ?)")) {
+                $0.bind(1, new.id.description); $0.bind(2, new.wrappedKey.kekVersion); $0.bind(3, new.wrappedKey.bytes); $0.bind(4, now)
+            }
         } else {
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [owner]) == true else {
                 throw StoreError.staleResolution
@@ -138,7 +146,7 @@ extension SQLiteVaultStore {
 
         let recordID: Int64
         if let existing {
-            recordID = existing["record_id"]
+            recordID = existing.recordID
             try db.cachedStatement(sql: "UPDATE source_records SET subject_id = ?, key_owner = ?, key_ciphertext = ?, updated_at = ? WHERE record_id = ?")
                 .execute(arguments: [target, owner, Data(record.keyCiphertext), now, recordID])
             // A record moved to another subject takes its older values along.
@@ -146,11 +154,13 @@ extension SQLiteVaultStore {
             try db.cachedStatement(sql: "UPDATE identifiers SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
             try db.cachedStatement(sql: "UPDATE events SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
         } else {
-            try db.cachedStatement(sql: """
+            try db.run(db.cachedStatement(sql: """
                 INSERT INTO source_records (source, key_index, bi_version, subject_id, key_owner, key_ciphertext, first_seen_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [source.rawValue, Data(record.keyIndex.bytes), record.keyIndex.version, target, owner,
-                                 Data(record.keyCiphertext), now, now])
+                """)) {
+                $0.bind(1, source.rawValue); $0.bind(2, record.keyIndex.bytes); $0.bind(3, record.keyIndex.version); $0.bind(4, target)
+                $0.bind(5, owner); $0.bind(6, record.keyCiphertext); $0.bind(7, now); $0.bind(8, now)
+            }
             recordID = db.lastInsertedRowID
         }
 
@@ -163,18 +173,24 @@ extension SQLiteVaultStore {
                                             arguments: [recordID, field.field.rawValue])
             if let stored, stored > observed { continue }
             replaced.insert(field.field)
-            try db.cachedStatement(sql: """
+            try db.run(db.cachedStatement(sql: """
                 INSERT INTO field_values (record_id, field, subject_id, key_owner, observed_at, ciphertext) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (record_id, field) DO UPDATE SET subject_id = excluded.subject_id, key_owner = excluded.key_owner,
                     observed_at = excluded.observed_at, ciphertext = excluded.ciphertext
-                """).execute(arguments: [recordID, field.field.rawValue, target, owner, observed, Data(field.ciphertext)])
+                """)) {
+                $0.bind(1, recordID); $0.bind(2, field.field.rawValue); $0.bind(3, target); $0.bind(4, owner); $0.bind(5, observed)
+                $0.bind(6, field.ciphertext)
+            }
         }
         for identifier in record.identifiers where replaced.contains(identifier.field) {
-            try db.cachedStatement(sql: """
+            try db.run(db.cachedStatement(sql: """
                 INSERT INTO identifiers (record_id, field, bi_version, blind_index, subject_id) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (record_id, field) DO UPDATE SET bi_version = excluded.bi_version, blind_index = excluded.blind_index,
                     subject_id = excluded.subject_id
-                """).execute(arguments: [recordID, identifier.field.rawValue, identifier.index.version, Data(identifier.index.bytes), target])
+                """)) {
+                $0.bind(1, recordID); $0.bind(2, identifier.field.rawValue); $0.bind(3, identifier.index.version)
+                $0.bind(4, identifier.index.bytes); $0.bind(5, target)
+            }
         }
         return IngestOutcome(subjectID: SubjectID(target)!, kind: kind)
     }
