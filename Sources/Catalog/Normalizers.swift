@@ -11,9 +11,7 @@ public enum Normalizers {
 
     public static func normalize(_ raw: String, with kind: NormalizerKind, phoneRegion: String) throws(NormalizationFailure) -> String {
         guard raw.unicodeScalars.count <= maximumLength else { throw .tooLong }
-        guard !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\t" }) else {
-            throw .invalid("contains control characters")
-        }
+        guard !containsControlCharacter(raw) else { throw .invalid("contains control characters") }
         switch kind {
         case .none: return raw
         // NFC everywhere: the same text typed on two systems (composed é or e + ◌́) is one value,
@@ -41,6 +39,14 @@ public enum Normalizers {
         let last = bytes.lastIndex(where: { !isSpace($0) })!
         if first == bytes.startIndex && bytes.index(after: last) == bytes.endIndex { return text }
         return String(text[first...last])
+    }
+
+    /// A control character (general category Cc) other than tab. ASCII text is checked by byte
+    /// (its Cc members are 0x00–0x1F and 0x7F): the Unicode property lookup per scalar was a
+    /// visible part of ingest's validation.
+    static func containsControlCharacter(_ text: String) -> Bool {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.utf8.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F } }
+        return text.unicodeScalars.contains { $0.properties.generalCategory == .control && $0 != "\t" }
     }
 
     /// NFC; ASCII text is already in NFC.

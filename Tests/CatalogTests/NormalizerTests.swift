@@ -107,6 +107,17 @@ struct NormalizerFastPathTests {
         }
     }
 
+    @Test("control characters: the ASCII byte check agrees with the Unicode category for every ASCII character")
+    func controlCharactersAgree() {
+        for byte in 0..<128 {
+            let scalar = UnicodeScalar(UInt8(byte))
+            let expected = scalar.properties.generalCategory == .control && scalar != "\t"
+            #expect(Normalizers.containsControlCharacter("a" + String(scalar) + "b") == expected, "byte \(byte)")
+        }
+        #expect(Normalizers.containsControlCharacter("é\u{85}"), "C1 controls in non-ASCII text")
+        #expect(!Normalizers.containsControlCharacter("é\tx"))
+    }
+
     @Test("email and lowercase normalization of ASCII text equal the full Unicode path")
     func foldingAgrees() throws {
         for text in ["Ann.Lee@Example.COM", "  MIXED case  ", "already lower", "UPPER", "x@y.z", "Ü@example.de"] {
