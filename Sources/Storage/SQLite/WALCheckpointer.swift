@@ -7,8 +7,8 @@ import Synchronization
 ///
 /// SQLite's automatic checkpoint runs inside the commit that takes the WAL past 1,000 pages:
 /// that writer copies the pages into the database file and fsyncs it while every other write
-/// (ingest batches, the audit entries of views) waits — 8% of ingest's CPU and 13% of its
-/// time in the writer, measured. Here the writer's commit only tells this checkpointer the
+/// (ingest batches, the audit entries of views) waits: 8% of ingest's CPU samples, and ingest
+/// ran 20% faster with no checkpoint at all. Here the writer's commit only tells this checkpointer the
 /// WAL's size (a WAL hook replacing the automatic one), and the same PASSIVE checkpoint runs
 /// on a second connection, in parallel with further writes; readers are never blocked either way.
 ///
