@@ -5,9 +5,8 @@ import Identity
 import VaultModel
 
 extension SQLiteVaultStore {
-    /// A batch's lookups in a few statements (up to `lookupChunk` values in each `IN` list):
-    /// one statement per source key, identifier and subject was ≈ 4 per record, a fifth of
-    /// the pipeline's time before the commit.
+    /// A batch's lookups in a few statements (up to `lookupChunk` values in each `IN` list)
+    /// instead of one per source key, identifier and subject, ≈ 4 per record.
     public func resolutionSnapshot(source: SourceName, sourceKeys: [BlindIndex], identifiers: [BlindIndex]) async throws -> ResolutionSnapshot {
         try await pool.read { db in
             var snapshot = ResolutionSnapshot()
