@@ -38,29 +38,22 @@ done
 
 # CLIENTS (default 1) requests in flight at once, as several source systems pushing at once.
 clients="${CLIENTS:-1}"
+for source in crm billing support web; do export "token_$source=${tokens[$source]}"; done
+export base
 post() {
-    local file=$1 source
-    source=$(basename "$file" .json | cut -d- -f2)
+    local file=$1 source token status
+    source=$(basename "$file" .json | cut -d- -f2); token=token_$source
     status=$(curl -s -o /dev/null -w "%{http_code}" -X POST "$base/v1/sources/$source/records" \
-        -H "Authorization: Bearer ${tokens[$source]}" -H "Content-Type: application/json" --data-binary "@$file")
+        -H "Authorization: Bearer ${!token}" -H "Content-Type: application/json" --data-binary "@$file")
     [ "$status" = 200 ] || { echo "batch $(basename "$file") answered $status" >&2; return 1; }
 }
+export -f post
 start=$(date +%s.%N)
-if [ "$clients" -le 1 ]; then
-    for file in "$work"/batches/*.json; do post "$file"; done
-else
-    for source in crm billing support web; do export "token_$source=${tokens[$source]}"; done
-    export base
-    # One source at a time (crm first, so later sources link to existing people), its batches
-    # spread over the clients.
-    for source in crm billing support web; do
-        ls "$work"/batches/*-"$source".json | xargs -P "$clients" -I{} bash -c '
-            f={}; s=$(basename "$f" .json | cut -d- -f2); t=token_$s
-            code=$(curl -s -o /dev/null -w "%{http_code}" -X POST "$base/v1/sources/$s/records" -H "Authorization: Bearer ${!t}" \
-                -H "Content-Type: application/json" --data-binary "@$f")
-            [ "$code" = 200 ] || { echo "batch $(basename "$f") answered $code" >&2; exit 255; }'
-    done
-fi
+# One source after the other (crm first, so later sources link to existing people), each
+# source's batches spread over the clients; xargs fails if any request does.
+for source in crm billing support web; do
+    ls "$work"/batches/*-"$source".json | xargs -P "$clients" -I{} bash -c 'post "$1" || exit 255' _ {}
+done
 end=$(date +%s.%N)
 python3 - "$records" "$raw_rps" "$start" "$end" "$clients" <<'PY'
 import sys
