@@ -28,41 +28,7 @@ struct SQLiteColumns {
     }
 }
 
-extension Database {
-    /// Runs a (cached) statement with `arguments`, calling `body` for each row.
-    ///
-    /// GRDB binds the arguments (and so keeps its own idea of the statement's state); the rows
-    /// are stepped here, and the statement is reset afterwards as GRDB would.
-    func forEachRow(_ statement: Statement, arguments: StatementArguments, _ body: (SQLiteColumns) throws -> Void) throws {
-        try statement.setArguments(arguments)
-        try step(statement, body)
-    }
-
-    /// Runs a (cached) query with the parameters `bind` sets (see `run` for the rule), calling
-    /// `body` for each row.
-    func forEachRow(_ statement: Statement, binding bind: (SQLiteBinder) -> Void, _ body: (SQLiteColumns) throws -> Void) throws {
-        let handle = statement.sqliteStatement
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        bind(SQLiteBinder(handle: handle))
-        try step(statement, body)
-    }
-
-    private func step(_ statement: Statement, _ body: (SQLiteColumns) throws -> Void) throws {
-        let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
-        while true {
-            let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: statement.sql)
-            }
-            try body(SQLiteColumns(handle: handle))
-        }
-    }
-}
-
-/// Binds the parameters of a statement about to be stepped by `Database.run`.
+/// Binds the parameters of a statement about to be stepped by `Database.run` or `forEachRow(_:binding:_:)`.
 struct SQLiteBinder {
     let handle: SQLiteStatement
     /// SQLite copies the value before the call returns (SQLITE_TRANSIENT).
@@ -95,17 +61,51 @@ struct SQLiteBinder {
 extension Database {
     /// Runs a (cached) data-changing statement once with the parameters `bind` sets.
     ///
-    /// Only for statements no other code runs through GRDB with arguments (GRDB would not know
-    /// these bindings); every parameter is bound afresh on each run.
+    /// Every parameter is bound afresh on each run. GRDB binds again whenever it is given
+    /// arguments, so a cached statement may also serve GRDB calls that pass arguments, never
+    /// one that relies on the bindings left in place.
     func run(_ statement: Statement, _ bind: (SQLiteBinder) -> Void) throws {
+        let handle = rebind(statement, bind)
+        defer { sqlite3_reset(handle) }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw stepFailure(code, statement) }
+    }
+
+    /// Runs a (cached) query with the parameters `bind` sets (the rule of `run`), calling
+    /// `body` for each row.
+    func forEachRow(_ statement: Statement, binding bind: (SQLiteBinder) -> Void, _ body: (SQLiteColumns) throws -> Void) throws {
+        _ = rebind(statement, bind)
+        try step(statement, body)
+    }
+
+    /// Runs a (cached) query with `arguments` bound by GRDB, calling `body` for each row.
+    func forEachRow(_ statement: Statement, arguments: StatementArguments, _ body: (SQLiteColumns) throws -> Void) throws {
+        try statement.setArguments(arguments)
+        try step(statement, body)
+    }
+
+    private func rebind(_ statement: Statement, _ bind: (SQLiteBinder) -> Void) -> SQLiteStatement {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         bind(SQLiteBinder(handle: handle))
+        return handle
+    }
+
+    /// Steps every row, then resets the statement as GRDB would.
+    private func step(_ statement: Statement, _ body: (SQLiteColumns) throws -> Void) throws {
+        let handle = statement.sqliteStatement
         defer { sqlite3_reset(handle) }
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE || code == SQLITE_ROW else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: statement.sql)
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw stepFailure(code, statement) }
+            try body(SQLiteColumns(handle: handle))
         }
+    }
+
+    /// SQLite's message names constraints and columns, never values.
+    private func stepFailure(_ code: Int32, _ statement: Statement) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: statement.sql)
     }
 }
