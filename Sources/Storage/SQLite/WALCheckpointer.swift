@@ -42,13 +42,11 @@ final class WALCheckpointer: Sendable {
         let signal = Unmanaged.passRetained(Signal(self))
         sqlite3_wal_hook(db.sqliteConnection, { context, handle, _, pages in
             guard let context else { return SQLITE_OK }
-            let checkpointer = Unmanaged<Signal>.fromOpaque(context).takeUnretainedValue().checkpointer
-            if pages >= WALCheckpointer.writerPages || checkpointer == nil {
-                if pages >= WALCheckpointer.backgroundPages {
-                    sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-                }
-            } else if pages >= WALCheckpointer.backgroundPages {
-                checkpointer?.schedule()
+            guard pages >= WALCheckpointer.backgroundPages else { return SQLITE_OK }
+            if pages < WALCheckpointer.writerPages, let checkpointer = Unmanaged<Signal>.fromOpaque(context).takeUnretainedValue().checkpointer {
+                checkpointer.schedule()
+            } else {
+                sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             }
             return SQLITE_OK
         }, signal.toOpaque())
