@@ -48,6 +48,8 @@ struct AtRestTests {
             try db.execute(sql: "UPDATE field_values SET ciphertext = ? WHERE subject_id = ? AND field = 'first_name'",
                            arguments: [annCiphertext, b[0].outcome.subjectID.description])
         }
+        // Written by another connection: the store's per-request reads see it within this bound.
+        try await Task.sleep(for: SQLiteVaultStore.foreignCommitVisibility + .milliseconds(20))
         await #expect(throws: (any Error).self) { try await t.vault.reader.read(b[0].outcome.subjectID) }
         #expect(try await t.vault.reader.read(a[0].outcome.subjectID)?.fields["first_name"]?.golden.value.unsafeValue == "Ann")
     }

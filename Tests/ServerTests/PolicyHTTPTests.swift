@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HummingbirdTesting
+import Storage
 import Testing
 import VaultAPI
 
@@ -90,6 +91,8 @@ struct PolicyHTTPTests {
             let id = try await Self.seed(client, h)
             let pool = try DatabasePool(path: h.temporary.databasePath)
             try await pool.write { try $0.execute(sql: "UPDATE subjects SET restricted = 1 WHERE subject_id = ?", arguments: [id]) }
+            // Written by another connection: the vault's per-request reads see it within this bound.
+            try await Task.sleep(for: SQLiteVaultStore.foreignCommitVisibility + .milliseconds(20))
             let support = try await client.call(.get, "/v1/subjects/\(id)", token: h.support, purpose: "essential.service.operations.support")
             #expect(support.status == 403 && support.problem?.slug == "subject-restricted")
             let timeline = try await client.call(.get, "/v1/subjects/\(id)/timeline", token: h.support, purpose: "essential.service.operations.support")

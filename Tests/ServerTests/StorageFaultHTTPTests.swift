@@ -102,12 +102,15 @@ struct StorageFaultHTTPTests {
                 bytes[bytes.count / 2] ^= 0x01
                 try db.execute(sql: "UPDATE field_values SET ciphertext = ? WHERE record_id = ? AND field = 'email'", arguments: [Data(bytes), row["record_id"] as Int64])
             }
+            // Written by another connection: vaultd's per-request reads see it within this bound.
+            try await Task.sleep(for: SQLiteVaultStore.foreignCommitVisibility + .milliseconds(20))
             let view = try await client.call(.get, "/v1/subjects/\(id)", token: h.compliance, purpose: "essential")
             #expect(view.status == 500 && view.problem?.slug == "integrity-error", "\(view.status) \(view.text.prefix(200))")
             // A value of one subject moved under another.
             try await probe.pool.write { db in
                 try db.execute(sql: "UPDATE field_values SET subject_id = ? WHERE subject_id = ? AND field = 'first_name'", arguments: [other, id])
             }
+            try await Task.sleep(for: SQLiteVaultStore.foreignCommitVisibility + .milliseconds(20))
             let moved = try await client.call(.get, "/v1/subjects/\(other)", token: h.compliance, purpose: "essential")
             #expect(moved.status == 500 && moved.problem?.slug == "integrity-error", "\(moved.status) \(moved.text.prefix(200))")
             for reply in [view, moved] {

@@ -98,6 +98,8 @@ struct StoreConformanceTests {
                 try db.execute(sql: "UPDATE field_values SET subject_id = ? WHERE subject_id = ? AND field = 'first_name'",
                                arguments: [ann.description, bob.description])
             }
+            // Written by another connection: the store's per-request reads see it within this bound.
+            try await Task.sleep(for: SQLiteVaultStore.foreignCommitVisibility + .milliseconds(20))
         }
         await #expect(throws: StoreError.self) { try await t.vault.store.sealedProfile(of: ann) }
         #expect(try await t.vault.store.sealedProfile(of: bob)?.fields.map(\.field.rawValue) == ["email"])

@@ -34,7 +34,12 @@ extension SQLiteVaultStore {
     }
 
     public func appendAudit(_ drafts: [AuditDraft], chain: HashChain) async throws {
-        try await auditSink.guarded { try await pool.write { db in try self.appendAudit(db, drafts, chain: chain) } }
+        try await auditSink.guarded {
+            try await pool.write { db in
+                try self.appendAudit(db, drafts, chain: chain)
+                self.readers.nextCommitIsAuditOnly(db)
+            }
+        }
     }
 
     public func auditHead() async throws -> (seq: Int64, hash: [UInt8])? {

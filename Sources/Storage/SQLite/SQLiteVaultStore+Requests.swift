@@ -137,7 +137,7 @@ extension SQLiteVaultStore {
     }
 
     public func checkpoint() async throws {
-        try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        try await readers.withoutPins { try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
     }
 
     public func setRestricted(_ subject: SubjectID, _ restricted: Bool) async throws {

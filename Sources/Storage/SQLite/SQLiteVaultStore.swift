@@ -11,11 +11,18 @@ public final class SQLiteVaultStore: VaultStore {
     public let path: String
     public let auditSink = AuditSinkState()
     let checkpointer: WALCheckpointer
+    /// The per-request reads (a view's profile, a token), on connections that keep their cache.
+    let readers: PinnedReaders
+    /// How long after a commit by another process or connection on the same file the per-request
+    /// reads may still answer from before it (this store's own commits are seen at once).
+    public static var foreignCommitVisibility: Duration { PinnedReaders.maximumAge }
 
     public init(path: String) throws {
         self.path = path
         var configuration = Configuration()
-        let checkpointer = WALCheckpointer(path: path)
+        let readers = PinnedReaders(path: path, count: max(2, ProcessInfo.processInfo.activeProcessorCount))
+        self.readers = readers
+        let checkpointer = WALCheckpointer(path: path, readers: readers)
         self.checkpointer = checkpointer
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA secure_delete = ON")
@@ -29,12 +36,13 @@ public final class SQLiteVaultStore: VaultStore {
         // their pages are touched at random; 2 MiB (the default) re-reads them from the file
         // on nearly every insert. Readers keep the default, so memory stays bounded.
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA cache_size = -32768") }
+        try readers.open()
     }
 
     /// Flushes the WAL into the main file and truncates it, so deleted plaintext-adjacent
     /// pages don't linger in the `-wal` file.
     public func checkpoint() throws {
-        try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+        try readers.withoutPins { try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
     }
 
     // MARK: Keys
@@ -132,8 +140,10 @@ public final class SQLiteVaultStore: VaultStore {
     /// the thread wake-ups cost more CPU than the read. The wait is bounded: these reads take
     /// tens of microseconds, and when long async reads hold every reader (5) the caller waits
     /// only until one ends, as an async read would. Long reads keep the async path.
+    /// They run on `readers`, whose page caches survive the audit commits between views, or on
+    /// the pool when all of those are busy.
     func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
+        try readers.read(body, otherwise: { try pool.read(body) })
     }
 
     /// `header`: the subject's row (merged_into, created_at, restricted, kek_version, wrapped_dek).

@@ -22,13 +22,16 @@ final class WALCheckpointer: Sendable {
     static let writerPages: Int32 = 10_000
 
     private let path: String
+    /// Told of every commit; their idle snapshots are released before each checkpoint.
+    let readers: PinnedReaders
     /// Opened on the first checkpoint, once the pool has made the file a WAL database.
     private let connection = Mutex<DatabaseQueue?>(nil)
     private let queue = DispatchQueue(label: "profilevault.sqlite.checkpoint")
     private let scheduled = Mutex(false)
 
-    init(path: String) {
+    init(path: String, readers: PinnedReaders) {
         self.path = path
+        self.readers = readers
     }
 
     /// Installs the WAL hook on the pool's writer connection.
@@ -42,8 +45,10 @@ final class WALCheckpointer: Sendable {
         let signal = Unmanaged.passRetained(Signal(self))
         sqlite3_wal_hook(db.sqliteConnection, { context, handle, _, pages in
             guard let context else { return SQLITE_OK }
+            let checkpointer = Unmanaged<Signal>.fromOpaque(context).takeUnretainedValue().checkpointer
+            checkpointer?.readers.writerCommitted(walPages: pages)
             guard pages >= WALCheckpointer.backgroundPages else { return SQLITE_OK }
-            if pages < WALCheckpointer.writerPages, let checkpointer = Unmanaged<Signal>.fromOpaque(context).takeUnretainedValue().checkpointer {
+            if pages < WALCheckpointer.writerPages, let checkpointer {
                 checkpointer.schedule()
             } else {
                 sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
@@ -62,6 +67,8 @@ final class WALCheckpointer: Sendable {
         }) else { return }
         queue.async { [self] in
             scheduled.withLock { $0 = false }
+            // Idle readers' snapshots would hold the WAL back from restarting.
+            readers.releaseIdle()
             // A failure (busy: an erasure's TRUNCATE checkpoint is running) leaves the pages to the next.
             _ = try? checkpointConnection().writeWithoutTransaction { try $0.checkpoint(.passive) }
         }
