@@ -2,7 +2,7 @@ import Audit
 import Foundation
 import GRDB
 
-extension SQLiteVaultStore {
+extension SQLiteVaultStore: SynchronousAuditAppending {
     /// Appends entries in the caller's transaction, continuing the chain from its head.
     /// Any failure marks the sink failed and surfaces as `auditUnavailable`, which rolls
     /// back the whole transaction: nothing is changed that isn't audited.
@@ -35,11 +35,22 @@ extension SQLiteVaultStore {
 
     public func appendAudit(_ drafts: [AuditDraft], chain: HashChain) async throws {
         try await auditSink.guarded {
-            try await pool.write { db in
-                try self.appendAudit(db, drafts, chain: chain)
-                self.readers.nextCommitIsAuditOnly(db)
-            }
+            try await pool.write { db in try self.appendAuditOnly(db, drafts, chain: chain) }
         }
+    }
+
+    /// Blocks the calling thread while the writer is busy: for a moment, as the reads of
+    /// `readOnCallingThread` may; only one caller at a time appends (`AuditLog`'s group commit).
+    public func appendAuditOnCallingThread(_ drafts: [AuditDraft], chain: HashChain) throws {
+        try auditSink.guarded {
+            try pool.write { db in try self.appendAuditOnly(db, drafts, chain: chain) }
+        }
+    }
+
+    /// A transaction of audit entries alone, which pinned readers may read past.
+    private func appendAuditOnly(_ db: Database, _ drafts: [AuditDraft], chain: HashChain) throws {
+        try appendAudit(db, drafts, chain: chain)
+        readers.nextCommitIsAuditOnly(db)
     }
 
     public func auditHead() async throws -> (seq: Int64, hash: [UInt8])? {

@@ -7,9 +7,13 @@ import VaultCrypto
 /// The audit log: group-committed appends for reads, signed anchors, verification.
 ///
 /// Reads are audited before their response is sent. Appending one entry per read in its
-/// own transaction would serialize the server on one fsync per read, so concurrent
-/// appends are gathered: the first caller flushes everything queued meanwhile in one
-/// transaction and every caller learns the outcome of the batch holding its entry.
+/// own transaction would serialize the server on one commit per read, so concurrent
+/// appends are gathered: one caller at a time (the leader) writes everything queued in one
+/// transaction, on its own thread when the store can (`SynchronousAuditAppending`), and
+/// resumes the callers whose entries it wrote; a caller still waiting then leads the next
+/// batch. Each caller learns the outcome of the batch holding its entry. The queue is a
+/// `Mutex`, not actor state: an actor hop on the way in and out of every view's append cost
+/// more than the write.
 public actor AuditLog {
     let store: any VaultStore
     public nonisolated let chain: HashChain
@@ -20,10 +24,18 @@ public actor AuditLog {
     /// Told how long each read's audit append took (for metrics).
     public nonisolated let observer = AuditObserver()
 
-    private var pending: [AuditDraft] = []
-    private var waiters: [Int: [CheckedContinuation<Void, any Error>]] = [:]
-    private var generation = 0
-    private var flushing = false
+    /// What a waiting caller is told: its entry was written, or it leads the next batch.
+    enum Turn: Sendable { case written, lead }
+    struct Waiter {
+        let draft: AuditDraft
+        let continuation: CheckedContinuation<Turn, any Error>
+    }
+    struct GroupCommit {
+        var leading = false
+        var waiting: [Waiter] = []
+    }
+    private nonisolated let group = Mutex(GroupCommit())
+    private nonisolated let appendNow: (any SynchronousAuditAppending)?
     private var lastAnchoredSeq: Int64 = -1
 
     public init(store: any VaultStore, chain: HashChain, signingKey: Ed25519PrivateKey, anchorsFile: URL) throws {
@@ -32,40 +44,69 @@ public actor AuditLog {
         self.signingKey = signingKey
         self.publicKey = try signingKey.publicKey
         self.anchorsFile = anchorsFile
+        self.appendNow = store as? any SynchronousAuditAppending
     }
 
     public nonisolated var isHealthy: Bool { !store.auditSink.isFailed }
 
     /// Appends one entry; returns once it is committed, throws `auditUnavailable` if not.
-    public func record(_ draft: AuditDraft) async throws {
+    public nonisolated func record(_ draft: AuditDraft) async throws {
         guard isHealthy else { throw StoreError.auditUnavailable }
         let started = ContinuousClock.now
         defer { observer.report(ContinuousClock.now - started) }
-        pending.append(draft)
-        let mine = generation
-        if flushing {
-            try await withCheckedThrowingContinuation { waiters[mine, default: []].append($0) }
-            return
+        let leads = group.withLock { state in
+            if state.leading { return false }
+            state.leading = true
+            return true
         }
-        flushing = true
-        defer { flushing = false }
-        var own: Result<Void, any Error> = .success(())
-        while !pending.isEmpty {
-            let batch = pending
-            pending = []
-            let current = generation
-            generation += 1
-            let result: Result<Void, any Error>
-            do {
-                try await store.appendAudit(batch, chain: chain)
-                result = .success(())
-            } catch {
-                result = .failure(StoreError.auditUnavailable)
+        if !leads {
+            // Queued in the same critical section that checks for a leader, so a leader
+            // finishing meanwhile either takes this entry or leaves the lead to it.
+            let turn = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Turn, any Error>) in
+                let leadsNow = group.withLock { state in
+                    if state.leading {
+                        state.waiting.append(Waiter(draft: draft, continuation: continuation))
+                        return false
+                    }
+                    state.leading = true
+                    return true
+                }
+                if leadsNow { continuation.resume(returning: .lead) }
             }
-            for waiter in waiters.removeValue(forKey: current) ?? [] { waiter.resume(with: result) }
-            if current == mine { own = result }
+            if case .written = turn { return }
         }
-        try own.get()
+        try await lead(with: draft)
+    }
+
+    /// Writes `draft` and everything queued in one transaction, resumes their callers, and
+    /// hands the lead to the first caller that queued meanwhile.
+    private nonisolated func lead(with draft: AuditDraft) async throws {
+        let batch = group.withLock { state in
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        let result: Result<Turn, any Error>
+        do {
+            let drafts = [draft] + batch.map(\.draft)
+            if let appendNow {
+                try appendNow.appendAuditOnCallingThread(drafts, chain: chain)
+            } else {
+                try await store.appendAudit(drafts, chain: chain)
+            }
+            result = .success(.written)
+        } catch {
+            result = .failure(StoreError.auditUnavailable)
+        }
+        let next = group.withLock { state -> Waiter? in
+            guard !state.waiting.isEmpty else {
+                state.leading = false
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        for waiter in batch { waiter.continuation.resume(with: result) }
+        next?.continuation.resume(returning: .lead)
+        _ = try result.get()
     }
 
     // MARK: Anchors
