@@ -34,7 +34,8 @@ public final class SQLiteVaultStore: VaultStore {
         try SQLiteMigrations.migrator().migrate(pool)
         // The writer's page cache: ingest inserts into indexes keyed by random blind indexes, so
         // their pages are touched at random; 2 MiB (the default) re-reads them from the file
-        // on nearly every insert. Readers keep the default, so memory stays bounded.
+        // on nearly every insert. The pool's readers keep the default and the pinned readers take
+        // 16 MiB each (`PinnedReaders.open`), so memory stays bounded.
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA cache_size = -32768") }
         try readers.open()
     }
