@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Synchronization
 import Logging
@@ -36,9 +37,34 @@ public enum ServerLimits {
     public static func configure(maximumBodyBytes: Int) { bodyLimit.store(maximumBodyBytes, ordering: .relaxed) }
 }
 
+/// Request ids in time order: 11 hex digits of milliseconds since 1970, 5 of a counter that
+/// starts at random, and 4 random per process (replicas). Unique within a process up to a
+/// million requests a millisecond.
+///
+/// Random ids scattered the audit log's `request_id` index: every audit entry dirtied a page of
+/// its own there, written to the WAL and then again by the checkpoint, for each group commit of
+/// views. Ids in time order land on the index's last page. They correlate a response, its logs
+/// and its audit entries; they are not secrets.
 enum RequestIDGenerator {
-    static func next() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String(generator.next(), radix: 16, uppercase: false)
+    private static let counter = Atomic<UInt32>(UInt32.random(in: 0...0xfffff))
+    private static let processTag = UInt16.random(in: .min ... .max)
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func next(now: Date = Date()) -> String {
+        let millis = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded()))
+        let count = UInt64(counter.add(1, ordering: .relaxed).newValue & 0xfffff)
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            func put(_ value: UInt64, digits count: Int, at start: Int) {
+                var value = value
+                for i in stride(from: start + count - 1, through: start, by: -1) {
+                    buffer[i] = digits[Int(value & 0xf)]
+                    value >>= 4
+                }
+            }
+            put(millis, digits: 11, at: 0)
+            put(count, digits: 5, at: 11)
+            put(UInt64(processTag), digits: 4, at: 16)
+            return 20
+        }
     }
 }
