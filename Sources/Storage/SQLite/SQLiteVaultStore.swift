@@ -20,7 +20,8 @@ public final class SQLiteVaultStore: VaultStore {
     public init(path: String) throws {
         self.path = path
         var configuration = Configuration()
-        let readers = PinnedReaders(path: path, count: max(2, ProcessInfo.processInfo.activeProcessorCount))
+        // One per core (the reads run on the caller's thread), at most 8: their caches take 16 MiB each.
+        let readers = PinnedReaders(path: path, count: min(8, max(2, ProcessInfo.processInfo.activeProcessorCount)))
         self.readers = readers
         let checkpointer = WALCheckpointer(path: path, readers: readers)
         self.checkpointer = checkpointer
