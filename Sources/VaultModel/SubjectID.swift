@@ -42,14 +42,13 @@ public struct SubjectID: Hashable, Sendable, Codable, CustomStringConvertible, C
     /// Lowercase canonical text: the form stored and served everywhere. Written by hand
     /// (Foundation formats through `snprintf`, then lowercasing copies the string again).
     public var description: String {
-        let digits = Array("0123456789abcdef".utf8)
-        return withUnsafeBytes(of: uuid.uuid) { raw in
+        withUnsafeBytes(of: uuid.uuid) { raw in
             String(unsafeUninitializedCapacity: 36) { out in
                 var i = 0
                 for (index, byte) in raw.enumerated() {
                     if index == 4 || index == 6 || index == 8 || index == 10 { out[i] = UInt8(ascii: "-"); i += 1 }
-                    out[i] = digits[Int(byte >> 4)]
-                    out[i + 1] = digits[Int(byte & 0x0F)]
+                    out[i] = HexDigit.lowercase(byte >> 4)
+                    out[i + 1] = HexDigit.lowercase(byte)
                     i += 2
                 }
                 return i

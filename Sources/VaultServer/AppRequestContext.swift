@@ -48,7 +48,6 @@ public enum ServerLimits {
 enum RequestIDGenerator {
     private static let counter = Atomic<UInt32>(UInt32.random(in: 0...0xfffff))
     private static let processTag = UInt16.random(in: .min ... .max)
-    private static let digits = Array("0123456789abcdef".utf8)
 
     static func next(now: Date = Date()) -> String {
         let millis = UInt64(max(0, (now.timeIntervalSince1970 * 1000).rounded()))
@@ -57,7 +56,7 @@ enum RequestIDGenerator {
             func put(_ value: UInt64, digits count: Int, at start: Int) {
                 var value = value
                 for i in stride(from: start + count - 1, through: start, by: -1) {
-                    buffer[i] = digits[Int(value & 0xf)]
+                    buffer[i] = HexDigit.lowercase(value)
                     value >>= 4
                 }
             }

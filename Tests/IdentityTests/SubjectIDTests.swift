@@ -32,3 +32,13 @@ struct SubjectIDTests {
         #expect(SubjectID("AbCdEf01-2345-6789-aBcD-eF0123456789")?.description == "abcdef01-2345-6789-abcd-ef0123456789")
     }
 }
+
+@Suite("Hex digits")
+struct HexDigitTests {
+    @Test("each low nibble gives its lowercase digit; higher bits are ignored")
+    func digits() {
+        #expect((0..<16).map { HexDigit.lowercase($0) } == Array("0123456789abcdef".utf8))
+        #expect(HexDigit.lowercase(UInt8(0xAB)) == UInt8(ascii: "b"))
+        #expect(HexDigit.lowercase(UInt64(0x1234_5670)) == UInt8(ascii: "0"))
+    }
+}

@@ -141,13 +141,6 @@ final class PinnedReaders: Sendable {
         return try await body()
     }
 
-    func withoutPins<T>(_ body: () throws -> T) rethrows -> T {
-        unpinRequests.add(1, ordering: .sequentiallyConsistent)
-        defer { unpinRequests.subtract(1, ordering: .sequentiallyConsistent) }
-        releaseIdle()
-        return try body()
-    }
-
     // MARK: Told by the writer
 
     /// Called by the writer's WAL hook after each commit, with the WAL's size in pages.

@@ -136,6 +136,8 @@ extension SQLiteVaultStore {
         }
     }
 
+    /// Flushes the WAL into the main file and truncates it, so freed pages of erased people don't
+    /// linger in the `-wal` file; pinned readers let go of their snapshots first.
     public func checkpoint() async throws {
         try await readers.withoutPins { try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
     }

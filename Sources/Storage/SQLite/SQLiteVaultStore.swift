@@ -41,12 +41,6 @@ public final class SQLiteVaultStore: VaultStore {
         try readers.open()
     }
 
-    /// Flushes the WAL into the main file and truncates it, so deleted plaintext-adjacent
-    /// pages don't linger in the `-wal` file.
-    public func checkpoint() throws {
-        try readers.withoutPins { try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
-    }
-
     // MARK: Keys
 
     public func keyVersions() async throws -> [KeyVersionRecord] {
@@ -139,11 +133,11 @@ public final class SQLiteVaultStore: VaultStore {
 
     /// A short read run on the caller's thread, for the per-request hot path (a view's profile,
     /// a token). GRDB's async `read` hops to a reader queue and back: measured under load,
-    /// the thread wake-ups cost more CPU than the read. The wait is bounded: these reads take
-    /// tens of microseconds, and when long async reads hold every reader (5) the caller waits
-    /// only until one ends, as an async read would. Long reads keep the async path.
-    /// They run on `readers`, whose page caches survive the audit commits between views, or on
-    /// the pool when all of those are busy.
+    /// the thread wake-ups cost more CPU than the read. It runs on a pinned reader, whose page
+    /// cache survives the audit commits between views (`PinnedReaders`), or, when all of those
+    /// are busy, on one of the pool's readers: the wait there is bounded, as these reads take
+    /// tens of microseconds and long async reads holding all five end as they would for an
+    /// async read. Long reads keep the async path.
     func readOnCallingThread<T>(_ body: (Database) throws -> T) throws -> T {
         try readers.read(body, otherwise: { try pool.read(body) })
     }
