@@ -215,6 +215,7 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        registerClusterBySubject(&migrator)
         return migrator
     }
 }

@@ -5,19 +5,21 @@ import VaultModel
 extension SQLiteVaultStore {
     public func appendConsents(_ consents: [SealedConsent], audit: AuditWrite) async throws {
         try await pool.write { db in
+            var row = try Self.nextEventRow(db, in: "consent_events")
             for consent in consents {
                 // The subject must still exist and be the surviving one; its key owner must still hold a key.
                 guard try Self.canonical(db, consent.subjectID) == consent.subjectID,
                       try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [consent.keyOwner.description]) == true
                 else { throw StoreError.staleResolution }
                 try db.cachedStatement(sql: """
-                    INSERT INTO consent_events (subject_id, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at, expires_at,
-                                                recorded_at, recorded_by, ciphertext)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [consent.subjectID.description, consent.keyOwner.description, consent.purpose, consent.status,
+                    INSERT INTO consent_events (event_row, subject_id, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at,
+                                                expires_at, recorded_at, recorded_by, ciphertext)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [row, consent.subjectID.description, consent.keyOwner.description, consent.purpose, consent.status,
                                      consent.lawfulBasis, consent.jurisdiction, Self.millis(consent.occurredAt),
                                      consent.expiresAt.map(Self.millis), Self.millis(consent.recordedAt), consent.recordedBy,
                                      Data(consent.ciphertext)])
+                row += 1
             }
             var draft = audit.draft
             draft.subjectIDs = Array(Set(consents.map(\.subjectID.description))).sorted()

@@ -148,10 +148,13 @@ extension SQLiteVaultStore {
             recordID = existing.recordID
             try db.cachedStatement(sql: "UPDATE source_records SET subject_id = ?, key_owner = ?, key_ciphertext = ?, updated_at = ? WHERE record_id = ?")
                 .execute(arguments: [target, owner, Data(record.keyCiphertext), now, recordID])
-            // A record moved to another subject takes its older values along.
-            try db.cachedStatement(sql: "UPDATE field_values SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
-            try db.cachedStatement(sql: "UPDATE identifiers SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
-            try db.cachedStatement(sql: "UPDATE events SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
+            // A record moved to another subject takes its older values along (each update moves
+            // rows between subjects' clusters, so it runs only when the subject changed).
+            if existing.subject != target {
+                try db.cachedStatement(sql: "UPDATE field_values SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
+                try db.cachedStatement(sql: "UPDATE identifiers SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
+                try db.cachedStatement(sql: "UPDATE events SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
+            }
         } else {
             try db.run(db.cachedStatement(sql: """
                 INSERT INTO source_records (source, key_index, bi_version, subject_id, key_owner, key_ciphertext, first_seen_at, updated_at)
@@ -173,12 +176,12 @@ extension SQLiteVaultStore {
             if let stored, stored > observed { continue }
             replaced.insert(field.field)
             try db.run(db.cachedStatement(sql: """
-                INSERT INTO field_values (record_id, field, subject_id, key_owner, observed_at, ciphertext) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO field_values (record_id, field, subject_id, source, key_owner, observed_at, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (record_id, field) DO UPDATE SET subject_id = excluded.subject_id, key_owner = excluded.key_owner,
                     observed_at = excluded.observed_at, ciphertext = excluded.ciphertext
                 """)) {
-                $0.bind(1, recordID); $0.bind(2, field.field.rawValue); $0.bind(3, target); $0.bind(4, owner); $0.bind(5, observed)
-                $0.bind(6, field.ciphertext)
+                $0.bind(1, recordID); $0.bind(2, field.field.rawValue); $0.bind(3, target); $0.bind(4, source.rawValue); $0.bind(5, owner)
+                $0.bind(6, observed); $0.bind(7, field.ciphertext)
             }
         }
         for identifier in record.identifiers where replaced.contains(identifier.field) {
@@ -220,6 +223,7 @@ extension SQLiteVaultStore {
     public func commit(events: [SealedEvent], source: SourceName, audit: AuditWrite) async throws -> [EventOutcomeKind] {
         try await pool.write { db in
             var subjects: Set<String> = []
+            var row = try Self.nextEventRow(db, in: "events")
             let outcomes: [EventOutcomeKind] = try events.enumerated().map { index, event in
                 guard let record = try Row.fetchOne(db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
                                                     arguments: [source.rawValue, Data(event.recordKeyIndex.bytes)])
@@ -228,10 +232,11 @@ extension SQLiteVaultStore {
                     throw StoreError.staleResolution
                 }
                 try db.cachedStatement(sql: """
-                    INSERT INTO events (source, event_index, record_id, subject_id, key_owner, type, occurred_at, ciphertext)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_index) DO NOTHING
-                    """).execute(arguments: [source.rawValue, Data(event.eventIndex.bytes), record["record_id"] as Int64, record["subject_id"] as String,
+                    INSERT INTO events (event_row, source, event_index, record_id, subject_id, key_owner, type, occurred_at, ciphertext)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_index) DO NOTHING
+                    """).execute(arguments: [row, source.rawValue, Data(event.eventIndex.bytes), record["record_id"] as Int64, record["subject_id"] as String,
                                      event.keyOwner.description, event.type, Self.millis(event.occurredAt), Data(event.ciphertext)])
+                row += 1
                 subjects.insert(record["subject_id"])
                 return db.changesCount > 0 ? .created : .duplicate
             }
@@ -240,5 +245,12 @@ extension SQLiteVaultStore {
             try self.appendAudit(db, [draft], chain: audit.chain)
             return outcomes
         }
+    }
+
+    /// The next `event_row` of `events` or `consent_events` (WITHOUT ROWID tables since v7, so the
+    /// store numbers their rows): one past the largest, read through its unique index. Writes
+    /// are serialized, so the rows a transaction numbers from here are its own.
+    static func nextEventRow(_ db: Database, in table: String) throws -> Int64 {
+        (try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(event_row) FROM \(table)")) ?? 0) + 1
     }
 }

@@ -38,8 +38,7 @@ extension SQLiteVaultStore {
             let id = subject.description
             var rows: [SealedRow] = []
             for r in try Row.fetchAll(db, sql: """
-                SELECT f.record_id, f.field, f.key_owner, f.ciphertext, s.source FROM field_values f
-                JOIN source_records s ON s.record_id = f.record_id WHERE f.subject_id = ?
+                SELECT record_id, field, key_owner, ciphertext, source FROM field_values WHERE subject_id = ?
                 """, arguments: [id]) {
                 rows.append(SealedRow(table: "field_values", rowID: r["record_id"], field: r["field"], column: "ciphertext",
                                       keyOwner: SubjectID(r["key_owner"] as String)!, ciphertext: [UInt8](r["ciphertext"] as Data),
@@ -79,11 +78,12 @@ extension SQLiteVaultStore {
                 guard db.changesCount == 1 else { throw StoreError.staleResolution }
             }
             try db.execute(sql: "UPDATE subjects SET kek_version = ?, wrapped_dek = ? WHERE subject_id = ?", arguments: [key.kekVersion, Data(key.bytes), id])
-            // Merged-away subjects whose keys now seal nothing: their keys go.
+            // Merged-away subjects whose keys now seal nothing: their keys go. Their values live
+            // under this subject (merges move them here), so only its rows are searched.
             for alias in try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE merged_into = ?", arguments: [id]) {
                 var used = false
                 for table in ["field_values", "source_records", "events", "consent_events"] {
-                    if try Bool.fetchOne(db, sql: "SELECT 1 FROM \(table) WHERE key_owner = ? LIMIT 1", arguments: [alias]) == true { used = true }
+                    if try Bool.fetchOne(db, sql: "SELECT 1 FROM \(table) WHERE subject_id = ? AND key_owner = ? LIMIT 1", arguments: [id, alias]) == true { used = true }
                 }
                 if !used { try db.execute(sql: "DELETE FROM subjects WHERE subject_id = ?", arguments: [alias]) }
             }

@@ -159,10 +159,9 @@ public final class SQLiteVaultStore: VaultStore {
             return parsed
         }
         // Columns by position, read straight from SQLite (`forEachRow`) on this per-view path.
+        // Each table below is keyed by subject first (migration v7), so a subject's rows share a page or two.
         try db.forEachRow(db.cachedStatement(sql: """
-            SELECT f.field, r.source, f.key_owner, f.observed_at, f.ciphertext
-            FROM field_values f JOIN source_records r ON r.record_id = f.record_id
-            WHERE f.subject_id = ?
+            SELECT field, source, key_owner, observed_at, ciphertext FROM field_values WHERE subject_id = ?
             """), arguments: [subject]) { r in
             guard let field = r.text(0), let source = r.text(1).flatMap(SourceName.init), let owner = ownerID(r.text(2)),
                   let observed = r.int64(3), let ciphertext = r.bytes(4) else { throw StoreError.corrupt("field_values row") }
