@@ -53,6 +53,8 @@ struct SQLiteClusterMigrationTests {
         try writeVersion6Store(at: path)
 
         let store = try SQLiteVaultStore(path: path)
+        let wal = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int
+        #expect(wal == 0, "the migration's pages were checkpointed and the WAL emptied")
         let profile = try #require(try await store.sealedProfile(of: ann))
         #expect(profile.subjectID == ann)
         #expect(profile.restricted)
