@@ -69,13 +69,15 @@ extension PostgresVaultStore {
                 guard changed == 1 else { throw StoreError.staleResolution }
             }
             try await s.execute("UPDATE subjects SET kek_version = \(key.kekVersion), wrapped_dek = \(bytea(key.bytes)) WHERE subject_id = \(id)")
-            // Merged-away subjects whose keys now seal nothing: their keys go.
+            // Merged-away subjects whose keys now seal nothing: their keys go. Their values live
+            // under this subject (merges move them here), so only its rows are searched (by
+            // key_owner alone it was a scan of each table).
             for alias in try await s.column("SELECT subject_id FROM subjects WHERE merged_into = \(id)", as: String.self) {
                 let used = try await s.exists("""
-                    SELECT 1 WHERE EXISTS (SELECT 1 FROM field_values WHERE key_owner = \(alias))
-                        OR EXISTS (SELECT 1 FROM source_records WHERE key_owner = \(alias))
-                        OR EXISTS (SELECT 1 FROM events WHERE key_owner = \(alias))
-                        OR EXISTS (SELECT 1 FROM consent_events WHERE key_owner = \(alias))
+                    SELECT 1 WHERE EXISTS (SELECT 1 FROM field_values WHERE subject_id = \(id) AND key_owner = \(alias))
+                        OR EXISTS (SELECT 1 FROM source_records WHERE subject_id = \(id) AND key_owner = \(alias))
+                        OR EXISTS (SELECT 1 FROM events WHERE subject_id = \(id) AND key_owner = \(alias))
+                        OR EXISTS (SELECT 1 FROM consent_events WHERE subject_id = \(id) AND key_owner = \(alias))
                     """)
                 if !used { try await s.execute("DELETE FROM subjects WHERE subject_id = \(alias)") }
             }
