@@ -8,7 +8,7 @@
 # chunk, erasure latency), then starts the release vaultd on that store and loads it over
 # loopback with wrk (2 threads, 16 connections): GET /bench/bare, then support views of 1,000
 # random subjects. Prints vaultd's resident memory after the load (VmRSS) and its peak (VmHWM).
-# The store takes about 6.5 KiB per person on disk: 1M people need ~7 GB free in $TMPDIR.
+# The store takes about 7.4 KiB per person on disk: 1M people need ~8 GB free in $TMPDIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(10000 100000 1000000)
