@@ -11,6 +11,10 @@ import VaultModel
 ///
 /// `vaultbench ingest-batches DIR PEOPLE` writes the same batches as request bodies
 /// (`DIR/NNNN-source.json`) for `benchmarks/http-ingest.sh` and prints the raw baseline.
+///
+/// `PV_EXPERIMENT_SQL='DROP INDEX …'` runs SQL on the fresh store before the timed ingest, to
+/// price a piece of the schema (BENCHMARKS.md, "Ingest, session 7"). A benchmark-only knob:
+/// nothing but this binary reads it.
 enum IngestBench {
     static func run(people: Int) async throws {
         let batches = batches(people: people)
@@ -21,6 +25,11 @@ enum IngestBench {
         defer { try? FileManager.default.removeItem(at: directory) }
         let policies = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("policies")
         let vault = try await ProfileVault.openSQLite(dataDirectory: directory, policies: policies)
+        if let experiment = ProcessInfo.processInfo.environment["PV_EXPERIMENT_SQL"] {
+            let connection = try DatabaseQueue(path: directory.appendingPathComponent("vault.sqlite").path)
+            try await connection.write { try $0.execute(sql: experiment) }
+            try connection.close()
+        }
         let caller = Caller(requestID: "bench-ingest", principal: "bench")
         let vaultStart = ContinuousClock.now
         for batch in batches {
