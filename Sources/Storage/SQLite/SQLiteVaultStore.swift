@@ -37,7 +37,7 @@ public final class SQLiteVaultStore: VaultStore {
         try migrator.migrate(pool)
         // A migration commits in one transaction: v7 rewrote whole tables, so its WAL is as
         // large as they are (800 MB at 100k subjects). Copy it into the file and empty it now.
-        if migrating { try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
+        if migrating { _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
         // The writer's page cache: ingest inserts into indexes keyed by random blind indexes, so
         // their pages are touched at random; 2 MiB (the default) re-reads them from the file
         // on nearly every insert. The pool's readers keep the default and the pinned readers take
