@@ -216,6 +216,7 @@ enum SQLiteMigrations {
                 """)
         }
         registerClusterBySubject(&migrator)
+        registerPartialMergedIndex(&migrator)
         return migrator
     }
 }
