@@ -125,7 +125,7 @@ enum PostgresMigrations {
             }
             try await session.execute("COMMIT")
         } catch {
-            try? await session.execute("ROLLBACK")
+            _ = try? await session.execute("ROLLBACK")
             throw error
         }
     }

@@ -60,6 +60,7 @@ public final class PostgresVaultStore: VaultStore {
     // MARK: Units of work
 
     /// A connection for statements that need no transaction of their own.
+    @discardableResult
     func session<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
         do {
             return try await client.withConnection { connection in
@@ -71,6 +72,7 @@ public final class PostgresVaultStore: VaultStore {
     }
 
     /// A write transaction, serialized with every other writer of the database.
+    @discardableResult
     func write<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
         try await transaction(begin: "BEGIN", lock: true, body)
     }
@@ -89,7 +91,7 @@ public final class PostgresVaultStore: VaultStore {
                 try await session.execute("COMMIT")
                 return value
             } catch {
-                try? await session.execute("ROLLBACK")
+                _ = try? await session.execute("ROLLBACK")
                 throw error
             }
         }
