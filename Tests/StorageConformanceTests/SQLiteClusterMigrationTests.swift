@@ -46,10 +46,8 @@ struct SQLiteClusterMigrationTests {
 
     @Test("a v6 store reads back the same after v7, and new rows number on from the old ones")
     func version6StoreMigrates() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("vault.sqlite").path
+        let file = try TemporaryStoreFile(); defer { file.remove() }
+        let path = file.path
         try writeVersion6Store(at: path)
 
         let store = try SQLiteVaultStore(path: path)
@@ -92,10 +90,8 @@ struct SQLiteClusterMigrationTests {
 
     @Test("an empty store numbers its first event and consent rows from one")
     func emptyStoreNumbersFromOne() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteVaultStore(path: directory.appendingPathComponent("vault.sqlite").path)
+        let file = try TemporaryStoreFile(); defer { file.remove() }
+        let store = try SQLiteVaultStore(path: file.path)
         let next = try await store.pool.read { db in
             (try SQLiteVaultStore.nextEventRow(db, in: "events"), try SQLiteVaultStore.nextEventRow(db, in: "consent_events"))
         }

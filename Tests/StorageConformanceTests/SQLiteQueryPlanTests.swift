@@ -29,10 +29,8 @@ struct SQLiteQueryPlanTests {
     @Test("hot and per-subject statements search an index", arguments: statements.indices)
     func searchesAnIndex(_ index: Int) async throws {
         let (sql, expected) = Self.statements[index]
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteVaultStore(path: directory.appendingPathComponent("vault.sqlite").path)
+        let file = try TemporaryStoreFile(); defer { file.remove() }
+        let store = try SQLiteVaultStore(path: file.path)
         let plan = try await store.pool.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(Array(repeating: "x", count: sql.filter { $0 == "?" }.count)))
                 .map { $0["detail"] as String }
@@ -44,10 +42,8 @@ struct SQLiteQueryPlanTests {
 
     @Test("subjects_merged_into holds merged-away subjects only (live ones would be random inserts for nothing)")
     func mergedIntoIndexIsPartial() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteVaultStore(path: directory.appendingPathComponent("vault.sqlite").path)
+        let file = try TemporaryStoreFile(); defer { file.remove() }
+        let store = try SQLiteVaultStore(path: file.path)
         let sql = try await store.pool.read { db in
             try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'subjects_merged_into'")
         }
