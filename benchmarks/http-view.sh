@@ -8,6 +8,9 @@
 # connections): first GET /bench/bare (fixed JSON of a view's size, no vault work), then
 # GET /v1/subjects/{id} as the support role (auth, database read, decryption, policy, audit).
 # Prints req/s, p50/p99 and the ratio; with PV_JSON=1 also one JSON line for benchmarks/run.
+# Then the view's steps, each answering the same fixed body (admin token, BenchFloorController):
+# authentication alone, + the store read, + opening (decryption, survivorship): what each
+# step costs against the bare route, in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 people="${1:-3000}"; seconds="${2:-15}"
@@ -26,6 +29,7 @@ port=$(grep -o "127.0.0.1:[0-9]*" "$log" | head -1 | cut -d: -f2)
 [ -n "$port" ] || { echo "vaultd did not start" >&2; cat "$work/vaultd.err" >&2; exit 1; }
 token() { grep " $1 " "$log" | awk '{print $NF}' | head -1; }
 support=$(token demo-support); compliance=$(token demo-compliance)
+admin=$(grep -o "Admin token (shown once; store it safely): [^ ]*" "$log" | awk '{print $NF}')
 base="http://127.0.0.1:$port"
 
 # A subject seen by support with >= 12 fields, merged from >= 3 sources.
@@ -44,6 +48,9 @@ cat > "$work/view.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $support"
 wrk.headers["X-Purpose"] = "essential.service.operations.support"
 LUA
+cat > "$work/admin.lua" <<LUA
+wrk.headers["Authorization"] = "Bearer $admin"
+LUA
 run() { wrk -t2 -c16 -d"${seconds}s" --latency "$@" 2>&1; }
 parse() { python3 -c '
 import re, sys
@@ -58,6 +65,9 @@ p50, p99 = ms("50%"), ms("99%")
 print("%.0f %.2f %.2f %s" % (rps, p50, p99, non2xx.group(1) if non2xx else 0))'; }
 read -r bare_rps bare_p50 bare_p99 bare_bad <<< "$(run "$base/bench/bare" | parse)"
 read -r view_rps view_p50 view_p99 view_bad <<< "$(run -s "$work/view.lua" "$base/v1/subjects/$id" | parse)"
+read -r auth_rps auth_p50 auth_p99 auth_bad <<< "$(run -s "$work/admin.lua" "$base/v1/bench/authenticated" | parse)"
+read -r stored_rps stored_p50 stored_p99 stored_bad <<< "$(run -s "$work/admin.lua" "$base/v1/bench/stored/$id" | parse)"
+read -r opened_rps opened_p50 opened_p99 opened_bad <<< "$(run -s "$work/admin.lua" "$base/v1/bench/opened/$id" | parse)"
 audited=$(curl -sf "$base/v1/audit/verify" -H "Authorization: Bearer $compliance" | python3 -c 'import json,sys; print(json.load(sys.stdin)["entries"])')
 ratio=$(python3 -c "print(f'{$view_rps / $bare_rps:.2f}')")
 
@@ -65,7 +75,14 @@ echo "HTTP view vs bare endpoint (wrk -t2 -c16 -d${seconds}s, loopback, vaultd a
 echo "  subject: $fields fields from $sources sources (support sees $shown); store: $people demo people"
 printf "  GET /bench/bare (baseline):       %8s req/s   p50 %6s ms   p99 %6s ms   non-2xx %s\n" "$bare_rps" "$bare_p50" "$bare_p99" "$bare_bad"
 printf "  GET /v1/subjects/{id} (support):  %8s req/s   p50 %6s ms   p99 %6s ms   non-2xx %s   ratio %s\n" "$view_rps" "$view_p50" "$view_p99" "$view_bad" "$ratio"
+echo "  the view's steps, each answering the bare route's body (admin token; not audited, nothing is disclosed):"
+step() { printf "  %-34s %8s req/s   p50 %6s ms   p99 %6s ms   non-2xx %s   ratio %s\n" "$1" "$2" "$3" "$4" "$5" \
+    "$(python3 -c "print(f'{$2 / $bare_rps:.2f}')")"; }
+step "authentication" "$auth_rps" "$auth_p50" "$auth_p99" "$auth_bad"
+step "+ store read of the sealed profile" "$stored_rps" "$stored_p50" "$stored_p99" "$stored_bad"
+step "+ opening (decrypt, survivorship)" "$opened_rps" "$opened_p50" "$opened_p99" "$opened_bad"
+step "+ policy, audit, view JSON (view)" "$view_rps" "$view_p50" "$view_p99" "$view_bad"
 echo "  audit chain after the run: $audited entries"
 if [ "${PV_JSON:-0}" = 1 ]; then
-    echo "{\"bare_rps\": $bare_rps, \"view_rps\": $view_rps, \"view_p50_ms\": $view_p50, \"view_p99_ms\": $view_p99, \"ratio\": $ratio}"
+    echo "{\"bare_rps\": $bare_rps, \"view_rps\": $view_rps, \"view_p50_ms\": $view_p50, \"view_p99_ms\": $view_p99, \"ratio\": $ratio, \"authenticated_rps\": $auth_rps, \"stored_rps\": $stored_rps, \"opened_rps\": $opened_rps}"
 fi

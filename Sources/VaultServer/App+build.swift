@@ -26,7 +26,8 @@ public struct ServerConfiguration: Sendable {
     /// How often a replica looks for a policy version applied through another replica; nil
     /// (SQLite: one vaultd owns the data directory) means nobody else can apply one.
     public var policyRefreshInterval: Duration?
-    /// Serve `GET /bench/bare`, the benchmark's baseline route (never in production).
+    /// Serve `GET /bench/bare`, the benchmark's baseline route, and the view's steps under
+    /// `/v1/bench/` (`BenchFloorController`); never in production.
     public var benchRoutes = false
     /// PEM certificate chain and private key files; nil serves plain HTTP (behind a proxy).
     public var tls: (certificateChain: String, privateKey: String)?
@@ -60,6 +61,7 @@ public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetric
     SourcesController(vault: vault, metrics: metrics).register(on: v1)
     SubjectsController(vault: vault, metrics: metrics, lookupLimiter: RateLimiter(perMinute: lookupsPerMinute)).register(on: v1)
     TokensController(vault: vault).register(on: v1)
+    if benchRoutes { BenchFloorController(vault: vault).register(on: v1) }
     ConsoleController(vault: vault, secure: secureCookies).register(on: router)
     if benchRoutes { BenchController().register(on: router) }
     return router

@@ -19,10 +19,6 @@ struct BenchController {
     }()
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("/bench/bare") { _, _ in
-            var headers = HTTPFields()
-            headers[.contentType] = "application/json"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: Self.body))
-        }
+        router.get("/bench/bare") { _, _ in BenchFloorController.fixedBody() }
     }
 }

@@ -48,13 +48,14 @@ struct ServerHarness {
     }
 
     /// Runs the app; the data directory is removed afterwards unless `keep` (to reopen it).
-    func run(keep: Bool = false, lookupsPerMinute: Int = 600, logs: LogCapture? = nil,
+    func run(keep: Bool = false, lookupsPerMinute: Int = 600, benchRoutes: Bool = false, logs: LogCapture? = nil,
              _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
         defer { if !keep { temporary.remove() } }
         var logger = logs?.logger() ?? Logger(label: "test")
         if logs == nil { logger.logLevel = .warning }
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.lookupsPerMinute = lookupsPerMinute
+        configuration.benchRoutes = benchRoutes
         let app = try buildApplication(vault: temporary.vault, configuration: configuration, logger: logger)
         try await app.test(.router, body)
     }
