@@ -28,7 +28,7 @@ struct VaultdCommand: AsyncParsableCommand {
     @Option(help: "postgres://user@host:port/database?sslmode=disable|prefer|require to share one PostgreSQL database between replicas; SQLite in the data directory by default (PROFILEVAULT_DATABASE; the password from PROFILEVAULT_DATABASE_PASSWORD).") var database: String?
     @Option(help: "Policy bundle directory (PROFILEVAULT_POLICIES).") var policies: String?
     @Flag(help: "Load the synthetic demo dataset on first start and print tokens to try it.") var demo = false
-    @Flag(name: .customLong("bench-routes"), help: "Also serve GET /bench/bare, the benchmarks' baseline route (benchmarks only).") var benchRoutes = false
+    @Flag(name: .customLong("bench-routes"), help: "Also serve GET /bench/bare, the benchmarks' baseline route, and the view's steps under /v1/bench/ (admin token; benchmarks only).") var benchRoutes = false
     @Option(name: .customLong("demo-people"), help: "People in the demo dataset.") var demoPeople = 3000
     @Option(name: .customLong("phone-region"), help: "Region for national phone numbers (PROFILEVAULT_PHONE_REGION).") var phoneRegion: String?
     @Option(name: .customLong("max-batch"), help: "Most records or events in one ingest batch (PROFILEVAULT_MAX_BATCH).") var maxBatch: Int?
