@@ -103,13 +103,20 @@ enum IngestBench {
     /// order) a subject's rows together, subjects in random order, as random subject ids
     /// arrive. Foreign keys are not checked (shares of tables need not line up), which
     /// only makes this floor cheaper.
+    ///
+    /// Two knobs price the layout (BENCHMARKS.md, "What this machine allows"):
+    /// `PV_FLOOR_KEY_ORDER=1` inserts the clustered tables' subjects in key order, as subject
+    /// keys that arrive in order would; `PV_FLOOR_TABLES_ONLY=1` leaves out the secondary indexes.
     static func schemaFloor(copying database: URL, records: Int, transactions: Int) async throws -> (rowsPerRecord: Double, recordsPerSecond: Double, tables: String) {
+        let environment = ProcessInfo.processInfo.environment
+        let inKeyOrder = environment["PV_FLOOR_KEY_ORDER"] == "1", tablesOnly = environment["PV_FLOOR_TABLES_ONLY"] == "1"
         var readOnly = Configuration()
         readOnly.readonly = true
         let source = try DatabaseQueue(path: database.path, configuration: readOnly)
         let (schema, tables) = try await source.read { db -> ([String], [(name: String, columns: Int, rows: [[DatabaseValue]])]) in
             let schema = try String.fetchAll(db, sql: """
                 SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
+                \(tablesOnly ? "AND type = 'table'" : "")
                 ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid
                 """)
             let listed = try Row.fetchAll(db, sql: "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'")
@@ -118,7 +125,8 @@ enum IngestBench {
                 var rows = try Row.fetchAll(db, sql: "SELECT * FROM \"\(name)\"\((table["wr"] as Int) == 0 ? " ORDER BY rowid" : "")").map { Array($0.databaseValues) }
                 if (table["wr"] as Int) != 0 {
                     let bySubject = Dictionary(grouping: rows) { $0[0] }
-                    rows = bySubject.keys.shuffled().flatMap { bySubject[$0]! }
+                    let subjects = inKeyOrder ? bySubject.keys.sorted { "\($0)" < "\($1)" } : bySubject.keys.shuffled()
+                    rows = subjects.flatMap { bySubject[$0]! }
                 }
                 return (name: name, columns: rows.first?.count ?? 0, rows: rows)
             }
