@@ -174,7 +174,8 @@ extension PostgresVaultStore {
             """)
     }
 
-    /// Merges every candidate into the oldest one and records which records moved.
+    /// Merges every candidate into the oldest one and records which records moved. A
+    /// restriction on any of them carries over to the survivor (see the SQLite store).
     static func mergeAll(_ s: PostgresSession, _ candidates: Set<String>, at now: Int64) async throws -> String {
         var created: [(id: String, at: Int64)] = []
         for row in try await s.rows("SELECT subject_id, created_at FROM subjects WHERE subject_id = ANY(\(Array(candidates)))") {
@@ -189,6 +190,10 @@ extension PostgresVaultStore {
                 try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(winner) WHERE subject_id = \(loser)")
             }
             try await s.execute("UPDATE subjects SET merged_into = \(winner) WHERE subject_id = \(loser) OR merged_into = \(loser)")
+            try await s.execute("""
+                UPDATE subjects SET restricted = TRUE
+                WHERE subject_id = \(winner) AND EXISTS (SELECT 1 FROM subjects WHERE subject_id = \(loser) AND restricted)
+                """)
             let lineage = "[" + moved.map(String.init).joined(separator: ",") + "]"
             try await s.execute("""
                 INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (\(winner), \(loser), 'identity', \(now), \(lineage))

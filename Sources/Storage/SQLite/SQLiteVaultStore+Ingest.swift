@@ -198,7 +198,9 @@ extension SQLiteVaultStore {
     }
 
     /// Merges every candidate into the oldest one and records the lineage (which records
-    /// moved), so a merge can be shown and undone later. Returns the surviving subject.
+    /// moved), so a merge can be shown and undone later. Returns the surviving subject. A
+    /// restriction of processing on any of them holds for the merged person: the survivor is
+    /// restricted too, or the merge would show a restricted person's data to every role.
     static func mergeAll(_ db: Database, _ candidates: Set<String>, at now: Int64) throws -> String {
         var created: [(id: String, at: Int64)] = []
         for id in candidates {
@@ -213,6 +215,8 @@ extension SQLiteVaultStore {
                 try db.execute(sql: "UPDATE \(table) SET subject_id = ? WHERE subject_id = ?", arguments: [winner, loser])
             }
             try db.cachedStatement(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ? OR merged_into = ?").execute(arguments: [winner, loser, loser])
+            try db.cachedStatement(sql: "UPDATE subjects SET restricted = 1 WHERE subject_id = ? AND EXISTS (SELECT 1 FROM subjects WHERE subject_id = ? AND restricted = 1)")
+                .execute(arguments: [winner, loser])
             let lineage = "[" + moved.map(String.init).joined(separator: ",") + "]"
             try db.execute(sql: "INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (?, ?, 'identity', ?, ?)",
                            arguments: [winner, loser, now, lineage])

@@ -65,7 +65,7 @@ extension RequestService {
     /// the ledger entry is written first, and the WAL is truncated after.
     func erase(_ record: RequestRecord, caller: Caller, now: Date) async throws -> RequestRecord {
         let policy = policies.current
-        guard let subject = record.subjectID, try await store.subjectExists(subject) else {
+        guard let subject = try await currentSubject(of: record) else {
             // Nothing held (or already erased, e.g. by a ledger replay after a crash).
             let receipt = try sign(receipt(record, subject: record.subjectID, erased: .init(fields: [], field_values: 0, sources: [], events: 0, consents: 0,
                                                                                           data_keys_destroyed: 0), held: [], suppressed: 0, notices: [], now: now))

@@ -205,13 +205,13 @@ public struct RequestService: Sendable {
         case .access, .portability:
             return try await complete(record, caller: caller, detail: "export available")
         case .restriction:
-            if let subject = record.subjectID, try await store.subjectExists(subject) {
+            if let subject = try await currentSubject(of: record) {
                 try await store.setRestricted(subject, true)
                 try await notify(record, kind: "restriction", now: now)
             }
             return try await complete(record, caller: caller, detail: "subject restricted to compliance")
         case .objection, .optOut:
-            if let subject = record.subjectID, try await store.subjectExists(subject) {
+            if let subject = try await currentSubject(of: record) {
                 let purposes = kind == .optOut ? SaleAndSharing.purposes : record.purposes.compactMap(Purpose.init)
                 let events = purposes.map { ConsentEvent(purpose: $0, status: .denied, lawfulBasis: kind == .optOut ? .consent : .legitimateInterests,
                                                          channel: "dsr:\(record.id.uuidString.lowercased())", occurredAt: now) }
@@ -232,6 +232,14 @@ public struct RequestService: Sendable {
             }
             return try await complete(record, caller: caller, detail: "rectified")
         }
+    }
+
+    /// The subject a request acts on now: its own id, or the subject it has been merged into
+    /// since the request was opened (ingest may link the person's records at any time); nil
+    /// when it no longer exists.
+    func currentSubject(of record: RequestRecord) async throws -> SubjectID? {
+        guard let subject = record.subjectID else { return nil }
+        return try await store.canonicalSubject(of: subject)
     }
 
     func complete(_ record: RequestRecord, caller: Caller, detail: String) async throws -> RequestRecord {

@@ -1,0 +1,85 @@
+import Foundation
+import Requests
+import Storage
+import Testing
+@testable import Vault
+import VaultModel
+import VaultTestSupport
+
+/// A person's records can be linked at any time, also while a data-subject request is open or
+/// after one was executed: the request must act on the merged person, and a restriction must
+/// hold for them. Each case: Ann (crm, email) is older than Leo (support, phone); a billing
+/// record carrying both merges Leo into Ann.
+@Suite("Storage conformance: merges and data-subject requests")
+struct MergeAndRequestTests {
+    static let officer = Caller(requestID: "merge-requests", principal: "officer", role: .compliance)
+
+    /// Ann and Leo, not yet linked.
+    static func twoSubjects(_ t: TemporaryVault) async throws -> (ann: SubjectID, leo: SubjectID) {
+        let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm,
+                                                  caller: tester)[0].outcome.subjectID
+        let leo = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "4155550100", "last_name": "Lee"])], from: support,
+                                                  caller: tester)[0].outcome.subjectID
+        #expect(ann != leo)
+        return (ann, leo)
+    }
+
+    static func link(_ t: TemporaryVault, into ann: SubjectID) async throws {
+        let merged = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com", "phone": "415-555-0100"])],
+                                                     from: billing, caller: tester)
+        #expect(merged[0].outcome.kind == .merged && merged[0].outcome.subjectID == ann)
+    }
+
+    static func verified(_ t: TemporaryVault, _ kind: RequestKind, for subject: SubjectID) async throws -> UUID {
+        let opened = try await t.vault.requests.open(.init(kind: kind, regulation: .gdpr, subjectID: subject, identifiers: nil, receivedAt: nil),
+                                                     caller: officer)
+        _ = try await t.vault.requests.verify(opened.id, method: "email-link", caller: officer)
+        return opened.id
+    }
+
+    @Test("a merge keeps a restriction: the survivor is restricted too", arguments: StorageBackend.allCases)
+    func mergeKeepsRestriction(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let (ann, leo) = try await Self.twoSubjects(t)
+        let restriction = try await Self.verified(t, .restriction, for: leo)
+        _ = try await t.vault.requests.execute(restriction, caller: Self.officer)
+        #expect(try await t.vault.store.sealedProfile(of: ann)?.restricted == false)
+
+        try await Self.link(t, into: ann)
+        #expect(try await t.vault.store.sealedProfile(of: ann)?.restricted == true)
+        #expect(try await t.vault.store.sealedProfile(of: leo)?.restricted == true)
+        let support = Caller(requestID: "merge-requests", principal: "agent", role: "support")
+        await #expect(throws: ViewError.self) {
+            _ = try await t.vault.views.view(leo, role: "support", purpose: Purpose("essential.service.operations.support")!, caller: support)
+        }
+    }
+
+    @Test("a restriction opened before a merge restricts the merged person", arguments: StorageBackend.allCases)
+    func restrictionAfterMerge(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let (ann, leo) = try await Self.twoSubjects(t)
+        let restriction = try await Self.verified(t, .restriction, for: leo)
+        try await Self.link(t, into: ann)
+        _ = try await t.vault.requests.execute(restriction, caller: Self.officer)
+        #expect(try await t.vault.store.sealedProfile(of: ann)?.restricted == true)
+    }
+
+    @Test("an erasure opened before a merge erases the merged person and every key", arguments: StorageBackend.allCases)
+    func erasureAfterMerge(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let (ann, leo) = try await Self.twoSubjects(t)
+        let erasure = try await Self.verified(t, .erasure, for: leo)
+        try await Self.link(t, into: ann)
+        let done = try await t.vault.requests.execute(erasure, caller: Self.officer)
+        #expect(done.status == "completed")
+
+        for subject in [ann, leo] {
+            #expect(try await !t.vault.store.subjectExists(subject))
+            #expect(try await t.vault.store.wrappedKey(of: subject) == nil, "data keys are destroyed")
+            #expect(try await t.vault.store.sealedProfile(of: subject) == nil)
+        }
+        #expect(try await t.vault.lookup.lookup(["email": .string("ann@example.com")], caller: tester).isEmpty)
+        #expect(try await t.vault.lookup.lookup(["phone": .string("4155550100")], caller: tester).isEmpty)
+        #expect(try await t.vault.audit.verify().valid)
+    }
+}
