@@ -202,6 +202,30 @@ struct RequestsHTTPTests {
         }
     }
 
+    @Test("free text of a request (verification method, reasons) stays on the request, out of the audit chain")
+    func freeTextStaysOutOfTheAuditChain() async throws {
+        let h = try await ServerHarness.make()
+        let extra = try await h.ingestTokens(["support": "support-src", "web": "web-src"])
+        try await h.run { client in
+            let id = try await Self.seedPerson(client, h, tokens: extra)
+            let rejected = try await Self.open(client, h, #"{"kind": "access", "regulation": "gdpr", "subject_id": "\#(id)"}"#)
+            let extended = try await Self.open(client, h, #"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(id)"}"#)
+            let verified = try await client.call(.post, "/v1/requests/\(extended.id)/verify", token: h.compliance, json: #"{"method": "passport of Anne Leigh"}"#)
+            #expect(verified.status == 200)
+            let extending = try await client.call(.post, "/v1/requests/\(extended.id)/extend", token: h.compliance, json: #"{"reason": "waiting on anne.leigh@example.org"}"#)
+            #expect(extending.status == 200)
+            let rejection = try await client.call(.post, "/v1/requests/\(rejected.id)/reject", token: h.compliance,
+                                                  json: #"{"reason": "ID shows Anne Leigh, not the requester"}"#)
+            #expect(rejection.status == 200 && rejection.text.contains("Anne Leigh"), "the request keeps its reason")
+            let audit = try await client.call(.get, "/v1/audit?limit=500", token: h.admin)
+            let page = try audit.decode(AuditPageBody.self)
+            #expect(page.next_after == nil, "the whole log is on this page")
+            let steps = page.entries.filter { ["request.verify", "request.extend", "request.reject"].contains($0.action) }
+            #expect(steps.count == 3)
+            #expect(!audit.text.contains("Anne") && !audit.text.contains("Leigh") && !audit.text.contains("anne.leigh"))
+        }
+    }
+
     @Test("deadlines, recorded receipt time, duplicates, extension and the overdue list")
     func deadlines() async throws {
         let h = try await ServerHarness.make()

@@ -151,16 +151,18 @@ public struct RequestService: Sendable {
         return record
     }
 
-    /// Identity verification. The method is recorded; evidence stays with the caller's case file.
+    /// Identity verification. The method is recorded on the request; evidence stays with the
+    /// caller's case file. Free text (the method, a reason) stays out of the audit chain, which
+    /// outlives an erasure and is read by admins: it may name the person.
     public func verify(_ id: UUID, method: String, caller: Caller, now: Date = Date()) async throws -> RequestRecord {
-        try await transition(id, .verify, caller: caller, detail: "verified by \(method)") {
+        try await transition(id, .verify, caller: caller, detail: "verified (method recorded on the request)") {
             $0.verificationMethod = method
             $0.verifiedAt = now
         }
     }
 
     public func reject(_ id: UUID, reason: String, caller: Caller) async throws -> RequestRecord {
-        try await transition(id, .reject, caller: caller, detail: "rejected: \(reason)") { $0.rejectedReason = reason }
+        try await transition(id, .reject, caller: caller, detail: "rejected (reason recorded on the request)") { $0.rejectedReason = reason }
     }
 
     /// Extends the deadline once, with a reason, before the original due date.
@@ -176,7 +178,8 @@ public struct RequestService: Sendable {
         record.extendedDueAt = DueDate.extended(regulation: regulation, originalDue: record.dueAt)
         record.extensionReason = reason
         guard try await store.updateRequest(record, expectedStatus: record.status,
-                                            audit: write(caller, "request.extend", record, detail: "due \(Timestamp.format(record.extendedDueAt!)): \(reason)"))
+                                            audit: write(caller, "request.extend", record,
+                                                         detail: "due \(Timestamp.format(record.extendedDueAt!)) (reason recorded on the request)"))
         else { throw RequestError.invalidTransition(from: "changed", step: "extend") }
         return record
     }
