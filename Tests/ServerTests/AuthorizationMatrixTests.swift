@@ -141,12 +141,14 @@ struct AuthorizationMatrixTests {
                 let view = try await client.call(.get, "/v1/subjects/\(subject)", token: token, purpose: purpose)
                 let timeline = try await client.call(.get, "/v1/subjects/\(subject)/timeline", token: token, purpose: purpose)
                 let segment = try await client.call(.post, "/v1/segments/query", token: token, purpose: purpose, json: #"{"filter": {"field": "email", "exists": true}}"#)
+                let consents = try await client.call(.get, "/v1/subjects/\(subject)/consents", token: token)
                 if role == "compliance" {
-                    #expect(view.status == 200 && timeline.status == 200)
+                    #expect(view.status == 200 && timeline.status == 200 && consents.status == 200)
                     #expect(segment.text.contains(subject))
                 } else {
                     #expect(view.status == 403 && view.problem?.slug == "subject-restricted", "\(role) view: \(view.status)")
                     #expect(timeline.status == 403, "\(role) timeline: \(timeline.status)")
+                    #expect(consents.status == 403, "\(role) consent ledger: \(consents.status)")
                     #expect(!segment.text.contains(subject), "\(role) found the restricted subject in a segment")
                 }
             }

@@ -77,6 +77,11 @@ struct SegmentHTTPTests {
             #expect(tooDeep.status == 422)
             let noPurpose = try await client.call(.post, "/v1/segments/query", token: h.compliance, json: #"{"filter": {"field": "city", "exists": true}}"#)
             #expect(noPurpose.status == 400)
+            let notHeld = try await client.call(.post, "/v1/segments/query", token: tokens["marketing"]!, purpose: "essential.service.payment_processing",
+                                                json: #"{"filter": {"field": "city", "exists": true}}"#)
+            #expect(notHeld.status == 403 && notHeld.problem?.slug == "purpose-not-held")
+            let recorded = try await client.call(.get, "/v1/audit?request_id=\(notHeld.requestID!)", token: h.admin).decode(AuditPageBody.self).entries
+            #expect(recorded.map(\.action) == ["segment.query"] && recorded.first?.outcome == "denied", "a refused segment query is audited")
         }
     }
 }

@@ -116,11 +116,17 @@ public struct ConsentService: Sendable {
         throw IngestError.contention
     }
 
-    /// The current state and the whole ledger of a subject, audited as a read.
+    /// The current state and the whole ledger of a subject, audited as a read; a restricted
+    /// subject's to compliance only, as its view.
     public func show(_ id: SubjectID, caller: Caller, now: Date = Date()) async throws -> (SubjectID, ConsentState, [ConsentEvent]) {
         guard let profile = try await reader.read(id) else {
             try await audit.record(caller.draft("consent.read", subjects: [id.description], outcome: "refused", detail: "no such subject"))
             throw ViewError.notFound
+        }
+        if profile.restricted && caller.role != .compliance {
+            // Restriction of processing: only compliance reads the subject, its ledger included.
+            try await audit.record(caller.draft("consent.read", subjects: [profile.subjectID.description], outcome: "denied", detail: "subject restricted"))
+            throw ViewError.restricted
         }
         try await audit.record(caller.draft("consent.read", subjects: [profile.subjectID.description], detail: "\(profile.consents.count) events"))
         return (profile.subjectID, profile.consentState, profile.consents)

@@ -55,6 +55,9 @@ public struct SegmentService: Sendable {
                       now: Date = Date()) async throws -> [SubjectView] {
         let active = policies.active
         guard let decisions = active.policy.table.decisions(role: role, purpose: purpose) else {
+            // Audited here: the server passes view errors through as already recorded.
+            try await views.audit.record(caller.reading(for: purpose).draft("segment.query", policyVersion: active.label, outcome: "denied",
+                                                                            detail: "purpose not held by role"))
             throw ViewError.purposeNotHeld(role: role, purpose: purpose)
         }
         for field in filter.fields.sorted() {
