@@ -46,7 +46,7 @@ struct ConsoleController {
         let pages = console.add(middleware: ConsoleSessionMiddleware(sessions: sessions, tokens: vault.tokens, audit: vault.audit, secure: secure))
             .add(middleware: ConsoleErrorMiddleware())
         pages.post("/signout") { request, context in
-            if let id = ConsoleCookie.session(in: request) { try await sessions.end(id) }
+            if let id = ConsoleCookie.session(in: request, secure: secure) { try await sessions.end(id) }
             try await vault.audit.record(context.caller().draft("console.signout"))
             return ConsolePage.redirect(to: "/console/signin", cookie: ConsoleCookie.clear(secure: secure))
         }

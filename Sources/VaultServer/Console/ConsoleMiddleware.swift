@@ -34,11 +34,11 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
     let secure: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let id = ConsoleCookie.session(in: request), let session = try await sessions.touch(id),
+        guard let id = ConsoleCookie.session(in: request, secure: secure), let session = try await sessions.touch(id),
               let principal = try await tokens.authenticate(session.token.unsafeValue),
               case .role(let role) = principal.kind, ConsoleController.roles.contains(role)
         else {
-            if let id = ConsoleCookie.session(in: request) { try await sessions.end(id) }
+            if let id = ConsoleCookie.session(in: request, secure: secure) { try await sessions.end(id) }
             return ConsolePage.redirect(to: "/console/signin")
         }
         var context = context
@@ -63,8 +63,10 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
 enum ConsoleCookie {
     static func name(secure: Bool) -> String { secure ? "__Host-pv_console" : "pv_console" }
 
-    static func session(in request: Request) -> String? {
-        value("pv_console", in: request) ?? value("__Host-pv_console", in: request)
+    /// Only the name this server sets: over TLS a plain `pv_console` cookie could have been
+    /// planted by a sibling host or over plain HTTP (session fixation), which `__Host-` rules out.
+    static func session(in request: Request, secure: Bool) -> String? {
+        value(name(secure: secure), in: request)
     }
 
     /// The 64-hex-digit value of cookie `name`, if the request carries one.
