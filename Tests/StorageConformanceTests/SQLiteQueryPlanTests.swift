@@ -24,6 +24,9 @@ struct SQLiteQueryPlanTests {
         ("UPDATE field_values SET subject_id = ? WHERE record_id = ?", "field_values_record"),
         ("SELECT MAX(event_row) FROM events", "events_row"),
         ("SELECT MAX(event_row) FROM consent_events", "consent_events_row"),
+        // The rewrap's walk (a range of the primary key) and an erasure's lineage delete (v9).
+        ("SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE subject_id > ? AND kek_version != ? ORDER BY subject_id LIMIT ?", "PRIMARY KEY (subject_id>?)"),
+        ("DELETE FROM merges WHERE winner = ? OR loser = ?", "merges_loser"),
     ]
 
     @Test("hot and per-subject statements search an index", arguments: statements.indices)

@@ -217,6 +217,7 @@ enum SQLiteMigrations {
         }
         registerClusterBySubject(&migrator)
         registerPartialMergedIndex(&migrator)
+        registerMergesLoserIndex(&migrator)
         return migrator
     }
 }
