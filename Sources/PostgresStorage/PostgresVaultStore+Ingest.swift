@@ -110,6 +110,10 @@ extension PostgresVaultStore {
             target = try await mergeAll(s, candidates, at: now)
             kind = .merged
         }
+        if record.newSubject == nil, owner != target, try await canonical(s, record.keyOwner)?.description != target {
+            // Sealed for a subject the record no longer resolves to (see the SQLite store).
+            throw StoreError.staleResolution
+        }
         // A minted subject goes in with its record's statement unless something refers to it first.
         let subjectWithRecord = record.newSubject != nil && target == owner && existingID == nil
         if let new = record.newSubject, !subjectWithRecord { try await insertSubject(s, new, at: now) }

@@ -136,6 +136,12 @@ extension SQLiteVaultStore {
             target = try mergeAll(db, candidates, at: now)
             kind = .merged
         }
+        if record.newSubject == nil, owner != target, try canonical(db, record.keyOwner)?.description != target {
+            // The plan sealed this record for a subject it no longer resolves to (an earlier
+            // record of the batch replaced an identifier it matched on): stored here, its values
+            // would make the target's profile unreadable. Plan again.
+            throw StoreError.staleResolution
+        }
         if record.newSubject != nil, target != owner {
             // The freshly minted subject only holds a data key now: alias it to the target.
             try db.cachedStatement(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ?").execute(arguments: [target, owner])

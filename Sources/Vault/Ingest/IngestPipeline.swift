@@ -41,7 +41,13 @@ public struct IngestPipeline: Sendable {
                                chain: keys.auditChain)
         // A concurrent writer can invalidate the plan (e.g. erase a planned key owner);
         // the store detects it and we plan again against the new state.
-        for _ in 0..<5 {
+        for attempt in 0..<5 {
+            if attempt == 2 && indexed.count > 1 {
+                // Planned together, a record can match on an identifier an earlier record of the
+                // same batch replaces; the store refuses that plan every time. One record per
+                // plan and commit sees what the records before it changed.
+                return try await ingestOneAtATime(records, indexed, from: source, caller: caller, now: now, attachTo: attachTo)
+            }
             let sealed = try await plan(indexed, source: source, attachTo: attachTo)
             do {
                 let outcomes = try await store.commit(records: sealed, source: source, at: now, audit: audit)
@@ -51,6 +57,25 @@ public struct IngestPipeline: Sendable {
             }
         }
         throw IngestError.contention
+    }
+
+    /// The batch's records in order, each planned, sealed and committed (with its audit entry) on its own.
+    func ingestOneAtATime(_ records: [NormalizedRecord], _ indexed: [IndexedRecord], from source: SourceName, caller: Caller, now: Date,
+                          attachTo: SubjectID?) async throws -> [Result] {
+        var results: [Result] = []
+        for (position, (record, item)) in zip(records, indexed).enumerated() {
+            let audit = AuditWrite(draft: caller.draft("records.ingest", fields: record.fields.map(\.name.rawValue).sorted(),
+                                                       detail: "record \(position + 1) of a batch of \(records.count)", at: now),
+                                   chain: keys.auditChain)
+            var outcome: IngestOutcome?
+            for _ in 0..<5 where outcome == nil {
+                let sealed = try await plan([item], source: source, attachTo: attachTo)
+                do { outcome = try await store.commit(records: sealed, source: source, at: now, audit: audit).first } catch StoreError.staleResolution { continue }
+            }
+            guard let outcome else { throw IngestError.contention }
+            results.append(Result(key: record.key.unsafeValue, outcome: outcome))
+        }
+        return results
     }
 
     struct IndexedRecord {
