@@ -218,6 +218,9 @@ extension PostgresVaultStore {
                     throw StoreError.staleResolution
                 }
                 let subject = try record.get("subject_id", as: String.self)
+                if event.keyOwner.description != subject, try await Self.canonical(s, event.keyOwner)?.description != subject {
+                    throw StoreError.staleResolution // sealed for the record's earlier subject (see the SQLite store)
+                }
                 let inserted = try await s.execute("""
                     INSERT INTO events (source, event_index, record_id, subject_id, key_owner, type, occurred_at, ciphertext)
                     VALUES (\(source.rawValue), \(bytea(event.eventIndex.bytes)), \(try record.get("record_id", as: Int64.self)), \(subject),

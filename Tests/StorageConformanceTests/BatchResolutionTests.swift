@@ -30,4 +30,18 @@ struct BatchResolutionTests {
         #expect(leoProfile.fields[FieldName("email")]?.golden.value.unsafeValue == "ann@example.com")
         #expect(try await t.vault.audit.verify().valid)
     }
+
+    @Test("an event sealed for the subject its record no longer belongs to is refused, not stored", arguments: StorageBackend.allCases)
+    func eventForAMovedRecord(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        _ = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)
+        let leo = try await t.vault.ingest.ingest(records: [record("crm-2", ["phone": "4155550100"])], from: crm, caller: tester)[0].outcome.subjectID
+        // Planned while crm-1 was Leo's (it is Ann's): the store must not put Leo's ciphertext on Ann's profile.
+        let event = SealedEvent(eventIndex: t.vault.keys.blindIndexer.index(source: crm, eventID: Sensitive("t-1")),
+                                recordKeyIndex: t.vault.keys.blindIndexer.index(source: crm, recordKey: Sensitive("crm-1")),
+                                keyOwner: leo, type: "ticket", occurredAt: Date(), ciphertext: [1, 2, 3])
+        await #expect(throws: StoreError.self) {
+            _ = try await t.vault.store.commit(events: [event], source: crm, audit: AuditWrite(draft: tester.draft("events.ingest"), chain: t.vault.keys.auditChain))
+        }
+    }
 }

@@ -241,13 +241,19 @@ extension SQLiteVaultStore {
                 guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [event.keyOwner.description]) == true else {
                     throw StoreError.staleResolution
                 }
+                // Sealed for the subject its record had when planned: if the record has moved to another
+                // person since, stored there it would make that profile unreadable. Plan again.
+                let subject: String = record["subject_id"]
+                if event.keyOwner.description != subject, try Self.canonical(db, event.keyOwner)?.description != subject {
+                    throw StoreError.staleResolution
+                }
                 try db.cachedStatement(sql: """
                     INSERT INTO events (event_row, source, event_index, record_id, subject_id, key_owner, type, occurred_at, ciphertext)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_index) DO NOTHING
-                    """).execute(arguments: [row, source.rawValue, Data(event.eventIndex.bytes), record["record_id"] as Int64, record["subject_id"] as String,
+                    """).execute(arguments: [row, source.rawValue, Data(event.eventIndex.bytes), record["record_id"] as Int64, subject,
                                      event.keyOwner.description, event.type, Self.millis(event.occurredAt), Data(event.ciphertext)])
                 row += 1
-                subjects.insert(record["subject_id"])
+                subjects.insert(subject)
                 return db.changesCount > 0 ? .created : .duplicate
             }
             var draft = audit.draft
