@@ -84,30 +84,35 @@ extension PostgresVaultStore {
     }
 
     public func erasureFacts(of subject: SubjectID) async throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
-        try await read { s in
-            let id = subject.description
-            let records = try await s.rows("SELECT source, key_index, bi_version, key_owner, key_ciphertext FROM source_records WHERE subject_id = \(id)")
-                .compactMap { row -> SubjectRecordRef? in
-                    guard let source = SourceName(try row.get("source", as: String.self)), let owner = SubjectID(try row.get("key_owner", as: String.self))
-                    else { return nil }
-                    return SubjectRecordRef(source: source, keyIndex: BlindIndex(version: try row.get("bi_version", as: Int.self), bytes: try row.bytes("key_index")),
-                                            keyOwner: owner, keyCiphertext: try row.bytes("key_ciphertext"))
-                }
-            let identifiers = try await s.rows("SELECT bi_version, blind_index FROM identifiers WHERE subject_id = \(id)").map {
-                BlindIndex(version: try $0.get("bi_version", as: Int.self), bytes: try $0.bytes("blind_index"))
+        try await read { s in try await Self.erasureFacts(s, subject.description) }
+    }
+
+    static func erasureFacts(_ s: PostgresSession, _ id: String) async throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
+        let records = try await s.rows("SELECT source, key_index, bi_version, key_owner, key_ciphertext FROM source_records WHERE subject_id = \(id)")
+            .compactMap { row -> SubjectRecordRef? in
+                guard let source = SourceName(try row.get("source", as: String.self)), let owner = SubjectID(try row.get("key_owner", as: String.self))
+                else { return nil }
+                return SubjectRecordRef(source: source, keyIndex: BlindIndex(version: try row.get("bi_version", as: Int.self), bytes: try row.bytes("key_index")),
+                                        keyOwner: owner, keyCiphertext: try row.bytes("key_ciphertext"))
             }
-            var owners: Set<String> = [id]
-            for table in ["field_values", "events", "consent_events", "source_records"] {
-                owners.formUnion(try await s.column("SELECT DISTINCT key_owner FROM \(unescaped: table) WHERE subject_id = \(id)", as: String.self))
-            }
-            owners.formUnion(try await s.column("SELECT subject_id FROM subjects WHERE merged_into = \(id)", as: String.self))
-            return (records, identifiers, owners.compactMap(SubjectID.init).sorted())
+        let identifiers = try await s.rows("SELECT bi_version, blind_index FROM identifiers WHERE subject_id = \(id)").map {
+            BlindIndex(version: try $0.get("bi_version", as: Int.self), bytes: try $0.bytes("blind_index"))
         }
+        var owners: Set<String> = [id]
+        for table in ["field_values", "events", "consent_events", "source_records"] {
+            owners.formUnion(try await s.column("SELECT DISTINCT key_owner FROM \(unescaped: table) WHERE subject_id = \(id)", as: String.self))
+        }
+        owners.formUnion(try await s.column("SELECT subject_id FROM subjects WHERE merged_into = \(id)", as: String.self))
+        return (records, identifiers, owners.compactMap(SubjectID.init).sorted())
     }
 
     public func erase(_ plan: ErasurePlan, audit: AuditWrite) async throws {
         try await write { s in
             let id = plan.subjectID.description
+            // Under the writer lock: the plan, made from an earlier read, must still cover the
+            // person (see the SQLite store), or the request service plans again.
+            guard try await Self.canonical(s, plan.subjectID) == plan.subjectID,
+                  plan.covers(try await Self.erasureFacts(s, id)) else { throw StoreError.staleResolution }
             let now = Self.millis(plan.completedAt)
             let request = plan.requestID.uuidString.lowercased()
             for index in plan.suppressions {

@@ -134,6 +134,16 @@ public struct ErasurePlan: Sendable {
         self.receipt = receipt
         self.completedAt = completedAt
     }
+
+    /// Whether the plan still holds all the store now has of the person (`erasureFacts`):
+    /// every key owner, every identifier and every source key. Checked inside the erasure's
+    /// transaction, since the plan was made from an earlier read.
+    public func covers(_ facts: (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID])) -> Bool {
+        let suppressed = Set(suppressions.map(\.bytes))
+        return Set(facts.keyOwners).isSubset(of: Set(keyOwners))
+            && facts.identifiers.allSatisfy { suppressed.contains($0.bytes) }
+            && facts.records.allSatisfy { suppressed.contains($0.keyIndex.bytes) }
+    }
 }
 
 /// Storage of requests, suppressions, the outbox and legal holds.

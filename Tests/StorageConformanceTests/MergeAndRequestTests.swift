@@ -82,4 +82,26 @@ struct MergeAndRequestTests {
         #expect(try await t.vault.lookup.lookup(["phone": .string("4155550100")], caller: tester).isEmpty)
         #expect(try await t.vault.audit.verify().valid)
     }
+
+    @Test("an erasure planned before a record was linked is refused by the store, and planned again covers it", arguments: StorageBackend.allCases)
+    func erasurePlanOutdatedByALinkedRecord(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let (ann, _) = try await Self.twoSubjects(t)
+        let facts = try await t.vault.store.erasureFacts(of: ann)
+        let stale = ErasurePlan(subjectID: ann, keyOwners: facts.keyOwners, suppressions: facts.identifiers + facts.records.map(\.keyIndex),
+                                notices: [], held: [], requestID: UUID(), receipt: "{}", completedAt: Date())
+        // Meanwhile a web record with Ann's email and a new phone number is linked to her.
+        let linked = try await t.vault.ingest.ingest(records: [record("web-1", ["email": "ann@example.com", "phone": "4155550199"])], from: web, caller: tester)
+        #expect(linked[0].outcome.subjectID == ann)
+
+        await #expect(throws: StoreError.self) {
+            try await t.vault.store.erase(stale, audit: AuditWrite(draft: tester.draft("request.execute"), chain: t.vault.keys.auditChain))
+        }
+        #expect(try await t.vault.store.sealedProfile(of: ann) != nil, "nothing was erased by the refused plan")
+
+        let erasure = try await Self.verified(t, .erasure, for: ann)
+        _ = try await t.vault.requests.execute(erasure, caller: Self.officer)
+        let again = try await t.vault.ingest.ingest(records: [record("web-2", ["phone": "4155550199"])], from: web, caller: tester)
+        #expect(again[0].outcome.kind == .suppressed, "the linked record's phone is suppressed too")
+    }
 }

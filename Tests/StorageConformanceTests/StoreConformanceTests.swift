@@ -214,8 +214,9 @@ struct StoreConformanceTests {
 
         let held = HeldValue(field: FieldName("card_last4"), category: "financial.card", basis: "tax law", until: Date(timeIntervalSince1970: 2_000_000_000),
                              ciphertext: [1, 2, 3])
-        let plan = ErasurePlan(subjectID: subject, keyOwners: [subject], suppressions: [], notices: [], held: [held],
-                               requestID: UUID(), receipt: "{}", completedAt: Date())
+        let facts = try await t.vault.store.erasureFacts(of: subject)
+        let plan = ErasurePlan(subjectID: subject, keyOwners: facts.keyOwners, suppressions: facts.identifiers + facts.records.map(\.keyIndex),
+                               notices: [], held: [held], requestID: UUID(), receipt: "{}", completedAt: Date())
         try await t.vault.store.erase(plan, audit: AuditWrite(draft: tester.draft("request.execute"), chain: t.vault.keys.auditChain))
         #expect(try await t.vault.store.heldValues(of: subject) == [held])
         let swept = try await t.vault.store.sweep(fields: [:], events: [:], heldBefore: Date(timeIntervalSince1970: 2_000_000_001), dryRun: false,

@@ -86,29 +86,36 @@ extension SQLiteVaultStore {
     }
 
     public func erasureFacts(of subject: SubjectID) async throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
-        try await pool.read { db in
-            let id = subject.description
-            let records = try Row.fetchAll(db, sql: "SELECT source, key_index, bi_version, key_owner, key_ciphertext FROM source_records WHERE subject_id = ?",
-                                           arguments: [id]).compactMap { row -> SubjectRecordRef? in
-                guard let source = SourceName(row["source"]), let owner = SubjectID(row["key_owner"] as String) else { return nil }
-                return SubjectRecordRef(source: source, keyIndex: BlindIndex(version: row["bi_version"], bytes: [UInt8](row["key_index"] as Data)),
-                                        keyOwner: owner, keyCiphertext: [UInt8](row["key_ciphertext"] as Data))
-            }
-            let identifiers = try Row.fetchAll(db, sql: "SELECT bi_version, blind_index FROM identifiers WHERE subject_id = ?", arguments: [id]).map {
-                BlindIndex(version: $0["bi_version"], bytes: [UInt8]($0["blind_index"] as Data))
-            }
-            var owners: Set<String> = [id]
-            for table in ["field_values", "events", "consent_events", "source_records"] {
-                owners.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT key_owner FROM \(table) WHERE subject_id = ?", arguments: [id]))
-            }
-            owners.formUnion(try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE merged_into = ?", arguments: [id]))
-            return (records, identifiers, owners.compactMap(SubjectID.init).sorted())
+        try await pool.read { db in try Self.erasureFacts(db, subject.description) }
+    }
+
+    static func erasureFacts(_ db: Database, _ id: String) throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
+        let records = try Row.fetchAll(db, sql: "SELECT source, key_index, bi_version, key_owner, key_ciphertext FROM source_records WHERE subject_id = ?",
+                                       arguments: [id]).compactMap { row -> SubjectRecordRef? in
+            guard let source = SourceName(row["source"]), let owner = SubjectID(row["key_owner"] as String) else { return nil }
+            return SubjectRecordRef(source: source, keyIndex: BlindIndex(version: row["bi_version"], bytes: [UInt8](row["key_index"] as Data)),
+                                    keyOwner: owner, keyCiphertext: [UInt8](row["key_ciphertext"] as Data))
         }
+        let identifiers = try Row.fetchAll(db, sql: "SELECT bi_version, blind_index FROM identifiers WHERE subject_id = ?", arguments: [id]).map {
+            BlindIndex(version: $0["bi_version"], bytes: [UInt8]($0["blind_index"] as Data))
+        }
+        var owners: Set<String> = [id]
+        for table in ["field_values", "events", "consent_events", "source_records"] {
+            owners.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT key_owner FROM \(table) WHERE subject_id = ?", arguments: [id]))
+        }
+        owners.formUnion(try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE merged_into = ?", arguments: [id]))
+        return (records, identifiers, owners.compactMap(SubjectID.init).sorted())
     }
 
     public func erase(_ plan: ErasurePlan, audit: AuditWrite) async throws {
         try await pool.write { db in
             let id = plan.subjectID.description
+            // The plan was made from a read before this transaction; an ingest between the two
+            // may have merged someone in or linked a record. Then its suppressions, notices and
+            // keys are incomplete (a source re-sending the new record would bring the person
+            // back): refuse, and the request service plans again.
+            guard try Self.canonical(db, plan.subjectID) == plan.subjectID,
+                  plan.covers(try Self.erasureFacts(db, id)) else { throw StoreError.staleResolution }
             let now = Self.millis(plan.completedAt)
             for index in plan.suppressions {
                 try db.execute(sql: "INSERT OR IGNORE INTO suppressions (blind_index, request_id, created_at) VALUES (?, ?, ?)",

@@ -60,10 +60,20 @@ public struct SignedReceipt: Codable, Sendable {
 }
 
 extension RequestService {
-    /// Crypto-shreds the subject: suppression entries, notices, held values, deletion of every
-    /// row and data key, the request completed with its signed receipt, all in one transaction;
-    /// the ledger entry is written first, and the WAL is truncated after.
+    /// Crypto-shreds the subject, planning again when the store finds the plan outdated: an
+    /// ingest may link or merge the person's records between the plan's read and the erasure's
+    /// transaction, and an erasure must suppress and notify for those too.
     func erase(_ record: RequestRecord, caller: Caller, now: Date) async throws -> RequestRecord {
+        for _ in 0..<4 {
+            do { return try await eraseOnce(record, caller: caller, now: now) } catch StoreError.staleResolution { continue }
+        }
+        return try await eraseOnce(record, caller: caller, now: now)
+    }
+
+    /// Suppression entries, notices, held values, deletion of every row and data key, the
+    /// request completed with its signed receipt, all in one transaction; the ledger entry is
+    /// written first, and the WAL is truncated after.
+    func eraseOnce(_ record: RequestRecord, caller: Caller, now: Date) async throws -> RequestRecord {
         let policy = policies.current
         guard let subject = try await currentSubject(of: record) else {
             // Nothing held (or already erased, e.g. by a ledger replay after a crash).
