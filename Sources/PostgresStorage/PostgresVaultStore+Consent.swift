@@ -9,7 +9,7 @@ extension PostgresVaultStore {
             for consent in consents {
                 // The subject must still exist and be the surviving one; its key owner must still hold a key.
                 guard try await Self.canonical(s, consent.subjectID) == consent.subjectID,
-                      try await s.exists("SELECT 1 FROM subjects WHERE subject_id = \(consent.keyOwner.description)")
+                      try await Self.holdsKey(s, consent.keyOwner, consent.sealedUnder)
                 else { throw StoreError.staleResolution }
                 try await s.execute("""
                     INSERT INTO consent_events (subject_id, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at, expires_at,

@@ -93,6 +93,8 @@ extension PostgresVaultStore {
         // nil: the planned owner is gone (erased meanwhile); false: it was merged away.
         let ownerSurvives = try probe.get("owner_survives", as: Bool?.self)
         if record.newSubject == nil, ownerSurvives == nil { throw StoreError.staleResolution }
+        // Its key rotated since the plan: the values would not open under the new one.
+        if record.newSubject == nil, try probe.bytes("owner_key") != record.sealedUnder { throw StoreError.staleResolution }
 
         let target: String
         let kind: IngestOutcomeKind
@@ -178,6 +180,13 @@ extension PostgresVaultStore {
             """)
     }
 
+    /// Whether `owner` still exists and holds the wrapped data key a write was sealed under
+    /// (see the SQLite store's `holdsKey`).
+    static func holdsKey(_ s: PostgresSession, _ owner: SubjectID, _ sealedUnder: [UInt8]) async throws -> Bool {
+        guard let row = try await s.row("SELECT wrapped_dek FROM subjects WHERE subject_id = \(owner.description)") else { return false }
+        return try row.bytes("wrapped_dek") == sealedUnder
+    }
+
     /// Merges every candidate into the oldest one and records which records moved. A
     /// restriction on any of them carries over to the survivor (see the SQLite store).
     static func mergeAll(_ s: PostgresSession, _ candidates: Set<String>, at now: Int64) async throws -> String {
@@ -214,9 +223,7 @@ extension PostgresVaultStore {
                 guard let record = try await s.row("""
                     SELECT record_id, subject_id FROM source_records WHERE source = \(source.rawValue) AND key_index = \(bytea(event.recordKeyIndex.bytes))
                     """) else { throw StoreError.unknownSourceKey(index: index) }
-                guard try await s.exists("SELECT 1 FROM subjects WHERE subject_id = \(event.keyOwner.description)") else {
-                    throw StoreError.staleResolution
-                }
+                guard try await Self.holdsKey(s, event.keyOwner, event.sealedUnder) else { throw StoreError.staleResolution }
                 let subject = try record.get("subject_id", as: String.self)
                 if event.keyOwner.description != subject, try await Self.canonical(s, event.keyOwner)?.description != subject {
                     throw StoreError.staleResolution // sealed for the record's earlier subject (see the SQLite store)

@@ -68,6 +68,11 @@ extension PostgresVaultStore {
                 }
                 guard changed == 1 else { throw StoreError.staleResolution }
             }
+            // A value written for the subject after `rows` were read is sealed under the old key (see the SQLite store).
+            for table in ["field_values", "source_records", "events", "consent_events"] {
+                let stored = try await s.column("SELECT COUNT(*) FROM \(unescaped: table) WHERE subject_id = \(id)", as: Int.self).first ?? 0
+                guard stored == rows.filter({ $0.row.table == table }).count else { throw StoreError.staleResolution }
+            }
             try await s.execute("UPDATE subjects SET kek_version = \(key.kekVersion), wrapped_dek = \(bytea(key.bytes)) WHERE subject_id = \(id)")
             // Merged-away subjects whose keys now seal nothing: their keys go. Their values live
             // under this subject (merges move them here), so only its rows are searched (by

@@ -57,10 +57,15 @@ public struct SealedRecord: Sendable {
     public let fields: [SealedFieldValue]
     /// A subject the record must belong to whatever its identifiers (rectification values).
     public let attachedTo: SubjectID?
+    /// The key owner's wrapped data key the values were sealed under, as read when planning.
+    /// The store refuses the write if the owner's key has changed since (a subject key
+    /// rotation committed in between): the values would not open under the new key.
+    public let sealedUnder: [UInt8]
 
-    public init(keyIndex: BlindIndex, keyCiphertext: [UInt8], observedAt: Date, keyOwner: SubjectID,
+    public init(keyIndex: BlindIndex, keyCiphertext: [UInt8], observedAt: Date, keyOwner: SubjectID, sealedUnder: [UInt8],
                 newSubject: NewSubject?, identifiers: [IdentifierIndex], fields: [SealedFieldValue], attachedTo: SubjectID? = nil) {
         self.attachedTo = attachedTo
+        self.sealedUnder = sealedUnder
         self.keyIndex = keyIndex
         self.keyCiphertext = keyCiphertext
         self.observedAt = observedAt
@@ -107,8 +112,14 @@ public struct SealedEvent: Sendable {
     public let type: String
     public let occurredAt: Date
     public let ciphertext: [UInt8]
-    public init(eventIndex: BlindIndex, recordKeyIndex: BlindIndex, keyOwner: SubjectID, type: String, occurredAt: Date, ciphertext: [UInt8]) {
+    /// The key owner's wrapped data key the values were sealed under, as read when planning.
+    /// The store refuses the write if the owner's key has changed since (a subject key
+    /// rotation committed in between): the values would not open under the new key.
+    public let sealedUnder: [UInt8]
+    public init(eventIndex: BlindIndex, recordKeyIndex: BlindIndex, keyOwner: SubjectID, sealedUnder: [UInt8], type: String, occurredAt: Date,
+                ciphertext: [UInt8]) {
         self.eventIndex = eventIndex
+        self.sealedUnder = sealedUnder
         self.recordKeyIndex = recordKeyIndex
         self.keyOwner = keyOwner
         self.type = type
@@ -180,9 +191,14 @@ public struct SealedConsent: Sendable {
     public let recordedAt: Date
     public let recordedBy: String
     public let ciphertext: [UInt8]
-    public init(subjectID: SubjectID, keyOwner: SubjectID, purpose: String, status: String, lawfulBasis: String, jurisdiction: String?,
-                occurredAt: Date, expiresAt: Date?, recordedAt: Date, recordedBy: String, ciphertext: [UInt8]) {
+    /// The key owner's wrapped data key the values were sealed under, as read when planning.
+    /// The store refuses the write if the owner's key has changed since (a subject key
+    /// rotation committed in between): the values would not open under the new key.
+    public let sealedUnder: [UInt8]
+    public init(subjectID: SubjectID, keyOwner: SubjectID, sealedUnder: [UInt8], purpose: String, status: String, lawfulBasis: String,
+                jurisdiction: String?, occurredAt: Date, expiresAt: Date?, recordedAt: Date, recordedBy: String, ciphertext: [UInt8]) {
         self.subjectID = subjectID
+        self.sealedUnder = sealedUnder
         self.keyOwner = keyOwner
         self.purpose = purpose
         self.status = status

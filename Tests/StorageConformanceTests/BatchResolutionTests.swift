@@ -39,7 +39,8 @@ struct BatchResolutionTests {
         // Planned while crm-1 was Leo's (it is Ann's): the store must not put Leo's ciphertext on Ann's profile.
         let event = SealedEvent(eventIndex: t.vault.keys.blindIndexer.index(source: crm, eventID: Sensitive("t-1")),
                                 recordKeyIndex: t.vault.keys.blindIndexer.index(source: crm, recordKey: Sensitive("crm-1")),
-                                keyOwner: leo, type: "ticket", occurredAt: Date(), ciphertext: [1, 2, 3])
+                                keyOwner: leo, sealedUnder: try #require(try await t.vault.store.wrappedKey(of: leo)).bytes,
+                                type: "ticket", occurredAt: Date(), ciphertext: [1, 2, 3])
         await #expect(throws: StoreError.self) {
             _ = try await t.vault.store.commit(events: [event], source: crm, audit: AuditWrite(draft: tester.draft("events.ingest"), chain: t.vault.keys.auditChain))
         }

@@ -7,9 +7,9 @@ extension SQLiteVaultStore {
         try await pool.write { db in
             var row = try Self.nextEventRow(db, in: "consent_events")
             for consent in consents {
-                // The subject must still exist and be the surviving one; its key owner must still hold a key.
+                // The subject must still exist and be the surviving one; its key owner must still hold the key it was sealed under.
                 guard try Self.canonical(db, consent.subjectID) == consent.subjectID,
-                      try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [consent.keyOwner.description]) == true
+                      try Self.holdsKey(db, consent.keyOwner, consent.sealedUnder)
                 else { throw StoreError.staleResolution }
                 try db.cachedStatement(sql: """
                     INSERT INTO consent_events (event_row, subject_id, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at,

@@ -115,9 +115,7 @@ extension SQLiteVaultStore {
                 $0.bind(1, new.id.description); $0.bind(2, new.wrappedKey.kekVersion); $0.bind(3, new.wrappedKey.bytes); $0.bind(4, now)
             }
         } else {
-            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [owner]) == true else {
-                throw StoreError.staleResolution
-            }
+            guard try Self.holdsKey(db, record.keyOwner, record.sealedUnder) else { throw StoreError.staleResolution }
         }
 
         let target: String
@@ -238,9 +236,7 @@ extension SQLiteVaultStore {
                 guard let record = try Row.fetchOne(db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
                                                     arguments: [source.rawValue, Data(event.recordKeyIndex.bytes)])
                 else { throw StoreError.unknownSourceKey(index: index) }
-                guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM subjects WHERE subject_id = ?"), arguments: [event.keyOwner.description]) == true else {
-                    throw StoreError.staleResolution
-                }
+                guard try Self.holdsKey(db, event.keyOwner, event.sealedUnder) else { throw StoreError.staleResolution }
                 // Sealed for the subject its record had when planned: if the record has moved to another
                 // person since, stored there it would make that profile unreadable. Plan again.
                 let subject: String = record["subject_id"]
@@ -261,6 +257,16 @@ extension SQLiteVaultStore {
             try self.appendAudit(db, [draft], chain: audit.chain)
             return outcomes
         }
+    }
+
+    /// Whether `owner` still exists and still holds the wrapped data key a write was sealed
+    /// under: not erased meanwhile, and its key not rotated (values sealed under the old key
+    /// would not open under the new one). A master-key rewrap also changes the wrapped bytes;
+    /// the write is then planned again, which is harmless.
+    static func holdsKey(_ db: Database, _ owner: SubjectID, _ sealedUnder: [UInt8]) throws -> Bool {
+        guard let current = try Data.fetchOne(db.cachedStatement(sql: "SELECT wrapped_dek FROM subjects WHERE subject_id = ?"),
+                                              arguments: [owner.description]) else { return false }
+        return current.elementsEqual(sealedUnder)
     }
 
     /// The next `event_row` of `events` or `consent_events` (WITHOUT ROWID tables since v7, so the

@@ -65,7 +65,7 @@ extension SQLiteVaultStore {
 
     /// Installs a subject's new data key with every value re-sealed under it, and deletes the
     /// keys of merged-away subjects that no longer seal anything; one transaction. Fails
-    /// (`staleResolution`) if any row changed since it was read.
+    /// (`staleResolution`) if any row changed or was added since they were read.
     public func replaceSubjectKey(_ subject: SubjectID, key: WrappedKey, rows: [(row: SealedRow, ciphertext: [UInt8])], audit: AuditWrite) async throws {
         try await pool.write { db in
             let id = subject.description
@@ -76,6 +76,12 @@ extension SQLiteVaultStore {
                 _ = arguments.append(contentsOf: [Data(row.ciphertext)])
                 try db.execute(sql: "UPDATE \(row.table) SET \(row.column) = ?, key_owner = ? WHERE \(match) AND \(row.column) = ?", arguments: arguments)
                 guard db.changesCount == 1 else { throw StoreError.staleResolution }
+            }
+            // A value written for the subject after `rows` were read is sealed under the old key,
+            // which is about to go: refuse, and the caller reads again.
+            for table in ["field_values", "source_records", "events", "consent_events"] {
+                let stored = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE subject_id = ?", arguments: [id]) ?? 0
+                guard stored == rows.filter({ $0.row.table == table }).count else { throw StoreError.staleResolution }
             }
             try db.execute(sql: "UPDATE subjects SET kek_version = ?, wrapped_dek = ? WHERE subject_id = ?", arguments: [key.kekVersion, Data(key.bytes), id])
             // Merged-away subjects whose keys now seal nothing: their keys go. Their values live

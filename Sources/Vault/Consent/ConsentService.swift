@@ -89,16 +89,18 @@ public struct ConsentService: Sendable {
         for _ in 0..<5 {
             var sealed: [SealedConsent] = []
             var dataKeys: [SubjectID: SymmetricKey] = [:]
+            var wrappedKeys: [SubjectID: [UInt8]] = [:]
             for (subject, events) in batch {
                 if dataKeys[subject] == nil {
                     guard let wrapped = try await store.wrappedKey(of: subject) else { throw ViewError.notFound }
                     dataKeys[subject] = try keys.unwrapDataKey(wrapped, of: subject)
+                    wrappedKeys[subject] = wrapped.bytes
                 }
                 for event in events {
                     let body = ConsentBody(channel: event.channel, notice_version: event.noticeVersion, evidence: event.evidence?.unsafeValue)
                     let ciphertext = try Envelope.seal(Array(try EventPipeline.encoder.encode(body)), key: dataKeys[subject]!,
                                                        context: SealContext.consent(owner: subject, purpose: event.purpose.rawValue, occurredAt: event.occurredAt))
-                    sealed.append(SealedConsent(subjectID: subject, keyOwner: subject, purpose: event.purpose.rawValue, status: event.status.rawValue,
+                    sealed.append(SealedConsent(subjectID: subject, keyOwner: subject, sealedUnder: wrappedKeys[subject]!, purpose: event.purpose.rawValue, status: event.status.rawValue,
                                                 lawfulBasis: event.lawfulBasis.rawValue, jurisdiction: event.jurisdiction, occurredAt: event.occurredAt,
                                                 expiresAt: event.expiresAt, recordedAt: now, recordedBy: caller.principal, ciphertext: ciphertext))
                 }

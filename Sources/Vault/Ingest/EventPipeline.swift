@@ -56,7 +56,7 @@ public struct EventPipeline: Sendable {
                 let plaintext = try Self.encoder.encode(body)
                 let ciphertext = try Envelope.seal(Array(plaintext), key: dataKeys[owner]!, context: SealContext.event(owner: owner, source: source, type: event.type))
                 sealed.append(SealedEvent(eventIndex: keys.blindIndexer.index(source: source, eventID: event.id), recordKeyIndex: keyIndexes[index],
-                                          keyOwner: owner, type: event.type, occurredAt: event.occurredAt, ciphertext: ciphertext))
+                                          keyOwner: owner, sealedUnder: wrapped.bytes, type: event.type, occurredAt: event.occurredAt, ciphertext: ciphertext))
             }
             guard issues.isEmpty else { throw IngestError.invalidBatch(issues) }
             do {

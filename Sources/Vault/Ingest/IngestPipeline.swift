@@ -98,6 +98,7 @@ public struct IngestPipeline: Sendable {
             source: source, sourceKeys: records.map(\.keyIndex), identifiers: records.flatMap { $0.identifiers.map(\.index) })
         if let attachTo, let wrapped = try await store.wrappedKey(of: attachTo) { snapshot.wrappedKeys[attachTo] = wrapped }
         var dataKeys: [SubjectID: SymmetricKey] = [:]
+        var wrappedKeys: [SubjectID: [UInt8]] = [:] // as the store holds them: it checks them on commit
         // Subjects minted earlier in this batch, so two new records of one person share one.
         var minted: [[UInt8]: SubjectID] = [:]
         var sealed: [SealedRecord] = []
@@ -115,11 +116,13 @@ public struct IngestPipeline: Sendable {
                 owner = existing
                 if dataKeys[owner] == nil {
                     dataKeys[owner] = try keys.unwrapDataKey(snapshot.wrappedKeys[owner]!, of: owner)
+                    wrappedKeys[owner] = snapshot.wrappedKeys[owner]!.bytes
                 }
             } else {
                 owner = SubjectID.mint()
                 let (key, wrapped) = try keys.mintDataKey(for: owner)
                 dataKeys[owner] = key
+                wrappedKeys[owner] = wrapped.bytes
                 newSubject = NewSubject(id: owner, wrappedKey: wrapped)
             }
             minted[item.keyIndex.bytes] = minted[item.keyIndex.bytes] ?? (newSubject != nil ? owner : nil)
@@ -134,7 +137,7 @@ public struct IngestPipeline: Sendable {
             let keyCiphertext = try Envelope.seal(Array(item.record.key.unsafeValue.utf8), key: key,
                                                   context: SealContext.recordKey(owner: owner, source: source))
             sealed.append(SealedRecord(keyIndex: item.keyIndex, keyCiphertext: keyCiphertext, observedAt: item.record.observedAt,
-                                       keyOwner: owner, newSubject: newSubject, identifiers: item.identifiers, fields: fields, attachedTo: attachTo))
+                                       keyOwner: owner, sealedUnder: wrappedKeys[owner]!, newSubject: newSubject, identifiers: item.identifiers, fields: fields, attachedTo: attachTo))
         }
         return sealed
     }
