@@ -50,7 +50,8 @@ public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetric
         headers[.contentType] = "text/plain; version=0.0.4"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: await metrics.exposition(vault: vault))))
     }
-    let v1 = router.group("/v1").add(middleware: AuthenticationMiddleware(tokens: vault.tokens, audit: vault.audit))
+    let anonymous = AnonymousDenials()
+    let v1 = router.group("/v1").add(middleware: AuthenticationMiddleware(tokens: vault.tokens, audit: vault.audit, anonymous: anonymous))
     AuditController(vault: vault).register(on: v1)
     ConsentsController(vault: vault).register(on: v1)
     PoliciesController(vault: vault).register(on: v1)
@@ -62,7 +63,7 @@ public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetric
     SubjectsController(vault: vault, metrics: metrics, lookupLimiter: RateLimiter(perMinute: lookupsPerMinute)).register(on: v1)
     TokensController(vault: vault).register(on: v1)
     if benchRoutes { BenchFloorController(vault: vault).register(on: v1) }
-    ConsoleController(vault: vault, secure: secureCookies).register(on: router)
+    ConsoleController(vault: vault, secure: secureCookies, anonymous: anonymous).register(on: router)
     if benchRoutes { BenchController().register(on: router) }
     return router
 }

@@ -32,6 +32,8 @@ struct ConsoleController {
     let vault: ProfileVault
     var sessions: ConsoleSessionService { vault.consoleSessions }
     let secure: Bool
+    /// Sign-in refusals come from callers without a credential: recorded up to a rate.
+    let anonymous: AnonymousDenials
 
     func register(on router: Router<AppRequestContext>) {
         let console = router.group("/console").add(middleware: ConsoleHeadersMiddleware())
@@ -76,13 +78,19 @@ struct ConsoleController {
         let form = try await ConsoleForm.read(&request, context: context)
         guard let expected = ConsoleCookie.value(ConsoleCookie.signInName, in: request), let sent = form["csrf"],
               ConstantTime.equals(Array(sent.utf8), Array(expected.utf8)) else {
-            try await vault.audit.record(context.caller().draft("access.denied", outcome: "denied", detail: "console sign-in without a valid CSRF token"))
+            if let unrecorded = anonymous.admit() {
+                try await vault.audit.record(context.caller().draft("access.denied", outcome: "denied",
+                                                                    detail: AnonymousDenials.detail("console sign-in without a valid CSRF token", unrecorded: unrecorded)))
+            }
             return ConsolePage.error(status: .forbidden, "This sign-in form has expired or did not come from the console. Reload the sign-in page and try again.")
         }
         let token = (form["token"] ?? "").trimmingCharacters(in: .whitespaces)
         guard let principal = try await vault.tokens.authenticate(token),
               case .role(let role) = principal.kind, Self.roles.contains(role) else {
-            try await vault.audit.record(context.caller().draft("access.denied", outcome: "denied", detail: "console sign-in refused"))
+            if let unrecorded = anonymous.admit() {
+                try await vault.audit.record(context.caller().draft("access.denied", outcome: "denied",
+                                                                    detail: AnonymousDenials.detail("console sign-in refused", unrecorded: unrecorded)))
+            }
             return try signInForm(context, failed: true, status: .unauthorized)
         }
         context.principal = principal

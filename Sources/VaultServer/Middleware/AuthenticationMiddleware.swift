@@ -7,11 +7,13 @@ import VaultModel
 /// which principals a route admits is the controller's decision.
 ///
 /// Denied requests (401, 403) are audited here, as `access.denied` with the route; a view
-/// refused for its purpose is audited by the view itself.
+/// refused for its purpose is audited by the view itself. Refusals without a credential are
+/// recorded up to a rate (`AnonymousDenials`).
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenService
     let audit: AuditLog
+    let anonymous: AnonymousDenials
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -25,10 +27,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         } catch {
             if error is ViewError { throw error }
             if let problem = Problem.from(error), problem.status == .unauthorized || problem.status == .forbidden {
-                let caller = context.principal.map { Caller(requestID: context.requestID, principal: $0) }
-                    ?? Caller(requestID: context.requestID, principal: "anonymous")
-                try await audit.record(caller.draft("access.denied", outcome: "denied",
-                                                    detail: "\(request.method.rawValue) \(context.endpointPath ?? "unmatched route"): \(problem.slug)"))
+                let detail = "\(request.method.rawValue) \(context.endpointPath ?? "unmatched route"): \(problem.slug)"
+                if let principal = context.principal {
+                    try await audit.record(Caller(requestID: context.requestID, principal: principal).draft("access.denied", outcome: "denied", detail: detail))
+                } else if let unrecorded = anonymous.admit() {
+                    try await audit.record(Caller(requestID: context.requestID, principal: "anonymous")
+                        .draft("access.denied", outcome: "denied", detail: AnonymousDenials.detail(detail, unrecorded: unrecorded)))
+                }
             }
             throw error
         }
