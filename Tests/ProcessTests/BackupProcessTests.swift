@@ -58,6 +58,47 @@ struct BackupProcessTests {
         let database = try Data(contentsOf: data.appendingPathComponent("vault.sqlite"))
         #expect(database.range(of: Data("Erasedottir".utf8)) == nil)
     }
+
+    @Test("a person merged after the backup and then erased is erased from the restored backup too, every part of them")
+    func restoreErasesSubjectsMergedAfterTheBackup() async throws {
+        let data = temporaryDirectory()
+        let backup = temporaryDirectory().appendingPathExtension("sqlite")
+        defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: backup) }
+        let first = VaultdProcess(dataDirectory: data, environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
+        try await first.start()
+        func token(_ args: [String]) throws -> String {
+            try Self.json(try vaultctl(["token", "create", "--json"] + args, address: first.address, token: Self.rootToken).out)["token"] as! String
+        }
+        let crm = try token(["--principal", "crm", "--source", "crm"])
+        let dpo = try token(["--principal", "dpo", "--role", "compliance"])
+        func importLines(_ lines: [String]) throws {
+            let file = data.appendingPathComponent("records.jsonl")
+            try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            #expect(try vaultctl(["import", "--source", "crm", file.path], address: first.address, token: crm).status == 0)
+            try FileManager.default.removeItem(at: file)
+        }
+        // Two records of one person that nothing links yet: two subjects in the backup.
+        try importLines([#"{"key": "crm-1", "fields": {"email": "erase.me@example.com"}}"#,
+                         #"{"key": "crm-2", "fields": {"phone": "4155550100", "last_name": "Mergedottir"}}"#])
+        #expect(try vaultctl(["backup", backup.path], address: first.address, token: Self.rootToken).status == 0)
+        // Then a record carrying both links them, and the person asks for erasure.
+        try importLines([#"{"key": "crm-3", "fields": {"email": "erase.me@example.com", "phone": "4155550100"}}"#])
+        let opened = try Self.json(try vaultctl(["request", "open", "--kind", "erasure", "--regulation", "gdpr", "--email", "erase.me@example.com", "--json"],
+                                                address: first.address, token: dpo).out)
+        let id = opened["id"] as! String
+        _ = try vaultctl(["request", "verify", id, "--method", "email_link"], address: first.address, token: dpo)
+        #expect(try vaultctl(["request", "execute", id], address: first.address, token: dpo).status == 0)
+        #expect(first.terminate() == 0)
+
+        #expect(try vaultctl(["restore", backup.path, "--data-dir", data.path], address: "http://127.0.0.1:1", token: "unused").status == 0)
+        let second = VaultdProcess(dataDirectory: data)
+        try await second.start()
+        for identifier in [["--email", "erase.me@example.com"], ["--phone", "4155550100"]] {
+            let found = try Self.json(try vaultctl(["lookup", "--json"] + identifier, address: second.address, token: dpo).out)
+            #expect((found["subject_ids"] as? [String])?.isEmpty == true, "\(identifier[1]) was erased again before serving")
+        }
+        #expect(second.terminate() == 0)
+    }
 }
 
 @Suite("data directory lock")

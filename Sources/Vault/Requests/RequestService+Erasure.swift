@@ -159,17 +159,23 @@ extension RequestService {
 
     /// Replays the erasure ledger at start: anyone it names who is still in the database
     /// (a crash before the transaction, or a restored backup) is erased again before serving.
+    /// An entry names the erased subject and every key owner, which includes the subjects
+    /// merged into it: a backup taken before a merge holds those as people of their own, and
+    /// each is erased (under whatever subject it belongs to in the backup).
     public func replayErasureLedger(now: Date = Date()) async throws -> Int {
         var replayed = 0
         for entry in try ledger.entries() {
-            guard let subject = SubjectID(entry.subject_id), try await store.subjectExists(subject) else { continue }
-            let requestID = UUID(uuidString: entry.request_id) ?? UUID()
-            var record = try await store.request(id: requestID)
-                ?? RequestRecord(id: requestID, kind: RequestKind.erasure.rawValue, regulation: Regulation.gdpr.rawValue, subjectID: subject,
-                                 status: RequestStatus.inProgress.rawValue, receivedAt: now, dueAt: now, createdAt: now, createdBy: "erasure-ledger")
-            record.subjectID = subject
-            _ = try await erase(record, caller: .system("ledger-replay"), now: now)
-            replayed += 1
+            var erased: Set<SubjectID> = []
+            for named in ([entry.subject_id] + entry.key_owners).compactMap(SubjectID.init) {
+                guard let subject = try await store.canonicalSubject(of: named), erased.insert(subject).inserted else { continue }
+                let requestID = UUID(uuidString: entry.request_id) ?? UUID()
+                var record = try await store.request(id: requestID)
+                    ?? RequestRecord(id: requestID, kind: RequestKind.erasure.rawValue, regulation: Regulation.gdpr.rawValue, subjectID: subject,
+                                     status: RequestStatus.inProgress.rawValue, receivedAt: now, dueAt: now, createdAt: now, createdBy: "erasure-ledger")
+                record.subjectID = subject
+                _ = try await erase(record, caller: .system("ledger-replay"), now: now)
+                replayed += 1
+            }
         }
         return replayed
     }
