@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Vault
 import VaultAPI
 
 @Suite("HTTP: consents")
@@ -27,6 +28,31 @@ struct ConsentHTTPTests {
             shown = try await client.call(.get, "/v1/subjects/\(id)/consents", token: h.support).decode(ConsentsBody.self)
             #expect(shown.current.map(\.status) == ["withdrawn"])
             #expect(shown.history.count == 2 && shown.history.allSatisfy { $0.evidence == nil })
+        }
+    }
+
+    @Test("a grant dated ahead of the vault's clock (within the skew) can't outrank a withdrawal recorded after it")
+    func grantDatedAhead() async throws {
+        let h = try await ServerHarness.make()
+        try await h.run { client in
+            let id = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: IngestAndViewHTTPTests.annRecord)
+                .decode(IngestRecordsResponse.self).results[0].subject_id!
+            let ahead = Timestamp.format(Date().addingTimeInterval(240))
+            let grant = try await client.call(.post, "/v1/subjects/\(id)/consents", token: h.support, json: """
+                {"purpose": "marketing.communications.email", "status": "granted", "lawful_basis": "consent", "occurred_at": "\(ahead)"}
+                """)
+            #expect(grant.status == 201, "\(grant.text)")
+            let withdraw = try await client.call(.post, "/v1/subjects/\(id)/consents", token: h.compliance, json: """
+                {"purpose": "marketing.communications.email", "status": "withdrawn", "lawful_basis": "consent"}
+                """)
+            #expect(withdraw.status == 201)
+            let shown = try await client.call(.get, "/v1/subjects/\(id)/consents", token: h.compliance).decode(ConsentsBody.self)
+            #expect(shown.current.map(\.status) == ["withdrawn"], "the withdrawal, recorded last, is current")
+            let tooFar = try await client.call(.post, "/v1/subjects/\(id)/consents", token: h.support, json: """
+                {"purpose": "marketing.communications.email", "status": "granted", "lawful_basis": "consent",
+                 "occurred_at": "\(Timestamp.format(Date().addingTimeInterval(3600)))"}
+                """)
+            #expect(tooFar.status == 422, "beyond the skew it is refused")
         }
     }
 

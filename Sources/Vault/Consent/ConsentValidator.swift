@@ -42,8 +42,12 @@ struct ConsentValidator {
             if let value = o["gpc"] {
                 if case .bool(let b) = value { gpc = gpc || b } else { issue("gpc", "wrong-type", "expected a boolean") }
             }
-            let occurredAt = time("occurred_at") ?? now
-            if occurredAt > now.addingTimeInterval(Self.skew) { issue("occurred_at", "invalid-value", "in the future") }
+            let stated = time("occurred_at") ?? now
+            if stated > now.addingTimeInterval(Self.skew) { issue("occurred_at", "invalid-value", "in the future") }
+            // Within the skew, a time ahead of the vault's clock is recorded as now: the ledger
+            // orders by occurred_at, and a grant dated ahead would outrank, for good, a
+            // withdrawal recorded after it.
+            let occurredAt = min(stated, now)
             let expiresAt = time("expires_at")
             if let expiresAt, expiresAt <= now { issue("expires_at", "expiry-in-past", "the expiry is not in the future") }
             let jurisdiction = text("jurisdiction", max: 16)
