@@ -42,9 +42,19 @@ public struct LookupService: Sendable {
             }
         }
         guard issues.isEmpty else { throw IngestError.invalidBatch(issues) }
-        let found = try await store.subjects(matching: indexes)
+        var found = try await store.subjects(matching: indexes)
+        // Restriction of processing: only compliance may find a restricted subject (a 403 on its
+        // view would confirm the restriction to anyone else).
+        var withheld = 0
+        if caller.role != .compliance {
+            var visible: [SubjectID] = []
+            for subject in found {
+                if try await store.sealedProfile(of: subject)?.restricted == true { withheld += 1 } else { visible.append(subject) }
+            }
+            found = visible
+        }
         try await audit.record(caller.draft("subject.lookup", subjects: found.map(\.description), fields: identifiers.keys.sorted(),
-                                            detail: "\(found.count) matches"))
+                                            detail: "\(found.count) matches" + (withheld > 0 ? ", \(withheld) restricted withheld" : "")))
         return found
     }
 }

@@ -124,7 +124,7 @@ struct AuthorizationMatrixTests {
         }
     }
 
-    @Test("a restricted subject is hidden from every role but compliance, in views, timelines, consents and segments")
+    @Test("a restricted subject is hidden from every role but compliance, in views, timelines, consents, segments and lookups")
     func restrictedSubject() async throws {
         let h = try await ServerHarness.make()
         let roleTokens = try await h.roleTokens(["marketing", "billing", "analytics"])
@@ -142,6 +142,11 @@ struct AuthorizationMatrixTests {
                 let timeline = try await client.call(.get, "/v1/subjects/\(subject)/timeline", token: token, purpose: purpose)
                 let segment = try await client.call(.post, "/v1/segments/query", token: token, purpose: purpose, json: #"{"filter": {"field": "email", "exists": true}}"#)
                 let consents = try await client.call(.get, "/v1/subjects/\(subject)/consents", token: token)
+                let lookup = try await client.call(.post, "/v1/subjects/lookup", token: token, json: #"{"identifiers": {"email": "zelda.quist@example.com"}}"#)
+                if lookup.status == 200 {
+                    let ids = try lookup.decode(LookupResponse.self).subject_ids
+                    #expect(ids == (role == "compliance" ? [subject] : []), "\(role) lookup: \(ids)")
+                }
                 if role == "compliance" {
                     #expect(view.status == 200 && timeline.status == 200 && consents.status == 200)
                     #expect(segment.text.contains(subject))
