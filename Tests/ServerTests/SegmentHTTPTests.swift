@@ -36,6 +36,10 @@ struct SegmentHTTPTests {
             let views = try Self.lines(either)
             #expect(Set(views.map(\.subject_id)) == [ids["crm-3"]!, ids["crm-4"]!])
             #expect(views.allSatisfy { $0.role == "support" && $0.fields["birth_date"]?.count == 4 }, "each line is the role's redacted view")
+            let recorded = try await client.call(.get, "/v1/audit?request_id=\(either.requestID!)", token: h.admin).decode(AuditPageBody.self).entries
+            let disclosed = Set(views.flatMap(\.fields.keys))
+            #expect(recorded.count == 1 && disclosed.isSubset(of: Set(recorded[0].fields)) && disclosed.count > 1,
+                    "the audit entry names every field disclosed, not only the filter's: \(recorded.first?.fields ?? [])")
         }
     }
 
@@ -65,6 +69,8 @@ struct SegmentHTTPTests {
             let hidden = try await client.call(.post, "/v1/segments/query", token: tokens["marketing"]!, purpose: "marketing.communications.email",
                                                json: #"{"filter": {"field": "birth_date", "range": {"gte": "1980-01-01"}}}"#)
             #expect(hidden.status == 403 && hidden.problem?.slug == "filter-not-allowed")
+            let hiddenEntry = try await client.call(.get, "/v1/audit?request_id=\(hidden.requestID!)", token: h.admin).decode(AuditPageBody.self).entries
+            #expect(hiddenEntry.map(\.action) == ["access.denied"] && hiddenEntry.first?.outcome == "denied", "a refused filter is audited once")
             let unknown = try await client.call(.post, "/v1/segments/query", token: h.compliance, purpose: "essential",
                                                 json: #"{"filter": {"field": "shoe_size", "equals": "42"}}"#)
             #expect(unknown.status == 422)

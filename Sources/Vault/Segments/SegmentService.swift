@@ -101,7 +101,9 @@ public struct SegmentService: Sendable {
                                        restricted: profile.restricted, fields: shown, decisions: [], aggregates: nil, sources: profile.sources))
         }
         try await views.audit.record(caller.reading(for: purpose).draft(
-            "segment.query", subjects: results.map(\.subjectID.description), fields: filter.fields.map(\.rawValue).sorted(),
+            // The fields disclosed (what the access export lists as received), not only those filtered on.
+            "segment.query", subjects: results.map(\.subjectID.description),
+            fields: Set(results.flatMap { $0.fields.keys.map(\.rawValue) } + filter.fields.map(\.rawValue)).sorted(),
             policyVersion: active.label, detail: "\(candidates.count) candidates, \(results.count) matches"))
         return results
     }
