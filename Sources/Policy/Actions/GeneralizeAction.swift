@@ -1,4 +1,5 @@
 import Catalog
+import VaultModel
 
 /// Coarser values: a date to its year, a postal code to its prefix, an address to its city
 /// or country (taken from the subject's own golden values).
@@ -22,13 +23,17 @@ public enum GeneralizeAction {
         }
     }
 
+    /// The category whose fields generalize to a prefix, city or country, on dot boundaries:
+    /// a deployment's `user.contact.addressee` is not an address.
+    static let address = DataCategory("user.contact.address")!
+
     /// Why `to` can't apply to `field`, or nil when it can.
     static func incompatibility(_ to: Generalization, field: FieldDefinition) -> String? {
         switch to {
         case .year:
             field.type == .date ? nil : "generalize to year applies to field \(field.name), which is not a date"
         case .prefix, .city, .country:
-            field.category.rawValue.hasPrefix("user.contact.address") ? nil
+            Self.address.covers(field.category) ? nil
                 : "generalize to \(to.rawValue) applies to field \(field.name), which is not an address field"
         }
     }
