@@ -33,6 +33,13 @@ public struct VaultClient: Sendable {
     /// The status and body of any request; throws for non-2xx answers.
     public func raw(_ method: String, _ path: String, body: (some Encodable)? = Optional<Empty>.none,
                     headers: [String: String] = [:]) async throws -> (Data, Int) {
+        let (data, response) = try await exchange(method, path, body: body, headers: headers)
+        return (data, response.statusCode)
+    }
+
+    /// The body and the response (for its headers) of a request that succeeded.
+    public func exchange(_ method: String, _ path: String, body: (some Encodable)? = Optional<Empty>.none,
+                         headers: [String: String] = [:]) async throws -> (Data, HTTPURLResponse) {
         guard let url = URL(string: path, relativeTo: baseURL) else { throw ClientError.invalidAddress }
         var request = URLRequest(url: url)
         request.httpMethod = method
@@ -54,7 +61,7 @@ public struct VaultClient: Sendable {
             if let problem = try? JSONDecoder().decode(ProblemBody.self, from: data) { throw ClientError.problem(problem) }
             throw ClientError.invalidResponse(status: http.statusCode)
         }
-        return (data, http.statusCode)
+        return (data, http)
     }
 }
 

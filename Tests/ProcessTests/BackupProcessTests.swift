@@ -30,6 +30,7 @@ struct BackupProcessTests {
 
         let made = try vaultctl(["backup", backup.path], address: first.address, token: Self.rootToken)
         #expect(made.status == 0, "\(made.err)")
+        #expect(made.out.contains("needs master key versions 1"), "the versions a restore needs are shown: \(made.out)")
         let backupData = try Data(contentsOf: backup)
         #expect(backupData.count > 0 && backupData.range(of: Data("Erasedottir".utf8)) == nil, "a backup holds ciphertext only")
 

@@ -111,10 +111,13 @@ public final class KeyRotation: Sendable {
         guard version != keys.keyring.activeVersion else { throw KeyRotationError.versionActive(version) }
         let count = try await store.wrappedKeyCounts()[version] ?? 0
         guard count == 0 else { throw KeyRotationError.versionInUse(version, count: count) }
+        // The database first: a version it still lists as in use must stay in the key file, or
+        // a crash between the two writes leaves a vault that refuses to start. The other way
+        // round, a crash leaves a retired version in the file, which retiring again removes.
+        try await store.setKeyVersionState(version, state: "retired")
         var versions = keys.keyring.versions
         versions[version] = nil
         if case .file = keys.source { try keys.source.write(versions) }
-        try await store.setKeyVersionState(version, state: "retired")
         keys.forget(version: version)
         try await audit.record(caller.draft("keys.retire", detail: "master key version \(version) retired"))
     }

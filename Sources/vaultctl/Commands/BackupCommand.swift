@@ -11,12 +11,14 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            let (data, _) = try await connection.client().raw("POST", "v1/backups")
+            let (data, response) = try await connection.client().exchange("POST", "v1/backups")
             guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw Failure.failed("cannot write \(file)")
             }
-            if connection.json { try Output.json(["file": file, "bytes": "\(data.count)"]) } else {
-                Output.line("Backup written to \(file) (\(data.count) bytes). Keep the master key file apart from it.")
+            // The master-key versions a restore of this file needs: don't retire them while you keep it.
+            let versions = response.value(forHTTPHeaderField: "X-Key-Versions") ?? ""
+            if connection.json { try Output.json(["file": file, "bytes": "\(data.count)", "key_versions": versions]) } else {
+                Output.line("Backup written to \(file) (\(data.count) bytes). It needs master key versions \(versions): keep them, and the key file apart from it.")
             }
         }
     }
