@@ -104,4 +104,22 @@ struct MergeAndRequestTests {
         let again = try await t.vault.ingest.ingest(records: [record("web-2", ["phone": "4155550199"])], from: web, caller: tester)
         #expect(again[0].outcome.kind == .suppressed, "the linked record's phone is suppressed too")
     }
+
+    @Test("an access export lists the views of the person under every id they had", arguments: StorageBackend.allCases)
+    func exportRecipientsAcrossAMerge(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let (ann, leo) = try await Self.twoSubjects(t)
+        let support = Caller(requestID: "before-merge", principal: "agent-before", role: "support")
+        let purpose = Purpose("essential.service.operations.support")!
+        _ = try await t.vault.views.view(leo, role: "support", purpose: purpose, caller: support)
+        let access = try await Self.verified(t, .access, for: leo)
+        try await Self.link(t, into: ann)
+        let after = Caller(requestID: "after-merge", principal: "agent-after", role: "support")
+        _ = try await t.vault.views.view(leo, role: "support", purpose: purpose, caller: after)
+        _ = try await t.vault.requests.execute(access, caller: Self.officer)
+
+        let export = try await t.vault.requests.export(access, caller: Self.officer)
+        let principals = Set((export.recipients ?? []).map(\.principal))
+        #expect(principals.isSuperset(of: ["agent-before", "agent-after"]), "views under Leo's id and under Ann's: \(principals)")
+    }
 }

@@ -97,7 +97,12 @@ extension RequestService {
             consents = profile.consents.map { .init(purpose: $0.purpose.rawValue, status: $0.status.rawValue, lawful_basis: $0.lawfulBasis.rawValue,
                                                     occurred_at: Timestamp.format($0.occurredAt), expires_at: $0.expiresAt.map(Timestamp.format),
                                                     channel: $0.channel, notice_version: $0.noticeVersion) }
-            recipients = try await audit.recipients(of: subject.description).map {
+            // Disclosures are audited under the id the subject had then: the one asked about, the
+            // one it was merged into since, and those merged into it.
+            let ids = Set([subject, profile.subjectID] + (try await store.erasureFacts(of: profile.subjectID).keyOwners))
+            var disclosures: [Int64: AuditEntry] = [:]
+            for id in ids { for entry in try await audit.recipients(of: id.description) { disclosures[entry.seq] = entry } }
+            recipients = disclosures.keys.sorted().map { disclosures[$0]! }.map {
                 .init(principal: $0.draft.principal, role: $0.draft.role, purpose: $0.draft.purpose, fields: $0.draft.fields,
                       at: Timestamp.format($0.draft.at), action: $0.draft.action)
             }
