@@ -39,7 +39,10 @@ extension ViewService {
         let context = GeneralizeAction.Context(city: nil, country: nil)
         let page = profile.events.dropFirst(offset).prefix(limit)
         var shownAttributes: Set<String> = []
-        let entries = page.map { event -> TimelineEntry in
+        // An event the role sees none of is left out, not listed empty: its type and time are
+        // behavioural data of the same categories (a list of orders is an order count, which
+        // the aggregates show only to roles that see purchase history).
+        let entries = page.compactMap { event -> TimelineEntry? in
             var attributes: [String: JSONValue] = [:]
             let definitions = policy.catalog.eventTypes[event.type]?.attributes ?? [:]
             for (name, value) in event.attributes.unsafeValue {
@@ -55,9 +58,10 @@ extension ViewService {
                 }
                 if attributes[name] != nil { shownAttributes.insert("\(event.type).\(name)") }
             }
+            guard !attributes.isEmpty else { return nil }
             return TimelineEntry(type: event.type, source: event.source, occurredAt: event.occurredAt, attributes: attributes)
         }
-        let nextOffset = offset + entries.count
+        let nextOffset = offset + page.count
         let next = nextOffset < profile.events.count ? Data("o:\(nextOffset)".utf8).base64EncodedString() : nil
         try await audit.record(caller.draft("subject.timeline", subjects: [profile.subjectID.description],
                                             fields: shownAttributes.sorted(), policyVersion: active.label, detail: "\(entries.count) events"))
