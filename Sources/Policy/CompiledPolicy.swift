@@ -88,8 +88,13 @@ public struct CompiledPolicy: Sendable {
                 }
                 if !taxonomy.contains(rule.category) { issue("unknown category \(rule.category)") }
                 if let purpose = rule.requiresConsent, !bundle.purposes.contains(purpose) { issue("requires_consent purpose \(purpose) is not in purposes.yaml") }
-                for purpose in rule.purposes ?? [] where !role.purposes.contains(where: { $0.covers(purpose) || purpose.covers($0) }) {
-                    issue("purpose \(purpose) is not held by the role")
+                for purpose in rule.purposes ?? [] where !role.purposes.contains(where: { purpose.covers($0) }) {
+                    // Decisions are compiled per declared purpose: a scope narrower than every
+                    // declared purpose would never apply, and its rule (a redaction, say) would be
+                    // silently ignored.
+                    issue(role.purposes.contains(where: { $0.covers(purpose) })
+                          ? "purpose \(purpose) is narrower than the purposes the role declares; declare it on the role to scope a rule to it"
+                          : "purpose \(purpose) is not held by the role")
                 }
                 for other in role.rules[..<i] where other.category == rule.category && scopesOverlap(other.purposes, rule.purposes) {
                     issue(other == RoleRule(category: rule.category, action: rule.action, requiresConsent: rule.requiresConsent,

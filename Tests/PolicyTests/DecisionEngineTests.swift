@@ -112,6 +112,9 @@ struct DecisionEngineTests {
         ("  r:\n    purposes: [telepathy]\n", 2, "not in purposes.yaml"),
         ("  r:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: show, requires_consent: telepathy }\n", 5, "requires_consent"),
         ("  r:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: show }\n      - { category: user.name, action: show }\n", 6, "duplicates the rule on line 5"),
+        ("  r:\n    purposes: [essential.service]\n    rules:\n      - { category: user.contact, action: show }\n      - { category: user.contact.email, action: redact, purposes: [essential.service.operations] }\n",
+         6, "narrower than the purposes the role declares"),
+        ("  r:\n    purposes: [essential.service]\n    rules:\n      - { category: user.contact.email, action: redact, purposes: [marketing] }\n", 5, "not held by the role"),
     ] as [(String, Int?, String)])
     func validation(roles: String, line: Int?, message: String) throws {
         let issues = try Fixtures.issues(roles: "roles:\n" + roles)
