@@ -144,6 +144,8 @@ struct RequestsHTTPTests {
             #expect(email["source"] as? String == "crm" && email["observed_at"] != nil)
             let ip = try #require(fields.first { $0["name"] as? String == "ip_address" })
             #expect(ip["retention"] as? String == "90d")
+            let device = try #require(fields.first { $0["name"] as? String == "device_id" })
+            #expect(device["retention"] as? String == "365d", "its category's retention (retention.yaml), as the sweep applies it")
             #expect((export["events"] as? [[String: Any]])?.count == 2)
             #expect((export["consents"] as? [[String: Any]])?.first?["purpose"] as? String == "marketing.communications.email")
             let recipients = try #require(export["recipients"] as? [[String: Any]])

@@ -90,7 +90,8 @@ extension RequestService {
                                     source: value.golden.source.rawValue, observed_at: Timestamp.format(value.golden.observedAt),
                                     alternatives: value.alternatives.map { .init(value: $0.value.unsafeValue, source: $0.source.rawValue,
                                                                                  observed_at: Timestamp.format($0.observedAt)) },
-                                    retention: definition?.retention))
+                                    // As the sweep applies it: the field's own, else its category's (retention.yaml).
+                                    retention: policies.current.retention.fields[name].map { "\($0)d" } ?? definition?.retention))
             }
             events = profile.events.map { .init(type: $0.type, source: $0.source.rawValue, occurred_at: Timestamp.format($0.occurredAt),
                                                 attributes: $0.attributes.unsafeValue) }
