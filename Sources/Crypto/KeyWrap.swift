@@ -6,7 +6,10 @@
 public enum KeyWrap {
     public static func wrap(_ key: SymmetricKey, under kek: SymmetricKey, context: [UInt8]) throws -> [UInt8] {
         try key.secret.withUnsafeBytes { raw in
-            try AESGCM.seal(Array(raw), key: kek, authenticating: Array("pv-dek-wrap-v1".utf8) + context)
+            // A transient copy of the plaintext key (the seal takes an array): wiped after use.
+            var plaintext = Array(raw)
+            defer { Wipe.bytes(&plaintext) }
+            return try AESGCM.seal(plaintext, key: kek, authenticating: Array("pv-dek-wrap-v1".utf8) + context)
         }
     }
 
