@@ -9,18 +9,22 @@ struct BackupProcessTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
+    /// vaultd on `data` with the root token, and a crm ingest token and a compliance token.
+    static func startWithTokens(_ data: URL) async throws -> (VaultdProcess, crm: String, dpo: String) {
+        let process = VaultdProcess(dataDirectory: data, environment: ["PROFILEVAULT_ROOT_TOKEN": rootToken])
+        try await process.start()
+        func token(_ args: [String]) throws -> String {
+            try json(try vaultctl(["token", "create", "--json"] + args, address: process.address, token: rootToken).out)["token"] as! String
+        }
+        return (process, try token(["--principal", "crm", "--source", "crm"]), try token(["--principal", "dpo", "--role", "compliance"]))
+    }
+
     @Test("a backup taken before an erasure, restored, does not bring the erased person back")
     func restoreDoesNotResurrect() async throws {
         let data = temporaryDirectory()
         let backup = temporaryDirectory().appendingPathExtension("sqlite")
         defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: backup) }
-        let first = VaultdProcess(dataDirectory: data, environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
-        try await first.start()
-        func token(_ args: [String]) throws -> String {
-            try Self.json(try vaultctl(["token", "create", "--json"] + args, address: first.address, token: Self.rootToken).out)["token"] as! String
-        }
-        let crm = try token(["--principal", "crm", "--source", "crm"])
-        let dpo = try token(["--principal", "dpo", "--role", "compliance"])
+        let (first, crm, dpo) = try await Self.startWithTokens(data)
         let file = data.appendingPathComponent("two.jsonl")
         try #"{"key": "crm-1", "fields": {"email": "keep.me@example.com"}}"# .appending("\n")
             .appending(#"{"key": "crm-2", "fields": {"email": "erase.me@example.com", "last_name": "Erasedottir"}}"#)
@@ -65,13 +69,7 @@ struct BackupProcessTests {
         let data = temporaryDirectory()
         let backup = temporaryDirectory().appendingPathExtension("sqlite")
         defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: backup) }
-        let first = VaultdProcess(dataDirectory: data, environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
-        try await first.start()
-        func token(_ args: [String]) throws -> String {
-            try Self.json(try vaultctl(["token", "create", "--json"] + args, address: first.address, token: Self.rootToken).out)["token"] as! String
-        }
-        let crm = try token(["--principal", "crm", "--source", "crm"])
-        let dpo = try token(["--principal", "dpo", "--role", "compliance"])
+        let (first, crm, dpo) = try await Self.startWithTokens(data)
         func importLines(_ lines: [String]) throws {
             let file = data.appendingPathComponent("records.jsonl")
             try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
