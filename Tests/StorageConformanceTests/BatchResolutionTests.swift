@@ -6,22 +6,29 @@ import VaultModel
 import VaultTestSupport
 
 /// A record of a batch may match on an identifier that an earlier record of the same batch
-/// replaces. Its values must end up sealed for the subject they are stored under, or that
-/// person's profile can no longer be read, exported or erased.
+/// replaces. Its values must never be stored under a subject whose key did not seal them (that
+/// person's profile could no longer be read, exported or erased), and a batch is applied
+/// atomically or not at all.
 @Suite("Storage conformance: resolution inside one batch")
 struct BatchResolutionTests {
-    @Test("a record matching an identifier an earlier record of its batch replaced lands readable", arguments: StorageBackend.allCases)
+    @Test("a batch whose record matches an identifier an earlier record of it replaces stores nothing; sent apart, both land readable",
+          arguments: StorageBackend.allCases)
     func identifierReplacedEarlierInTheBatch(_ backend: StorageBackend) async throws {
         let t = try await TemporaryVault.make(backend); defer { t.remove() }
         let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
         let leo = try await t.vault.ingest.ingest(records: [record("crm-2", ["phone": "4155550100"])], from: crm, caller: tester)[0].outcome.subjectID
 
         // Ann moves to a new address; a new record carries her old one and Leo's phone.
-        let results = try await t.vault.ingest.ingest(records: [record("crm-1", observedAt: "2026-03-02T10:00:00Z", ["email": "ann.new@example.com"]),
-                                                                record("crm-3", ["email": "ann@example.com", "phone": "4155550100"])],
-                                                      from: crm, caller: tester)
-        #expect(results.map(\.outcome.subjectID) == [ann, leo], "in order: crm-3 no longer matches Ann's replaced email")
+        let moved = record("crm-1", observedAt: "2026-03-02T10:00:00Z", ["email": "ann.new@example.com"])
+        let stale = record("crm-3", ["email": "ann@example.com", "phone": "4155550100"])
+        await #expect(throws: IngestError.self) {
+            _ = try await t.vault.ingest.ingest(records: [moved, stale], from: crm, caller: tester)
+        }
+        #expect(try await t.vault.lookup.lookup(["email": .string("ann@example.com")], caller: tester) == [ann], "atomic: nothing was stored")
 
+        let first = try await t.vault.ingest.ingest(records: [moved], from: crm, caller: tester)
+        let second = try await t.vault.ingest.ingest(records: [stale], from: crm, caller: tester)
+        #expect(first[0].outcome.subjectID == ann && second[0].outcome.subjectID == leo, "in order, crm-3 no longer matches Ann's replaced email")
         for subject in [ann, leo] {
             let profile = try await t.vault.reader.read(subject)
             #expect(profile != nil, "\(subject) reads")

@@ -41,13 +41,7 @@ public struct IngestPipeline: Sendable {
                                chain: keys.auditChain)
         // A concurrent writer can invalidate the plan (e.g. erase a planned key owner);
         // the store detects it and we plan again against the new state.
-        for attempt in 0..<5 {
-            if attempt == 2 && indexed.count > 1 {
-                // Planned together, a record can match on an identifier an earlier record of the
-                // same batch replaces; the store refuses that plan every time. One record per
-                // plan and commit sees what the records before it changed.
-                return try await ingestOneAtATime(records, indexed, from: source, caller: caller, now: now, attachTo: attachTo)
-            }
+        for _ in 0..<5 {
             let sealed = try await plan(indexed, source: source, attachTo: attachTo)
             do {
                 let outcomes = try await store.commit(records: sealed, source: source, at: now, audit: audit)
@@ -56,26 +50,11 @@ public struct IngestPipeline: Sendable {
                 continue
             }
         }
+        // Still refused: either writers keep changing these subjects, or a record matches on an
+        // identifier that an earlier record of the same batch replaces (planned together, the
+        // store refuses that plan every time). The batch is applied atomically or not at all,
+        // so nothing is stored; such records go in separate batches.
         throw IngestError.contention
-    }
-
-    /// The batch's records in order, each planned, sealed and committed (with its audit entry) on its own.
-    func ingestOneAtATime(_ records: [NormalizedRecord], _ indexed: [IndexedRecord], from source: SourceName, caller: Caller, now: Date,
-                          attachTo: SubjectID?) async throws -> [Result] {
-        var results: [Result] = []
-        for (position, (record, item)) in zip(records, indexed).enumerated() {
-            let audit = AuditWrite(draft: caller.draft("records.ingest", fields: record.fields.map(\.name.rawValue).sorted(),
-                                                       detail: "record \(position + 1) of a batch of \(records.count)", at: now),
-                                   chain: keys.auditChain)
-            var outcome: IngestOutcome?
-            for _ in 0..<5 where outcome == nil {
-                let sealed = try await plan([item], source: source, attachTo: attachTo)
-                do { outcome = try await store.commit(records: sealed, source: source, at: now, audit: audit).first } catch StoreError.staleResolution { continue }
-            }
-            guard let outcome else { throw IngestError.contention }
-            results.append(Result(key: record.key.unsafeValue, outcome: outcome))
-        }
-        return results
     }
 
     struct IndexedRecord {
