@@ -17,9 +17,23 @@ extension PostgresVaultStore {
         }
     }
 
+    /// The next keys to re-wrap, walking `subjects` by key from where the last call stopped
+    /// (see the SQLite store: from the start each time, a rotation read N² / batch rows).
     public func dataKeys(notUnder version: Int, limit: Int) async throws -> [(subject: SubjectID, key: WrappedKey)] {
+        let start = rewrapCursor.withLock { cursor in cursor?.version == version ? cursor!.after : "" }
+        var batch = try await dataKeys(notUnder: version, after: start, limit: limit)
+        if batch.isEmpty && !start.isEmpty { batch = try await dataKeys(notUnder: version, after: "", limit: limit) }
+        let next = batch.last.map { (version: version, after: $0.subject.description) }
+        rewrapCursor.withLock { $0 = next }
+        return batch
+    }
+
+    private func dataKeys(notUnder version: Int, after: String, limit: Int) async throws -> [(subject: SubjectID, key: WrappedKey)] {
         try await session { s in
-            try await s.rows("SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE kek_version <> \(version) LIMIT \(limit)").compactMap { row in
+            try await s.rows("""
+                SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE subject_id > \(after) AND kek_version <> \(version)
+                ORDER BY subject_id LIMIT \(limit)
+                """).compactMap { row in
                 guard let subject = SubjectID(try row.get("subject_id", as: String.self)) else { return nil }
                 return (subject, WrappedKey(kekVersion: try row.get("kek_version", as: Int.self), bytes: try row.bytes("wrapped_dek")))
             }

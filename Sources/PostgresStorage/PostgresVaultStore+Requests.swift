@@ -150,7 +150,9 @@ extension PostgresVaultStore {
     /// visit. (WAL segments and backups still hold them: see docs/postgresql.md.)
     public func checkpoint() async throws {
         try await session { s in
-            for table in ["subjects", "field_values", "identifiers", "events", "consent_events", "source_records", "requests", "merges"] {
+            // held_values too: the retention sweep deletes expired held values (sealed under the
+            // vault's legal-hold key, which is never destroyed) and checkpoints after it.
+            for table in ["subjects", "field_values", "identifiers", "events", "consent_events", "source_records", "requests", "merges", "held_values"] {
                 try await s.execute(PostgresQuery(unsafeSQL: "VACUUM \(table)"))
             }
         }

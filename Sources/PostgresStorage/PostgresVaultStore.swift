@@ -3,6 +3,7 @@ import Foundation
 import Identity
 import Logging
 import PostgresNIO
+import Synchronization
 import Storage
 import VaultModel
 
@@ -23,6 +24,9 @@ public final class PostgresVaultStore: VaultStore {
     let logger: Logger
     public let location: PostgresLocation
     public let auditSink = AuditSinkState()
+    /// Where this replica's master-key rewrap walk through `subjects` has got to: the version
+    /// and the last subject id handed out (`dataKeys(notUnder:limit:)`).
+    let rewrapCursor = Mutex<(version: Int, after: String)?>(nil)
 
     /// Connects, waits until the server answers, and applies missing migrations.
     public init(location: PostgresLocation, maximumConnections: Int = 16, logger: Logger = Logger(label: "profilevault.postgres")) async throws {
@@ -74,7 +78,10 @@ public final class PostgresVaultStore: VaultStore {
     /// A write transaction, serialized with every other writer of the database.
     @discardableResult
     func write<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
-        try await transaction(begin: "BEGIN", lock: true, body)
+        // READ COMMITTED whatever the server's default: each statement after the lock must see
+        // the previous writer's commit (a repeatable-read snapshot would be taken before the
+        // lock wait, and the chain head and resolution reads would be stale).
+        try await transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", lock: true, body)
     }
 
     /// A read-only snapshot over several statements.
