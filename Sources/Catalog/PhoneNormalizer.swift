@@ -35,7 +35,13 @@ public enum PhoneNormalizer {
         }
         let plusCount = text.filter { $0 == "+" }.count
         guard plusCount == 0 || (plusCount == 1 && text.hasPrefix("+")) else { throw .invalid("not a phone number") }
-        var digits = text.filter(\.isNumber)
+        var written = text.filter { !$0.isWhitespace }
+        if written.hasPrefix("+") || written.hasPrefix("00") {
+            // "+44 (0)20 …": the trunk prefix written in brackets for national dialling is not
+            // part of the number; kept, one number would get two blind indexes (two people).
+            written = written.replacingOccurrences(of: "(0)", with: "")
+        }
+        var digits = written.filter(\.isNumber)
         var international = text.hasPrefix("+")
         if !international, digits.hasPrefix("00") {
             international = true

@@ -34,6 +34,13 @@ struct NormalizerTests {
         #expect(try PhoneNormalizer.e164("030 123456", defaultRegion: "DE") == "+4930123456")
     }
 
+    @Test("one number written internationally with its trunk prefix in brackets, without it, or nationally, is one E.164 number", arguments: [
+        "+44 (0)20 7946 0958", "+44(0)2079460958", "0044 (0)20 7946 0958", "+44 20 7946 0958", "020 7946 0958",
+    ])
+    func bracketedTrunkPrefix(input: String) throws {
+        #expect(try PhoneNormalizer.e164(input, defaultRegion: "GB") == "+442079460958")
+    }
+
     @Test("malformed phones are refused", arguments: ["", "555-0100", "call me", "+0 123 456 789", "(115) 555-0100", "415 555 0100 ext 2", "+1 415 555 01000000000"])
     func badPhones(input: String) {
         #expect(throws: NormalizationFailure.self) { try PhoneNormalizer.e164(input, defaultRegion: "US") }
