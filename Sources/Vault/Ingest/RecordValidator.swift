@@ -74,7 +74,12 @@ struct RecordValidator {
         return Sensitive(trimmed)
     }
 
-    /// An RFC 3339 time; absent means "now".
+    /// Clock skew tolerated for a time ahead of the vault's clock.
+    static let skew: TimeInterval = 300
+
+    /// An RFC 3339 time; absent means "now". A time beyond the skew ahead of the vault's clock
+    /// is refused and one within it recorded as now: a value dated ahead would outrank every
+    /// later one in survivorship (rectifications too) and never expire under retention.
     static func timestamp(_ value: JSONValue?, member: String, index: Int, now: Date, issues: inout [BatchIssue]) -> Date? {
         guard let value else { return now }
         guard case .string(let text) = value else {
@@ -85,7 +90,11 @@ struct RecordValidator {
             issues.append(BatchIssue(index: index, field: member, type: "invalid-value", reason: "not an RFC 3339 time"))
             return nil
         }
-        return date
+        guard date <= now.addingTimeInterval(skew) else {
+            issues.append(BatchIssue(index: index, field: member, type: "invalid-value", reason: "in the future"))
+            return nil
+        }
+        return min(date, now)
     }
 }
 
