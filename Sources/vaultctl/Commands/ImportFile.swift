@@ -14,7 +14,11 @@ struct ImportFile {
     /// `key`, optional `observed_at`, then field names; empty cells are left out).
     static func read(path: String) throws -> ImportFile {
         guard let data = FileManager.default.contents(atPath: path) else { throw Failure.invalidInput("cannot read \(path)") }
-        let text = String(decoding: data, as: UTF8.self)
+        // Refused, not repaired: decoding would turn each invalid byte into U+FFFD and store a
+        // changed value (a Latin-1 "José" as "Jos�").
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw Failure.invalidInput("\(path) is not UTF-8 text (convert it first, e.g. iconv -f latin1 -t utf-8)")
+        }
         if path.lowercased().hasSuffix(".csv") { return try csv(text) }
         return try jsonLines(text)
     }
@@ -37,10 +41,16 @@ struct ImportFile {
         let reader: CSVReader
         do { reader = try CSVReader(string: text, hasHeaderRow: true) } catch { throw Failure.invalidInput("the CSV file can't be parsed") }
         guard let header = reader.headerRow, header.contains("key") else { throw Failure.invalidInput("the CSV header must have a key column") }
+        guard Set(header).count == header.count else { throw Failure.invalidInput("the CSV header names a column twice") }
         var entries: [Entry] = []
         var line = 1
         while let row = reader.next() {
             line += 1
+            // A row with more or fewer cells than the header (an unquoted comma in a value) would
+            // shift values into other columns or drop them.
+            guard row.count == header.count else {
+                throw Failure.invalidInput("line \(line) has \(row.count) cells where the header has \(header.count) (quote values that contain commas)")
+            }
             var fields: [String: JSONValue] = [:]
             var object: [String: JSONValue] = [:]
             for (column, cell) in zip(header, row) where !cell.isEmpty {
