@@ -1,12 +1,16 @@
 /// A strict RFC 8259 parser into `JSONValue`, for the bodies the vault sealed itself (event
 /// and consent bodies, opened on every view). Foundation's `JSONDecoder` took 8% of the
 /// server's CPU under views there, going through `Decodable` for every attribute. Requests
-/// from outside keep `JSONDecoder`, whose errors name the coding path. Stricter than
-/// `JSONDecoder` in one way: trailing commas are refused, as RFC 8259 says.
+/// from outside keep `JSONDecoder`, whose errors name the coding path, after this parser has
+/// checked them for repeated member names. Stricter than `JSONDecoder` in two ways: trailing
+/// commas are refused, as RFC 8259 says, and so is an object that repeats a member name
+/// (`JSONDecoder` keeps one of the values and drops the other without a word: a record with
+/// two `email` members would have been stored with one).
 public enum JSONParser {
     public enum Failure: Error, Sendable, Equatable {
         case invalid(offset: Int)
         case tooDeep
+        case repeatedMember(offset: Int)
     }
 
     public static func parse(_ bytes: [UInt8], maximumDepth: Int = 64) throws(Failure) -> JSONValue {
@@ -71,12 +75,13 @@ public enum JSONParser {
             while true {
                 skipWhitespace()
                 guard current == UInt8(ascii: "\"") else { throw .invalid(offset: index) }
+                let keyOffset = index
                 let key = try string()
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"))
                 skipWhitespace()
                 let member = try value(depth: depth)
-                if members[key] == nil { members[key] = member } // a repeated key: the first wins, as with JSONDecoder
+                guard members.updateValue(member, forKey: key) == nil else { throw .repeatedMember(offset: keyOffset) }
                 skipWhitespace()
                 if current == UInt8(ascii: ",") { index += 1; continue }
                 try expect(UInt8(ascii: "}"))

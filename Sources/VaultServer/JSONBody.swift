@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import VaultModel
 
 /// JSON in and out. Decoding failures become `malformed-json` problems that say where the
 /// body is wrong (a coding path) but never quote it.
@@ -13,6 +14,13 @@ enum JSONBody {
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppRequestContext) async throws -> T {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        // JSONDecoder keeps one of two values of a repeated member and drops the other silently;
+        // refuse such a body instead. (Other faults are left to JSONDecoder, which names the path.)
+        do {
+            _ = try JSONParser.parse(Array(buffer.readableBytesView))
+        } catch .repeatedMember {
+            throw Problem.malformedJSON("an object in the body repeats a member name")
+        } catch {}
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {

@@ -66,6 +66,8 @@ struct BadInputHTTPTests {
             Case(name: "unknown source", method: .post, uri: "/v1/sources/erp/records", body: json(#"{"records": [\#(record)]}"#), status: 403),
             Case(name: "bad timestamp", method: .post, uri: "/v1/sources/crm/records",
                  body: json(#"{"records": [{"key": "k-1", "observed_at": "yesterday", "fields": {"email": "\#(m)"}}]}"#)),
+            Case(name: "a repeated member", method: .post, uri: "/v1/sources/crm/records",
+                 body: json(#"{"records": [{"key": "k-1", "fields": {"email": "\#(m)", "email": "other@example.com"}}]}"#), status: 400, slug: "malformed-json"),
             Case(name: "observed far in the future", method: .post, uri: "/v1/sources/crm/records",
                  body: json(#"{"records": [{"key": "k-1", "observed_at": "9999-12-31T23:59:59Z", "fields": {"email": "\#(m)"}}]}"#)),
             Case(name: "byte-order mark", method: .post, uri: "/v1/sources/crm/records", body: Data([0xef, 0xbb, 0xbf]) + json(#"{"records": [\#(record)], "x": 1"#)),

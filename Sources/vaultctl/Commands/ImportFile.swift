@@ -25,13 +25,14 @@ struct ImportFile {
 
     static func jsonLines(_ text: String) throws -> ImportFile {
         var entries: [Entry] = []
-        let decoder = JSONDecoder()
         for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
-            guard let value = try? decoder.decode(JSONValue.self, from: Data(trimmed.utf8)), case .object = value else {
-                throw Failure.invalidInput("line \(offset + 1) is not a JSON object")
-            }
+            let value: JSONValue
+            do { value = try JSONParser.parse(Array(trimmed.utf8)) } catch .repeatedMember {
+                throw Failure.invalidInput("line \(offset + 1) repeats a member name in an object")
+            } catch { throw Failure.invalidInput("line \(offset + 1) is not a JSON object") }
+            guard case .object = value else { throw Failure.invalidInput("line \(offset + 1) is not a JSON object") }
             entries.append(Entry(line: offset + 1, record: value))
         }
         return ImportFile(entries: entries)
