@@ -78,6 +78,8 @@ public struct ProfileVault: Sendable {
         let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)
         let vault = try ProfileVault(store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,
                                      faultPoint: faultPoint)
+        // A crash inside an append can leave a torn last line in the ledger or the anchors file.
+        for file in [vault.requests.ledger.file, vault.audit.anchorsFile] { try AppendOnlyFile.dropTornTail(of: file) }
         // Before anything is served: nobody the erasure ledger names may come back, and
         // executions a crash interrupted are finished.
         _ = try await vault.requests.replayErasureLedger()
