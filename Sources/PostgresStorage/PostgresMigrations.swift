@@ -110,6 +110,12 @@ enum PostgresMigrations {
         ("v3-live-subjects-in-byte-order", [
             #"CREATE INDEX subjects_live_c ON subjects (subject_id COLLATE "C") WHERE merged_into IS NULL"#,
         ]),
+        // Values kept under a legal hold are sealed under the vault's hold key, which is never
+        // destroyed: once the sweep deletes an expired one, its dead tuple must go soon, not
+        // after 20% of the table (vaultd also vacuums the table after each sweep).
+        ("v4-vacuum-held-values", [
+            "ALTER TABLE held_values SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1)",
+        ]),
     ]
 
     /// Applies the missing migrations in one transaction under an advisory lock.

@@ -52,4 +52,32 @@ struct PostgresErasureTests {
         }
         #expect(dead == 0, "VACUUM after the erasure pruned the deleted rows (\(dead) left)")
     }
+
+    @Test("a held value the retention sweep deletes leaves no dead tuple behind, and autovacuum visits held_values after one deletion")
+    func expiredHeldValuesArePruned() async throws {
+        let t = try await TemporaryVault.make(.postgres); defer { t.remove() }
+        let ann = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com", "card_last4": "4242"])],
+                                                  from: billing, caller: tester)[0].outcome.subjectID
+        let officer = Caller(requestID: "held", principal: "officer", role: .compliance)
+        let opened = try await t.vault.requests.open(.init(kind: .erasure, regulation: .gdpr, subjectID: ann, identifiers: nil, receivedAt: nil), caller: officer)
+        _ = try await t.vault.requests.verify(opened.id, method: "email-link", caller: officer)
+        _ = try await t.vault.requests.execute(opened.id, caller: officer)
+        #expect(try await t.vault.store.heldValues(of: ann).count == 1, "the card digits are kept under the legal hold")
+
+        let report = try await t.vault.retention.run(dryRun: false, caller: tester, now: Date().addingTimeInterval(3651 * 86_400))
+        #expect(report.held == 1)
+        let location = try #require(t.postgres)
+        let connection = try await TestPostgres.connect(to: location)
+        defer { Task { try? await connection.close() } }
+        try await connection.query("CREATE EXTENSION IF NOT EXISTS pgstattuple", logger: TestPostgres.logger)
+        var dead = -1
+        for try await count in try await connection.query("SELECT dead_tuple_count FROM pgstattuple('held_values')", logger: TestPostgres.logger).decode(Int.self) {
+            dead = count
+        }
+        #expect(dead == 0, "the sweep's VACUUM pruned the expired held value")
+        var options: [String] = []
+        for try await value in try await connection.query("SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'held_values'",
+                                                          logger: TestPostgres.logger).decode(String?.self) { options.append(value ?? "") }
+        #expect(options.first?.contains("autovacuum_vacuum_threshold=1") == true, "\(options)")
+    }
 }
