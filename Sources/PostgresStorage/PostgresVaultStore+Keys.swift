@@ -17,15 +17,9 @@ extension PostgresVaultStore {
         }
     }
 
-    /// The next keys to re-wrap, walking `subjects` by key from where the last call stopped
-    /// (see the SQLite store: from the start each time, a rotation read N² / batch rows).
+    /// The next keys to re-wrap, walking `subjects` by key (`RewrapWalk`).
     public func dataKeys(notUnder version: Int, limit: Int) async throws -> [(subject: SubjectID, key: WrappedKey)] {
-        let start = rewrapCursor.withLock { cursor in cursor?.version == version ? cursor!.after : "" }
-        var batch = try await dataKeys(notUnder: version, after: start, limit: limit)
-        if batch.isEmpty && !start.isEmpty { batch = try await dataKeys(notUnder: version, after: "", limit: limit) }
-        let next = batch.last.map { (version: version, after: $0.subject.description) }
-        rewrapCursor.withLock { $0 = next }
-        return batch
+        try await rewrapWalk.next(notUnder: version, limit: limit) { after, limit in try await dataKeys(notUnder: version, after: after, limit: limit) }
     }
 
     private func dataKeys(notUnder version: Int, after: String, limit: Int) async throws -> [(subject: SubjectID, key: WrappedKey)] {

@@ -3,7 +3,6 @@ import Foundation
 import Identity
 import Logging
 import PostgresNIO
-import Synchronization
 import Storage
 import VaultModel
 
@@ -24,9 +23,8 @@ public final class PostgresVaultStore: VaultStore {
     let logger: Logger
     public let location: PostgresLocation
     public let auditSink = AuditSinkState()
-    /// Where this replica's master-key rewrap walk through `subjects` has got to: the version
-    /// and the last subject id handed out (`dataKeys(notUnder:limit:)`).
-    let rewrapCursor = Mutex<(version: Int, after: String)?>(nil)
+    /// Where this replica's master-key rewrap walk through `subjects` has got to.
+    let rewrapWalk = RewrapWalk()
 
     /// Connects, waits until the server answers, and applies missing migrations.
     public init(location: PostgresLocation, maximumConnections: Int = 16, logger: Logger = Logger(label: "profilevault.postgres")) async throws {

@@ -21,13 +21,20 @@ enum AppendOnlyFile {
     /// it. Called at start, before the file is read or appended to. Returns whether it cut.
     @discardableResult
     static func dropTornTail(of file: URL) throws -> Bool {
-        guard let data = FileManager.default.contents(atPath: file.path), let last = data.last, last != 0x0a else { return false }
-        let keep = data.lastIndex(of: 0x0a).map { $0 + 1 } ?? 0
-        guard truncate(file.path, off_t(keep)) == 0 else { throw Unwritable() }
-        let fd = open(file.path, O_WRONLY)
-        guard fd >= 0 else { throw Unwritable() }
+        let fd = open(file.path, O_RDWR)
+        guard fd >= 0 else { return false } // no file yet
         defer { close(fd) }
-        guard fsync(fd) == 0 else { throw Unwritable() }
+        let size = lseek(fd, 0, SEEK_END)
+        guard size > 0 else { return false }
+        // Only the end is read: the ledger grows with every erasure, and a line is far shorter
+        // than the window. No newline in a full window is not a torn line: left for the reader.
+        let window = min(size, 64 * 1024)
+        var tail = [UInt8](repeating: 0, count: Int(window))
+        guard pread(fd, &tail, tail.count, size - window) == tail.count else { throw Unwritable() }
+        guard tail.last != 0x0a else { return false }
+        guard let newline = tail.lastIndex(of: 0x0a) ?? (window == size ? -1 : nil) else { return false }
+        let keep = size - window + off_t(newline) + 1
+        guard ftruncate(fd, keep) == 0, fsync(fd) == 0 else { throw Unwritable() }
         return true
     }
 }

@@ -16,18 +16,9 @@ extension SQLiteVaultStore {
         }
     }
 
-    /// The next keys to re-wrap, walking `subjects` in key order from where the last call
-    /// stopped. `WHERE kek_version != ?` from the start of the table passed every key already
-    /// re-wrapped on each call: a rotation of N keys read on the order of N² / batch rows. A
-    /// walk that reaches the end starts over once, so keys it passed while they changed (a
-    /// restart, a rotation to yet another version) are found; none left means done.
+    /// The next keys to re-wrap, walking `subjects` by key (`RewrapWalk`).
     public func dataKeys(notUnder version: Int, limit: Int) async throws -> [(subject: SubjectID, key: WrappedKey)] {
-        let start = rewrapCursor.withLock { cursor in cursor?.version == version ? cursor!.after : "" }
-        var batch = try await dataKeys(notUnder: version, after: start, limit: limit)
-        if batch.isEmpty && !start.isEmpty { batch = try await dataKeys(notUnder: version, after: "", limit: limit) }
-        let next = batch.last.map { RewrapCursor(version: version, after: $0.subject.description) }
-        rewrapCursor.withLock { $0 = next }
-        return batch
+        try await rewrapWalk.next(notUnder: version, limit: limit) { after, limit in try await dataKeys(notUnder: version, after: after, limit: limit) }
     }
 
     private func dataKeys(notUnder version: Int, after: String, limit: Int) async throws -> [(subject: SubjectID, key: WrappedKey)] {
@@ -73,10 +64,4 @@ extension SQLiteVaultStore {
             try db.execute(sql: "UPDATE keyring SET state = ? WHERE version = ?", arguments: [state, version])
         }
     }
-}
-
-/// The rewrap walk's position: the last subject id handed out for re-wrapping under `version`.
-struct RewrapCursor: Sendable {
-    let version: Int
-    let after: String
 }

@@ -1,7 +1,6 @@
 import Audit
 import Foundation
 import GRDB
-import Synchronization
 import Identity
 import VaultModel
 
@@ -14,8 +13,8 @@ public final class SQLiteVaultStore: VaultStore {
     let checkpointer: WALCheckpointer
     /// The per-request reads (a view's profile, a token), on connections that keep their cache.
     let readers: PinnedReaders
-    /// Where the master-key rewrap's walk through `subjects` has got to (`dataKeys(notUnder:limit:)`).
-    let rewrapCursor = Mutex<RewrapCursor?>(nil)
+    /// Where the master-key rewrap's walk through `subjects` has got to.
+    let rewrapWalk = RewrapWalk()
     /// How long after a commit by another process or connection on the same file the per-request
     /// reads may still answer from before it (this store's own commits are seen at once).
     public static var foreignCommitVisibility: Duration { PinnedReaders.maximumAge }
