@@ -1,6 +1,8 @@
 import Foundation
 
-/// Walks the chain in order and reports the first entry that doesn't hold.
+/// Walks the chain in order and reports the first entry that doesn't hold, checking it
+/// against every anchor written: the newest alone is not enough, since a chain cut back and
+/// continued (reusing the deleted sequence numbers) satisfies any anchor signed after the cut.
 public struct ChainVerifier: Sendable {
     public enum Problem: String, Sendable, Codable {
         case hashMismatch = "hash_mismatch"
@@ -15,7 +17,9 @@ public struct ChainVerifier: Sendable {
         public var entries: Int64 = 0
         public var firstInvalid: Int64?
         public var problem: Problem?
+        /// The newest anchored sequence number, and how many anchors were checked.
         public var anchoredSeq: Int64?
+        public var anchors: Int = 0
         public var valid: Bool { problem == nil }
         public init() {}
     }
@@ -24,13 +28,20 @@ public struct ChainVerifier: Sendable {
     private(set) var report = Report()
     private var previousHash = HashChain.genesis
     private var expectedSeq: Int64 = 1
-    private var anchor: AuditAnchor?
-    private var anchorSeen = false
+    /// Anchored head (hex) by sequence number; two anchors naming one sequence with different
+    /// heads are a mismatch in themselves.
+    private var anchoredHeads: [Int64: String] = [:]
+    private var conflictingAnchorSeq: Int64?
+    private var lastSeq: Int64 = 0
 
-    public init(chain: HashChain, anchor: AuditAnchor?) {
+    public init(chain: HashChain, anchors: [AuditAnchor]) {
         self.chain = chain
-        self.anchor = anchor
-        report.anchoredSeq = anchor?.seq
+        for anchor in anchors {
+            if let head = anchoredHeads[anchor.seq], head != anchor.head { conflictingAnchorSeq = min(conflictingAnchorSeq ?? anchor.seq, anchor.seq) }
+            anchoredHeads[anchor.seq] = anchor.head
+        }
+        report.anchoredSeq = anchors.map(\.seq).max()
+        report.anchors = anchors.count
     }
 
     /// Feeds the next stored entry; returns false once a problem was found.
@@ -45,27 +56,26 @@ public struct ChainVerifier: Sendable {
         if entry.seq != expectedSeq { return fail(.sequenceGap) }
         if entry.previousHash != previousHash { return fail(.brokenLink) }
         if chain.hash(seq: entry.seq, draft: entry.draft, previous: previousHash) != entry.hash { return fail(.hashMismatch) }
-        if let anchor, anchor.seq == entry.seq {
-            anchorSeen = true
-            if anchor.head != entry.hash.map({ String(format: "%02x", $0) }).joined() { return fail(.anchorMismatch) }
-        }
+        if entry.seq == conflictingAnchorSeq { return fail(.anchorMismatch) }
+        if let head = anchoredHeads[entry.seq], head != HashChain.hex(entry.hash) { return fail(.anchorMismatch) }
         previousHash = entry.hash
         expectedSeq += 1
+        lastSeq = entry.seq
         return true
     }
 
     /// Ends the walk: an anchor beyond the last entry means the tail was cut off.
     public mutating func finish() -> Report {
-        if report.valid, let anchor, !anchorSeen, anchor.seq > 0 {
+        if report.valid, let newest = report.anchoredSeq, newest > lastSeq {
             report.problem = .truncated
             report.firstInvalid = expectedSeq
         }
         return report
     }
 
-    /// Records that the anchor's signature did not verify.
-    public mutating func rejectAnchor() {
+    /// Records that an anchor's signature did not verify.
+    public mutating func rejectAnchor(seq: Int64?) {
         report.problem = .anchorSignature
-        report.firstInvalid = anchor?.seq
+        report.firstInvalid = seq
     }
 }

@@ -13,6 +13,9 @@ public struct HashChain: Sendable {
 
     public init(key: HMACKey) { self.key = key }
 
+    /// A hash as anchors write it: lowercase hex.
+    public static func hex(_ hash: [UInt8]) -> String { hash.map { String(format: "%02x", $0) }.joined() }
+
     public func hash(seq: Int64, draft: AuditDraft, previous: [UInt8]) -> [UInt8] {
         key.authenticate(previous, Self.canonical(seq: seq, draft: draft))
     }

@@ -13,17 +13,18 @@ public enum FieldIssueKind: String, Sendable, Codable, Equatable {
 /// A refused value: where it is (field) and why (kind); `reason` is a fixed phrase
 /// such as "not an email address", safe to show because it never quotes the input.
 public struct FieldIssue: Error, Sendable, Equatable, CustomStringConvertible {
-    public let field: String
+    /// Nil when the field's name was the client's own and is not repeated (`SubmittedName`).
+    public let field: String?
     public let kind: FieldIssueKind
     public let reason: String
 
-    public init(field: String, kind: FieldIssueKind, reason: String) {
+    public init(field: String?, kind: FieldIssueKind, reason: String) {
         self.field = field
         self.kind = kind
         self.reason = reason
     }
 
-    public var description: String { "\(field): \(kind.rawValue) (\(reason))" }
+    public var description: String { "\(field ?? "(a field)"): \(kind.rawValue) (\(reason))" }
 }
 
 /// Failures to load the policy bundle's catalog files.

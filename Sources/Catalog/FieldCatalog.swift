@@ -29,7 +29,8 @@ public struct FieldCatalog: Sendable {
     /// Checks and normalizes one record field.
     public func normalize(field name: String, value: JSONValue) throws(FieldIssue) -> Sensitive<String> {
         guard let definition = fields[FieldName(name)] else {
-            throw FieldIssue(field: name, kind: .unknownField, reason: "not in the field catalog")
+            let echo = SubmittedName.unknown(name, known: fields.keys.map(\.rawValue), what: "field")
+            throw FieldIssue(field: echo.field, kind: .unknownField, reason: echo.reason)
         }
         return try normalize(value, as: definition)
     }
@@ -37,7 +38,8 @@ public struct FieldCatalog: Sendable {
     /// Checks and normalizes one event attribute; numbers stay numbers.
     public func normalize(attribute name: String, of eventType: String, value: JSONValue) throws(FieldIssue) -> JSONValue {
         guard let type = eventTypes[eventType], let definition = type.attributes[FieldName(name)] else {
-            throw FieldIssue(field: name, kind: .unknownField, reason: "not an attribute of this event type")
+            let echo = SubmittedName.unknown(name, known: eventTypes[eventType]?.attributes.keys.map(\.rawValue) ?? [], what: "attribute of this event type")
+            throw FieldIssue(field: echo.field, kind: .unknownField, reason: echo.reason)
         }
         if definition.type == .number {
             guard case .number(let n) = value else {
@@ -55,7 +57,7 @@ public struct FieldCatalog: Sendable {
             throw FieldIssue(field: field, kind: .wrongType, reason: "expected a string")
         }
         do throws(NormalizationFailure) {
-            let normalized = try Normalizers.normalize(raw, with: definition.normalizer, phoneRegion: phoneRegion)
+            let normalized = try Normalizers.normalize(raw, with: definition.normalizer, phoneRegion: phoneRegion, identifier: definition.isIdentifier)
             if let allowed = definition.allowedValues, !allowed.contains(normalized) {
                 throw NormalizationFailure.invalid("not one of the allowed values")
             }

@@ -9,9 +9,39 @@ public enum Normalizers {
     /// Longest accepted value, in Unicode scalars, for any text field.
     public static let maximumLength = 1024
 
-    public static func normalize(_ raw: String, with kind: NormalizerKind, phoneRegion: String) throws(NormalizationFailure) -> String {
+    /// `raw` in its canonical form for `kind`; an identifier (a field matched and suppressed on
+    /// its blind index) first goes through the identifier profile (`refuseInvisible`, NFKC).
+    public static func normalize(_ raw: String, with kind: NormalizerKind, phoneRegion: String,
+                                 identifier: Bool = false) throws(NormalizationFailure) -> String {
         guard raw.unicodeScalars.count <= maximumLength else { throw .tooLong }
         guard !containsControlCharacter(raw) else { throw .invalid("contains control characters") }
+        guard identifier, !raw.utf8.allSatisfy({ $0 < 0x80 }) else { return try normalizeKind(raw, kind, phoneRegion: phoneRegion) }
+        try refuseInvisible(raw)
+        // NFKC, then the kind's own rules, to a fixed point: each alone may undo the other
+        // (a lowercased letter that NFKC maps on), and a normalized identifier must normalize
+        // to itself or its stored blind index and a later lookup disagree.
+        var current = raw
+        for _ in 0..<4 {
+            let next = try normalizeKind(current.precomposedStringWithCompatibilityMapping, kind, phoneRegion: phoneRegion)
+            if Array(next.unicodeScalars) == Array(current.unicodeScalars) { break }
+            current = next
+        }
+        return current
+    }
+
+    /// The identifier profile's refusals, in the spirit of PRECIS (RFC 8264): default-ignorable
+    /// code points (zero-width space and joiners, soft hyphen, variation selectors…) and bidi
+    /// controls (U+202A–U+202E, U+2066–U+2069, marks) are refused, not removed. Invisible,
+    /// they made `ann@example.com` with a zero-width space a different blind index: a new
+    /// person, and a way past an erasure's suppression. Width and compatibility forms
+    /// (`ｅｘａｍｐｌｅ.com`) are mapped by NFKC instead.
+    static func refuseInvisible(_ text: String) throws(NormalizationFailure) {
+        if text.unicodeScalars.contains(where: { $0.properties.isDefaultIgnorableCodePoint || $0.properties.isBidiControl }) {
+            throw .invalid("contains invisible or text-direction characters")
+        }
+    }
+
+    static func normalizeKind(_ raw: String, _ kind: NormalizerKind, phoneRegion: String) throws(NormalizationFailure) -> String {
         switch kind {
         case .none: return raw
         // NFC everywhere: the same text typed on two systems (composed é or e + ◌́) is one value,

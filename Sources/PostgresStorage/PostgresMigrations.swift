@@ -116,6 +116,10 @@ enum PostgresMigrations {
         ("v4-vacuum-held-values", [
             "ALTER TABLE held_values SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1)",
         ]),
+        // One rotation or retirement at a time across replicas (`KeyOperationLeaseSQL`).
+        ("v5-key-operation-lease", [
+            "CREATE TABLE key_operation_lease (id BIGINT PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+        ]),
     ]
 
     /// Applies the missing migrations in one transaction under an advisory lock.

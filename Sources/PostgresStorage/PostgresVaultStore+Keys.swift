@@ -67,6 +67,26 @@ extension PostgresVaultStore {
         try await write { s in try await s.execute("UPDATE keyring SET state = \(state) WHERE version = \(version)") }
     }
 
+    public func deleteKeyVersion(_ version: Int, ifState state: String) async throws -> Bool {
+        try await session { s in try await s.execute("DELETE FROM keyring WHERE version = \(version) AND state = \(state)") == 1 }
+    }
+
+    /// One autocommitted statement: the lease is a lock of its own, not the writer lock (a
+    /// concurrent upsert waits for the row lock, then sees the winner's unexpired lease).
+    public func acquireKeyOperationLease(holder: String, now: Date, expiresAt: Date) async throws -> Bool {
+        var binds = PostgresBindings()
+        binds.append(holder)
+        binds.append(Self.millis(expiresAt))
+        binds.append(Self.millis(now))
+        return try await session { [binds] s in try await s.execute(PostgresQuery(unsafeSQL: KeyOperationLeaseSQL.acquire, binds: binds)) == 1 }
+    }
+
+    public func releaseKeyOperationLease(holder: String) async throws {
+        var binds = PostgresBindings()
+        binds.append(holder)
+        try await session { [binds] s in _ = try await s.execute(PostgresQuery(unsafeSQL: KeyOperationLeaseSQL.release, binds: binds)) }
+    }
+
     /// PostgreSQL is backed up with its own tools (pg_dump, pg_basebackup, WAL archiving);
     /// a file copy by vaultd would be neither consistent across replicas nor complete.
     public func backup(to path: String) async throws {

@@ -12,6 +12,15 @@ public protocol KeyStore: Sendable {
     func vaultKeys() async throws -> [(name: String, key: WrappedKey)]
     func replaceVaultKey(named name: String, from: Int, with key: WrappedKey) async throws
     func setKeyVersionState(_ version: Int, state: String) async throws
+    /// Deletes version `version` if it is still in `state` (a rotation's `pending` row whose key
+    /// never reached the key file); returns whether a row went.
+    func deleteKeyVersion(_ version: Int, ifState state: String) async throws -> Bool
+    /// Takes the key-operation lease for `holder` until `expiresAt`: one rotation or retirement
+    /// at a time across every replica of the database. False while another holder's lease has
+    /// not expired at `now`; an expired lease (its holder died) is taken over.
+    func acquireKeyOperationLease(holder: String, now: Date, expiresAt: Date) async throws -> Bool
+    /// Gives the lease back if `holder` still has it.
+    func releaseKeyOperationLease(holder: String) async throws
     /// A consistent, compacted copy of the database at `path`, taken while serving.
     func backup(to path: String) async throws
     /// Every sealed value of a subject with its location (for per-subject key rotation).

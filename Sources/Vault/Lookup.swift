@@ -29,7 +29,8 @@ public struct LookupService: Sendable {
         var indexes: [BlindIndex] = []
         for name in identifiers.keys.sorted() {
             guard let definition = catalog.fields[FieldName(name)] else {
-                issues.append(BatchIssue(index: 0, field: name, type: "unknown-field", reason: "not in the field catalog")); continue
+                let echo = SubmittedName.unknown(name, known: catalog.fields.keys.map(\.rawValue), what: "field")
+                issues.append(BatchIssue(index: 0, field: echo.field, type: "unknown-field", reason: echo.reason)); continue
             }
             guard definition.isIdentifier else {
                 issues.append(BatchIssue(index: 0, field: name, type: "not-an-identifier", reason: "only identifier fields can be looked up")); continue

@@ -13,7 +13,10 @@ public enum JSONParser {
         case repeatedMember(offset: Int)
     }
 
-    public static func parse(_ bytes: [UInt8], maximumDepth: Int = 64) throws(Failure) -> JSONValue {
+    /// How deep arrays and objects may nest.
+    public static let maximumDepth = 64
+
+    public static func parse(_ bytes: [UInt8], maximumDepth: Int = JSONParser.maximumDepth) throws(Failure) -> JSONValue {
         var cursor = Cursor(bytes: bytes, maximumDepth: maximumDepth)
         cursor.skipWhitespace()
         let value = try cursor.value(depth: 0)

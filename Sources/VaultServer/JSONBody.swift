@@ -20,6 +20,10 @@ enum JSONBody {
             _ = try JSONParser.parse(Array(buffer.readableBytesView))
         } catch .repeatedMember {
             throw Problem.malformedJSON("an object in the body repeats a member name")
+        } catch .tooDeep {
+            // Refused, not left to JSONDecoder: the repeated-member check above did not reach
+            // below this depth, so such a body would pass it unchecked.
+            throw Problem.malformedJSON("the body nests deeper than \(JSONParser.maximumDepth) levels")
         } catch {}
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
@@ -31,8 +35,14 @@ enum JSONBody {
     }
 
     static func describe(_ error: DecodingError) -> String {
+        // A path names our members and array indexes; a dictionary key is the client's own
+        // (an identifier's name may be an email address) and shows as `*` (`SubmittedName`).
+        func component(_ key: any CodingKey) -> String {
+            if let index = key.intValue { return String(index) }
+            return String(describing: type(of: key)) == "CodingKeys" ? key.stringValue : "*"
+        }
         func path(_ context: DecodingError.Context) -> String {
-            let p = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            let p = context.codingPath.map(component).joined(separator: ".")
             return p.isEmpty ? "the body" : p
         }
         switch error {

@@ -71,6 +71,45 @@ struct ChainTamperTests {
         #expect(report.problem == .truncated && report.anchoredSeq == anchor.seq)
     }
 
+    @Test("a tail cut and continued past an older anchor: verify checks every anchor, not the last")
+    func cutAndContinued() async throws {
+        let (t, pool, _) = try await auditedVault(); defer { t.remove() }
+        let first = try #require(try await t.vault.audit.anchor())
+        try await pool.write { try $0.execute(sql: "DELETE FROM audit_log WHERE seq > ?", arguments: [first.seq - 3]) }
+        // The chain goes on from the shortened head, reusing the deleted sequence numbers, and a
+        // newer anchor signs that head: the newest anchor alone would call it valid.
+        for i in 0..<5 {
+            _ = try await t.vault.ingest.ingest(records: [record("crm-next-\(i)", ["email": "next\(i)@example.com"])], from: crm, caller: caller(50 + i))
+        }
+        let second = try #require(try await t.vault.audit.anchor())
+        #expect(second.seq > first.seq)
+        let report = try await t.vault.audit.verify()
+        #expect(report.problem == .anchorMismatch && report.firstInvalid == first.seq, "\(report)")
+        #expect(report.anchors == 2)
+    }
+
+    @Test("the vault refuses to start over a chain cut behind an anchor, and names the anchored sequence")
+    func startRefusesCutChain() async throws {
+        let (t, pool, _) = try await auditedVault(); defer { t.remove() }
+        let anchor = try #require(try await t.vault.audit.anchor())
+        try await pool.write { try $0.execute(sql: "DELETE FROM audit_log WHERE seq > ?", arguments: [anchor.seq - 5]) }
+        try pool.close()
+        await #expect(throws: AuditLogError.self) { _ = try await t.reopen() }
+        do { _ = try await t.reopen() } catch {
+            #expect("\(error)".contains("anchored at sequence \(anchor.seq)"), "\(error)")
+        }
+    }
+
+    @Test("the vault starts over an intact chain with several anchors")
+    func startAcceptsIntactChain() async throws {
+        let (t, _, _) = try await auditedVault(writes: 3); defer { t.remove() }
+        _ = try #require(try await t.vault.audit.anchor())
+        _ = try await t.vault.ingest.ingest(records: [record("crm-y", ["email": "y@example.com"])], from: crm, caller: caller(98))
+        _ = try #require(try await t.vault.audit.anchor())
+        let reopened = try await t.reopen()
+        #expect(try await reopened.audit.verify().valid)
+    }
+
     @Test("a forged anchor is rejected")
     func forgedAnchor() async throws {
         let (t, _, _) = try await auditedVault(); defer { t.remove() }

@@ -36,3 +36,37 @@ struct NormalizerPropertyTests {
         }
     }
 }
+
+/// The identifier profile (email, phone, device id, customer id): invisible and direction
+/// characters refused, width forms mapped, and still idempotent.
+@Suite("Normalizers: the identifier profile")
+struct IdentifierProfileTests {
+    @Test("identifier normalizers: no crash, idempotent, nothing invisible survives", arguments: NormalizerKind.allCases)
+    func profile(_ kind: NormalizerKind) async {
+        await propertyCheck(count: 2_500, input: NormalizerPropertyTests.text) { raw in
+            guard let once = try? Normalizers.normalize(raw, with: kind, phoneRegion: "US", identifier: true) else { return }
+            let twice = try? Normalizers.normalize(once, with: kind, phoneRegion: "US", identifier: true)
+            #expect(twice.map { Array($0.unicodeScalars) } == Array(once.unicodeScalars), "\(kind) is not idempotent as an identifier")
+            #expect(!once.unicodeScalars.contains { $0.properties.isDefaultIgnorableCodePoint || $0.properties.isBidiControl })
+        }
+    }
+
+    @Test("an invisible or direction character anywhere in an identifier is refused",
+          arguments: ["\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}", "\u{00AD}", "\u{034F}", "\u{FE0F}", "\u{202A}", "\u{202E}", "\u{2066}", "\u{2069}", "\u{200E}", "\u{061C}"])
+    func invisibleRefused(_ invisible: String) {
+        #expect(throws: NormalizationFailure.self) { try Normalizers.normalize("ann\(invisible)@example.com", with: .email, phoneRegion: "US", identifier: true) }
+        #expect(throws: NormalizationFailure.self) { try Normalizers.normalize("C-\(invisible)77", with: .trim, phoneRegion: "US", identifier: true) }
+        // A name (not an identifier) keeps its own rules.
+        #expect(throws: Never.self) { try Normalizers.normalize("Ann\(invisible)", with: .trim, phoneRegion: "US") }
+    }
+
+    @Test("width and compatibility forms map to one identifier", arguments: [
+        ("ＡＮＮ@ｅｘａｍｐｌｅ.ｃｏｍ", NormalizerKind.email, "ann@example.com"),
+        ("＋１ ４１５ ５５５ ０１００", .phone, "+14155550100"),
+        ("ＤＥＶ-１", .lowercase, "dev-1"),
+        ("Ｃ-７７", .trim, "C-77"),
+    ])
+    func widthMapped(_ raw: String, _ kind: NormalizerKind, _ expected: String) throws {
+        #expect(try Normalizers.normalize(raw, with: kind, phoneRegion: "US", identifier: true) == expected)
+    }
+}

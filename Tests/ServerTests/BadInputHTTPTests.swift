@@ -99,6 +99,18 @@ struct BadInputHTTPTests {
             Case(name: "request kind unknown", method: .post, uri: "/v1/requests", token: .compliance,
                  body: json(#"{"kind": "forget-me", "regulation": "gdpr", "identifiers": {"email": "\#(m)"}}"#)),
             Case(name: "method not allowed", method: .patch, uri: "/v1/tokens", token: .admin, headers: [], body: nil),
+            // Names the client chose are data too: none may come back in the problem.
+            Case(name: "a field named by a value", method: .post, uri: "/v1/sources/crm/records",
+                 body: json(#"{"records": [{"key": "k-1", "fields": {"\#(m)": "x"}}]}"#), status: 422, slug: "validation-failed"),
+            Case(name: "a record member named by a value", method: .post, uri: "/v1/sources/crm/records",
+                 body: json(#"{"records": [{"key": "k-1", "fields": {"email": "a@example.com"}, "\#(m)": 1}]}"#), status: 422, slug: "validation-failed"),
+            Case(name: "an event member and attribute named by a value", method: .post, uri: "/v1/sources/crm/events",
+                 body: json(#"{"events": [{"id": "e-1", "key": "k-1", "type": "page_view", "occurred_at": "2026-01-01T00:00:00Z", "\#(m)": 1, "attributes": {"\#(m)": "x"}}]}"#),
+                 status: 422, slug: "validation-failed"),
+            Case(name: "a lookup identifier named by a value", method: .post, uri: "/v1/subjects/lookup", token: .compliance,
+                 body: json(#"{"identifiers": {"\#(m)": "x"}}"#), status: 422, slug: "validation-failed"),
+            Case(name: "a dictionary key in a decoding path", method: .put, uri: "/v1/policies", token: .admin,
+                 body: json(#"{"files": {"\#(m)": 5}}"#), status: 400, slug: "malformed-json"),
         ]
         // Unicode forms of a number where a number is expected.
         list.append(Case(name: "fullwidth digits as limit", method: .get, uri: "/v1/audit?limit=%EF%BC%95", token: .compliance, headers: [], body: nil, status: 400))
@@ -142,7 +154,30 @@ struct BadInputHTTPTests {
         print("Bad input: \(Self.cases.count) cases, each a documented 4xx")
     }
 
-    @Test("Unicode forms: NFD and NFC spellings are one identifier; confusables and fullwidth forms are not merged")
+    @Test("an unknown name close to a catalog name comes back as a suggestion; any other is left out")
+    func unknownNameSuggestions() async throws {
+        let h = try await ServerHarness.make()
+        try await h.run { client in
+            let reply = try await client.call(.post, "/v1/sources/crm/records", token: h.crm,
+                                              json: #"{"records": [{"key": "k-1", "fields": {"emial": "a@example.com", "zq.canary@example.test": "x"}}]}"#)
+            #expect(reply.status == 422)
+            let items = try #require(reply.problem?.errors)
+            #expect(items.count == 2)
+            #expect(items.contains { $0.field == "emial" && ($0.detail ?? "").contains("did you mean email?") }, "\(items)")
+            #expect(items.contains { $0.field == nil && $0.index == 0 }, "\(items)")
+            #expect(!reply.text.contains("canary"))
+
+            let created = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "k-2", "fields": {"email": "b@example.com"}}]}"#)
+            let id = try #require(try created.decode(IngestRecordsResponse.self).results[0].subject_id)
+            let rectification = try await client.call(.post, "/v1/requests", token: h.compliance,
+                                                      json: #"{"kind": "rectification", "regulation": "gdpr", "subject_id": "\#(id)", "fields": {"zq.canary@example.test": "x", "emial": "c@example.com"}}"#)
+            #expect(rectification.status == 422, "\(rectification.text)")
+            #expect(rectification.problem?.errors?.contains { $0.field == "emial" } == true)
+            #expect(!rectification.text.contains("canary"))
+        }
+    }
+
+    @Test("Unicode forms: NFD, NFC and fullwidth spellings are one identifier; confusables are not merged")
     func unicodeForms() async throws {
         let h = try await ServerHarness.make()
         try await h.run { client in
@@ -157,16 +192,44 @@ struct BadInputHTTPTests {
             #expect(linked.subject_id == id && linked.outcome == "linked")
             let byID = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifiers": {"customer_id": "C-e\#u{301}"}}"#)
             #expect(try byID.decode(LookupResponse.self).subject_ids == [id!])
-            // Cyrillic "а" and fullwidth letters look alike but are other identifiers: no merge.
-            for lookalike in ["jos\u{e9}.m\u{fc}ll\u{435}r@example.com", "\u{ff4a}os\u{e9}.m\u{fc}ller@example.com"] {
-                let other = try await client.call(.post, "/v1/sources/billing/records", token: h.billing,
-                                                  json: #"{"records": [{"key": "b-\#(lookalike.count)-\#(lookalike.unicodeScalars.first!.value)", "fields": {"email": "\#(lookalike)"}}]}"#)
-                if other.status == 200 {
-                    #expect(try other.decode(IngestRecordsResponse.self).results[0].subject_id != id, "a look-alike merged into the person")
-                } else {
-                    #expect(other.status == 422)
-                }
-            }
+            // Fullwidth letters are the same text (NFKC width mapping): one identifier.
+            let fullwidth = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance,
+                                                  json: #"{"identifiers": {"email": "\#u{ff4a}os\#u{e9}.m\#u{fc}ller@\#u{ff45}xample.com"}}"#)
+            #expect(try fullwidth.decode(LookupResponse.self).subject_ids == [id!])
+            // Cyrillic "е" looks alike but is another letter: no merge.
+            let lookalike = "jos\u{e9}.m\u{fc}ll\u{435}r@example.com"
+            let other = try await client.call(.post, "/v1/sources/billing/records", token: h.billing,
+                                              json: #"{"records": [{"key": "b-cyr", "fields": {"email": "\#(lookalike)"}}]}"#)
+            #expect(other.status == 200)
+            #expect(try other.decode(IngestRecordsResponse.self).results[0].subject_id != id, "a look-alike merged into the person")
+        }
+    }
+
+    @Test("after an erasure, invisible or direction characters are refused and width variants stay suppressed",
+          arguments: ["\u{200B}", "\u{200D}", "\u{202E}", "\u{00AD}", "\u{2066}", "\u{FE0F}"])
+    func erasedIdentifierVariants(_ invisible: String) async throws {
+        let h = try await ServerHarness.make()
+        try await h.run { client in
+            let created = try await client.call(.post, "/v1/sources/crm/records", token: h.crm,
+                                                json: #"{"records": [{"key": "e-1", "fields": {"email": "erased.person@example.com", "phone": "+14155550188"}}]}"#)
+            let id = try #require(try created.decode(IngestRecordsResponse.self).results[0].subject_id)
+            let opened = try await client.call(.post, "/v1/requests", token: h.compliance, json: #"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(id)"}"#)
+            let request = try opened.decode(SubjectRequestBody.self)
+            _ = try await client.call(.post, "/v1/requests/\(request.id)/verify", token: h.compliance, json: #"{"method": "email_link"}"#)
+            #expect(try await client.call(.post, "/v1/requests/\(request.id)/execute", token: h.compliance).status == 200)
+
+            let hidden = "erased.\(invisible)person@example.com"
+            let refused = try await client.call(.post, "/v1/sources/billing/records", token: h.billing,
+                                                json: #"{"records": [{"key": "w-1", "fields": {"email": "\#(hidden)"}}]}"#)
+            #expect(refused.status == 422, "\(refused.text)")
+            #expect(refused.problem?.errors?.first?.field == "email")
+            let wide = try await client.call(.post, "/v1/sources/billing/records", token: h.billing,
+                                             json: #"{"records": [{"key": "w-2", "fields": {"email": "erased.person@\#u{ff45}\#u{ff58}ample.com"}}]}"#)
+            #expect(try wide.decode(IngestRecordsResponse.self).results[0].outcome == "suppressed", "\(wide.text)")
+            let widePhone = try await client.call(.post, "/v1/sources/billing/records", token: h.billing,
+                                                  json: #"{"records": [{"key": "w-3", "fields": {"phone": "\#u{ff0b}\#u{ff11}4155550188"}}]}"#)
+            #expect(try widePhone.decode(IngestRecordsResponse.self).results[0].outcome == "suppressed", "\(widePhone.text)")
+            #expect(try await h.temporary.vault.store.subjectCount() == 0)
         }
     }
 }

@@ -218,6 +218,7 @@ enum SQLiteMigrations {
         registerClusterBySubject(&migrator)
         registerPartialMergedIndex(&migrator)
         registerMergesLoserIndex(&migrator)
+        registerKeyOperationLease(&migrator)
         return migrator
     }
 }

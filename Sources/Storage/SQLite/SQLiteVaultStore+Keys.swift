@@ -64,4 +64,22 @@ extension SQLiteVaultStore {
             try db.execute(sql: "UPDATE keyring SET state = ? WHERE version = ?", arguments: [state, version])
         }
     }
+
+    public func deleteKeyVersion(_ version: Int, ifState state: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM keyring WHERE version = ? AND state = ?", arguments: [version, state])
+            return db.changesCount == 1
+        }
+    }
+
+    public func acquireKeyOperationLease(holder: String, now: Date, expiresAt: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: KeyOperationLeaseSQL.acquire, arguments: [holder, Self.millis(expiresAt), Self.millis(now)])
+            return db.changesCount == 1
+        }
+    }
+
+    public func releaseKeyOperationLease(holder: String) async throws {
+        try await pool.write { db in try db.execute(sql: KeyOperationLeaseSQL.release, arguments: [holder]) }
+    }
 }

@@ -37,6 +37,9 @@ public final class SQLiteVaultStore: VaultStore {
         let migrator = SQLiteMigrations.migrator()
         let migrating = try pool.read { try !migrator.hasCompletedMigrations($0) }
         try migrator.migrate(pool)
+        // The data directory's lock makes this process the file's only user: a key-operation
+        // lease still here is a killed process's, and would block rotations until it expired.
+        try pool.write { try $0.execute(sql: "DELETE FROM key_operation_lease") }
         // A migration commits in one transaction: v7 rewrote whole tables, so its WAL is as
         // large as they are (800 MB at 100k subjects). Copy it into the file and empty it now.
         if migrating { _ = try pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }

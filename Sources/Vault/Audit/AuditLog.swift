@@ -122,27 +122,31 @@ public actor AuditLog {
         return anchor
     }
 
-    /// The newest anchor in the anchors file, if any.
-    public nonisolated func latestAnchor() throws -> AuditAnchor? {
-        guard let data = FileManager.default.contents(atPath: anchorsFile.path) else { return nil }
-        guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last(where: { !$0.isEmpty }) else { return nil }
-        guard let anchor = try? JSONDecoder().decode(AuditAnchor.self, from: Data(line.utf8)) else { throw AuditLogError.anchorsCorrupt }
-        return anchor
+    /// Every anchor in the anchors file, oldest first (empty when there is no file).
+    public nonisolated func anchors() throws -> [AuditAnchor] {
+        guard let data = FileManager.default.contents(atPath: anchorsFile.path) else { return [] }
+        return try String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.isEmpty }.map { line in
+            guard let anchor = try? JSONDecoder().decode(AuditAnchor.self, from: Data(line.utf8)) else { throw AuditLogError.anchorsCorrupt }
+            return anchor
+        }
     }
+
+    /// The newest anchor in the anchors file, if any.
+    public nonisolated func latestAnchor() throws -> AuditAnchor? { try anchors().last }
 
     // MARK: Verification and reading
 
-    /// Walks the whole chain and checks it against the latest anchor.
+    /// Walks the whole chain and checks it against every anchor.
     public nonisolated func verify() async throws -> ChainVerifier.Report {
-        let anchor: AuditAnchor?
-        do { anchor = try latestAnchor() } catch {
+        let anchors: [AuditAnchor]
+        do { anchors = try self.anchors() } catch {
             var report = ChainVerifier.Report()
             report.problem = .anchorSignature
             return report
         }
-        var verifier = ChainVerifier(chain: chain, anchor: anchor)
-        if let anchor, !anchor.isAuthentic(trusting: publicKey) {
-            verifier.rejectAnchor()
+        var verifier = ChainVerifier(chain: chain, anchors: anchors)
+        if let forged = anchors.first(where: { !$0.isAuthentic(trusting: publicKey) }) {
+            verifier.rejectAnchor(seq: forged.seq)
             return verifier.finish()
         }
         var query = AuditQuery()
@@ -154,6 +158,32 @@ public actor AuditLog {
             query.afterSeq = last.seq
         }
         return verifier.finish()
+    }
+
+    /// Refuses to start over a chain that no longer holds what was anchored: every anchor must
+    /// be authentic and its sequence number must still carry its hash on the stored chain.
+    ///
+    /// A chain cut back (its newest entries deleted) would otherwise be continued from the
+    /// shortened head, reusing the deleted sequence numbers, and the next anchor would sign
+    /// over the cut. One point read per anchored sequence number, not a walk of the chain
+    /// (`verify` walks it); a stored hash rewritten to match is what `verify` catches.
+    public nonisolated func checkAnchorsAtStart() async throws {
+        let anchors: [AuditAnchor]
+        do { anchors = try self.anchors() } catch { throw AuditLogError.anchorsCorrupt }
+        var heads: [Int64: String] = [:]
+        for anchor in anchors {
+            guard anchor.isAuthentic(trusting: publicKey) else { throw AuditLogError.anchorForged(seq: anchor.seq) }
+            if let head = heads[anchor.seq], head != anchor.head { throw AuditLogError.anchorNotOnChain(seq: anchor.seq) }
+            heads[anchor.seq] = anchor.head
+        }
+        for (seq, head) in heads.sorted(by: { $0.key < $1.key }) where seq > 0 {
+            var query = AuditQuery()
+            query.afterSeq = seq - 1
+            query.limit = 1
+            guard let entry = try await store.auditEntries(query).first, entry.seq == seq, HashChain.hex(entry.hash) == head else {
+                throw AuditLogError.anchorNotOnChain(seq: seq)
+            }
+        }
     }
 
     public nonisolated func entries(_ query: AuditQuery) async throws -> [AuditEntry] {
@@ -184,10 +214,14 @@ public actor AuditLog {
 public enum AuditLogError: Error, CustomStringConvertible, Sendable {
     case anchorsUnwritable
     case anchorsCorrupt
+    case anchorForged(seq: Int64)
+    case anchorNotOnChain(seq: Int64)
     public var description: String {
         switch self {
         case .anchorsUnwritable: "the audit anchors file cannot be written"
         case .anchorsCorrupt: "the audit anchors file is corrupt"
+        case .anchorForged(let seq): "refusing to start: the audit anchor at sequence \(seq) is not signed by this vault's key"
+        case .anchorNotOnChain(let seq): "refusing to start: the audit chain no longer holds the entry anchored at sequence \(seq) (its newest entries were deleted or rewritten); restore the database from a backup and investigate"
         }
     }
 }

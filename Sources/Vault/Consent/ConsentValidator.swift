@@ -21,7 +21,10 @@ struct ConsentValidator {
                 itemIssues.append(BatchIssue(index: index, field: member, type: type, reason: reason))
             }
             guard case .object(let o) = item else { issue(nil, "wrong-type", "a consent event must be an object"); issues += itemIssues; result.append([]); continue }
-            for name in o.keys where !Self.members.contains(name) { issue(name, "unknown-member", "not a member of a consent event") }
+            for name in o.keys.sorted() where !Self.members.contains(name) {
+                let echo = SubmittedName.unknown(name, known: Self.members, what: "member of a consent event")
+                issue(echo.field, "unknown-member", echo.reason)
+            }
             if requireKey, !(o["key"].map { if case .string(let s) = $0 { !s.isEmpty } else { false } } ?? false) {
                 issue("key", "missing-field", "the source key of the record is required")
             }

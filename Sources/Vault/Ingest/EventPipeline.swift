@@ -89,8 +89,10 @@ public struct EventPipeline: Sendable {
                 continue
             }
             var eventIssues: [BatchIssue] = []
-            for name in object.keys where !["id", "key", "type", "occurred_at", "attributes"].contains(name) {
-                eventIssues.append(BatchIssue(index: index, field: name, type: "unknown-member", reason: "events have id, key, type, occurred_at and attributes"))
+            let members = ["id", "key", "type", "occurred_at", "attributes"]
+            for name in object.keys.sorted() where !members.contains(name) {
+                let echo = SubmittedName.unknown(name, known: members, what: "member (events have id, key, type, occurred_at and attributes)")
+                eventIssues.append(BatchIssue(index: index, field: echo.field, type: "unknown-member", reason: echo.reason))
             }
             let id = RecordValidator.sourceKey(object["id"], index: index, issues: &eventIssues)
             let key = RecordValidator.sourceKey(object["key"], index: index, issues: &eventIssues)

@@ -16,6 +16,7 @@ struct NormalizedRecord: Sendable {
 struct RecordValidator {
     let catalog: FieldCatalog
     static let maximumKeyLength = 256
+    static let members = ["key", "observed_at", "fields"]
 
     func validate(_ raw: [JSONValue], now: Date) throws -> [NormalizedRecord] {
         var issues: [BatchIssue] = []
@@ -26,8 +27,9 @@ struct RecordValidator {
                 continue
             }
             var recordIssues: [BatchIssue] = []
-            for name in object.keys where !["key", "observed_at", "fields"].contains(name) {
-                recordIssues.append(BatchIssue(index: index, field: name, type: "unknown-member", reason: "records have key, observed_at and fields"))
+            for name in object.keys.sorted() where !Self.members.contains(name) {
+                let echo = SubmittedName.unknown(name, known: Self.members, what: "member (records have key, observed_at and fields)")
+                recordIssues.append(BatchIssue(index: index, field: echo.field, type: "unknown-member", reason: echo.reason))
             }
             let key = Self.sourceKey(object["key"], index: index, issues: &recordIssues)
             let observedAt = Self.timestamp(object["observed_at"], member: "observed_at", index: index, now: now, issues: &recordIssues)

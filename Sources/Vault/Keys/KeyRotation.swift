@@ -11,6 +11,9 @@ public enum KeyRotationError: Error, Sendable, CustomStringConvertible {
     case versionInUse(Int, count: Int)
     case unknownVersion(Int)
     case pendingRectification
+    case operationInProgress
+    case rewrapPending(Int)
+    case staleKeyring(active: Int, stored: Int)
 
     public var description: String {
         switch self {
@@ -20,6 +23,9 @@ public enum KeyRotationError: Error, Sendable, CustomStringConvertible {
         case .versionInUse(let v, let count): "version \(v) still wraps \(count) keys; wait for the rewrap to finish"
         case .unknownVersion(let v): "no master key version \(v)"
         case .pendingRectification: "the subject has a rectification request waiting for execution; execute or reject it first"
+        case .operationInProgress: "another key rotation or retirement is in progress; try again when it has finished"
+        case .rewrapPending(let n): "the previous rotation is still re-wrapping \(n) keys; rotate again once `keys status` shows none pending"
+        case .staleKeyring(let active, let stored): "this vaultd's active master key is version \(active) but the database records version \(stored); restart it with the current key file"
         }
     }
 }
@@ -66,18 +72,63 @@ public final class KeyRotation: Sendable {
         return Status(activeVersion: keys.keyring.activeVersion, counts: counts, ratePerSecond: rate)
     }
 
-    /// Creates the next master-key version in the key file and makes it active.
+    /// How long a key operation may hold its lease before another may take it over (a holder
+    /// killed mid-rotation blocks the next one this long at most; a rotation takes milliseconds).
+    static let leaseDuration: TimeInterval = 60
+
+    /// Runs `body` holding the key-operation lease; `operationInProgress` if another has it.
+    func withKeyOperationLease<T: Sendable>(now: Date, _ body: () async throws -> T) async throws -> T {
+        let holder = "\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
+        guard try await store.acquireKeyOperationLease(holder: holder, now: now, expiresAt: now.addingTimeInterval(Self.leaseDuration)) else {
+            throw KeyRotationError.operationInProgress
+        }
+        do {
+            let value = try await body()
+            try await store.releaseKeyOperationLease(holder: holder)
+            return value
+        } catch {
+            try? await store.releaseKeyOperationLease(holder: holder)
+            throw error
+        }
+    }
+
+    /// Creates the next master-key version and makes it active, one rotation at a time across
+    /// replicas (the key-operation lease; a second request gets `operationInProgress`, 409).
+    ///
+    /// Order, each step durable before the next, so a kill -9 between any two leaves a vault
+    /// that starts (`VaultKeys.open` finishes or drops a `pending` version):
+    /// 1. the new version's keyring row, `pending`, with its key check value: the number is the
+    ///    database's, not this process's memory, so no two rotations can pick the same one;
+    /// 2. the key file, written under a name of its own and read back (it must hold the key);
+    /// 3. the row marked `active`; only then is the key used to wrap anything.
     public func rotate(caller: Caller, now: Date = Date()) async throws -> Int {
         guard case .file = keys.source else { throw KeyRotationError.environmentKeySource }
-        let next = (keys.keyring.versions.keys.max() ?? 0) + 1
-        let key = try SymmetricKey.generate()
-        var versions = keys.keyring.versions
-        versions[next] = key
-        // The key file first: a crash after it leaves a usable extra version, never a database
-        // that names a version no file holds.
-        try keys.source.write(versions)
-        try await store.insertKeyVersion(KeyVersionRecord(version: next, checkValue: try Keyring.checkValue(of: key), createdAt: now, state: "active"))
-        try keys.activate(key, version: next)
+        let next = try await withKeyOperationLease(now: now) { () async throws -> Int in
+            let known = try await store.keyVersions()
+            let storedActive = known.filter { $0.state == "active" }.map(\.version).max() ?? 0
+            guard storedActive == keys.keyring.activeVersion else {
+                throw KeyRotationError.staleKeyring(active: keys.keyring.activeVersion, stored: storedActive)
+            }
+            let pending = try await status().pending
+            guard pending == 0 else { throw KeyRotationError.rewrapPending(pending) }
+            let next = max(known.map(\.version).max() ?? 0, keys.keyring.versions.keys.max() ?? 0) + 1
+            let key = try SymmetricKey.generate()
+            let checkValue = try Keyring.checkValue(of: key)
+            try await store.insertKeyVersion(KeyVersionRecord(version: next, checkValue: checkValue, createdAt: now, state: "pending"))
+            faultPoint("rotate-after-pending-row")
+            var versions = keys.keyring.versions
+            versions[next] = key
+            try keys.source.write(versions)
+            faultPoint("rotate-after-key-file")
+            try await store.setKeyVersionState(next, state: "active")
+            // The row must be ours and active before anything is wrapped under the key.
+            guard try await store.keyVersions().contains(where: { $0.version == next && $0.state == "active" && ConstantTime.equals($0.checkValue, checkValue) }) else {
+                throw KeyRotationError.operationInProgress
+            }
+            faultPoint("rotate-after-activate-row")
+            try keys.activate(key, version: next)
+            return next
+        }
         try await audit.record(caller.draft("keys.rotate", detail: "master key version \(next) active; re-wrapping older keys", at: now))
         return next
     }
@@ -105,20 +156,22 @@ public final class KeyRotation: Sendable {
         return rewrapped
     }
 
-    /// Retires `version` once nothing is wrapped under it.
-    public func retire(_ version: Int, caller: Caller) async throws {
-        guard keys.keyring.versions[version] != nil else { throw KeyRotationError.unknownVersion(version) }
-        guard version != keys.keyring.activeVersion else { throw KeyRotationError.versionActive(version) }
-        let count = try await store.wrappedKeyCounts()[version] ?? 0
-        guard count == 0 else { throw KeyRotationError.versionInUse(version, count: count) }
-        // The database first: a version it still lists as in use must stay in the key file, or
-        // a crash between the two writes leaves a vault that refuses to start. The other way
-        // round, a crash leaves a retired version in the file, which retiring again removes.
-        try await store.setKeyVersionState(version, state: "retired")
-        var versions = keys.keyring.versions
-        versions[version] = nil
-        if case .file = keys.source { try keys.source.write(versions) }
-        keys.forget(version: version)
+    /// Retires `version` once nothing is wrapped under it (under the key-operation lease).
+    public func retire(_ version: Int, caller: Caller, now: Date = Date()) async throws {
+        try await withKeyOperationLease(now: now) {
+            guard keys.keyring.versions[version] != nil else { throw KeyRotationError.unknownVersion(version) }
+            guard version != keys.keyring.activeVersion else { throw KeyRotationError.versionActive(version) }
+            let count = try await store.wrappedKeyCounts()[version] ?? 0
+            guard count == 0 else { throw KeyRotationError.versionInUse(version, count: count) }
+            // The database first: a version it still lists as in use must stay in the key file, or
+            // a crash between the two writes leaves a vault that refuses to start. The other way
+            // round, a crash leaves a retired version in the file, which retiring again removes.
+            try await store.setKeyVersionState(version, state: "retired")
+            var versions = keys.keyring.versions
+            versions[version] = nil
+            if case .file = keys.source { try keys.source.write(versions) }
+            keys.forget(version: version)
+        }
         try await audit.record(caller.draft("keys.retire", detail: "master key version \(version) retired"))
     }
 }

@@ -47,15 +47,22 @@ public enum MasterKeySource: Sendable, Equatable {
         return [1: key]
     }
 
-    /// Rewrites the key file with `versions` (atomically: a 0600 temporary file renamed over it).
+    /// Rewrites the key file with `versions`: a 0600 temporary file of its own (O_EXCL, a name
+    /// no other writer uses), synced, renamed over the file, the directory synced; then the file
+    /// is read back and must hold exactly `versions`, else `KeySetupError.readBackMismatch`.
+    ///
+    /// Every writer used one temporary name (`.tmp-<pid>`), so two concurrent rotations in one
+    /// process truncated and renamed each other's file: the file could end up holding a key
+    /// the database never recorded.
     public func write(_ versions: [Int: SymmetricKey]) throws {
         guard case .file(let path) = self else { throw KeySetupError.cannotCreateInEnvironment }
         var text = "# ProfileVault master key versions (the highest is active). Back them up apart from the database.\n"
         for (version, key) in versions.sorted(by: { $0.key < $1.key }) {
             text += key.secret.withUnsafeBytes { "\(version):" + Data($0).base64EncodedString() + "\n" }
         }
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let unique = (try? SecureRandom.bytes(8))?.map { String(format: "%02x", $0) }.joined() ?? UUID().uuidString
+        let temporary = path + ".tmp-\(getpid())-\(unique)"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else { throw KeySetupError.cannotCreate(temporary) }
         var bytes = Array(text.utf8)
         defer { Wipe.bytes(&bytes) }
@@ -66,6 +73,25 @@ public enum MasterKeySource: Sendable, Equatable {
             unlink(temporary)
             throw KeySetupError.cannotCreate(path)
         }
+        Self.syncDirectory(of: path)
+        guard let reread = try load(), Self.sameKeys(reread, versions) else { throw KeySetupError.readBackMismatch(path) }
+    }
+
+    /// True when both hold the same versions with the same key bytes (compared in constant time).
+    static func sameKeys(_ a: [Int: SymmetricKey], _ b: [Int: SymmetricKey]) -> Bool {
+        guard Set(a.keys) == Set(b.keys) else { return false }
+        return a.allSatisfy { version, key in
+            key.secret.withUnsafeBytes { x in b[version]!.secret.withUnsafeBytes { y in ConstantTime.equals(x, y) } }
+        }
+    }
+
+    /// A rename is durable only once its directory is synced.
+    static func syncDirectory(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        close(fd)
     }
 
     static func checkPermissions(_ path: String) throws {
@@ -104,6 +130,7 @@ public enum KeySetupError: Error, Equatable, CustomStringConvertible, Sendable {
     case missingForExistingDatabase(String)
     case wrongKey(version: Int)
     case versionMissing(version: Int)
+    case readBackMismatch(String)
 
     public var description: String {
         switch self {
@@ -116,6 +143,7 @@ public enum KeySetupError: Error, Equatable, CustomStringConvertible, Sendable {
         case .missingForExistingDatabase(let p): "refusing to start: the database holds encrypted data but the master key file \(p) is missing; restore the key instead of creating a new one"
         case .wrongKey(let v): "refusing to start: master key version \(v) does not match this database (key check value differs)"
         case .versionMissing(let v): "refusing to start: master key version \(v), which this database uses, is not loaded"
+        case .readBackMismatch(let p): "the master key file \(p) read back differs from what was written; nothing was wrapped under the new key"
         }
     }
 }

@@ -92,7 +92,7 @@ public final class VaultKeys: Sendable {
     /// Opens the keys for `store`: creates the key material on a fresh database, and refuses
     /// a missing or wrong key for a database that already holds data.
     public static func open(store: any VaultStore, source: MasterKeySource, now: Date = Date()) async throws -> VaultKeys {
-        let known = try await store.keyVersions()
+        var known = try await store.keyVersions()
         var loaded = try source.load()
         if loaded == nil {
             guard known.isEmpty, case .file = source else {
@@ -102,6 +102,7 @@ public final class VaultKeys: Sendable {
             loaded = try source.create()
         }
         let versions = loaded!
+        known = try await settlePendingVersions(known, loaded: versions, store: store, now: now)
         try check(versions, against: known)
         let unknown = versions.filter { version, _ in !known.contains { $0.version == version } }
         for (version, key) in unknown {
@@ -118,9 +119,41 @@ public final class VaultKeys: Sendable {
                              holdKey: await vaultSecret(named: "legal-hold", store: store, keyring: keyring))
     }
 
+    /// Finishes or drops the `pending` version a rotation killed midway left behind
+    /// (`KeyRotation.rotate`): in the key file with its check value, the file was replaced, so
+    /// the version becomes active; absent from the file, nothing was ever wrapped under it, so
+    /// the row goes. Done under the key-operation lease, so a replica starting while another
+    /// rotates leaves that rotation's row alone (and doesn't check it).
+    static func settlePendingVersions(_ known: [KeyVersionRecord], loaded versions: [Int: SymmetricKey], store: any VaultStore,
+                                      now: Date) async throws -> [KeyVersionRecord] {
+        let pending = known.filter { $0.state == "pending" }
+        guard !pending.isEmpty else { return known }
+        let holder = "start-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
+        guard try await store.acquireKeyOperationLease(holder: holder, now: now, expiresAt: now.addingTimeInterval(KeyRotation.leaseDuration)) else {
+            return known.filter { $0.state != "pending" }
+        }
+        do {
+            for record in pending {
+                if let key = versions[record.version] {
+                    guard ConstantTime.equals(try Keyring.checkValue(of: key), record.checkValue) else {
+                        throw KeySetupError.wrongKey(version: record.version)
+                    }
+                    try await store.setKeyVersionState(record.version, state: "active")
+                } else {
+                    _ = try await store.deleteKeyVersion(record.version, ifState: "pending")
+                }
+            }
+            try await store.releaseKeyOperationLease(holder: holder)
+        } catch {
+            try? await store.releaseKeyOperationLease(holder: holder)
+            throw error
+        }
+        return try await store.keyVersions()
+    }
+
     /// Every stored, unretired version must be in `versions` with the stored key check value.
     static func check(_ versions: [Int: SymmetricKey], against known: [KeyVersionRecord]) throws {
-        for record in known where record.state != "retired" {
+        for record in known where record.state == "active" {
             guard let key = versions[record.version] else { throw KeySetupError.versionMissing(version: record.version) }
             let value = try Keyring.checkValue(of: key)
             guard ConstantTime.equals(value, record.checkValue) else { throw KeySetupError.wrongKey(version: record.version) }

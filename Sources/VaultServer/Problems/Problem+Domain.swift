@@ -48,6 +48,8 @@ extension Problem {
         case let error as KeyRotationError:
             switch error {
             case .unknownVersion: return .notFound(error.description)
+            case .operationInProgress, .rewrapPending:
+                return Problem(.conflict, "key-operation-in-progress", "Key operation in progress", detail: error.description)
             default: return Problem(.conflict, "key-rotation-refused", "Key operation refused", detail: error.description)
             }
         case let error as SegmentError:
