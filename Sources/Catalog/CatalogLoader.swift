@@ -25,6 +25,7 @@ public enum CatalogLoader {
     }
     struct SourceEntry: Decodable {
         let trust_rank: Int
+        let reveal_outcome: Bool?
     }
 
     public static func load(directory: URL, phoneRegion: String = "US") throws -> FieldCatalog {
@@ -53,7 +54,7 @@ public enum CatalogLoader {
             guard let source = SourceName(name) else {
                 throw CatalogError.invalid(file: "sources.yaml", detail: "source '\(name)' is not a valid source name")
             }
-            sources[source] = SourceDefinition(name: source, trustRank: entry.trust_rank)
+            sources[source] = SourceDefinition(name: source, trustRank: entry.trust_rank, revealOutcome: entry.reveal_outcome ?? false)
         }
         guard PhoneNormalizer.regions[phoneRegion.uppercased()] != nil else {
             throw CatalogError.invalid(file: "configuration", detail: "unsupported phone region \(phoneRegion); supported: \(PhoneNormalizer.supportedRegions.joined(separator: ", "))")

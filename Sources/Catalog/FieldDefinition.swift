@@ -47,4 +47,13 @@ public struct EventTypeDefinition: Sendable, Equatable {
 public struct SourceDefinition: Sendable, Equatable {
     public let name: SourceName
     public let trustRank: Int
+    /// Whether the source's ingest answers say `created`, `linked` or `merged` with the subject
+    /// id. Off by default: `linked` would tell a source that another source already holds the
+    /// person (`OutcomeDisclosure`).
+    public let revealOutcome: Bool
+    public init(name: SourceName, trustRank: Int, revealOutcome: Bool = false) {
+        self.name = name
+        self.trustRank = trustRank
+        self.revealOutcome = revealOutcome
+    }
 }

@@ -87,6 +87,11 @@ public struct CompiledPolicy: Sendable {
                     issues.append(PolicyIssue(file: "roles.yaml", line: rule.line, rule: rule.summary, message: "role '\(role.name)': \(message)"))
                 }
                 if !taxonomy.contains(rule.category) { issue("unknown category \(rule.category)") }
+                // Separation of duties (PRODUCT.md §5): admin manages policies, tokens and keys;
+                // a bundle it applies must not let it read the values it administers.
+                if role.name == .admin, rule.action != .redact {
+                    issue("admin may not be given a disclosing action (\(rule.action.name)): separation of duties allows it redact only")
+                }
                 if let purpose = rule.requiresConsent, !bundle.purposes.contains(purpose) { issue("requires_consent purpose \(purpose) is not in purposes.yaml") }
                 for purpose in rule.purposes ?? [] where !role.purposes.contains(where: { purpose.covers($0) }) {
                     // Decisions are compiled per declared purpose: a scope narrower than every

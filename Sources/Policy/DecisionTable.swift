@@ -16,6 +16,12 @@ public struct DecisionTable: Sendable {
         declared[role]?.filter { $0.covers(purpose) }.max { $0.segments.count < $1.segments.count }
     }
 
+    /// Whether `role` is shown anything of a personal value (any action but redact) under any
+    /// purpose it holds: a token for such a role is a privileged grant (PRODUCT.md §5).
+    public func disclosesValues(to role: RoleName) -> Bool {
+        table[role]?.values.contains { $0.values.contains { $0.action != .redact } } ?? false
+    }
+
     public func decisions(role: RoleName, purpose: Purpose) -> [DataCategory: FieldDecision]? {
         guard let declared = declaredPurpose(of: role, for: purpose) else { return nil }
         return table[role]?[declared]

@@ -120,20 +120,32 @@ enum PostgresMigrations {
         ("v5-key-operation-lease", [
             "CREATE TABLE key_operation_lease (id BIGINT PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, expires_at BIGINT NOT NULL)",
         ]),
+        // An authentication tag on the rows that carry an authorization decision
+        // (`RowAuthenticator`); the replica whose open ran this tags the rows written before.
+        (rowTagsMigration, [
+            "ALTER TABLE tokens ADD COLUMN mac BYTEA",
+            "ALTER TABLE policy_versions ADD COLUMN mac BYTEA",
+        ]),
     ]
+    static let rowTagsMigration = "v6-row-tags"
 
-    /// Applies the missing migrations in one transaction under an advisory lock.
-    static func migrate(_ session: PostgresSession) async throws {
+    /// Applies the missing migrations in one transaction under an advisory lock; returns the
+    /// ones this call applied (a replica that found them applied by another gets none).
+    @discardableResult
+    static func migrate(_ session: PostgresSession) async throws -> Set<String> {
         try await session.execute("BEGIN")
         do {
             try await session.execute("SELECT pg_advisory_xact_lock(\(PostgresVaultStore.migrationLock))")
             try await session.execute("CREATE TABLE IF NOT EXISTS pv_migrations (id TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
             let applied = Set(try await session.column("SELECT id FROM pv_migrations", as: String.self))
+            var ran: Set<String> = []
             for migration in all where !applied.contains(migration.id) {
+                ran.insert(migration.id)
                 for statement in migration.sql { try await session.execute(PostgresQuery(unsafeSQL: statement)) }
                 try await session.execute("INSERT INTO pv_migrations (id) VALUES (\(migration.id))")
             }
             try await session.execute("COMMIT")
+            return ran
         } catch {
             _ = try? await session.execute("ROLLBACK")
             throw error

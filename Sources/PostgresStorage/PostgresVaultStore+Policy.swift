@@ -19,16 +19,19 @@ extension PostgresVaultStore {
             guard record.version == latest + 1 else { throw StoreError.staleResolution }
             let stored = try PolicyVersionRecord.StoredText(record)
             try await s.execute("""
-                INSERT INTO policy_versions (version, digest, applied_at, applied_by, files, diff)
-                VALUES (\(record.version), \(record.digest), \(Self.millis(record.appliedAt)), \(record.appliedBy), \(stored.files), \(stored.diff))
+                INSERT INTO policy_versions (version, digest, applied_at, applied_by, files, diff, mac)
+                VALUES (\(record.version), \(record.digest), \(Self.millis(record.appliedAt)), \(record.appliedBy), \(stored.files), \(stored.diff),
+                        \(record.mac.map(bytea)))
                 """)
             if let audit { try await self.appendAudit(s, [audit.draft], chain: audit.chain) }
         }
     }
 
     static func policyVersion(_ row: PostgresRandomAccessRow) throws -> PolicyVersionRecord {
-        try PolicyVersionRecord.StoredText(files: try row.get("files"), diff: try row.get("diff"))
+        var record = try PolicyVersionRecord.StoredText(files: try row.get("files"), diff: try row.get("diff"))
             .record(version: try row.get("version", as: Int.self), digest: try row.get("digest"), appliedAt: try row.date("applied_at"),
                     appliedBy: try row.get("applied_by"))
+        record.mac = try row.optionalBytes("mac")
+        return record
     }
 }

@@ -4,6 +4,7 @@ import Identity
 import Logging
 import PostgresNIO
 import Storage
+import Synchronization
 import VaultModel
 
 /// The multi-node store: one PostgreSQL database shared by any number of stateless vaultd
@@ -25,6 +26,10 @@ public final class PostgresVaultStore: VaultStore {
     public let auditSink = AuditSinkState()
     /// Where this replica's master-key rewrap walk through `subjects` has got to.
     let rewrapWalk = RewrapWalk()
+    /// Whether this replica's open added the row-tag columns (it tags the rows written before;
+    /// in any later open an untagged row was written outside the vault).
+    public var addedRowTagsAtOpen: Bool { rowTagsAdded.withLock { $0 } }
+    private let rowTagsAdded = Mutex(false)
 
     /// Connects, waits until the server answers, and applies missing migrations.
     public init(location: PostgresLocation, maximumConnections: Int = 16, logger: Logger = Logger(label: "profilevault.postgres")) async throws {
@@ -40,7 +45,8 @@ public final class PostgresVaultStore: VaultStore {
         // Let run() begin before the first lease (postgres-nio warns about a lease before run()).
         try? await Task.sleep(for: .milliseconds(20))
         do {
-            try await session { try await PostgresMigrations.migrate($0) }
+            let ran = try await session { try await PostgresMigrations.migrate($0) }
+            rowTagsAdded.withLock { $0 = ran.contains(PostgresMigrations.rowTagsMigration) }
         } catch {
             runner.cancel()
             throw error
@@ -178,9 +184,9 @@ public final class PostgresVaultStore: VaultStore {
         try await write { s in
             if let audit { try await self.appendAudit(s, [audit.draft], chain: audit.chain) }
             try await s.execute("""
-                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at)
+                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac)
                 VALUES (\(token.id.uuidString.lowercased()), \(token.principal), \(token.role), \(token.source), \(bytea(token.hash)),
-                        \(Self.millis(token.createdAt)), NULL)
+                        \(Self.millis(token.createdAt)), NULL, \(token.mac.map(bytea)))
                 """)
         }
     }
@@ -193,10 +199,11 @@ public final class PostgresVaultStore: VaultStore {
         try await session { s in try await s.rows("SELECT * FROM tokens ORDER BY created_at, token_id").map(Self.tokenRecord) }
     }
 
-    public func revokeToken(id: UUID, at time: Date, audit: AuditWrite) async throws -> Bool {
+    public func revokeToken(id: UUID, at time: Date, mac: [UInt8], audit: AuditWrite) async throws -> Bool {
         try await write { s in
             let revoked = try await s.execute("""
-                UPDATE tokens SET revoked_at = \(Self.millis(time)) WHERE token_id = \(id.uuidString.lowercased()) AND revoked_at IS NULL
+                UPDATE tokens SET revoked_at = \(Self.millis(time)), mac = \(bytea(mac))
+                WHERE token_id = \(id.uuidString.lowercased()) AND revoked_at IS NULL
                 """) > 0
             var draft = audit.draft
             if !revoked { draft.outcome = "refused"; draft.detail = "no active token with this id" }
@@ -208,7 +215,20 @@ public final class PostgresVaultStore: VaultStore {
     static func tokenRecord(_ row: PostgresRandomAccessRow) throws -> TokenRecord {
         TokenRecord(id: UUID(uuidString: try row.get("token_id")) ?? UUID(), principal: try row.get("principal"),
                     role: try row.get("role", as: String?.self), source: try row.get("source", as: String?.self),
-                    hash: try row.bytes("token_hash"), createdAt: try row.date("created_at"), revokedAt: try row.optionalDate("revoked_at"))
+                    hash: try row.bytes("token_hash"), createdAt: try row.date("created_at"), revokedAt: try row.optionalDate("revoked_at"),
+                    mac: try row.optionalBytes("mac"))
+    }
+
+    public func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], audit: AuditWrite) async throws {
+        try await write { s in
+            for (id, mac) in tokens {
+                try await s.execute("UPDATE tokens SET mac = \(bytea(mac)) WHERE token_id = \(id.uuidString.lowercased()) AND mac IS NULL")
+            }
+            for (version, mac) in policyVersions {
+                try await s.execute("UPDATE policy_versions SET mac = \(bytea(mac)) WHERE version = \(version) AND mac IS NULL")
+            }
+            try await self.appendAudit(s, [audit.draft], chain: audit.chain)
+        }
     }
 
     // MARK: Time

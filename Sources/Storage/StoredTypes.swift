@@ -274,7 +274,10 @@ public struct TokenRecord: Sendable, Equatable {
     public let hash: [UInt8]
     public let createdAt: Date
     public let revokedAt: Date?
-    public init(id: UUID, principal: String, role: String?, source: String?, hash: [UInt8], createdAt: Date, revokedAt: Date?) {
+    /// The row's authentication tag (`RowAuthenticator`); nil on a row written before tags.
+    public var mac: [UInt8]?
+    public init(id: UUID, principal: String, role: String?, source: String?, hash: [UInt8], createdAt: Date, revokedAt: Date?, mac: [UInt8]? = nil) {
+        self.mac = mac
         self.id = id
         self.principal = principal
         self.role = role
@@ -294,7 +297,10 @@ public struct PolicyVersionRecord: Sendable, Equatable {
     public let appliedBy: String
     public let files: [String: String]
     public let diff: [String: [String]]
-    public init(version: Int, digest: String, appliedAt: Date, appliedBy: String, files: [String: String], diff: [String: [String]]) {
+    /// The row's authentication tag (`RowAuthenticator`); nil on a row written before tags.
+    public var mac: [UInt8]?
+    public init(version: Int, digest: String, appliedAt: Date, appliedBy: String, files: [String: String], diff: [String: [String]], mac: [UInt8]? = nil) {
+        self.mac = mac
         self.version = version
         self.digest = digest
         self.appliedAt = appliedAt

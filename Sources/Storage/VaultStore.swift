@@ -42,7 +42,14 @@ public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
     func insertToken(_ token: TokenRecord, audit: AuditWrite?) async throws
     func token(withHash hash: [UInt8]) async throws -> TokenRecord?
     func tokens() async throws -> [TokenRecord]
-    func revokeToken(id: UUID, at time: Date, audit: AuditWrite) async throws -> Bool
+    /// Sets `revoked_at` and the row's new tag `mac` (`RowAuthenticator`, over the revoked row).
+    func revokeToken(id: UUID, at time: Date, mac: [UInt8], audit: AuditWrite) async throws -> Bool
+
+    // Row tags (`RowAuthenticator`)
+    /// Whether this open added the row-tag columns: rows written before have none yet.
+    var addedRowTagsAtOpen: Bool { get }
+    /// Tags the untagged rows named, with `audit`, in one transaction (the open that added the columns).
+    func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], audit: AuditWrite) async throws
 
     // Audit: appends are fail-closed (see `AuditSinkState`).
     var auditSink: AuditSinkState { get }

@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import Storage
 
@@ -6,7 +7,9 @@ import Storage
 /// A backup holds ciphertext only; reading it needs every master-key version that wraps a
 /// key in it (listed with each backup). Keep the key file with the backup, and don't
 /// retire a version while a backup you keep needs it. A restore keeps the data directory's
-/// erasure ledger, which vaultd replays at start, so nobody erased since the backup returns.
+/// erasure ledger, which vaultd replays at start, so nobody erased since the backup returns;
+/// the backup records where the ledger stood, and a restore refuses a directory whose ledger
+/// is missing or behind that position.
 public struct BackupService: Sendable {
     let store: any VaultStore
     let audit: AuditLog
@@ -21,8 +24,11 @@ public struct BackupService: Sendable {
         let file = dataDirectory.appendingPathComponent("backup-\(UUID().uuidString).sqlite")
         let before = try await versionsInUse()
         do {
+            // Read before the snapshot: an erasure during it only adds entries after this position.
+            let ledger = try ErasureLedger(file: dataDirectory.appendingPathComponent(ErasureLedger.fileName)).entries()
             try await store.backup(to: file.path)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+            try SQLiteVaultStore.recordLedgerPosition(.init(entries: ledger.count, lastRequestID: ledger.last?.request_id ?? ""), inBackup: file.path)
             let versions = before.union(try await versionsInUse()).sorted()
             try await audit.record(caller.draft("backup.create", detail: "backup needs master key versions \(versions.map(String.init).joined(separator: ","))"))
             return (file, versions)
@@ -36,9 +42,27 @@ public struct BackupService: Sendable {
         Set(try await store.wrappedKeyCounts().filter { $0.value > 0 }.keys)
     }
 
+    /// What a restore did besides replacing the database.
+    public struct RestoreReport: Sendable {
+        /// Anchors of audit entries the restored database doesn't hold (written after the
+        /// backup), moved to `archivedAnchorsFile`.
+        public let archivedAnchors: Int
+        public let archivedAnchorsFile: URL?
+        public let ledgerCopied: Bool
+    }
+
     /// Replaces the database of a stopped data directory with `backup`, keeping its master key
-    /// and erasure ledger. Refuses a running vault (its WAL is open and non-empty).
-    public static func restore(_ backup: URL, into directory: URL) throws {
+    /// and erasure ledger. Refuses a running vault (its WAL is open and non-empty), a directory
+    /// without an erasure ledger unless `ledger` names one (a new directory would otherwise
+    /// read a missing ledger as "nobody erased", and bring back everyone erased since the
+    /// backup), and a ledger behind the position the backup recorded.
+    ///
+    /// The restored chain ends where the backup's did: anchors signed later name entries it
+    /// doesn't hold, and vaultd refuses to start over such a chain (a cut tail). The restore
+    /// is the operator's deliberate rollback, so those anchors move to an archive file beside
+    /// the anchors file, kept for the record.
+    @discardableResult
+    public static func restore(_ backup: URL, into directory: URL, ledger: URL? = nil, now: Date = Date()) throws -> RestoreReport {
         let database = directory.appendingPathComponent("vault.sqlite")
         let lock: DataDirectoryLock
         do { lock = try DataDirectoryLock(directory: directory) } catch { throw RestoreError.vaultRunning }
@@ -46,23 +70,67 @@ public struct BackupService: Sendable {
         guard FileManager.default.fileExists(atPath: backup.path) else { throw RestoreError.missingBackup }
         let header = try FileHandle(forReadingFrom: backup).read(upToCount: 16) ?? Data()
         guard header == Data("SQLite format 3\0".utf8) else { throw RestoreError.notABackup }
+        let ledgerFile = directory.appendingPathComponent(ErasureLedger.fileName)
+        let hasLedger = FileManager.default.fileExists(atPath: ledgerFile.path)
+        if hasLedger, ledger != nil { throw RestoreError.ledgerAlreadyPresent(ledgerFile.path) }
+        guard hasLedger || ledger != nil else { throw RestoreError.ledgerMissing(ledgerFile.path) }
+        let candidate = ErasureLedger(file: ledger ?? ledgerFile)
+        let entries: [ErasureLedger.Entry]
+        do { entries = try candidate.entries() } catch { throw RestoreError.ledgerUnreadable(candidate.file.path) }
+        if let position = try SQLiteVaultStore.ledgerPosition(inBackup: backup.path), position.entries > 0 {
+            guard entries.count >= position.entries, entries[position.entries - 1].request_id == position.lastRequestID else {
+                throw RestoreError.ledgerBehind(candidate.file.path, backupEntries: position.entries, ledgerEntries: entries.count)
+            }
+        }
+        if let ledger {
+            try copySynced(ledger.resolvingSymlinksInPath(), to: ledgerFile, through: directory.appendingPathComponent(ErasureLedger.fileName + ".restoring"))
+        }
         // Copy the file itself, not a symlink to it (vaultd would then write into the archived
         // backup), into a temporary file that is synced before it replaces the database: a
         // crash or a full disk midway leaves the old database, not a truncated one.
-        let source = backup.resolvingSymlinksInPath()
-        let incoming = directory.appendingPathComponent("vault.sqlite.restoring")
+        try copySynced(backup.resolvingSymlinksInPath(), to: database, through: directory.appendingPathComponent("vault.sqlite.restoring")) {
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.path + suffix) }
+        }
+        let (archived, archiveFile) = try archiveAnchorsBeyond(database: database, anchorsFile: directory.appendingPathComponent("audit-anchors.jsonl"), now: now)
+        return RestoreReport(archivedAnchors: archived, archivedAnchorsFile: archiveFile, ledgerCopied: ledger != nil)
+    }
+
+    /// Copies `source` to `destination` through a synced temporary file renamed into place.
+    static func copySynced(_ source: URL, to destination: URL, through incoming: URL, beforeRename: () -> Void = {}) throws {
         try? FileManager.default.removeItem(at: incoming)
         do {
             try FileManager.default.copyItem(at: source, to: incoming)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: incoming.path)
             try Self.sync(incoming)
-            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.path + suffix) }
-            guard rename(incoming.path, database.path) == 0 else { throw RestoreError.notWritten }
-            try Self.sync(directory)
+            beforeRename()
+            guard rename(incoming.path, destination.path) == 0 else { throw RestoreError.notWritten }
+            try Self.sync(destination.deletingLastPathComponent())
         } catch {
             try? FileManager.default.removeItem(at: incoming)
             throw error
         }
+    }
+
+    /// Moves the anchors whose entry the restored database doesn't hold (by sequence and hash)
+    /// to `audit-anchors.before-restore-<time>.jsonl`, and rewrites the anchors file with the rest.
+    static func archiveAnchorsBeyond(database: URL, anchorsFile: URL, now: Date) throws -> (Int, URL?) {
+        guard let data = FileManager.default.contents(atPath: anchorsFile.path) else { return (0, nil) }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.isEmpty }
+        let anchors = lines.map { try? JSONDecoder().decode(AuditAnchor.self, from: Data($0.utf8)) }
+        let hashes = try SQLiteVaultStore.auditHashes(inFile: database.path, at: Set(anchors.compactMap { $0?.seq }))
+        var kept: [Substring] = [], moved: [Substring] = []
+        for (line, anchor) in zip(lines, anchors) {
+            if let anchor, let hash = hashes[anchor.seq], HashChain.hex(hash) == anchor.head { kept.append(line) } else { moved.append(line) }
+        }
+        guard !moved.isEmpty else { return (0, nil) }
+        let stamp = ISO8601DateFormatter().string(from: now).replacingOccurrences(of: ":", with: "")
+        let archive = anchorsFile.deletingLastPathComponent().appendingPathComponent("audit-anchors.before-restore-\(stamp).jsonl")
+        try Data(moved.joined(separator: "\n").utf8 + [0x0a]).write(to: archive, options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: archive.path)
+        let rest = kept.isEmpty ? Data() : Data(kept.joined(separator: "\n").utf8 + [0x0a])
+        try rest.write(to: anchorsFile, options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: anchorsFile.path)
+        return (moved.count, archive)
     }
 
     /// fsync of a file or directory.
@@ -76,8 +144,14 @@ public struct BackupService: Sendable {
 
 public enum RestoreError: Error, CustomStringConvertible, Sendable {
     case vaultRunning, missingBackup, notABackup, notWritten
+    case ledgerMissing(String), ledgerAlreadyPresent(String), ledgerUnreadable(String)
+    case ledgerBehind(String, backupEntries: Int, ledgerEntries: Int)
     public var description: String {
         switch self {
+        case .ledgerMissing(let path): "the data directory has no erasure ledger (\(path)): restored without it, everyone erased since the backup would come back; restore into the vault's own data directory, or pass --ledger with the vault's erasure-ledger.jsonl"
+        case .ledgerAlreadyPresent(let path): "the data directory already has an erasure ledger (\(path)); restore without --ledger"
+        case .ledgerUnreadable(let path): "the erasure ledger \(path) cannot be read"
+        case .ledgerBehind(let path, let backup, let ledger): "the erasure ledger \(path) holds \(ledger) entries but the backup was taken when it held \(backup) (or it is another vault's): use the vault's current ledger"
         case .notWritten: "the restored database could not be written and synced (the data directory keeps its database)"
         case .vaultRunning: "the data directory's database is in use (stop vaultd first)"
         case .missingBackup: "the backup file does not exist"

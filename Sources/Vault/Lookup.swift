@@ -58,4 +58,37 @@ public struct LookupService: Sendable {
                                             detail: "\(found.count) matches" + (withheld > 0 ? ", \(withheld) restricted withheld" : "")))
         return found
     }
+
+    /// The subject holding `source`'s record `key` (a customer number quoted in a request), for
+    /// compliance only: it says which person a source's record belongs to, which sources
+    /// themselves are not told (`OutcomeDisclosure`). Through the record key's blind index; the
+    /// key is normalized as ingest does and never echoed.
+    public func lookup(source name: String, key raw: String, caller: Caller) async throws -> [SubjectID] {
+        guard caller.role == .compliance else { throw LookupError.complianceOnly }
+        guard let source = SourceName(name), catalog.sources[source] != nil else {
+            let echo = SubmittedName.unknown(name, known: catalog.sources.keys.map(\.rawValue), what: "source")
+            throw IngestError.invalidBatch([BatchIssue(index: 0, field: "source_record.source", type: "unknown-source",
+                                                       reason: echo.reason)])
+        }
+        var issues: [BatchIssue] = []
+        guard let key = RecordValidator.sourceKey(.string(raw), index: 0, issues: &issues) else {
+            throw IngestError.invalidBatch(issues.map { BatchIssue(index: 0, field: "source_record.key", type: $0.type, reason: $0.reason) })
+        }
+        let index = keys.blindIndexer.index(source: source, recordKey: key)
+        let snapshot = try await store.resolutionSnapshot(source: source, sourceKeys: [index], identifiers: [])
+        var found: [SubjectID] = []
+        if let owner = snapshot.subjectBySourceKey[index.bytes], let subject = try await store.canonicalSubject(of: owner) { found = [subject] }
+        try await audit.record(caller.draft("subject.lookup", subjects: found.map(\.description), fields: ["source_record"],
+                                            detail: "\(found.count) matches for a \(source) record"))
+        return found
+    }
+}
+
+public enum LookupError: Error, CustomStringConvertible, Sendable {
+    case complianceOnly
+    public var description: String {
+        switch self {
+        case .complianceOnly: "only compliance may look a person up by a source's record"
+        }
+    }
 }

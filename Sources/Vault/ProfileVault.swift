@@ -45,7 +45,7 @@ public struct ProfileVault: Sendable {
         policyService = PolicyService(store: store, keys: keys, state: policies, audit: audit)
         segments = SegmentService(store: store, keys: keys, views: views, policies: policies)
         requests = RequestService(store: store, keys: keys, policies: policies, reader: reader, lookup: lookup, consents: consents, ingest: ingest,
-                                  audit: audit, ledger: ErasureLedger(file: dataDirectory.appendingPathComponent("erasure-ledger.jsonl")),
+                                  audit: audit, ledger: ErasureLedger(file: dataDirectory.appendingPathComponent(ErasureLedger.fileName)),
                                   faultPoint: faultPoint)
         rotation = KeyRotation(store: store, keys: keys, audit: audit, faultPoint: faultPoint)
         backups = BackupService(store: store, audit: audit, dataDirectory: dataDirectory)
@@ -75,11 +75,13 @@ public struct ProfileVault: Sendable {
         let seed = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
         let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
         let keys = try await VaultKeys.open(store: store, source: source)
+        try await tagRowsWrittenBeforeTags(store: store, keys: keys)
         let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)
         let vault = try ProfileVault(store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,
                                      faultPoint: faultPoint)
         // A crash inside an append can leave a torn last line in the ledger or the anchors file.
         for file in [vault.requests.ledger.file, vault.audit.anchorsFile] { try AppendOnlyFile.dropTornTail(of: file) }
+        try vault.requests.ledger.createIfMissing()
         // Before anything appends to the chain: it must still hold every anchored head.
         try await vault.audit.checkAnchorsAtStart()
         // Before anything is served: nobody the erasure ledger names may come back, and
@@ -90,5 +92,17 @@ public struct ProfileVault: Sendable {
         let publicKey = dataDirectory.appendingPathComponent("audit-signing.pub")
         try (Data(vault.audit.publicKey.bytes).base64EncodedString() + "\n").write(to: publicKey, atomically: true, encoding: .utf8)
         return vault
+    }
+
+    /// In the open that added the row-tag columns (an upgrade), tags the token and policy
+    /// rows written before, with an audit entry saying how many. In any other open an untagged
+    /// row was written outside the vault and fails its check where it is read.
+    static func tagRowsWrittenBeforeTags(store: any VaultStore, keys: VaultKeys) async throws {
+        guard store.addedRowTagsAtOpen else { return }
+        let tokens = try await TokenService.untaggedRowTags(store: store, keys: keys)
+        let policies = try await PolicyService.untaggedRowTags(store: store, keys: keys)
+        guard !tokens.isEmpty || !policies.isEmpty else { return }
+        let draft = Caller.system("upgrade").draft("rows.tag", detail: "\(tokens.count) tokens and \(policies.count) policy versions written before row tags were tagged")
+        try await store.tagRows(tokens: tokens, policyVersions: policies, audit: AuditWrite(draft: draft, chain: keys.auditChain))
     }
 }

@@ -46,9 +46,24 @@ public struct IngestEventsResponse: Codable, Sendable {
     public init(results: [IngestEventResult]) { self.results = results }
 }
 
+/// Exactly one of `identifiers` or `source_record`.
 public struct LookupRequest: Codable, Sendable {
-    public let identifiers: [String: JSONValue]
-    public init(identifiers: [String: JSONValue]) { self.identifiers = identifiers }
+    public let identifiers: [String: JSONValue]?
+    public let source_record: SourceRecordReference?
+    public init(identifiers: [String: JSONValue]? = nil, source_record: SourceRecordReference? = nil) {
+        self.identifiers = identifiers
+        self.source_record = source_record
+    }
+}
+
+/// A record of a source system, by its key there (a customer number).
+public struct SourceRecordReference: Codable, Sendable {
+    public let source: String
+    public let key: String
+    public init(source: String, key: String) {
+        self.source = source
+        self.key = key
+    }
 }
 
 public struct LookupResponse: Codable, Sendable {
@@ -171,12 +186,15 @@ public struct CreatedTokenBody: Codable, Sendable {
     public let principal: String
     public let role: String?
     public let source: String?
-    public init(id: String, token: String, principal: String, role: String?, source: String?) {
+    /// True for a role that is shown personal values: audited as a privileged grant.
+    public let privileged: Bool?
+    public init(id: String, token: String, principal: String, role: String?, source: String?, privileged: Bool? = nil) {
         self.id = id
         self.token = token
         self.principal = principal
         self.role = role
         self.source = source
+        self.privileged = privileged
     }
 }
 

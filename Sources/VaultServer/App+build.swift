@@ -29,6 +29,9 @@ public struct ServerConfiguration: Sendable {
     /// Serve `GET /bench/bare`, the benchmark's baseline route, and the view's steps under
     /// `/v1/bench/` (`BenchFloorController`); never in production.
     public var benchRoutes = false
+    /// Every source's ingest answers say `created`, `linked` or `merged` with the subject id,
+    /// whatever sources.yaml says (`OutcomeDisclosure`): the demo's tour; never in production.
+    public var revealOutcomes = false
     /// PEM certificate chain and private key files; nil serves plain HTTP (behind a proxy).
     public var tls: (certificateChain: String, privateKey: String)?
     public init(host: String = "127.0.0.1", port: Int = 8420, anchorInterval: Duration = .seconds(60), rewrapBatch: Int = 500) {
@@ -41,7 +44,7 @@ public struct ServerConfiguration: Sendable {
 
 /// The production router; tests drive this same router in process.
 public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetrics(), lookupsPerMinute: Int = 600,
-                        benchRoutes: Bool = false, secureCookies: Bool = false) -> Router<AppRequestContext> {
+                        benchRoutes: Bool = false, secureCookies: Bool = false, revealOutcomes: Bool = false) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware(metrics: metrics))
     HealthController(audit: vault.audit, store: vault.store).register(on: router)
@@ -59,11 +62,11 @@ public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetric
     RequestsController(vault: vault).register(on: v1)
     OutboxController(vault: vault).register(on: v1)
     KeysController(vault: vault).register(on: v1)
-    SourcesController(vault: vault, metrics: metrics).register(on: v1)
+    SourcesController(vault: vault, metrics: metrics, revealOutcomes: revealOutcomes).register(on: v1)
     SubjectsController(vault: vault, metrics: metrics, lookupLimiter: RateLimiter(perMinute: lookupsPerMinute)).register(on: v1)
-    TokensController(vault: vault).register(on: v1)
+    TokensController(vault: vault, metrics: metrics).register(on: v1)
     if benchRoutes { BenchFloorController(vault: vault).register(on: v1) }
-    ConsoleController(vault: vault, secure: secureCookies, anonymous: anonymous).register(on: router)
+    ConsoleController(vault: vault, secure: secureCookies, metrics: metrics, anonymous: anonymous).register(on: router)
     if benchRoutes { BenchController().register(on: router) }
     return router
 }
@@ -76,7 +79,7 @@ public func buildApplication(vault: ProfileVault, configuration: ServerConfigura
     vault.audit.observer.set { metrics.auditAppended($0) }
     return Application(
         router: buildRouter(vault: vault, metrics: metrics, lookupsPerMinute: configuration.lookupsPerMinute, benchRoutes: configuration.benchRoutes,
-                           secureCookies: configuration.tls != nil),
+                            secureCookies: configuration.tls != nil, revealOutcomes: configuration.revealOutcomes),
         server: try serverBuilder(configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
         services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger),

@@ -137,6 +137,7 @@ struct VaultdCommand: AsyncParsableCommand {
         configuration.retentionInterval = .seconds(retentionSeconds)
         configuration.lookupsPerMinute = max(1, try settings.int(lookupsPerMinute, "lookups_per_minute", default: 600))
         configuration.benchRoutes = benchRoutes
+        configuration.revealOutcomes = demo
         configuration.requestTimeout = .seconds(max(1, try settings.int(requestTimeout, "request_timeout", default: 20)))
         if postgres != nil {
             configuration.policyRefreshInterval = .milliseconds(max(100, try settings.int(policyRefresh, "policy_refresh_ms", default: 2000)))

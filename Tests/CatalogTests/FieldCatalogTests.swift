@@ -36,8 +36,12 @@ struct FieldCatalogTests {
     @Test("unknown fields and wrong types are refused, naming the field only")
     func refusals() throws {
         let catalog = try CatalogLoader.load(directory: Self.policies)
-        #expect(throws: FieldIssue(field: "emial", kind: .unknownField, reason: "not in the field catalog")) {
+        #expect(throws: FieldIssue(field: "emial", kind: .unknownField, reason: "unknown field; did you mean email?")) {
             try catalog.normalize(field: "emial", value: .string("ann@example.com"))
+        }
+        // A name far from every catalog name may be the client's data: it is not repeated.
+        #expect(throws: FieldIssue(field: nil, kind: .unknownField, reason: "unknown field (its name is not repeated: it is not close to any defined name)")) {
+            try catalog.normalize(field: "ann@example.com", value: .string("x"))
         }
         do {
             _ = try catalog.normalize(field: "email", value: .string("ann.secret@example"))

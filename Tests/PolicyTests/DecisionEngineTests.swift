@@ -125,6 +125,17 @@ struct DecisionEngineTests {
         #expect(issue.description.contains("role 'r'"))
     }
 
+    @Test("separation of duties: a bundle giving admin any disclosing action is refused; redact is allowed",
+          arguments: ["show", "mask, mask: last4", "hash", "generalize, to: year"])
+    func adminMayNotDisclose(action: String) throws {
+        let roles = "roles:\n  admin:\n    purposes: [operations]\n    rules:\n      - { category: user.demographic.date_of_birth, action: \(action) }\n"
+        let issue = try #require(try Fixtures.issues(roles: roles).first, "admin was given \(action)")
+        #expect(issue.description.contains("admin may not be given a disclosing action"), "\(issue)")
+        #expect(issue.line == 5)
+        let redacting = "roles:\n  admin:\n    purposes: [operations]\n    rules:\n      - { category: user.demographic.date_of_birth, action: redact }\n"
+        #expect(try Fixtures.issues(roles: redacting).isEmpty)
+    }
+
     @Test("the shipped bundle compiles and every role holds its purposes")
     func shippedBundle() throws {
         let policy = try CompiledPolicy.load(directory: Fixtures.policies)

@@ -6,7 +6,7 @@ import Testing
 struct AuditProcessTests {
     static let rootToken = "pv-test-root-token-audit-0123"
 
-    @Test("vaultctl audit verify passes, tail shows entries; cutting the tail after shutdown is caught by the anchor")
+    @Test("vaultctl audit verify passes, tail shows entries; cutting the tail after shutdown makes vaultd refuse to start")
     func verifyTailTruncate() async throws {
         let data = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
@@ -28,14 +28,24 @@ struct AuditProcessTests {
         #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("audit-anchors.jsonl").path))
         #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("audit-signing.pub").path))
         let pool = try DatabasePool(path: data.appendingPathComponent("vault.sqlite").path)
-        try await pool.write { try $0.execute(sql: "DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 2 FROM audit_log)") }
+        try await pool.write { try $0.execute(sql: "DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 5 FROM audit_log)") }
         try pool.close()
 
+        // The chain would go on from the shortened head and the next anchor sign over the cut:
+        // vaultd refuses to serve instead, naming the anchor the chain no longer holds.
         let second = VaultdProcess(dataDirectory: data, arguments: ["--anchor-interval", "3600"])
-        try await second.start()
-        let broken = try vaultctl(["audit", "verify", "--json"], address: second.address, token: Self.rootToken)
-        #expect(broken.status == 1)
-        #expect(broken.out.contains("\"problem\" : \"truncated\""), "\(broken.out)")
-        #expect(second.terminate() == 0)
+        do {
+            try await second.start()
+            Issue.record("vaultd started over a chain cut behind its anchors")
+            _ = second.terminate()
+        } catch let failure as VaultdProcess.StartFailure {
+            #expect(failure.errors.contains("no longer holds the entry anchored at sequence"), "\(failure)")
+        }
+        #expect(second.waitForExit() != 0)
+        let anchors = try String(contentsOf: data.appendingPathComponent("audit-anchors.jsonl"), encoding: .utf8)
+        let again = VaultdProcess(dataDirectory: data, arguments: ["--anchor-interval", "3600"])
+        await #expect(throws: VaultdProcess.StartFailure.self) { try await again.start() }
+        _ = again.waitForExit()
+        #expect(try String(contentsOf: data.appendingPathComponent("audit-anchors.jsonl"), encoding: .utf8) == anchors, "no new anchor over the cut")
     }
 }

@@ -100,6 +100,61 @@ struct BackupProcessTests {
     }
 }
 
+extension BackupProcessTests {
+    /// Opens, verifies and executes an erasure request for `email`.
+    static func erase(_ email: String, address: String, token: String) throws {
+        let opened = try json(try vaultctl(["request", "open", "--kind", "erasure", "--regulation", "gdpr", "--email", email, "--json"],
+                                           address: address, token: token).out)
+        let id = try #require(opened["id"] as? String)
+        _ = try vaultctl(["request", "verify", id, "--method", "email_link"], address: address, token: token)
+        #expect(try vaultctl(["request", "execute", id], address: address, token: token).status == 0)
+    }
+
+    @Test("a restore into a new directory needs the vault's erasure ledger, and refuses one behind the backup")
+    func restoreIntoNewDirectoryNeedsTheLedger() async throws {
+        let data = temporaryDirectory(), fresh = temporaryDirectory()
+        let backup = temporaryDirectory().appendingPathExtension("sqlite")
+        let stale = temporaryDirectory().appendingPathExtension("jsonl")
+        defer { for url in [data, fresh, backup, stale] { try? FileManager.default.removeItem(at: url) } }
+        let (first, crm, dpo) = try await Self.startWithTokens(data)
+        let file = data.appendingPathComponent("two.jsonl")
+        try #"{"key": "crm-1", "fields": {"email": "before@example.com"}}"# .appending("\n")
+            .appending(#"{"key": "crm-2", "fields": {"email": "after@example.com"}}"#)
+            .write(to: file, atomically: true, encoding: .utf8)
+        #expect(try vaultctl(["import", "--source", "crm", file.path], address: first.address, token: crm).status == 0)
+        try FileManager.default.removeItem(at: file)
+        // One erasure before the backup (it records ledger position 1), one after it.
+        try Self.erase("before@example.com", address: first.address, token: dpo)
+        #expect(try vaultctl(["backup", backup.path], address: first.address, token: Self.rootToken).status == 0)
+        try Self.erase("after@example.com", address: first.address, token: dpo)
+        #expect(first.terminate() == 0)
+
+        // A new directory holding only the master key: without a ledger, the person erased
+        // after the backup would come back.
+        try FileManager.default.createDirectory(at: fresh, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: data.appendingPathComponent("master.key"), to: fresh.appendingPathComponent("master.key"))
+        let missing = try vaultctl(["restore", backup.path, "--data-dir", fresh.path], address: "http://127.0.0.1:1", token: "unused")
+        #expect(missing.status == 65 && missing.err.contains("no erasure ledger"), "\(missing.err)")
+        #expect(!FileManager.default.fileExists(atPath: fresh.appendingPathComponent("vault.sqlite").path), "nothing restored")
+
+        // A ledger older than the backup (it lacks the entry the backup recorded) is refused.
+        try Data().write(to: stale)
+        let behind = try vaultctl(["restore", backup.path, "--data-dir", fresh.path, "--ledger", stale.path], address: "http://127.0.0.1:1", token: "unused")
+        #expect(behind.status == 65 && behind.err.contains("holds 0 entries but the backup was taken when it held 1"), "\(behind.err)")
+
+        let restored = try vaultctl(["restore", backup.path, "--data-dir", fresh.path, "--ledger", data.appendingPathComponent("erasure-ledger.jsonl").path],
+                                    address: "http://127.0.0.1:1", token: "unused")
+        #expect(restored.status == 0 && restored.out.contains("Erasure ledger copied"), "\(restored.err)")
+        let second = VaultdProcess(dataDirectory: fresh)
+        try await second.start()
+        for email in ["before@example.com", "after@example.com"] {
+            let found = try Self.json(try vaultctl(["lookup", "--email", email, "--json"], address: second.address, token: dpo).out)
+            #expect((found["subject_ids"] as? [String])?.isEmpty == true, "\(email) stays erased in the new directory")
+        }
+        #expect(second.terminate() == 0)
+    }
+}
+
 @Suite("data directory lock")
 struct DataDirectoryLockProcessTests {
     @Test("a second vaultd on the same data directory refuses to start")

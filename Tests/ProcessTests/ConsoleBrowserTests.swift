@@ -37,7 +37,12 @@ struct ConsoleBrowserTests {
               {"key": "crm-edsger-4", "fields": {"email": "edsger.dijkstra@example.org", "first_name": "Edsger"}}
             ]}
             """)
-        let subjects = try #require(records["results"] as? [[String: Any]]).compactMap { $0["subject_id"] as? String }
+        #expect(try #require(records["results"] as? [[String: Any]]).map { $0["outcome"] as? String } == Array(repeating: "accepted", count: 4))
+        var subjects: [String] = []
+        for key in ["crm-ada-1", "crm-alan-2", "crm-grace-3", "crm-edsger-4"] {
+            let found = try await http.object("POST", "/v1/subjects/lookup", token: compliance, json: #"{"source_record": {"source": "crm", "key": "\#(key)"}}"#)
+            subjects += try #require(found["subject_ids"] as? [String])
+        }
         #expect(subjects.count == 4)
         let supportRecord = try await http.call("POST", "/v1/sources/support/records", token: support,
                                                 json: #"{"records": [{"key": "sup-ada-9", "fields": {"email": "Ada.Lovelace@example.org", "phone": "(415) 555-0142"}}]}"#)

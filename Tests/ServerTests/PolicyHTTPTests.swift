@@ -119,6 +119,12 @@ struct PolicyHTTPTests {
             #expect(second.events.map(\.occurred_at) == ["2026-03-02T10:00:00Z"] && second.next_cursor == nil)
             let bad = try await client.call(.get, "/v1/subjects/\(id)/timeline?cursor=zzz", token: h.support, purpose: "essential.service.operations.support")
             #expect(bad.status == 400)
+            // A cursor is bound to the subject it was issued for.
+            let other = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "crm-9", "fields": {"email": "other@example.com"}}]}"#)
+                .decode(IngestRecordsResponse.self).results[0].subject_id!
+            let elsewhere = try await client.call(.get, "/v1/subjects/\(other)/timeline?limit=1&cursor=\(cursor)", token: h.support,
+                                                  purpose: "essential.service.operations.support")
+            #expect(elsewhere.status == 400, "a cursor of one subject's timeline is refused on another's")
             let admin = try await client.call(.get, "/v1/subjects/\(id)/timeline", token: h.admin, purpose: "operations").decode(TimelineBody.self)
             #expect(admin.events.isEmpty && admin.next_cursor == nil, "admin sees no events, not even that they exist (their count and times are behavioural data)")
             _ = tokens

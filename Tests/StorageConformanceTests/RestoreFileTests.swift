@@ -23,6 +23,8 @@ struct RestoreFileTests {
         let link = archive.appendingPathComponent("latest.sqlite")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: kept)
 
+        // The vault's own directory has its erasure ledger (vaultd creates it at first start).
+        try Data().write(to: target.appendingPathComponent(ErasureLedger.fileName))
         try BackupService.restore(link, into: target)
         let restored = target.appendingPathComponent("vault.sqlite")
         let attributes = try FileManager.default.attributesOfItem(atPath: restored.path)

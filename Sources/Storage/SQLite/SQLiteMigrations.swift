@@ -219,6 +219,7 @@ enum SQLiteMigrations {
         registerPartialMergedIndex(&migrator)
         registerMergesLoserIndex(&migrator)
         registerKeyOperationLease(&migrator)
+        registerRowTags(&migrator)
         return migrator
     }
 }

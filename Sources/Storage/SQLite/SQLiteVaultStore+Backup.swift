@@ -9,4 +9,51 @@ extension SQLiteVaultStore {
             try db.execute(sql: "VACUUM INTO ?", arguments: [path])
         }
     }
+
+    /// Where the erasure ledger stood when a backup was taken, recorded in the backup file.
+    public struct LedgerPosition: Sendable, Equatable {
+        public let entries: Int
+        /// The request id of the last entry then ("" when there was none).
+        public let lastRequestID: String
+        public init(entries: Int, lastRequestID: String) {
+            self.entries = entries
+            self.lastRequestID = lastRequestID
+        }
+    }
+
+    /// Writes `position` into the backup file at `path` (a copy no vault serves).
+    public static func recordLedgerPosition(_ position: LedgerPosition, inBackup path: String) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE backup_origin (ledger_entries INTEGER NOT NULL, ledger_last_request TEXT NOT NULL)")
+            try db.execute(sql: "INSERT INTO backup_origin VALUES (?, ?)", arguments: [position.entries, position.lastRequestID])
+        }
+        try queue.close()
+    }
+
+    /// The ledger position recorded in the backup at `path`; nil for a backup made before
+    /// positions were recorded.
+    public static func ledgerPosition(inBackup path: String) throws -> LedgerPosition? {
+        let queue = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        defer { try? queue.close() }
+        return try queue.read { db in
+            guard try db.tableExists("backup_origin") else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT ledger_entries, ledger_last_request FROM backup_origin").map {
+                LedgerPosition(entries: $0["ledger_entries"], lastRequestID: $0["ledger_last_request"])
+            }
+        }
+    }
+
+    /// The stored hash of each audit entry in `seqs` in the (stopped) database at `path`.
+    public static func auditHashes(inFile path: String, at seqs: Set<Int64>) throws -> [Int64: [UInt8]] {
+        let queue = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        defer { try? queue.close() }
+        return try queue.read { db in
+            var hashes: [Int64: [UInt8]] = [:]
+            for seq in seqs {
+                if let hash = try Data.fetchOne(db, sql: "SELECT hash FROM audit_log WHERE seq = ?", arguments: [seq]) { hashes[seq] = [UInt8](hash) }
+            }
+            return hashes
+        }
+    }
 }

@@ -18,6 +18,10 @@ public final class SQLiteVaultStore: VaultStore {
     /// How long after a commit by another process or connection on the same file the per-request
     /// reads may still answer from before it (this store's own commits are seen at once).
     public static var foreignCommitVisibility: Duration { PinnedReaders.maximumAge }
+    /// Whether this open added the row-tag columns (migration v11): rows written before have
+    /// no tag yet and the vault tags them before serving; in any later open an untagged row
+    /// was written outside the vault.
+    public let addedRowTagsAtOpen: Bool
 
     public init(path: String) throws {
         self.path = path
@@ -35,8 +39,10 @@ public final class SQLiteVaultStore: VaultStore {
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
         let migrator = SQLiteMigrations.migrator()
+        let applied = try pool.read { try migrator.appliedIdentifiers($0) }
         let migrating = try pool.read { try !migrator.hasCompletedMigrations($0) }
         try migrator.migrate(pool)
+        addedRowTagsAtOpen = !applied.contains(SQLiteMigrations.rowTagsMigration)
         // The data directory's lock makes this process the file's only user: a key-operation
         // lease still here is a killed process's, and would block rotations until it expired.
         try pool.write { try $0.execute(sql: "DELETE FROM key_operation_lease") }
@@ -221,10 +227,10 @@ public final class SQLiteVaultStore: VaultStore {
         try await pool.write { db in
             if let audit { try self.appendAudit(db, [audit.draft], chain: audit.chain) }
             try db.execute(sql: """
-                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at)
-                VALUES (?, ?, ?, ?, ?, ?, NULL)
+                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac)
+                VALUES (?, ?, ?, ?, ?, ?, NULL, ?)
                 """, arguments: [token.id.uuidString.lowercased(), token.principal, token.role, token.source,
-                                 Data(token.hash), Self.millis(token.createdAt)])
+                                 Data(token.hash), Self.millis(token.createdAt), token.mac.map { Data($0) }])
         }
     }
 
@@ -240,10 +246,10 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func revokeToken(id: UUID, at time: Date, audit: AuditWrite) async throws -> Bool {
+    public func revokeToken(id: UUID, at time: Date, mac: [UInt8], audit: AuditWrite) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
-                           arguments: [Self.millis(time), id.uuidString.lowercased()])
+            try db.execute(sql: "UPDATE tokens SET revoked_at = ?, mac = ? WHERE token_id = ? AND revoked_at IS NULL",
+                           arguments: [Self.millis(time), Data(mac), id.uuidString.lowercased()])
             let revoked = db.changesCount > 0
             var draft = audit.draft
             if !revoked { draft.outcome = "refused"; draft.detail = "no active token with this id" }
@@ -254,9 +260,22 @@ public final class SQLiteVaultStore: VaultStore {
 
     static func tokenRecord(_ row: Row) -> TokenRecord {
         let revoked: Int64? = row["revoked_at"]
+        let mac: Data? = row["mac"]
         return TokenRecord(id: UUID(uuidString: row["token_id"]) ?? UUID(), principal: row["principal"],
                            role: row["role"], source: row["source"], hash: [UInt8](row["token_hash"] as Data),
-                           createdAt: date(row["created_at"]), revokedAt: revoked.map(date))
+                           createdAt: date(row["created_at"]), revokedAt: revoked.map(date), mac: mac.map { [UInt8]($0) })
+    }
+
+    public func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], audit: AuditWrite) async throws {
+        try await pool.write { db in
+            for (id, mac) in tokens {
+                try db.execute(sql: "UPDATE tokens SET mac = ? WHERE token_id = ? AND mac IS NULL", arguments: [Data(mac), id.uuidString.lowercased()])
+            }
+            for (version, mac) in policyVersions {
+                try db.execute(sql: "UPDATE policy_versions SET mac = ? WHERE version = ? AND mac IS NULL", arguments: [Data(mac), version])
+            }
+            try self.appendAudit(db, [audit.draft], chain: audit.chain)
+        }
     }
 
     // MARK: Time

@@ -20,6 +20,8 @@ public final class VaultKeys: Sendable {
     public let source: MasterKeySource
     public let blindIndexer: BlindIndexer
     let tokenKey: HMACKey
+    /// Tags the rows that carry an authorization decision (tokens, policy versions).
+    public let rows: RowAuthenticator
     /// Console sessions: the cookie's keyed hash names the stored row, the key seals its content.
     let sessionIDKey: HMACKey
     let sessionKey: SymmetricKey
@@ -43,6 +45,7 @@ public final class VaultKeys: Sendable {
         self.holdKey = holdKey
         blindIndexer = try BlindIndexer(indexRoot: indexRoot)
         tokenKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/token-hash/v1"))
+        rows = try RowAuthenticator(indexRoot: indexRoot)
         pseudonymKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/pseudonym/v1"))
         sessionIDKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/console-session-id/v1"))
         sessionKey = try HKDF.deriveKey(from: indexRoot, label: "profilevault/console-session/v1")

@@ -14,13 +14,16 @@ public struct PolicyService: Sendable {
     let state: PolicyState
     let audit: AuditLog
 
-    /// The bundle in force at start: the latest applied version, or `seed` as version 1.
+    /// The bundle in force at start: the latest applied version, or `seed` as version 1. A
+    /// stored version whose tag doesn't match (rewritten outside the vault) stops the start.
     static func initial(store: any VaultStore, keys: VaultKeys, seed: CompiledPolicy, phoneRegion: String, now: Date = Date()) async throws -> ActivePolicy {
         if let latest = try await store.latestPolicyVersion() {
+            guard keys.rows.verify(latest) else { throw RowIntegrityError.policyVersion(latest.version) }
             return ActivePolicy(number: latest.version, policy: try CompiledPolicy.compile(files: latest.files, phoneRegion: phoneRegion))
         }
-        let record = PolicyVersionRecord(version: 1, digest: seed.version, appliedAt: now, appliedBy: "vaultd (first start)",
+        var record = PolicyVersionRecord(version: 1, digest: seed.version, appliedAt: now, appliedBy: "vaultd (first start)",
                                          files: seed.files, diff: LineDiff.diff(bundles: [:], seed.files))
+        record.mac = keys.rows.tag(record)
         let draft = Caller.system("policy").draft("policy.apply", detail: "v1 \(seed.version) from the policy directory", at: now)
         do {
             try await store.insertPolicyVersion(record, audit: AuditWrite(draft: draft, chain: keys.auditChain))
@@ -32,10 +35,16 @@ public struct PolicyService: Sendable {
     }
 
     /// Adopts a version another replica applied (replicas share the database, not memory);
-    /// returns it when it replaced the one in force here.
+    /// returns it when it replaced the one in force here. A version whose tag doesn't match is
+    /// not adopted: the one in force stays, and the refusal is audited.
     @discardableResult
     public func refresh() async throws -> ActivePolicy? {
         guard let latest = try await store.latestPolicyVersion(), latest.version > state.active.number else { return nil }
+        guard keys.rows.verify(latest) else {
+            try await audit.record(Caller.system("policy").draft("integrity.error", outcome: "failed",
+                                                                 detail: "stored policy version \(latest.version) failed its authentication; \(state.active.label) stays in force"))
+            throw RowIntegrityError.policyVersion(latest.version)
+        }
         let next = ActivePolicy(number: latest.version,
                                 policy: try CompiledPolicy.compile(files: latest.files, phoneRegion: state.current.catalog.phoneRegion))
         return state.adopt(next) ? next : nil
@@ -59,11 +68,17 @@ public struct PolicyService: Sendable {
         let next = ActivePolicy(number: active.number + 1, policy: policy)
         let changed = diff.map { "\($0.key) \($0.value.filter { $0.hasPrefix("+") }.count)+/\($0.value.filter { $0.hasPrefix("-") }.count)-" }.sorted()
         let draft = caller.draft("policy.apply", detail: "\(active.label) → \(next.label) \(policy.version): \(changed.joined(separator: ", "))", at: now)
-        try await store.insertPolicyVersion(PolicyVersionRecord(version: next.number, digest: policy.version, appliedAt: now, appliedBy: caller.principal,
-                                                                files: policy.files, diff: diff),
-                                            audit: AuditWrite(draft: draft, chain: keys.auditChain))
+        var record = PolicyVersionRecord(version: next.number, digest: policy.version, appliedAt: now, appliedBy: caller.principal,
+                                         files: policy.files, diff: diff)
+        record.mac = keys.rows.tag(record)
+        try await store.insertPolicyVersion(record, audit: AuditWrite(draft: draft, chain: keys.auditChain))
         state.replace(with: next)
         return Applied(version: next, changed: true, diff: diff)
+    }
+
+    /// Tags the versions written before row tags existed (the open that added the columns).
+    static func untaggedRowTags(store: any VaultStore, keys: VaultKeys) async throws -> [Int: [UInt8]] {
+        Dictionary(uniqueKeysWithValues: try await store.policyVersions().filter { $0.mac == nil }.map { ($0.version, keys.rows.tag($0)) })
     }
 
     /// Validates without applying.
@@ -81,12 +96,14 @@ public struct PolicyService: Sendable {
     public func current(caller: Caller) async throws -> (ActivePolicy, PolicyVersionRecord?) {
         let active = state.active
         let record = try await store.policyVersions().first { $0.version == active.number }
+        if let record, !keys.rows.verify(record) { throw RowIntegrityError.policyVersion(record.version) }
         try await audit.record(caller.draft("policy.read", detail: active.label))
         return (active, record)
     }
 
     public func history(caller: Caller) async throws -> [PolicyVersionRecord] {
         let versions = try await store.policyVersions()
+        if let failed = versions.first(where: { !keys.rows.verify($0) }) { throw RowIntegrityError.policyVersion(failed.version) }
         try await audit.record(caller.draft("policy.history", detail: "\(versions.count) versions"))
         return versions
     }

@@ -9,6 +9,16 @@ import VaultModel
 /// start erases whoever is still there, so no restore resurrects an erased person.
 public struct ErasureLedger: Sendable {
     public let file: URL
+    public static let fileName = "erasure-ledger.jsonl"
+
+    /// Creates the (empty, 0600) ledger of a data directory that has none yet: every vault's
+    /// directory then has one, so a restore can tell a missing ledger from one never written.
+    public func createIfMissing() throws {
+        let fd = open(file.path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        guard fd >= 0 else { throw ErasureLedgerError.unwritable }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw ErasureLedgerError.unwritable }
+    }
 
     public struct Entry: Codable, Sendable, Equatable {
         public let request_id: String

@@ -28,7 +28,14 @@ public struct TokenService: Sendable {
         public let record: TokenRecord
         /// The bearer token; returned once, never stored.
         public let token: Sensitive<String>
+        /// A role that is shown personal values (`privilegedAction`).
+        public let privileged: Bool
     }
+
+    /// The audit action of a grant of a role that is shown personal values: separation of
+    /// duties (PRODUCT.md §5) lets admin create such tokens but not unseen — `vaultctl audit
+    /// tail` and the console's overview flag it, and a metric counts it.
+    public static let privilegedAction = "token.create.privileged"
 
     /// Creates a token for `principal` with exactly one of a role or a source.
     public func create(principal: String, kind: Principal.Kind, caller: Caller, presetToken: String? = nil, now: Date = Date()) async throws -> Created {
@@ -52,24 +59,29 @@ public struct TokenService: Sendable {
         } else {
             token = Self.prefix + Base64URL.encode(try SecureRandom.bytes(32))
         }
-        let record = TokenRecord(id: UUID(), principal: name, role: kind.roleName?.rawValue, source: kind.sourceName?.rawValue,
+        var record = TokenRecord(id: UUID(), principal: name, role: kind.roleName?.rawValue, source: kind.sourceName?.rawValue,
                                  hash: keys.tokenHash(token), createdAt: now, revokedAt: nil)
+        record.mac = keys.rows.tag(record)
         let scope = kind.roleName.map { "role \($0)" } ?? "source \(kind.sourceName!.rawValue)"
-        let audit = AuditWrite(draft: caller.draft("token.create", detail: "token \(record.id.uuidString.lowercased()) for \(name), \(scope)", at: now),
-                               chain: keys.auditChain)
+        let privileged = kind.roleName.map { policies.current.table.disclosesValues(to: $0) } ?? false
+        let action = privileged ? Self.privilegedAction : "token.create"
+        let detail = "token \(record.id.uuidString.lowercased()) for \(name), \(scope)" + (privileged ? " (privileged: the role is shown personal values)" : "")
+        let audit = AuditWrite(draft: caller.draft(action, detail: detail, at: now), chain: keys.auditChain)
         try await store.insertToken(record, audit: audit)
-        return Created(record: record, token: Sensitive(token))
+        return Created(record: record, token: Sensitive(token), privileged: privileged)
     }
 
-    /// The principal of a bearer token, or nil if unknown or revoked.
+    /// The principal of a bearer token, or nil if unknown or revoked. A row whose tag doesn't
+    /// match (its role, source, principal or revocation changed outside the vault) throws
+    /// `RowIntegrityError.token`: never authenticated, never read as "revoked" either.
     public func authenticate(_ bearer: String) async throws -> Principal? {
         guard !bearer.isEmpty, bearer.utf8.count <= 512 else { return nil }
         let hash = keys.tokenHash(bearer)
         if let known = cache.principal(forHash: hash) { return known }
         let generation = cache.generation
-        guard let record = try await store.token(withHash: hash),
-              ConstantTime.equals(record.hash, hash),
-              record.revokedAt == nil else { return nil }
+        guard let record = try await store.token(withHash: hash), ConstantTime.equals(record.hash, hash) else { return nil }
+        guard keys.rows.verify(record) else { throw RowIntegrityError.token }
+        guard record.revokedAt == nil else { return nil }
         let principal: Principal
         if let role = record.role {
             principal = Principal(tokenID: record.id, name: record.principal, kind: .role(RoleName(role)))
@@ -82,8 +94,15 @@ public struct TokenService: Sendable {
         return principal
     }
 
+    /// The tokens whose rows carry their tag; the others are left out and their ids audited
+    /// as an integrity error (an officer can still revoke them).
     public func list(caller: Caller, audit: AuditLog) async throws -> [TokenRecord] {
-        let tokens = try await store.tokens()
+        let all = try await store.tokens()
+        let tokens = all.filter(keys.rows.verify)
+        if tokens.count < all.count {
+            let failed = all.filter { !keys.rows.verify($0) }.map { $0.id.uuidString.lowercased() }
+            try await audit.record(caller.draft("integrity.error", outcome: "failed", detail: "token rows failed their authentication: \(failed.joined(separator: ", "))"))
+        }
         try await audit.record(caller.draft("token.list", detail: "\(tokens.count) tokens"))
         return tokens
     }
@@ -92,7 +111,19 @@ public struct TokenService: Sendable {
         let audit = AuditWrite(draft: caller.draft("token.revoke", detail: "token \(id.uuidString.lowercased())", at: now), chain: keys.auditChain)
         // Emptied after the store changed; reads that began earlier can't re-cache (generation).
         defer { cache.removeAll() }
-        return try await store.revokeToken(id: id, at: now, audit: audit)
+        // The new tag covers the revoked row. A row that fails its tag is revoked all the same
+        // (revoking is always safe): the revoked row gets a valid tag and stays refused.
+        guard let current = try await store.tokens().first(where: { $0.id == id }) else {
+            return try await store.revokeToken(id: id, at: now, mac: [], audit: audit)
+        }
+        let revoked = TokenRecord(id: current.id, principal: current.principal, role: current.role, source: current.source,
+                                  hash: current.hash, createdAt: current.createdAt, revokedAt: now)
+        return try await store.revokeToken(id: id, at: now, mac: keys.rows.tag(revoked), audit: audit)
+    }
+
+    /// Tags the tokens written before row tags existed (the open that added the columns).
+    static func untaggedRowTags(store: any VaultStore, keys: VaultKeys) async throws -> [UUID: [UInt8]] {
+        Dictionary(uniqueKeysWithValues: try await store.tokens().filter { $0.mac == nil }.map { ($0.id, keys.rows.tag($0)) })
     }
 
     public func hasAnyToken() async throws -> Bool { !(try await store.tokens().isEmpty) }

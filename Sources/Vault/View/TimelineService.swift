@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import Policy
+import VaultCrypto
 import VaultModel
 
 /// One event of a timeline, with attributes redacted by the same rules as fields.
@@ -25,14 +26,7 @@ extension ViewService {
         let caller = caller.reading(for: purpose)
         let active = policies.active
         let policy = active.policy
-        let offset: Int
-        if let cursor {
-            guard let data = Data(base64Encoded: cursor), let text = String(data: data, encoding: .utf8),
-                  text.hasPrefix("o:"), let n = Int(text.dropFirst(2)), n >= 0 else { throw TimelineError.invalidCursor }
-            offset = n
-        } else {
-            offset = 0
-        }
+        let offset = try cursor.map { try timelineOffset(ofCursor: $0, subject: id) } ?? 0
         let profile = try await authorizedProfile(id, role: role, purpose: purpose, caller: caller, action: "subject.timeline", active: active)
         let evaluator = evaluator(policy)
         let consent = profile.consentState
@@ -62,10 +56,29 @@ extension ViewService {
             return TimelineEntry(type: event.type, source: event.source, occurredAt: event.occurredAt, attributes: attributes)
         }
         let nextOffset = offset + page.count
-        let next = nextOffset < profile.events.count ? Data("o:\(nextOffset)".utf8).base64EncodedString() : nil
+        let next = nextOffset < profile.events.count ? timelineCursor(offset: nextOffset, subject: id) : nil
         try await audit.record(caller.draft("subject.timeline", subjects: [profile.subjectID.description],
                                             fields: shownAttributes.sorted(), policyVersion: active.label, detail: "\(entries.count) events"))
         return TimelinePage(entries: entries, next: next)
+    }
+}
+
+extension ViewService {
+    /// An opaque cursor: the offset and a keyed tag binding it to the subject it was issued
+    /// for, so a cursor of one person's timeline is refused on another's.
+    func timelineCursor(offset: Int, subject: SubjectID) -> String {
+        "\(offset)-" + cursorTag(offset: offset, subject: subject)
+    }
+
+    func timelineOffset(ofCursor cursor: String, subject: SubjectID) throws -> Int {
+        let parts = cursor.split(separator: "-", maxSplits: 1).map(String.init)
+        guard parts.count == 2, parts[0].count <= 9, let offset = Int(parts[0]), offset >= 0,
+              ConstantTime.equals(Array(parts[1].utf8), Array(cursorTag(offset: offset, subject: subject).utf8)) else { throw TimelineError.invalidCursor }
+        return offset
+    }
+
+    func cursorTag(offset: Int, subject: SubjectID) -> String {
+        keys.rows.tag("timeline-cursor/v1", [subject.description, String(offset)]).prefix(12).map { String(format: "%02x", $0) }.joined()
     }
 }
 

@@ -32,6 +32,7 @@ struct ConsoleController {
     let vault: ProfileVault
     var sessions: ConsoleSessionService { vault.consoleSessions }
     let secure: Bool
+    let metrics: VaultMetrics
     /// Sign-in refusals come from callers without a credential: recorded up to a rate.
     let anonymous: AnonymousDenials
 
@@ -112,7 +113,14 @@ struct ConsoleController {
         let days = records.compactMap { r in r.completedAt.map { $0.timeIntervalSince(r.receivedAt) / 86_400 } }.sorted()
         let median = days.isEmpty ? "–" : String(format: "%.1f", days.count % 2 == 1 ? days[days.count / 2] : (days[days.count / 2 - 1] + days[days.count / 2]) / 2)
         let compliance = context.principal?.role == .compliance
+        // Grants of roles that are shown personal values, newest first (separation of duties).
+        var privileged = AuditQuery(); privileged.action = TokenService.privilegedAction
+        privileged.since = now.addingTimeInterval(-30 * 86_400); privileged.limit = 1000
+        let grants = try await vault.audit.entries(privileged).reversed().map { entry -> [String: Any] in
+            ["at": Timestamp.format(entry.draft.at), "by": entry.draft.principal, "detail": entry.draft.detail ?? ""]
+        }
         return ConsolePage.render("overview", title: "Overview", [
+            "privilegedGrants": Array(grants.prefix(10)), "privilegedCount": grants.count, "hasPrivileged": !grants.isEmpty,
             "statuses": statuses, "total": bodies.count, "overdue": bodies.filter(\.overdue).count, "median": median,
             "completedCount": days.count, "suppressions": figures.suppressions, "pendingNotices": figures.pendingNotices,
             "showDue": compliance, "hasOverdue": bodies.contains(where: \.overdue), "hasPending": figures.pendingNotices > 0,

@@ -7,7 +7,7 @@ import VaultModel
 
 /// | method | path | who | purpose |
 /// |---|---|---|---|
-/// | POST | /v1/subjects/lookup | compliance, support, billing | none (identifiers → ids) |
+/// | POST | /v1/subjects/lookup | compliance, support, billing; by `source_record` compliance only | none (identifiers → ids) |
 /// | GET | /v1/subjects/{id} | any role | X-Purpose, held by the role; `?explain=true` adds decisions |
 /// | GET | /v1/subjects/{id}/timeline | any role | X-Purpose; `cursor`, `limit` (1–200) |
 ///
@@ -25,7 +25,13 @@ struct SubjectsController {
                 throw Problem(.tooManyRequests, "rate-limited", "Too many lookups", detail: "retry in \(wait) s", retryAfter: wait)
             }
             let body = try await JSONBody.decode(LookupRequest.self, from: request, context: context)
-            let ids = try await vault.lookup.lookup(body.identifiers, caller: context.caller())
+            let ids: [SubjectID]
+            switch (body.identifiers, body.source_record) {
+            case (let identifiers?, nil): ids = try await vault.lookup.lookup(identifiers, caller: context.caller())
+            case (nil, let record?): ids = try await vault.lookup.lookup(source: record.source, key: record.key, caller: context.caller())
+            default:
+                throw Problem(.unprocessableContent, "invalid-value", "Invalid value", detail: "give exactly one of identifiers or source_record")
+            }
             return try JSONBody.response(LookupResponse(subject_ids: ids.map(\.description)))
         }
         group.get("/subjects/{id}") { request, context in

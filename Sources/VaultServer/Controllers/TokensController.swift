@@ -12,6 +12,7 @@ import VaultModel
 /// | DELETE | /v1/tokens/{id} | admin | revoke; effective on the next request |
 struct TokensController {
     let vault: ProfileVault
+    let metrics: VaultMetrics
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.post("/tokens") { request, context in
@@ -29,9 +30,10 @@ struct TokensController {
                 throw Problem(.unprocessableContent, "invalid-value", "Invalid value", detail: "give exactly one of role or source")
             }
             let created = try await vault.tokens.create(principal: body.principal, kind: kind, caller: context.caller())
+            if created.privileged, let role = created.record.role { metrics.privilegedGrant(role: role) }
             return try JSONBody.response(CreatedTokenBody(id: created.record.id.uuidString.lowercased(), token: created.token.unsafeValue,
                                                           principal: created.record.principal, role: created.record.role,
-                                                          source: created.record.source), status: .created)
+                                                          source: created.record.source, privileged: created.privileged), status: .created)
         }
         group.get("/tokens") { _, context in
             _ = try context.requireRole([.admin])

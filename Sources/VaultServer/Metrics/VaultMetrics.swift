@@ -29,6 +29,12 @@ public final class VaultMetrics: Sendable {
                                        help: "Time to append (group-commit) an audit entry of a read").record(duration)
     }
 
+    /// Tokens created for a role that is shown personal values (`TokenService.privilegedAction`).
+    func privilegedGrant(role: String) {
+        registry.makeCounter(name: "profilevault_privileged_grants_total", labels: [("role", role)],
+                             help: "Tokens created for a role that is shown personal values").increment()
+    }
+
     func viewed(role: String) {
         registry.makeCounter(name: "profilevault_views_total", labels: [("role", role)], help: "Subject views served by role").increment()
     }

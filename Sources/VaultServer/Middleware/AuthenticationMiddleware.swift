@@ -8,7 +8,9 @@ import VaultModel
 ///
 /// Denied requests (401, 403) are audited here, as `access.denied` with the route; a view
 /// refused for its purpose is audited by the view itself. Refusals without a credential are
-/// recorded up to a rate (`AnonymousDenials`).
+/// recorded up to a rate (`AnonymousDenials`). A request that met stored data failing its
+/// integrity check (a tampered ciphertext or token row, a rewritten policy version) is
+/// audited here as `integrity.error`, whatever route it took.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenService
@@ -25,6 +27,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
             context.principal = principal
             return try await next(request, context)
         } catch {
+            if let problem = Problem.from(error), problem.slug == Problem.integrityError.slug {
+                let detail = "\(request.method.rawValue) \(context.endpointPath ?? "unmatched route"): \(problem.slug)"
+                // `try?`: the request fails with integrity-error either way; an audit sink that
+                // failed too refuses the next audited request by itself.
+                try? await audit.record(context.caller().draft("integrity.error", outcome: "failed", detail: detail))
+            }
             if error is ViewError { throw error }
             if let problem = Problem.from(error), problem.status == .unauthorized || problem.status == .forbidden {
                 let detail = "\(request.method.rawValue) \(context.endpointPath ?? "unmatched route"): \(problem.slug)"

@@ -64,13 +64,15 @@ extension Problem {
                                                            file: $0.file, line: $0.line, rule: $0.rule) })
         case StoreError.staleResolution:
             return Problem(.conflict, "conflict", "Concurrent change", detail: "another change was applied meanwhile; retry")
-        case StoreError.corrupt, CryptoError.authenticationFailed, CryptoError.malformedCiphertext:
+        case StoreError.corrupt, CryptoError.authenticationFailed, CryptoError.malformedCiphertext, is RowIntegrityError:
             return .integrityError
         case StoreError.unsupported:
             return Problem(.conflict, "not-available", "Not available", detail: "\(error)")
         case StoreError.auditUnavailable:
             return Problem(.serviceUnavailable, "audit-unavailable", "Audit log unavailable",
                            detail: "the audit entry for this request could not be written, so the request was refused")
+        case let error as LookupError:
+            return Problem.forbidden(error.description)
         case let error as TokenError:
             switch error {
             case .unknownRole: return Problem(.unprocessableContent, "unknown-role", "Unknown role", detail: error.description)

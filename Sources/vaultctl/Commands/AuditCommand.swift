@@ -79,6 +79,7 @@ struct AuditTail: AsyncParsableCommand {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? String(s.prefix(n - 1)) + " " : s.padding(toLength: n, withPad: " ", startingAt: 0) }
         let subjects = entry.subject_ids.count == 1 ? String(entry.subject_ids[0].prefix(8)) : "\(entry.subject_ids.count)"
         Output.line(pad(String(entry.seq), 8) + pad(entry.at, 22) + pad(entry.principal, 18) + pad(entry.role ?? entry.source ?? "-", 14)
-                    + pad(entry.action, 16) + pad(entry.outcome, 9) + pad(subjects, 10) + entry.fields.joined(separator: ","))
+                    + pad(entry.action, 16) + pad(entry.outcome, 9) + pad(subjects, 10) + entry.fields.joined(separator: ",")
+                    + (entry.action.hasSuffix(".privileged") ? "  ⚑ privileged grant: a role shown personal values" : ""))
     }
 }

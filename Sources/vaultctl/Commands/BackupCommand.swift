@@ -30,15 +30,21 @@ struct RestoreCommand: AsyncParsableCommand {
         discussion: "The data directory's master key and erasure ledger are kept: on its next start vaultd replays the ledger before serving, so nobody erased since the backup comes back.")
     @Argument(help: "The backup file.") var file: String
     @Option(name: .customLong("data-dir"), help: "The stopped vault's data directory.") var dataDir = "data"
+    @Option(help: "The vault's erasure ledger, when the data directory has none (a restore into a new directory).") var ledger: String?
 
     func run() async throws {
         try await reporting {
             do {
-                try BackupService.restore(URL(fileURLWithPath: file), into: URL(fileURLWithPath: dataDir))
+                let report = try BackupService.restore(URL(fileURLWithPath: file), into: URL(fileURLWithPath: dataDir),
+                                                       ledger: ledger.map { URL(fileURLWithPath: $0) })
+                Output.line("Restored \(file) into \(dataDir). Start vaultd: it replays the erasure ledger before serving.")
+                if report.ledgerCopied { Output.line("Erasure ledger copied from \(ledger!).") }
+                if let archive = report.archivedAnchorsFile {
+                    Output.line("\(report.archivedAnchors) audit anchors signed after the backup moved to \(archive.lastPathComponent) (the restored chain ends where the backup's did).")
+                }
             } catch let error as RestoreError {
                 throw Failure.invalidInput(error.description)
             }
-            Output.line("Restored \(file) into \(dataDir). Start vaultd: it replays the erasure ledger before serving.")
         }
     }
 }

@@ -14,7 +14,8 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: "File to import (.csv, or JSON Lines).") var file: String
 
     struct Summary: Codable {
-        var records = 0, created = 0, linked = 0, merged = 0, suppressed = 0, rejected = 0
+        /// `accepted`: stored, outcome not revealed to this source (sources.yaml `reveal_outcome`).
+        var records = 0, accepted = 0, created = 0, linked = 0, merged = 0, suppressed = 0, rejected = 0
         var rejections: [Rejection] = []
     }
     struct Rejection: Codable {
@@ -43,6 +44,7 @@ struct ImportCommand: AsyncParsableCommand {
                             case "created": summary.created += 1
                             case "linked": summary.linked += 1
                             case "merged": summary.merged += 1
+                            case "accepted": summary.accepted += 1
                             default: summary.suppressed += 1
                             }
                         }
@@ -68,8 +70,8 @@ struct ImportCommand: AsyncParsableCommand {
             } else {
                 for r in summary.rejections.prefix(50) { Output.line("line \(r.line): \(r.field ?? "record"): \(r.type)") }
                 if summary.rejections.count > 50 { Output.line("… and \(summary.rejections.count - 50) more rejections") }
-                Output.table(["RECORDS", "CREATED", "LINKED", "MERGED", "SUPPRESSED", "REJECTED", "SECONDS"],
-                             [[summary.records, summary.created, summary.linked, summary.merged, summary.suppressed, summary.rejected].map(String.init)
+                Output.table(["RECORDS", "ACCEPTED", "CREATED", "LINKED", "MERGED", "SUPPRESSED", "REJECTED", "SECONDS"],
+                             [[summary.records, summary.accepted, summary.created, summary.linked, summary.merged, summary.suppressed, summary.rejected].map(String.init)
                               + [String(format: "%.1f", seconds)]])
             }
             if summary.rejected > 0 { throw ExitCode(65) }

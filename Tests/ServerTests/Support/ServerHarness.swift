@@ -48,7 +48,9 @@ struct ServerHarness {
     }
 
     /// Runs the app; the data directory is removed afterwards unless `keep` (to reopen it).
-    func run(keep: Bool = false, lookupsPerMinute: Int = 600, benchRoutes: Bool = false, logs: LogCapture? = nil,
+    /// `revealOutcomes`: ingest answers say created/linked/merged with the subject id, as the
+    /// demo does (most tests read the id from them); false keeps sources.yaml's choice.
+    func run(keep: Bool = false, lookupsPerMinute: Int = 600, benchRoutes: Bool = false, revealOutcomes: Bool = true, logs: LogCapture? = nil,
              _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
         defer { if !keep { temporary.remove() } }
         var logger = logs?.logger() ?? Logger(label: "test")
@@ -56,6 +58,7 @@ struct ServerHarness {
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.lookupsPerMinute = lookupsPerMinute
         configuration.benchRoutes = benchRoutes
+        configuration.revealOutcomes = revealOutcomes
         let app = try buildApplication(vault: temporary.vault, configuration: configuration, logger: logger)
         try await app.test(.router, body)
     }

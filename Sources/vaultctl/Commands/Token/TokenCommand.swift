@@ -24,6 +24,9 @@ struct TokenCreate: AsyncParsableCommand {
                          [[created.id, created.principal, created.role.map { "role \($0)" } ?? "source \(created.source ?? "")", created.token]])
             Output.line()
             Output.line("The token is shown only now; the vault keeps only its hash.")
+            if created.privileged == true {
+                Output.line("Privileged grant: role \(created.role ?? "") is shown personal values; audited as token.create.privileged.")
+            }
         }
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import Storage
+import VaultCrypto
+
+/// Authenticates the stored rows that carry an authorization decision (a token's principal,
+/// role, source and revocation; a policy version's files) with a key the database doesn't hold.
+///
+/// The database is untrusted (PRODUCT.md §4): whoever can write it could otherwise give a token
+/// the compliance role or rewrite the policy in force. The key is derived from the index root,
+/// like the token-hash key, so it survives master-key rotation (the root is re-wrapped, not
+/// replaced). A row whose tag doesn't match is an integrity error and is never served.
+///
+/// Each tag covers a domain label and the row's fields, each length-prefixed (a missing value
+/// is distinct from an empty one), so no two rows of different shape share an encoding.
+public struct RowAuthenticator: Sendable {
+    let key: HMACKey
+
+    init(indexRoot: SymmetricKey) throws {
+        key = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/row-auth/v1"))
+    }
+
+    public func tag(_ token: TokenRecord) -> [UInt8] {
+        tag("token/v1", [token.id.uuidString.lowercased(), token.principal, token.role, token.source,
+                         Self.hex(token.hash), Self.millis(token.createdAt), token.revokedAt.map(Self.millis)])
+    }
+
+    public func tag(_ policy: PolicyVersionRecord) -> [UInt8] {
+        var fields: [String?] = [String(policy.version), policy.digest, Self.millis(policy.appliedAt), policy.appliedBy]
+        for (name, content) in policy.files.sorted(by: { $0.key < $1.key }) { fields += [name, content] }
+        return tag("policy-version/v1", fields)
+    }
+
+    /// Whether `token` carries its own tag (constant time).
+    public func verify(_ token: TokenRecord) -> Bool {
+        guard let mac = token.mac else { return false }
+        return ConstantTime.equals(mac, tag(token))
+    }
+
+    public func verify(_ policy: PolicyVersionRecord) -> Bool {
+        guard let mac = policy.mac else { return false }
+        return ConstantTime.equals(mac, tag(policy))
+    }
+
+    func tag(_ domain: String, _ fields: [String?]) -> [UInt8] {
+        var parts: [[UInt8]] = [Self.framed(Array(domain.utf8))]
+        for field in fields {
+            if let field { parts.append([1] + Self.framed(Array(field.utf8))) } else { parts.append([0]) }
+        }
+        return key.authenticate(parts: parts)
+    }
+
+    static func framed(_ bytes: [UInt8]) -> [UInt8] {
+        let count = UInt32(bytes.count)
+        return [UInt8(count >> 24), UInt8((count >> 16) & 0xff), UInt8((count >> 8) & 0xff), UInt8(count & 0xff)] + bytes
+    }
+
+    static func millis(_ date: Date) -> String { String(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+}
+
+/// A stored row that failed its authentication: never served, audited, answered with
+/// `integrity-error`. Carries no value from the row.
+public enum RowIntegrityError: Error, CustomStringConvertible, Sendable {
+    case token, policyVersion(Int)
+    public var description: String {
+        switch self {
+        case .token: "a stored token failed its authentication (the database was changed outside the vault)"
+        case .policyVersion(let version): "stored policy version \(version) failed its authentication (the database was changed outside the vault)"
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+import PostgresNIO
+import Storage
+import Testing
+@testable import Vault
+import VaultModel
+import VaultTestSupport
+
+/// The rows that carry an authorization decision are authenticated with a key the database
+/// doesn't hold (`RowAuthenticator`): whoever writes the database can't give a token another
+/// role, revive a revoked one, or rewrite the policy in force. On both stores.
+@Suite("Row tags: tokens and policy versions changed in the database are refused")
+struct RowTagTests {
+    /// Runs `sql` on the vault's database behind the store's back, as someone with write
+    /// access to the database could.
+    static func behindTheStore(_ t: TemporaryVault, _ sql: String) async throws {
+        switch t.backend {
+        case .postgres:
+            let connection = try await TestPostgres.connect(to: try #require(t.postgres))
+            defer { Task { try? await connection.close() } }
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestPostgres.logger)
+        case .sqlite:
+            let queue = try DatabaseQueue(path: t.databasePath)
+            try await queue.write { try $0.execute(sql: sql) }
+            try queue.close()
+            // Written by another connection: the store's per-request reads see it within this bound.
+            try await Task.sleep(for: SQLiteVaultStore.foreignCommitVisibility + .milliseconds(20))
+        }
+    }
+
+    static func uncached(_ vault: ProfileVault) -> TokenService {
+        TokenService(store: vault.store, keys: vault.keys, policies: vault.policies, cacheLifetime: .zero)
+    }
+
+    @Test("a token given another role, source or name in the database is an integrity error, not a principal", arguments: StorageBackend.allCases)
+    func tokenRowChanged(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let tokens = Self.uncached(t.vault)
+        for (column, value) in [("role", "'compliance'"), ("principal", "'someone-else'"), ("source", "'crm'")] {
+            let created = try await t.vault.tokens.create(principal: "agent-\(column)", kind: .role(RoleName("support")), caller: tester)
+            let bearer = created.token.unsafeValue
+            #expect(try await tokens.authenticate(bearer)?.name == "agent-\(column)")
+            try await Self.behindTheStore(t, "UPDATE tokens SET \(column) = \(value) WHERE token_id = '\(created.record.id.uuidString.lowercased())'")
+            await #expect(throws: RowIntegrityError.self, "\(column) changed") { try await tokens.authenticate(bearer) }
+        }
+        let admin = Caller(requestID: "list", principal: "admin", role: .admin)
+        #expect(try await t.vault.tokens.list(caller: admin, audit: t.vault.audit).isEmpty, "changed rows are never listed")
+        var query = AuditQuery(); query.action = "integrity.error"
+        #expect(try await t.vault.audit.entries(query).count == 1, "the list's refusal is audited")
+    }
+
+    @Test("a revoked token revived in the database stays refused", arguments: StorageBackend.allCases)
+    func revokedTokenRevived(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let tokens = Self.uncached(t.vault)
+        let created = try await t.vault.tokens.create(principal: "leaver", kind: .role(RoleName("compliance")), caller: tester)
+        #expect(try await t.vault.tokens.revoke(created.record.id, caller: tester))
+        #expect(try await tokens.authenticate(created.token.unsafeValue) == nil)
+        try await Self.behindTheStore(t, "UPDATE tokens SET revoked_at = NULL")
+        await #expect(throws: RowIntegrityError.self) { try await tokens.authenticate(created.token.unsafeValue) }
+    }
+
+    @Test("a token created before a master-key rotation authenticates after it and after a restart", arguments: StorageBackend.allCases)
+    func tokenSurvivesRotation(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let created = try await t.vault.tokens.create(principal: "steady", kind: .role(RoleName("support")), caller: tester)
+        #expect(try await t.vault.rotation.rotate(caller: tester) == 2)
+        while try await t.vault.rotation.rewrapBatch(limit: 50) > 0 {}
+        let reopened = try await t.reopen()
+        #expect(reopened.keys.keyring.activeVersion == 2)
+        #expect(try await Self.uncached(reopened).authenticate(created.token.unsafeValue)?.name == "steady")
+    }
+
+    @Test("a policy version rewritten in the database is not adopted by a refresh and stops a start", arguments: StorageBackend.allCases)
+    func policyVersionChanged(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let other = try await t.reopen()
+        let admin = Caller(requestID: "policy", principal: "admin", role: .admin)
+        var files = t.vault.policies.current.files
+        let name = try #require(files.keys.sorted().first { $0.hasSuffix(".yaml") })
+        files[name, default: ""] += "\n# row tags: a new version\n"
+        #expect(try await t.vault.policyService.apply(files: files, caller: admin).version.number == 2)
+        try await Self.behindTheStore(t, "UPDATE policy_versions SET applied_by = 'not-admin' WHERE version = 2")
+        await #expect(throws: RowIntegrityError.self) { try await other.policyService.refresh() }
+        #expect(other.policies.active.number == 1, "the version in force stays")
+        await #expect(throws: RowIntegrityError.self) { try await t.reopen() }
+    }
+
+    @Test("rows written before row tags are tagged by the upgrade's open; an untagged row in a later open is refused", arguments: StorageBackend.allCases)
+    func upgradeTagsOldRows(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let created = try await t.vault.tokens.create(principal: "old-timer", kind: .role(RoleName("support")), caller: tester)
+        // The database as the release before row tags left it.
+        let (table, migration) = backend == .sqlite ? ("grdb_migrations WHERE identifier", "v11-row-tags") : ("pv_migrations WHERE id", "v6-row-tags")
+        try await Self.behindTheStore(t, "ALTER TABLE tokens DROP COLUMN mac")
+        try await Self.behindTheStore(t, "ALTER TABLE policy_versions DROP COLUMN mac")
+        try await Self.behindTheStore(t, "DELETE FROM \(table) = '\(migration)'")
+        let upgraded = try await t.reopen()
+        #expect(try await Self.uncached(upgraded).authenticate(created.token.unsafeValue)?.name == "old-timer")
+        var query = AuditQuery(); query.action = "rows.tag"
+        #expect(try await upgraded.audit.entries(query).map(\.draft.detail) == ["1 tokens and 1 policy versions written before row tags were tagged"])
+
+        try await Self.behindTheStore(t, "UPDATE tokens SET mac = NULL")
+        let later = try await t.reopen()
+        await #expect(throws: RowIntegrityError.self) { try await Self.uncached(later).authenticate(created.token.unsafeValue) }
+    }
+}
