@@ -42,6 +42,17 @@ public struct BackupService: Sendable {
         Set(try await store.wrappedKeyCounts().filter { $0.value > 0 }.keys)
     }
 
+    /// Deletes the backup files a crash left in `directory` (a backup is written there, sent,
+    /// and deleted; a process killed meanwhile leaves a full copy of the ciphertext behind).
+    /// Called at start, under the data directory's lock: no backup of this vault is under way.
+    @discardableResult
+    public static func removeOrphans(in directory: URL) throws -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let orphans = names.filter { $0.hasPrefix("backup-") && ($0.hasSuffix(".sqlite") || $0.hasSuffix(".sqlite-journal")) }
+        for name in orphans { try FileManager.default.removeItem(at: directory.appendingPathComponent(name)) }
+        return orphans.count
+    }
+
     /// What a restore did besides replacing the database.
     public struct RestoreReport: Sendable {
         /// Anchors of audit entries the restored database doesn't hold (written after the

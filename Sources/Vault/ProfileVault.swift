@@ -82,6 +82,7 @@ public struct ProfileVault: Sendable {
         // A crash inside an append can leave a torn last line in the ledger or the anchors file.
         for file in [vault.requests.ledger.file, vault.audit.anchorsFile] { try AppendOnlyFile.dropTornTail(of: file) }
         try vault.requests.ledger.createIfMissing()
+        try BackupService.removeOrphans(in: dataDirectory)
         // Before anything appends to the chain: it must still hold every anchored head.
         try await vault.audit.checkAnchorsAtStart()
         // Before anything is served: nobody the erasure ledger names may come back, and

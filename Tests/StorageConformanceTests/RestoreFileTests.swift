@@ -34,4 +34,19 @@ struct RestoreFileTests {
         #expect(try Data(contentsOf: restored) == Data(contentsOf: kept))
         #expect(!FileManager.default.fileExists(atPath: target.appendingPathComponent("vault.sqlite.restoring").path))
     }
+
+    @Test("backup files a crash left in the data directory are deleted at the next start")
+    func orphanedBackupsRemoved() async throws {
+        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let (file, _) = try await t.vault.backups.create(caller: tester)
+        // As if vaultd was killed before sending and deleting it.
+        let orphan = t.directory.appendingPathComponent("backup-\(UUID().uuidString).sqlite")
+        try FileManager.default.copyItem(at: file, to: orphan)
+        try FileManager.default.removeItem(at: file)
+        let kept = t.directory.appendingPathComponent("notes-backup.txt")
+        try Data("not a backup".utf8).write(to: kept)
+        _ = try await t.reopen()
+        #expect(!FileManager.default.fileExists(atPath: orphan.path), "the orphaned copy of the ciphertext is gone")
+        #expect(FileManager.default.fileExists(atPath: kept.path), "other files are left alone")
+    }
 }

@@ -9,6 +9,8 @@ public enum RequestError: Error, Sendable, CustomStringConvertible {
     case extensionNotAllowed(String)
     case notAvailable(String)
     case invalid([BatchIssue])
+    /// The request's subject was erased since: nothing of them is left to export.
+    case subjectErased
 
     public var description: String {
         switch self {
@@ -19,6 +21,7 @@ public enum RequestError: Error, Sendable, CustomStringConvertible {
         case .extensionNotAllowed(let why): "the deadline can't be extended: \(why)"
         case .notAvailable(let why): why
         case .invalid(let issues): "\(issues.count) invalid member(s)"
+        case .subjectErased: "the subject was erased since the request was completed; nothing of them is left to export"
         }
     }
 }

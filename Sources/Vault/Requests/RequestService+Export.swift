@@ -82,6 +82,10 @@ extension RequestService {
         let catalog = policies.current.catalog
         var fields: [AccessExport.Field] = [], events: [AccessExport.Event] = [], consents: [AccessExport.Consent] = []
         var recipients: [AccessExport.Recipient] = [], held: [AccessExport.Held] = [], sources: [String] = []
+        if let subject = record.subjectID {
+            // Erased since: an export now would be an empty package presented as complete.
+            guard try await store.canonicalSubject(of: subject) != nil else { throw RequestError.subjectErased }
+        }
         if let subject = record.subjectID, let profile = try await reader.read(subject) {
             sources = profile.sources.map(\.rawValue)
             for (name, value) in profile.fields.sorted(by: { $0.key < $1.key }) {

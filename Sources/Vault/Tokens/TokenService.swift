@@ -40,7 +40,10 @@ public struct TokenService: Sendable {
     /// Creates a token for `principal` with exactly one of a role or a source.
     public func create(principal: String, kind: Principal.Kind, caller: Caller, presetToken: String? = nil, now: Date = Date()) async throws -> Created {
         let name = principal.trimmingCharacters(in: .whitespaces)
-        guard !name.isEmpty, name.count <= 128, name.unicodeScalars.allSatisfy({ $0.properties.generalCategory != .control }) else {
+        // Control and format characters (bidi overrides, zero-width) would make an audit line or
+        // a console row read as another principal's name.
+        guard !name.isEmpty, name.count <= 128,
+              name.unicodeScalars.allSatisfy({ ![.control, .format].contains($0.properties.generalCategory) }) else {
             throw TokenError.invalidPrincipal
         }
         switch kind {
@@ -133,7 +136,7 @@ public enum TokenError: Error, Sendable, CustomStringConvertible {
     case invalidPrincipal, unknownRole, unknownSource, weakPresetToken
     public var description: String {
         switch self {
-        case .invalidPrincipal: "the principal name must be 1 to 128 printable characters"
+        case .invalidPrincipal: "the principal name must be 1 to 128 printable characters (no control, direction or invisible characters)"
         case .unknownRole: "the role is not in the policy bundle"
         case .unknownSource: "the source is not in the policy bundle"
         case .weakPresetToken: "PROFILEVAULT_ROOT_TOKEN must be 16 to 256 printable ASCII characters without spaces"

@@ -13,6 +13,9 @@ import VaultModel
 /// audited before the first line is written (fail closed), then streamed.
 struct SegmentsController {
     let vault: ProfileVault
+    /// The lookup limiter: a segment query finds people by their values as a lookup does, so
+    /// it draws on the same per-principal allowance (else it would be a lookup without a limit).
+    let lookupLimiter: RateLimiter
 
     struct Body: Decodable {
         let filter: JSONValue
@@ -22,7 +25,8 @@ struct SegmentsController {
     func register(on group: RouterGroup<AppRequestContext>) {
         group.post("/segments/query") { request, context in
             let role = try context.requireRole()
-            let purpose = try SubjectsController.purpose(of: request)
+            try SubjectsController.drawLookup(lookupLimiter, context)
+            let purpose = try SubjectsController.purpose(of: request, in: vault.bundle.purposes)
             let body = try await JSONBody.decode(Body.self, from: request, context: context)
             let limit = body.limit ?? 100
             guard (1...1000).contains(limit) else {

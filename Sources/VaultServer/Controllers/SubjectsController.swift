@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -21,9 +22,7 @@ struct SubjectsController {
     func register(on group: RouterGroup<AppRequestContext>) {
         group.post("/subjects/lookup") { request, context in
             _ = try context.requireRole(Self.lookupRoles)
-            if let wait = lookupLimiter.take(for: context.principal?.tokenID.uuidString ?? "anonymous") {
-                throw Problem(.tooManyRequests, "rate-limited", "Too many lookups", detail: "retry in \(wait) s", retryAfter: wait)
-            }
+            try Self.drawLookup(lookupLimiter, context)
             let body = try await JSONBody.decode(LookupRequest.self, from: request, context: context)
             let ids: [SubjectID]
             switch (body.identifiers, body.source_record) {
@@ -37,7 +36,7 @@ struct SubjectsController {
         group.get("/subjects/{id}") { request, context in
             let role = try context.requireRole()
             guard let id = SubjectID(try context.parameters.require("id")) else { throw Problem.invalidID("subject id") }
-            let purpose = try Self.purpose(of: request)
+            let purpose = try Self.purpose(of: request, in: vault.bundle.purposes)
             let view = try await vault.views.view(id, role: role, purpose: purpose, caller: context.caller(purpose: purpose))
             metrics.viewed(role: role.rawValue)
             let explain = request.uri.queryParameters["explain"].map { $0 == "true" || $0 == "1" } ?? false
@@ -46,7 +45,7 @@ struct SubjectsController {
         group.get("/subjects/{id}/timeline") { request, context in
             let role = try context.requireRole()
             guard let id = SubjectID(try context.parameters.require("id")) else { throw Problem.invalidID("subject id") }
-            let purpose = try Self.purpose(of: request)
+            let purpose = try Self.purpose(of: request, in: vault.bundle.purposes)
             let parameters = request.uri.queryParameters
             var limit = 50
             if let text = parameters["limit"] {
@@ -65,10 +64,21 @@ struct SubjectsController {
         }
     }
 
-    static func purpose(of request: Request) throws -> Purpose {
+    /// Takes one lookup from the caller's allowance, or 429.
+    static func drawLookup(_ limiter: RateLimiter, _ context: AppRequestContext) throws {
+        if let wait = limiter.take(for: context.principal?.tokenID.uuidString ?? "anonymous") {
+            throw Problem(.tooManyRequests, "rate-limited", "Too many lookups", detail: "retry in \(wait) s", retryAfter: wait)
+        }
+    }
+
+    /// The request's X-Purpose: one purpose that purposes.yaml defines. An invented
+    /// sub-purpose (`essential.service.operations.support.zz_x`) would be covered by its
+    /// parent's rules and audited under a name nobody defined.
+    static func purpose(of request: Request, in catalog: PurposeCatalog) throws -> Purpose {
         let values = request.headers[values: .purpose]
         guard !values.isEmpty else { throw Problem.purposeRequired }
         guard values.count == 1, let purpose = Purpose(values[0].trimmingCharacters(in: .whitespaces)) else { throw Problem.invalidPurpose }
+        guard catalog.contains(purpose) else { throw Problem.unknownPurpose }
         return purpose
     }
 

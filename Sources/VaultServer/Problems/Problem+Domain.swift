@@ -44,6 +44,7 @@ extension Problem {
             case .extensionNotAllowed: return Problem(.conflict, "extension-not-allowed", "Extension not allowed", detail: error.description)
             case .notAvailable: return Problem(.conflict, "not-available", "Not available", detail: error.description)
             case .invalid(let issues): return Problem.from(IngestError.invalidBatch(issues))
+            case .subjectErased: return Problem(.gone, "subject-erased", "Subject erased", detail: error.description)
             }
         case let error as KeyRotationError:
             switch error {

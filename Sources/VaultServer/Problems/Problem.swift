@@ -52,6 +52,7 @@ extension Problem {
     static func malformedJSON(_ detail: String) -> Problem { Problem(.badRequest, "malformed-json", "Malformed JSON body", detail: detail) }
     static let purposeRequired = Problem(.badRequest, "purpose-required", "Purpose required", detail: "reads must carry an X-Purpose header")
     static let invalidPurpose = Problem(.badRequest, "invalid-purpose", "Invalid purpose", detail: "X-Purpose must be one dotted purpose key")
+    static let unknownPurpose = Problem(.badRequest, "invalid-purpose", "Invalid purpose", detail: "X-Purpose must be a purpose that purposes.yaml defines")
     static let internalError = Problem(.internalServerError, "internal-error", "Internal error", detail: "the error was logged with this request id")
 }
 
