@@ -139,7 +139,13 @@ extension PostgresVaultStore {
                 try await s.execute("DELETE FROM subjects WHERE subject_id = \(owner) OR merged_into = \(owner)")
                 try await s.execute("DELETE FROM merges WHERE winner = \(owner) OR loser = \(owner)")
             }
-            try await s.execute("UPDATE requests SET sealed_details = NULL WHERE subject_id = \(id)")
+            // What officers wrote on the person's requests (sealed, it may name them) goes too.
+            for owner in Set([id] + plan.keyOwners.map(\.description)) {
+                try await s.execute("""
+                    UPDATE requests SET sealed_details = NULL, verification_method = NULL, rejected_reason = NULL, extension_reason = NULL
+                    WHERE subject_id = \(owner)
+                    """)
+            }
             try await s.execute("UPDATE requests SET status = 'completed', completed_at = \(now), receipt = \(plan.receipt) WHERE request_id = \(request)")
             try await self.appendAudit(s, [audit.draft], chain: audit.chain)
         }

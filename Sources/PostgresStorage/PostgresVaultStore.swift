@@ -219,6 +219,10 @@ public final class PostgresVaultStore: VaultStore {
                     mac: try row.optionalBytes("mac"))
     }
 
+    public func checkIntegrity() async throws -> Bool {
+        try await session { s in try await s.column("SELECT 1", as: Int.self) == [1] }
+    }
+
     public func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], audit: AuditWrite) async throws {
         try await write { s in
             for (id, mac) in tokens {

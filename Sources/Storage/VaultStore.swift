@@ -45,6 +45,10 @@ public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
     /// Sets `revoked_at` and the row's new tag `mac` (`RowAuthenticator`, over the revoked row).
     func revokeToken(id: UUID, at time: Date, mac: [UInt8], audit: AuditWrite) async throws -> Bool
 
+    /// Whether the database's pages are intact: `PRAGMA quick_check` on SQLite; on PostgreSQL
+    /// the server verifies page checksums as it reads them, so this only checks it answers.
+    func checkIntegrity() async throws -> Bool
+
     // Row tags (`RowAuthenticator`)
     /// Whether this open added the row-tag columns: rows written before have none yet.
     var addedRowTagsAtOpen: Bool { get }

@@ -24,6 +24,8 @@ public struct ProfileVault: Sendable {
     public let backups: BackupService
     public let retention: RetentionService
     public let consoleSessions: ConsoleSessionService
+    /// The last page-level check of the database (at start, then on a schedule).
+    public let integrity = StorageIntegrity()
 
     /// The bundle in force now (a snapshot).
     public var bundle: PolicyBundle { policies.current.bundle }
@@ -59,7 +61,9 @@ public struct ProfileVault: Sendable {
                                   faultPoint: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ProfileVault {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        try DataDirectoryPermissions.check(dataDirectory)
         let store = try SQLiteVaultStore(path: dataDirectory.appendingPathComponent("vault.sqlite").path)
+        DataDirectoryPermissions.restrict(["vault.sqlite", "vault.sqlite-wal", "vault.sqlite-shm"], in: dataDirectory)
         return try await open(store: store, dataDirectory: dataDirectory, policies: policies, keySource: keySource, phoneRegion: phoneRegion,
                               maximumBatch: maximumBatch, faultPoint: faultPoint)
     }
@@ -72,6 +76,7 @@ public struct ProfileVault: Sendable {
                             faultPoint: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ProfileVault {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        try DataDirectoryPermissions.check(dataDirectory)
         let seed = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
         let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
         let keys = try await VaultKeys.open(store: store, source: source)
@@ -83,12 +88,15 @@ public struct ProfileVault: Sendable {
         for file in [vault.requests.ledger.file, vault.audit.anchorsFile] { try AppendOnlyFile.dropTornTail(of: file) }
         try vault.requests.ledger.createIfMissing()
         try BackupService.removeOrphans(in: dataDirectory)
+        DataDirectoryPermissions.restrict([ErasureLedger.fileName, "audit-anchors.jsonl"], in: dataDirectory)
         // Before anything appends to the chain: it must still hold every anchored head.
         try await vault.audit.checkAnchorsAtStart()
         // Before anything is served: nobody the erasure ledger names may come back, and
         // executions a crash interrupted are finished.
         _ = try await vault.requests.replayErasureLedger()
         _ = try await vault.requests.resumeInProgress()
+        try await vault.requests.sealClearFreeText()
+        await vault.integrity.check(store)
         // Publish the anchor-signing public key so anchors and receipts can be checked outside the vault.
         let publicKey = dataDirectory.appendingPathComponent("audit-signing.pub")
         try (Data(vault.audit.publicKey.bytes).base64EncodedString() + "\n").write(to: publicKey, atomically: true, encoding: .utf8)

@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable {
     public var anchorInterval: Duration
     /// Data keys re-wrapped per batch during a master-key rotation.
     public var rewrapBatch: Int
+    /// Time between page-level integrity checks of the database (`IntegrityCheckService`).
+    public var integrityCheckInterval: Duration = .seconds(6 * 3600)
     /// Time between retention sweeps.
     public var retentionInterval: Duration = .seconds(86_400)
     /// Lookups per principal per minute (bursts up to the same number); more answer 429.
@@ -47,7 +49,7 @@ public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetric
                         benchRoutes: Bool = false, secureCookies: Bool = false, revealOutcomes: Bool = false) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware(metrics: metrics))
-    HealthController(audit: vault.audit, store: vault.store).register(on: router)
+    HealthController(audit: vault.audit, store: vault.store, integrity: vault.integrity).register(on: router)
     router.get("/metrics") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4"
@@ -85,7 +87,8 @@ public func buildApplication(vault: ProfileVault, configuration: ServerConfigura
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
         services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger),
                    KeyRewrapService(rotation: vault.rotation, batchSize: configuration.rewrapBatch, logger: logger),
-                   RetentionSweepService(retention: vault.retention, interval: configuration.retentionInterval, logger: logger)]
+                   RetentionSweepService(retention: vault.retention, interval: configuration.retentionInterval, logger: logger),
+                   IntegrityCheckService(vault: vault, interval: configuration.integrityCheckInterval, logger: logger)]
             + (configuration.policyRefreshInterval.map { [PolicyRefreshService(policies: vault.policyService, interval: $0, logger: logger)] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)

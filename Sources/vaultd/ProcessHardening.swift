@@ -6,6 +6,12 @@ import Glibc
 
 /// Keeps key material out of core dumps: no core files, and not dumpable by ptrace peers.
 enum ProcessHardening {
+    /// Files and directories vaultd creates (the database, its WAL, backups) are its user's
+    /// alone, whatever umask it was started with.
+    static func restrictCreatedFiles() {
+        _ = umask(0o077)
+    }
+
     static func disableCoreDumps() {
         var limit = rlimit(rlim_cur: 0, rlim_max: 0)
         _ = setrlimit(Int32(RLIMIT_CORE.rawValue), &limit)

@@ -46,6 +46,7 @@ struct VaultdCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessHardening.disableCoreDumps()
+        ProcessHardening.restrictCreatedFiles()
         let env = ProcessInfo.processInfo.environment
         let settings = try await VaultdSettings.load(configPath: config)
 

@@ -22,7 +22,12 @@ struct AuditProcessTests {
         let tail = try vaultctl(["audit", "tail", "--lines", "3"], address: first.address, token: Self.rootToken)
         #expect(tail.status == 0 && tail.out.contains("token.create") && tail.out.contains("SEQ"))
         let json = try vaultctl(["audit", "tail", "--json", "--action", "token.create"], address: first.address, token: Self.rootToken)
-        #expect(json.out.split(separator: "\n").count == 4, "bootstrap admin token + three")
+        #expect(json.out.split(separator: "\n").count == 1, "the bootstrap admin token")
+        // A support token is shown personal values: a privileged grant, flagged in the table.
+        let privileged = try vaultctl(["audit", "tail", "--json", "--action", "token.create.privileged"], address: first.address, token: Self.rootToken)
+        #expect(privileged.out.split(separator: "\n").count == 3, "the three support tokens")
+        let flagged = try vaultctl(["audit", "tail", "--action", "token.create.privileged"], address: first.address, token: Self.rootToken)
+        #expect(flagged.out.split(separator: "\n").filter { $0.contains("⚑ privileged grant") }.count == 3, "\(flagged.out)")
         #expect(first.terminate() == 0) // graceful stop anchors the head
 
         #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("audit-anchors.jsonl").path))

@@ -131,7 +131,7 @@ extension BackupProcessTests {
 
         // A new directory holding only the master key: without a ledger, the person erased
         // after the backup would come back.
-        try FileManager.default.createDirectory(at: fresh, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: fresh, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try FileManager.default.copyItem(at: data.appendingPathComponent("master.key"), to: fresh.appendingPathComponent("master.key"))
         let missing = try vaultctl(["restore", backup.path, "--data-dir", fresh.path], address: "http://127.0.0.1:1", token: "unused")
         #expect(missing.status == 65 && missing.err.contains("no erasure ledger"), "\(missing.err)")

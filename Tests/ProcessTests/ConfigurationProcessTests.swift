@@ -24,7 +24,7 @@ struct ConfigurationProcessTests {
     func precedence() async throws {
         let data = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let file = data.appendingPathComponent("vaultd.yaml")
         try "max_batch: 2\nlog_level: warning\n".write(to: file, atomically: true, encoding: .utf8)
 

@@ -25,7 +25,7 @@ struct ConsentPolicyProcessTests {
         let marketing = try token(["--principal", "mail", "--role", "marketing"])
 
         let file = data.appendingPathComponent("one.jsonl")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try #"{"key": "crm-1", "fields": {"email": "ann@example.com", "first_name": "Ann", "iban": "DE89 3704 0044 0532 0130 00"}}"#
             .write(to: file, atomically: true, encoding: .utf8)
         #expect(try vaultctl(["import", "--source", "crm", file.path], address: vaultd.address, token: crm).status == 0)

@@ -25,7 +25,7 @@ struct ErasureProcessTests {
             "support": #"{"key": "sup-yv-7", "fields": {"email": "Yara.Voss@example.org", "phone": "(415) 555-0199"}}"#,
             "web": #"{"key": "web-yv-7", "fields": {"device_id": "YV-DEVICE-42", "phone": "415 555 0199"}}"#,
         ]
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         for (source, content) in lines {
             sources[source] = try token(["--principal", "\(source)-sync", "--source", source])
             let file = data.appendingPathComponent("\(source).jsonl")

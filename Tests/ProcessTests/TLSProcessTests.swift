@@ -20,7 +20,7 @@ struct TLSProcessTests {
     func https() async throws {
         let data = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let cert = data.appendingPathComponent("cert.pem").path, key = data.appendingPathComponent("key.pem").path
         let made = try Self.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                                                      "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",

@@ -24,7 +24,7 @@ struct VaultdLifecycleTests {
 
         // Import a JSON Lines file with one bad record.
         let file = data.appendingPathComponent("crm.jsonl")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try """
             {"key": "crm-1", "observed_at": "2026-03-01T10:00:00Z", "fields": {"email": " Ann.Lee@Example.com", "phone": "(415) 555-0100", "first_name": "Ann"}}
             {"key": "crm-2", "fields": {"email": "bob@example.com", "first_name": "Bob"}}

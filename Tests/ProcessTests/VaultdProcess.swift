@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// The built binaries, next to the test bundle (`swift build` puts them there).
@@ -20,8 +21,13 @@ final class VaultdProcess: @unchecked Sendable {
     let dataDirectory: URL
     private let stdout = Pipe()
     private let stderr = Pipe()
-    private(set) var output = ""
+    /// What vaultd printed up to its "listening" line.
+    private var startOutput = ""
+    /// What it printed since: both pipes are drained while it runs, so a chatty vaultd (debug
+    /// logging) never blocks on a full pipe, least of all while it shuts down.
+    private let drained = Mutex<(out: Data, err: Data)>((Data(), Data()))
     private(set) var port = 0
+    var output: String { startOutput + String(decoding: drained.withLock { $0.out }, as: UTF8.self) }
 
     var address: String { "http://127.0.0.1:\(port)" }
 
@@ -50,26 +56,53 @@ final class VaultdProcess: @unchecked Sendable {
                 try await Task.sleep(for: .milliseconds(20))
                 continue
             }
-            output += String(decoding: chunk, as: UTF8.self)
-            if output.contains("vaultd listening on http"), let range = output.range(of: "://127.0.0.1:") {
-                let digits = output[range.upperBound...].prefix { $0.isNumber }
+            startOutput += String(decoding: chunk, as: UTF8.self)
+            if startOutput.contains("vaultd listening on http"), let range = startOutput.range(of: "://127.0.0.1:") {
+                let digits = startOutput[range.upperBound...].prefix { $0.isNumber }
                 port = Int(digits) ?? 0
+                drain()
                 return
             }
         }
         throw StartFailure(output: output, errors: readErrors())
     }
 
+    private func drain() {
+        stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.drained.withLock { $0.out += data }
+        }
+        stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.drained.withLock { $0.err += data }
+        }
+    }
+
+    /// Stops draining and collects what is left in the pipes (the process has exited).
+    private func collectRest() {
+        guard stdout.fileHandleForReading.readabilityHandler != nil else { return }
+        stdout.fileHandleForReading.readabilityHandler = nil
+        stderr.fileHandleForReading.readabilityHandler = nil
+        let out = stdout.fileHandleForReading.readDataToEndOfFile(), err = stderr.fileHandleForReading.readDataToEndOfFile()
+        drained.withLock { $0.out += out; $0.err += err }
+    }
+
     /// Waits for the process to exit after it was told to stop, or refused to start.
     func waitForExit() -> Int32 {
         process.waitUntilExit()
-        output += String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        if port == 0 {
+            startOutput += String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        } else {
+            collectRest()
+        }
         return process.terminationStatus
     }
 
     func readErrors() -> String {
         if process.isRunning { return "" }
-        return String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        if port == 0 { return String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+        collectRest()
+        return String(decoding: drained.withLock { $0.err }, as: UTF8.self)
     }
 
     func terminate() -> Int32 {

@@ -136,7 +136,13 @@ extension SQLiteVaultStore {
                 try db.execute(sql: "DELETE FROM subjects WHERE subject_id = ? OR merged_into = ?", arguments: [owner.description, owner.description])
                 try db.execute(sql: "DELETE FROM merges WHERE winner = ? OR loser = ?", arguments: [owner.description, owner.description])
             }
-            try db.execute(sql: "UPDATE requests SET sealed_details = NULL WHERE subject_id = ?", arguments: [id])
+            // What officers wrote on the person's requests (sealed, it may name them) goes too.
+            for owner in Set([id] + plan.keyOwners.map(\.description)) {
+                try db.execute(sql: """
+                    UPDATE requests SET sealed_details = NULL, verification_method = NULL, rejected_reason = NULL, extension_reason = NULL
+                    WHERE subject_id = ?
+                    """, arguments: [owner])
+            }
             try db.execute(sql: "UPDATE requests SET status = 'completed', completed_at = ?, receipt = ? WHERE request_id = ?",
                            arguments: [now, plan.receipt, plan.requestID.uuidString.lowercased()])
             try self.appendAudit(db, [audit.draft], chain: audit.chain)

@@ -266,6 +266,10 @@ public final class SQLiteVaultStore: VaultStore {
                            createdAt: date(row["created_at"]), revokedAt: revoked.map(date), mac: mac.map { [UInt8]($0) })
     }
 
+    public func checkIntegrity() async throws -> Bool {
+        try await pool.read { try String.fetchOne($0, sql: "PRAGMA quick_check") == "ok" }
+    }
+
     public func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], audit: AuditWrite) async throws {
         try await pool.write { db in
             for (id, mac) in tokens {

@@ -8,15 +8,22 @@ import VaultCrypto
 import VaultModel
 
 /// The sealed part of a consent event.
+///
+/// `decision` repeats the columns the state is computed from (status, lawful basis,
+/// jurisdiction, expiry) inside the ciphertext: the reader compares them, so a database
+/// writer who turns a withdrawal into a grant gets an integrity error, not consent
+/// (`ConsentDecision`). Events recorded before it have none and are read as stored.
 struct ConsentBody: Codable {
     let channel: String?
     let notice_version: String?
     let evidence: String?
+    let decision: String?
 
-    init(channel: String?, notice_version: String?, evidence: String?) {
+    init(channel: String?, notice_version: String?, evidence: String?, decision: String?) {
         self.channel = channel
         self.notice_version = notice_version
         self.evidence = evidence
+        self.decision = decision
     }
 
     /// An opened body, read with `JSONParser` like event bodies (every view opens its subject's
@@ -30,7 +37,17 @@ struct ConsentBody: Codable {
             default: throw StoreError.corrupt("consent body")
             }
         }
-        self.init(channel: try text("channel"), notice_version: try text("notice_version"), evidence: try text("evidence"))
+        self.init(channel: try text("channel"), notice_version: try text("notice_version"), evidence: try text("evidence"),
+                  decision: try text("decision"))
+    }
+}
+
+/// The decision columns of a consent event as one string, sealed in its body and compared
+/// with the row when it is read.
+enum ConsentDecision {
+    static func encode(status: String, lawfulBasis: String, jurisdiction: String?, expiresAt: Date?) -> String {
+        let expires = expiresAt.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) }
+        return [status, lawfulBasis, jurisdiction.map { "=" + $0 } ?? "", expires ?? ""].map { "\($0.utf8.count):\($0)" }.joined()
     }
 }
 
@@ -97,7 +114,9 @@ public struct ConsentService: Sendable {
                     wrappedKeys[subject] = wrapped.bytes
                 }
                 for event in events {
-                    let body = ConsentBody(channel: event.channel, notice_version: event.noticeVersion, evidence: event.evidence?.unsafeValue)
+                    let body = ConsentBody(channel: event.channel, notice_version: event.noticeVersion, evidence: event.evidence?.unsafeValue,
+                                           decision: ConsentDecision.encode(status: event.status.rawValue, lawfulBasis: event.lawfulBasis.rawValue,
+                                                                            jurisdiction: event.jurisdiction, expiresAt: event.expiresAt))
                     let ciphertext = try Envelope.seal(Array(try EventPipeline.encoder.encode(body)), key: dataKeys[subject]!,
                                                        context: SealContext.consent(owner: subject, purpose: event.purpose.rawValue, occurredAt: event.occurredAt))
                     sealed.append(SealedConsent(subjectID: subject, keyOwner: subject, sealedUnder: wrappedKeys[subject]!, purpose: event.purpose.rawValue, status: event.status.rawValue,

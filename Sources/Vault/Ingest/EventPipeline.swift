@@ -52,7 +52,7 @@ public struct EventPipeline: Sendable {
                     continue
                 }
                 if dataKeys[owner] == nil { dataKeys[owner] = try keys.unwrapDataKey(wrapped, of: owner) }
-                let body = EventBody(id: event.id.unsafeValue, attributes: event.attributes)
+                let body = EventBody(id: event.id.unsafeValue, attributes: event.attributes, occurredAt: event.occurredAt)
                 let plaintext = try Self.encoder.encode(body)
                 let ciphertext = try Envelope.seal(Array(plaintext), key: dataKeys[owner]!, context: SealContext.event(owner: owner, source: source, type: event.type))
                 sealed.append(SealedEvent(eventIndex: keys.blindIndexer.index(source: source, eventID: event.id), recordKeyIndex: keyIndexes[index],
@@ -138,16 +138,30 @@ public struct EventPipeline: Sendable {
 struct EventBody: Codable {
     let id: String
     let attributes: [String: JSONValue]
+    /// The event's time (Unix ms), sealed so the reader can tell a row whose time was changed
+    /// in the database; nil in events ingested before it.
+    let occurred_at: Int64?
 
-    init(id: String, attributes: [String: JSONValue]) {
+    init(id: String, attributes: [String: JSONValue], occurredAt: Date?) {
         self.id = id
         self.attributes = attributes
+        self.occurred_at = occurredAt.map(Self.millis)
     }
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     /// An opened body, read with `JSONParser` (every view opens its subject's events).
     init(opened bytes: [UInt8]) throws {
         guard case .object(let members)? = try? JSONParser.parse(bytes), case .string(let id)? = members["id"],
               case .object(let attributes)? = members["attributes"] else { throw StoreError.corrupt("event body") }
-        self.init(id: id, attributes: attributes)
+        self.id = id
+        self.attributes = attributes
+        switch members["occurred_at"] {
+        case nil, .null?: occurred_at = nil
+        case .number(let value)?:
+            guard let millis = Int64(exactly: value) else { throw StoreError.corrupt("event body") }
+            occurred_at = millis
+        default: throw StoreError.corrupt("event body")
+        }
     }
 }

@@ -123,6 +123,10 @@ extension RequestService {
         done.status = RequestStatus.completed.rawValue
         done.completedAt = now
         done.receipt = signed
+        // The erasure cleared what officers wrote on the person's requests, this one's too.
+        done.verificationMethod = nil
+        done.rejectedReason = nil
+        done.extensionReason = nil
         return done
     }
 
@@ -130,7 +134,7 @@ extension RequestService {
         var done = record
         done.status = RequestStatus.completed.rawValue
         done.completedAt = now
-        _ = try await store.updateRequest(done, expectedStatus: RequestStatus.inProgress.rawValue, audit: write(caller, "request.complete", done, detail: detail))
+        _ = try await updateStoredRequest(done, expectedStatus: RequestStatus.inProgress.rawValue, audit: write(caller, "request.complete", done, detail: detail))
         return done
     }
 
@@ -169,7 +173,7 @@ extension RequestService {
             for named in ([entry.subject_id] + entry.key_owners).compactMap(SubjectID.init) {
                 guard let subject = try await store.canonicalSubject(of: named), erased.insert(subject).inserted else { continue }
                 let requestID = UUID(uuidString: entry.request_id) ?? UUID()
-                var record = try await store.request(id: requestID)
+                var record = try await storedRequest(id: requestID)
                     ?? RequestRecord(id: requestID, kind: RequestKind.erasure.rawValue, regulation: Regulation.gdpr.rawValue, subjectID: subject,
                                      status: RequestStatus.inProgress.rawValue, receivedAt: now, dueAt: now, createdAt: now, createdBy: "erasure-ledger")
                 record.subjectID = subject

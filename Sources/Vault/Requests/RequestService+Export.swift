@@ -73,7 +73,7 @@ extension RequestService {
     /// The export of a completed access or portability request. Portability carries what the
     /// subject provided (fields and consents) in the same form, without derived data.
     public func export(_ id: UUID, caller: Caller, now: Date = Date()) async throws -> AccessExport {
-        guard let record = try await store.request(id: id) else { throw RequestError.notFound }
+        guard let record = try await storedRequest(id: id) else { throw RequestError.notFound }
         guard record.kind == RequestKind.access.rawValue || record.kind == RequestKind.portability.rawValue else {
             throw RequestError.notAvailable("only access and portability requests have an export")
         }
@@ -133,7 +133,7 @@ extension RequestService {
     }
 
     public func receipt(_ id: UUID, caller: Caller) async throws -> (SignedReceipt, [OutboxNotice]) {
-        guard let record = try await store.request(id: id) else { throw RequestError.notFound }
+        guard let record = try await storedRequest(id: id) else { throw RequestError.notFound }
         guard let text = record.receipt, let receipt = try? JSONDecoder().decode(SignedReceipt.self, from: Data(text.utf8)) else {
             throw RequestError.notAvailable("only completed erasure requests have a receipt")
         }
@@ -145,7 +145,7 @@ extension RequestService {
 
     /// Lifts a completed restriction.
     public func lift(_ id: UUID, caller: Caller) async throws -> RequestRecord {
-        guard let record = try await store.request(id: id) else { throw RequestError.notFound }
+        guard let record = try await storedRequest(id: id) else { throw RequestError.notFound }
         guard record.kind == RequestKind.restriction.rawValue, record.status == RequestStatus.completed.rawValue, let subject = record.subjectID else {
             throw RequestError.notAvailable("only a completed restriction can be lifted")
         }

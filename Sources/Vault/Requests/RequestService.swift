@@ -108,26 +108,26 @@ public struct RequestService: Sendable {
             filter.subjectID = subject
             filter.kind = input.kind.rawValue
             // A duplicate is flagged, and still goes through verification on its own.
-            record.duplicateOf = try await store.requests(filter).first { RequestStatus(rawValue: $0.status)?.isOpen == true }?.id
+            record.duplicateOf = try await storedRequests(filter).first { RequestStatus(rawValue: $0.status)?.isOpen == true }?.id
         }
         var detail = "opened, \(input.regulation.rawValue), due \(Timestamp.format(record.dueAt))"
         if input.receivedAt != nil { detail += ", received_at recorded by \(caller.principal) as \(Timestamp.format(received))" }
         if let duplicate = record.duplicateOf { detail += ", duplicate of \(duplicate.uuidString.lowercased())" }
-        try await store.insertRequest(record, audit: write(caller, "request.open", record, detail: detail, at: now))
+        try await insertStoredRequest(record, audit: write(caller, "request.open", record, detail: detail, at: now))
         return record
     }
 
     static func detailsContext(_ subject: SubjectID) -> [UInt8] { SealContext.frame("pv-request-details-v1", subject.description) }
 
     public func get(_ id: UUID, caller: Caller) async throws -> RequestRecord {
-        guard let record = try await store.request(id: id) else { throw RequestError.notFound }
+        guard let record = try await storedRequest(id: id) else { throw RequestError.notFound }
         try await audit.record(caller.draft("request.read", subjects: record.subjectID.map { [$0.description] } ?? [],
                                             detail: "request \(id.uuidString.lowercased())"))
         return record
     }
 
     public func list(_ filter: RequestFilter, caller: Caller) async throws -> [RequestRecord] {
-        let records = try await store.requests(filter)
+        let records = try await storedRequests(filter)
         try await audit.record(caller.draft("request.list", detail: "\(records.count) requests"))
         return records
     }
@@ -136,16 +136,16 @@ public struct RequestService: Sendable {
 
     func transition(_ id: UUID, _ step: RequestLifecycle.Step, caller: Caller, detail: String? = nil,
                     change: (inout RequestRecord) -> Void) async throws -> RequestRecord {
-        guard var record = try await store.request(id: id) else { throw RequestError.notFound }
+        guard var record = try await storedRequest(id: id) else { throw RequestError.notFound }
         guard let status = RequestStatus(rawValue: record.status), let kind = RequestKind(rawValue: record.kind),
               let next = RequestLifecycle.next(from: status, by: step, kind: kind)
         else { throw RequestError.invalidTransition(from: record.status, step: step.rawValue) }
         let expected = record.status
         record.status = next.rawValue
         change(&record)
-        guard try await store.updateRequest(record, expectedStatus: expected, audit: write(caller, "request.\(step.rawValue)", record, detail: detail)) else {
+        guard try await updateStoredRequest(record, expectedStatus: expected, audit: write(caller, "request.\(step.rawValue)", record, detail: detail)) else {
             // Someone else moved it first (two concurrent executes): one wins, one is told.
-            let current = try await store.request(id: id)
+            let current = try await storedRequest(id: id)
             throw RequestError.invalidTransition(from: current?.status ?? "gone", step: step.rawValue)
         }
         return record
@@ -167,7 +167,7 @@ public struct RequestService: Sendable {
 
     /// Extends the deadline once, with a reason, before the original due date.
     public func extend(_ id: UUID, reason: String, caller: Caller, now: Date = Date()) async throws -> RequestRecord {
-        guard var record = try await store.request(id: id) else { throw RequestError.notFound }
+        guard var record = try await storedRequest(id: id) else { throw RequestError.notFound }
         guard RequestStatus(rawValue: record.status)?.isOpen == true else { throw RequestError.extensionNotAllowed("the request is closed") }
         guard record.extendedDueAt == nil else { throw RequestError.extensionNotAllowed("it was extended already") }
         guard now < record.dueAt else { throw RequestError.extensionNotAllowed("the original due date has passed") }
@@ -177,7 +177,7 @@ public struct RequestService: Sendable {
         }
         record.extendedDueAt = DueDate.extended(regulation: regulation, originalDue: record.dueAt)
         record.extensionReason = reason
-        guard try await store.updateRequest(record, expectedStatus: record.status,
+        guard try await updateStoredRequest(record, expectedStatus: record.status,
                                             audit: write(caller, "request.extend", record,
                                                          detail: "due \(Timestamp.format(record.extendedDueAt!)) (reason recorded on the request)"))
         else { throw RequestError.invalidTransition(from: "changed", step: "extend") }
@@ -195,7 +195,7 @@ public struct RequestService: Sendable {
     public func resumeInProgress(now: Date = Date()) async throws -> Int {
         var filter = RequestFilter()
         filter.status = RequestStatus.inProgress.rawValue
-        let pending = try await store.requests(filter)
+        let pending = try await storedRequests(filter)
         for record in pending { _ = try await perform(record, caller: .system("resume"), now: now) }
         return pending.count
     }
@@ -249,9 +249,9 @@ public struct RequestService: Sendable {
         var done = record
         done.status = RequestStatus.completed.rawValue
         done.completedAt = Date()
-        guard try await store.updateRequest(done, expectedStatus: RequestStatus.inProgress.rawValue,
+        guard try await updateStoredRequest(done, expectedStatus: RequestStatus.inProgress.rawValue,
                                             audit: write(caller, "request.complete", done, detail: detail)) else {
-            return try await store.request(id: record.id) ?? done
+            return try await storedRequest(id: record.id) ?? done
         }
         return done
     }

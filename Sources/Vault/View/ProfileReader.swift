@@ -66,10 +66,18 @@ public struct ProfileReader: Sendable {
         for (name, values) in observed {
             fields[name] = Survivorship.choose(values)
         }
+        // A source's event id is unique (ingest is idempotent per id): a second row with the same
+        // id is a copy made in the database (to inflate the aggregates), and so is a row whose
+        // time differs from the one sealed with it.
+        var seen = Set<EventIdentity>()
         let events = try sealed.events.map { event -> DecryptedEvent in
             guard let key = dataKeys[event.keyOwner] else { throw StoreError.corrupt("no data key for an event") }
             let plaintext = try Envelope.open(event.ciphertext, key: key, context: SealContext.event(owner: event.keyOwner, source: event.source, type: event.type))
             let body = try EventBody(opened: plaintext)
+            guard seen.insert(EventIdentity(source: event.source, id: body.id)).inserted else { throw StoreError.corrupt("an event row is repeated") }
+            if let sealedTime = body.occurred_at, sealedTime != EventBody.millis(event.occurredAt) {
+                throw StoreError.corrupt("an event's time differs from the one sealed with it")
+            }
             return DecryptedEvent(source: event.source, type: event.type, occurredAt: event.occurredAt,
                                   id: Sensitive(body.id), attributes: Sensitive(body.attributes))
         }
@@ -78,6 +86,10 @@ public struct ProfileReader: Sendable {
             let plaintext = try Envelope.open(stored.ciphertext, key: key,
                                               context: SealContext.consent(owner: stored.keyOwner, purpose: stored.purpose, occurredAt: stored.occurredAt))
             let body = try ConsentBody(opened: plaintext)
+            if let decision = body.decision, decision != ConsentDecision.encode(status: stored.status, lawfulBasis: stored.lawfulBasis,
+                                                                                jurisdiction: stored.jurisdiction, expiresAt: stored.expiresAt) {
+                throw StoreError.corrupt("a consent event's status, basis or expiry differs from the one sealed with it")
+            }
             guard let purpose = Purpose(stored.purpose), let status = ConsentStatus(rawValue: stored.status),
                   let basis = LawfulBasis(rawValue: stored.lawfulBasis) else { throw StoreError.corrupt("consent_events row") }
             return ConsentEvent(purpose: purpose, status: status, lawfulBasis: basis, jurisdiction: stored.jurisdiction, channel: body.channel,
@@ -87,4 +99,10 @@ public struct ProfileReader: Sendable {
         return DecryptedProfile(subjectID: sealed.subjectID, restricted: sealed.restricted, fields: fields, events: events,
                                 consents: consents, sources: sealed.sources)
     }
+}
+
+/// An event as its source names it: (source, event id), unique per vault.
+struct EventIdentity: Hashable {
+    let source: SourceName
+    let id: String
 }

@@ -6,10 +6,11 @@ import VaultAPI
 /// | method | path | who | audit |
 /// |---|---|---|---|
 /// | GET | /healthz | anyone | none: liveness |
-/// | GET | /readyz | anyone | none: readiness (store answering, audit sink healthy) |
+/// | GET | /readyz | anyone | none: readiness (store answering, audit sink healthy, pages intact) |
 struct HealthController {
     let audit: AuditLog
     let store: any VaultStore
+    let integrity: StorageIntegrity
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/healthz") { _, _ in try JSONBody.response(HealthBody(status: "ok")) }
@@ -20,6 +21,11 @@ struct HealthController {
             }
             // The database answers (a replica that lost PostgreSQL leaves the load balancer's pool).
             _ = try await store.auditHead()
+            // Its last page-level check found corruption: out of the pool until restored.
+            guard integrity.current.intact != false else {
+                throw Problem(.serviceUnavailable, "storage-corrupt", "Storage corrupt",
+                              detail: "the database failed its integrity check; restore it from a backup")
+            }
             return try JSONBody.response(HealthBody(status: "ready"))
         }
     }

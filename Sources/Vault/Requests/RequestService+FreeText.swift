@@ -1,0 +1,36 @@
+import Foundation
+import Storage
+
+/// Every read and write of a request goes through here, so its free text is sealed in the
+/// store and plain in memory (`RequestFreeText`).
+extension RequestService {
+    var freeText: RequestFreeText { RequestFreeText(key: keys.holdKey) }
+
+    func storedRequest(id: UUID) async throws -> RequestRecord? {
+        try await store.request(id: id).map(freeText.opened)
+    }
+
+    func storedRequests(_ filter: RequestFilter) async throws -> [RequestRecord] {
+        try await store.requests(filter).map(freeText.opened)
+    }
+
+    func updateStoredRequest(_ record: RequestRecord, expectedStatus: String, audit: AuditWrite) async throws -> Bool {
+        try await store.updateRequest(try freeText.sealed(record), expectedStatus: expectedStatus, audit: audit)
+    }
+
+    func insertStoredRequest(_ record: RequestRecord, audit: AuditWrite) async throws {
+        try await store.insertRequest(try freeText.sealed(record), audit: audit)
+    }
+
+    /// Seals the free text that requests written before sealing existed still hold in the
+    /// clear; run at start. Returns how many requests it sealed.
+    @discardableResult
+    public func sealClearFreeText() async throws -> Int {
+        var sealed = 0
+        for record in try await store.requests(RequestFilter()) where RequestFreeText.hasClearText(record) {
+            let audit = write(.system("upgrade"), "request.seal_text", record, detail: "free text sealed (written before sealing)")
+            if try await store.updateRequest(try freeText.sealed(record), expectedStatus: record.status, audit: audit) { sealed += 1 }
+        }
+        return sealed
+    }
+}
