@@ -1,5 +1,8 @@
+import Catalog
 import Foundation
 import Hummingbird
+import Vault
+import VaultAPI
 import VaultModel
 
 /// JSON in and out. Decoding failures become `malformed-json` problems that say where the
@@ -16,8 +19,9 @@ enum JSONBody {
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         // JSONDecoder keeps one of two values of a repeated member and drops the other silently;
         // refuse such a body instead. (Other faults are left to JSONDecoder, which names the path.)
+        var parsed: JSONValue?
         do {
-            _ = try JSONParser.parse(Array(buffer.readableBytesView))
+            parsed = try JSONParser.parse(Array(buffer.readableBytesView))
         } catch .repeatedMember {
             throw Problem.malformedJSON("an object in the body repeats a member name")
         } catch .tooDeep {
@@ -25,12 +29,27 @@ enum JSONBody {
             // below this depth, so such a body would pass it unchecked.
             throw Problem.malformedJSON("the body nests deeper than \(JSONParser.maximumDepth) levels")
         } catch {}
+        if let known = T.self as? any KnownMembers.Type, case .object(let members)? = parsed {
+            try refuseUnknown(members.keys, known: known.members)
+        }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
             throw Problem.malformedJSON(describe(error))
         } catch {
             throw Problem.malformedJSON("the body is not valid JSON")
+        }
+    }
+
+    /// 422 for top-level members the body type doesn't define, named only when they are
+    /// near misses of a defined one (`SubmittedName`).
+    static func refuseUnknown(_ names: some Sequence<String>, known: Set<String>) throws {
+        let unknown = names.filter { !known.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw IngestError.invalidBatch(unknown.map { name in
+                let echo = SubmittedName.unknown(name, known: known.sorted(), what: "member")
+                return BatchIssue(index: 0, field: echo.field, type: "unknown-field", reason: echo.reason)
+            })
         }
     }
 

@@ -116,6 +116,10 @@ struct StorageFaultHTTPTests {
             for reply in [view, moved] {
                 for plaintext in RequestsHTTPTests.plaintexts + ["other.person", "Otto"] { #expect(!reply.text.contains(plaintext)) }
             }
+            // Each refused view is on the audit chain, with who asked and for which route.
+            let audited = try await client.call(.get, "/v1/audit?action=integrity.error", token: h.admin).decode(AuditPageBody.self)
+            #expect(audited.entries.count == 2 && audited.entries.allSatisfy { $0.principal == "test" && $0.outcome == "failed" && $0.role == "compliance" })
+            #expect(audited.entries.allSatisfy { $0.detail?.contains("GET /v1/subjects/{id}: integrity-error") == true }, "\(audited.entries.map(\.detail))")
         }
         let text = logs.text
         #expect(text.contains("integrity-error"), "the failure is logged")

@@ -17,9 +17,10 @@ struct SegmentsController {
     /// it draws on the same per-principal allowance (else it would be a lookup without a limit).
     let lookupLimiter: RateLimiter
 
-    struct Body: Decodable {
+    struct Body: Decodable, KnownMembers {
         let filter: JSONValue
         let limit: Int?
+        static let members: Set<String> = ["filter", "limit"]
     }
 
     func register(on group: RouterGroup<AppRequestContext>) {
