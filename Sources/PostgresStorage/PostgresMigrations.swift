@@ -126,6 +126,11 @@ enum PostgresMigrations {
             "ALTER TABLE tokens ADD COLUMN mac BYTEA",
             "ALTER TABLE policy_versions ADD COLUMN mac BYTEA",
         ]),
+        // Dual control: a token may wait for a second principal's approval (`TokenService.approve`).
+        ("v7-token-approval", [
+            "ALTER TABLE tokens ADD COLUMN awaiting_approval BOOLEAN NOT NULL DEFAULT false",
+            "ALTER TABLE tokens ADD COLUMN created_by TEXT",
+        ]),
     ]
     static let rowTagsMigration = "v6-row-tags"
 

@@ -230,6 +230,20 @@ extension PostgresVaultStore {
         try await session { s in try await s.exists("SELECT 1 FROM subjects WHERE subject_id = \(subject.description)") }
     }
 
+    public func restoreSuppressions(_ indexes: [[UInt8]], requestID: UUID, at time: Date) async throws -> Int {
+        try await write { s in
+            var restored = 0
+            for index in indexes {
+                restored += try await s.execute("""
+                    INSERT INTO suppressions (blind_index, request_id, created_at)
+                    VALUES (\(bytea(index)), \(requestID.uuidString.lowercased()), \(Self.millis(time)))
+                    ON CONFLICT (blind_index) DO NOTHING
+                    """)
+            }
+            return restored
+        }
+    }
+
     public func complianceFigures() async throws -> ComplianceFigures {
         try await session { s in
             let row = try await s.row("""

@@ -184,9 +184,9 @@ public final class PostgresVaultStore: VaultStore {
         try await write { s in
             if let audit { try await self.appendAudit(s, [audit.draft], chain: audit.chain) }
             try await s.execute("""
-                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac)
+                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac, awaiting_approval, created_by)
                 VALUES (\(token.id.uuidString.lowercased()), \(token.principal), \(token.role), \(token.source), \(bytea(token.hash)),
-                        \(Self.millis(token.createdAt)), NULL, \(token.mac.map(bytea)))
+                        \(Self.millis(token.createdAt)), NULL, \(token.mac.map(bytea)), \(token.awaitingApproval), \(token.createdBy))
                 """)
         }
     }
@@ -216,7 +216,19 @@ public final class PostgresVaultStore: VaultStore {
         TokenRecord(id: UUID(uuidString: try row.get("token_id")) ?? UUID(), principal: try row.get("principal"),
                     role: try row.get("role", as: String?.self), source: try row.get("source", as: String?.self),
                     hash: try row.bytes("token_hash"), createdAt: try row.date("created_at"), revokedAt: try row.optionalDate("revoked_at"),
-                    mac: try row.optionalBytes("mac"))
+                    mac: try row.optionalBytes("mac"), awaitingApproval: try row.get("awaiting_approval", as: Bool.self),
+                    createdBy: try row.get("created_by", as: String?.self))
+    }
+
+    public func approveToken(id: UUID, mac: [UInt8], audit: AuditWrite) async throws -> Bool {
+        try await write { s in
+            let approved = try await s.execute("""
+                UPDATE tokens SET awaiting_approval = false, mac = \(bytea(mac))
+                WHERE token_id = \(id.uuidString.lowercased()) AND awaiting_approval AND revoked_at IS NULL
+                """) > 0
+            if approved { try await self.appendAudit(s, [audit.draft], chain: audit.chain) }
+            return approved
+        }
     }
 
     public func checkIntegrity() async throws -> Bool {

@@ -165,6 +165,9 @@ public protocol RequestStore: Sendable {
     func insertNotices(_ notices: [OutboxNotice]) async throws
     func acknowledge(notice: UUID, source: SourceName, at: Date, audit: AuditWrite) async throws -> Bool
     func subjectExists(_ subject: SubjectID) async throws -> Bool
+    /// Inserts the suppression entries of `requestID` the store doesn't hold (a row deleted in
+    /// the database, or a restore from before the erasure); returns how many were missing.
+    func restoreSuppressions(_ indexes: [[UInt8]], requestID: UUID, at time: Date) async throws -> Int
     /// Suppression entries and unacknowledged notices, for the compliance console's overview.
     func complianceFigures() async throws -> ComplianceFigures
 }

@@ -276,8 +276,15 @@ public struct TokenRecord: Sendable, Equatable {
     public let revokedAt: Date?
     /// The row's authentication tag (`RowAuthenticator`); nil on a row written before tags.
     public var mac: [UInt8]?
-    public init(id: UUID, principal: String, role: String?, source: String?, hash: [UInt8], createdAt: Date, revokedAt: Date?, mac: [UInt8]? = nil) {
+    /// Under dual control: the grant waits for a second principal's approval (`TokenService.approve`).
+    public var awaitingApproval: Bool
+    /// Who created the token (the approver must be someone else).
+    public var createdBy: String?
+    public init(id: UUID, principal: String, role: String?, source: String?, hash: [UInt8], createdAt: Date, revokedAt: Date?, mac: [UInt8]? = nil,
+                awaitingApproval: Bool = false, createdBy: String? = nil) {
         self.mac = mac
+        self.awaitingApproval = awaitingApproval
+        self.createdBy = createdBy
         self.id = id
         self.principal = principal
         self.role = role

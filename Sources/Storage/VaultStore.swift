@@ -44,6 +44,9 @@ public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
     func tokens() async throws -> [TokenRecord]
     /// Sets `revoked_at` and the row's new tag `mac` (`RowAuthenticator`, over the revoked row).
     func revokeToken(id: UUID, at time: Date, mac: [UInt8], audit: AuditWrite) async throws -> Bool
+    /// Clears `awaiting_approval` of an unrevoked token waiting for it, with its new tag `mac`;
+    /// false (and nothing audited) when no such token.
+    func approveToken(id: UUID, mac: [UInt8], audit: AuditWrite) async throws -> Bool
 
     /// Whether the database's pages are intact: `PRAGMA quick_check` on SQLite; on PostgreSQL
     /// the server verifies page checksums as it reads them, so this only checks it answers.

@@ -30,8 +30,10 @@ public struct ProfileVault: Sendable {
     /// The bundle in force now (a snapshot).
     public var bundle: PolicyBundle { policies.current.bundle }
 
+    /// `dualControl`: a token for a role shown personal values works only once a second
+    /// principal approved it (`TokenService.approve`).
     public init(store: any VaultStore, keys: VaultKeys, policy: ActivePolicy, dataDirectory: URL, maximumBatch: Int = 1000,
-                faultPoint: @escaping @Sendable (String) -> Void = { _ in }) throws {
+                dualControl: Bool = false, faultPoint: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.store = store
         self.keys = keys
         policies = PolicyState(policy)
@@ -41,7 +43,7 @@ public struct ProfileVault: Sendable {
         events = EventPipeline(store: store, keys: keys, policies: policies, maximumBatch: maximumBatch)
         reader = ProfileReader(store: store, keys: keys, policies: policies)
         views = ViewService(reader: reader, keys: keys, policies: policies, audit: audit)
-        tokens = TokenService(store: store, keys: keys, policies: policies)
+        tokens = TokenService(store: store, keys: keys, policies: policies, dualControl: dualControl)
         lookup = LookupService(store: store, keys: keys, policies: policies, audit: audit)
         consents = ConsentService(store: store, keys: keys, policies: policies, reader: reader, audit: audit)
         policyService = PolicyService(store: store, keys: keys, state: policies, audit: audit)
@@ -57,7 +59,7 @@ public struct ProfileVault: Sendable {
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.
     public static func openSQLite(dataDirectory: URL, policies: URL, keySource: MasterKeySource? = nil,
-                                  phoneRegion: String = "US", maximumBatch: Int = 1000,
+                                  phoneRegion: String = "US", maximumBatch: Int = 1000, dualControl: Bool = false,
                                   faultPoint: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ProfileVault {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
@@ -65,14 +67,14 @@ public struct ProfileVault: Sendable {
         let store = try SQLiteVaultStore(path: dataDirectory.appendingPathComponent("vault.sqlite").path)
         DataDirectoryPermissions.restrict(["vault.sqlite", "vault.sqlite-wal", "vault.sqlite-shm"], in: dataDirectory)
         return try await open(store: store, dataDirectory: dataDirectory, policies: policies, keySource: keySource, phoneRegion: phoneRegion,
-                              maximumBatch: maximumBatch, faultPoint: faultPoint)
+                              maximumBatch: maximumBatch, dualControl: dualControl, faultPoint: faultPoint)
     }
 
     /// Opens a vault over `store`. `dataDirectory` holds what stays on this node whatever the
     /// store: the master key file (unless it comes from the environment), the signed audit
     /// anchors, the erasure ledger and the published anchor-signing key.
     public static func open(store: any VaultStore, dataDirectory: URL, policies: URL, keySource: MasterKeySource? = nil,
-                            phoneRegion: String = "US", maximumBatch: Int = 1000,
+                            phoneRegion: String = "US", maximumBatch: Int = 1000, dualControl: Bool = false,
                             faultPoint: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ProfileVault {
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
@@ -83,7 +85,7 @@ public struct ProfileVault: Sendable {
         try await tagRowsWrittenBeforeTags(store: store, keys: keys)
         let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)
         let vault = try ProfileVault(store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,
-                                     faultPoint: faultPoint)
+                                     dualControl: dualControl, faultPoint: faultPoint)
         // A crash inside an append can leave a torn last line in the ledger or the anchors file.
         for file in [vault.requests.ledger.file, vault.audit.anchorsFile] { try AppendOnlyFile.dropTornTail(of: file) }
         try vault.requests.ledger.createIfMissing()

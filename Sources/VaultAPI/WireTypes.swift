@@ -169,7 +169,10 @@ public struct TokenBody: Codable, Sendable, Equatable {
     public let source: String?
     public let created_at: String
     public let revoked_at: String?
-    public init(id: String, principal: String, role: String?, source: String?, created_at: String, revoked_at: String?) {
+    /// True while the grant waits for a second principal's approval (dual control).
+    public let awaiting_approval: Bool?
+    public init(id: String, principal: String, role: String?, source: String?, created_at: String, revoked_at: String?, awaiting_approval: Bool? = nil) {
+        self.awaiting_approval = awaiting_approval
         self.id = id
         self.principal = principal
         self.role = role
@@ -188,7 +191,10 @@ public struct CreatedTokenBody: Codable, Sendable {
     public let source: String?
     /// True for a role that is shown personal values: audited as a privileged grant.
     public let privileged: Bool?
-    public init(id: String, token: String, principal: String, role: String?, source: String?, privileged: Bool? = nil) {
+    /// True under dual control: the token works once a second principal approved it.
+    public let awaiting_approval: Bool?
+    public init(id: String, token: String, principal: String, role: String?, source: String?, privileged: Bool? = nil, awaiting_approval: Bool? = nil) {
+        self.awaiting_approval = awaiting_approval
         self.id = id
         self.token = token
         self.principal = principal

@@ -24,24 +24,25 @@ public struct TemporaryVault: Sendable {
     public static let policies = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("policies")
 
-    public static func make(_ backend: StorageBackend = .sqlite, maximumBatch: Int = 1000) async throws -> TemporaryVault {
+    public static func make(_ backend: StorageBackend = .sqlite, maximumBatch: Int = 1000, dualControl: Bool = false) async throws -> TemporaryVault {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-test-\(UUID().uuidString)")
         let opened = OpenStores()
         switch backend {
         case .sqlite:
-            let vault = try await ProfileVault.openSQLite(dataDirectory: directory, policies: policies, maximumBatch: maximumBatch)
+            let vault = try await ProfileVault.openSQLite(dataDirectory: directory, policies: policies, maximumBatch: maximumBatch, dualControl: dualControl)
             return TemporaryVault(directory: directory, vault: vault, backend: backend, postgres: nil, opened: opened)
         case .postgres:
             let location = try await TestPostgres.freshDatabase()
-            let vault = try await open(location, directory: directory, maximumBatch: maximumBatch, opened: opened)
+            let vault = try await open(location, directory: directory, maximumBatch: maximumBatch, dualControl: dualControl, opened: opened)
             return TemporaryVault(directory: directory, vault: vault, backend: backend, postgres: location, opened: opened)
         }
     }
 
-    private static func open(_ location: PostgresLocation, directory: URL, maximumBatch: Int, opened: OpenStores) async throws -> ProfileVault {
+    private static func open(_ location: PostgresLocation, directory: URL, maximumBatch: Int, dualControl: Bool = false,
+                             opened: OpenStores) async throws -> ProfileVault {
         let store = try await PostgresVaultStore(location: location, maximumConnections: 4)
         opened.add(store)
-        return try await ProfileVault.open(store: store, dataDirectory: directory, policies: policies, maximumBatch: maximumBatch)
+        return try await ProfileVault.open(store: store, dataDirectory: directory, policies: policies, maximumBatch: maximumBatch, dualControl: dualControl)
     }
 
     /// Opens the same store again (a restart).

@@ -28,6 +28,7 @@ struct VaultdCommand: AsyncParsableCommand {
     @Option(help: "postgres://user@host:port/database?sslmode=disable|prefer|require to share one PostgreSQL database between replicas; SQLite in the data directory by default (PROFILEVAULT_DATABASE; the password from PROFILEVAULT_DATABASE_PASSWORD).") var database: String?
     @Option(help: "Policy bundle directory (PROFILEVAULT_POLICIES).") var policies: String?
     @Flag(help: "Load the synthetic demo dataset on first start and print tokens to try it.") var demo = false
+    @Flag(name: .customLong("dual-control"), help: "A token for a role shown personal values works only once a second principal approved it (PROFILEVAULT_DUAL_CONTROL).") var dualControl = false
     @Flag(name: .customLong("bench-routes"), help: "Also serve GET /bench/bare, the benchmarks' baseline route, and the view's steps under /v1/bench/ (admin token; benchmarks only).") var benchRoutes = false
     @Option(name: .customLong("demo-people"), help: "People in the demo dataset.") var demoPeople = 3000
     @Option(name: .customLong("phone-region"), help: "Region for national phone numbers (PROFILEVAULT_PHONE_REGION).") var phoneRegion: String?
@@ -85,6 +86,7 @@ struct VaultdCommand: AsyncParsableCommand {
         let policyDirectory = URL(fileURLWithPath: settings.string(policies, "policies", default: "policies"))
         let region = settings.string(phoneRegion, "phone_region", default: "US")
         let listenHost = settings.string(host, "host", default: "127.0.0.1")
+        let dual = try settings.bool(dualControl, "dual_control")
         let keySource: MasterKeySource? = env[MasterKeySource.environmentVariable] != nil ? .environment(variable: MasterKeySource.environmentVariable) : nil
 
         // Crash tests name a point where vaultd dies as if killed (see RequestService.faultPoint).
@@ -103,10 +105,10 @@ struct VaultdCommand: AsyncParsableCommand {
                 logger.info("storage: PostgreSQL", metadata: ["database": .string(postgres.description)])
                 let store = try await PostgresVaultStore(location: postgres, logger: logger)
                 vault = try await ProfileVault.open(store: store, dataDirectory: dataDirectory, policies: policyDirectory, keySource: keySource,
-                                                    phoneRegion: region, maximumBatch: batchLimit, faultPoint: faultPoint)
+                                                    phoneRegion: region, maximumBatch: batchLimit, dualControl: dual, faultPoint: faultPoint)
             } else {
                 vault = try await ProfileVault.openSQLite(dataDirectory: dataDirectory, policies: policyDirectory, keySource: keySource,
-                                                          phoneRegion: region, maximumBatch: batchLimit, faultPoint: faultPoint)
+                                                          phoneRegion: region, maximumBatch: batchLimit, dualControl: dual, faultPoint: faultPoint)
             }
         } catch {
             // Key and catalog errors describe themselves without secrets or personal data.

@@ -6,7 +6,7 @@ import SystemPackage
 /// (`vaultd.yaml` or `vaultd.json`, or `--config FILE`) > default. Keys are snake_case:
 /// host, port, data_dir, database, policies, phone_region, max_batch, log_level,
 /// anchor_interval, rewrap_batch, retention_interval, max_body_bytes, lookups_per_minute,
-/// request_timeout, tls_cert, tls_key. Secrets (the master key, the root token)
+/// request_timeout, tls_cert, tls_key, dual_control. Secrets (the master key, the root token)
 /// come from the environment only, never from a config file.
 struct VaultdSettings {
     let environment: ConfigReader
@@ -31,6 +31,16 @@ struct VaultdSettings {
         flag ?? environment.string(forKey: ConfigKey(key)) ?? file?.string(forKey: ConfigKey(key)) ?? fallback
     }
 
+    func bool(_ flag: Bool, _ key: String) throws -> Bool {
+        if flag { return true }
+        let text = environment.string(forKey: ConfigKey(key)) ?? file?.bool(forKey: ConfigKey(key)).map(String.init) ?? file?.string(forKey: ConfigKey(key))
+        switch text?.lowercased() {
+        case nil, "false", "0", "no": return false
+        case "true", "1", "yes": return true
+        default: throw SettingsError.notABoolean(key)
+        }
+    }
+
     func int(_ flag: Int?, _ key: String, default fallback: Int) throws -> Int {
         if let flag { return flag }
         if let text = environment.string(forKey: ConfigKey(key)) {
@@ -49,10 +59,12 @@ struct VaultdSettings {
 enum SettingsError: Error, CustomStringConvertible {
     case missingFile(String)
     case notANumber(String)
+    case notABoolean(String)
     var description: String {
         switch self {
         case .missingFile(let path): "the config file \(path) does not exist"
         case .notANumber(let key): "the setting \(key) must be a whole number"
+        case .notABoolean(let key): "the setting \(key) must be true or false"
         }
     }
 }

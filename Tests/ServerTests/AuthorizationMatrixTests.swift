@@ -41,6 +41,7 @@ struct AuthorizationMatrixTests {
         "POST /v1/retention/run": ["admin"], "POST /v1/backups": ["admin"],
         "GET /v1/policies": ["admin"], "PUT /v1/policies": ["admin"], "POST /v1/policies/validate": ["admin"], "GET /v1/policies/history": ["admin"],
         "POST /v1/tokens": ["admin"], "GET /v1/tokens": ["admin"], "DELETE /v1/tokens/{id}": ["admin"],
+        "POST /v1/tokens/{id}/approve": ["admin", "compliance"],
         "GET /v1/audit": ["admin", "compliance"], "GET /v1/audit/verify": ["admin", "compliance"],
     ]
 

@@ -23,9 +23,10 @@ struct OpenAPIConformanceTests {
 
     @Test("each status and body of a tour over all operations matches the document")
     func tour() async throws {
-        let h = try await ServerHarness.make()
+        // Dual control, so the tour reaches token approval (the harness's own tokens are the vault's).
+        let h = try await ServerHarness.make(dualControl: true)
         let extra = try await h.ingestTokens(["support": "support-src", "web": "web-src"])
-        let roles = try await h.roleTokens(["marketing"])
+        let roles = try await h.roleTokens(["marketing", "compliance"])
         let recorder = Recorder()
         try await h.run(lookupsPerMinute: 30) { client in
             @discardableResult
@@ -131,6 +132,10 @@ struct OpenAPIConformanceTests {
             try await call(.get, "/v1/policies", h.support)
             // Tokens.
             let token = try await call(.post, "/v1/tokens", h.admin, json: #"{"principal": "p", "role": "support"}"#).decode(CreatedTokenBody.self)
+            try await call(.post, "/v1/tokens/\(token.id)/approve", h.compliance) // its creator's principal: 403
+            try await call(.post, "/v1/tokens/\(token.id)/approve", roles["compliance"]!)
+            try await call(.post, "/v1/tokens/\(token.id)/approve", roles["compliance"]!) // approved already: 404
+            try await call(.post, "/v1/tokens/nope/approve", roles["compliance"]!)
             try await call(.post, "/v1/tokens", h.admin, json: #"{"principal": "x", "role": "superuser"}"#)
             try await call(.post, "/v1/tokens", h.admin, json: "[]")
             try await call(.get, "/v1/tokens", h.admin)

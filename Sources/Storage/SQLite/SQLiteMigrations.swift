@@ -220,6 +220,7 @@ enum SQLiteMigrations {
         registerMergesLoserIndex(&migrator)
         registerKeyOperationLease(&migrator)
         registerRowTags(&migrator)
+        registerTokenApproval(&migrator)
         return migrator
     }
 }

@@ -222,6 +222,18 @@ extension SQLiteVaultStore {
 }
 
 extension SQLiteVaultStore {
+    public func restoreSuppressions(_ indexes: [[UInt8]], requestID: UUID, at time: Date) async throws -> Int {
+        try await pool.write { db in
+            var restored = 0
+            for index in indexes {
+                try db.execute(sql: "INSERT OR IGNORE INTO suppressions (blind_index, request_id, created_at) VALUES (?, ?, ?)",
+                               arguments: [Data(index), requestID.uuidString.lowercased(), Self.millis(time)])
+                restored += db.changesCount
+            }
+            return restored
+        }
+    }
+
     public func complianceFigures() async throws -> ComplianceFigures {
         try await pool.read { db in
             ComplianceFigures(suppressions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM suppressions") ?? 0,

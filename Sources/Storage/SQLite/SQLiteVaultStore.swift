@@ -227,10 +227,10 @@ public final class SQLiteVaultStore: VaultStore {
         try await pool.write { db in
             if let audit { try self.appendAudit(db, [audit.draft], chain: audit.chain) }
             try db.execute(sql: """
-                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac)
-                VALUES (?, ?, ?, ?, ?, ?, NULL, ?)
+                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac, awaiting_approval, created_by)
+                VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
                 """, arguments: [token.id.uuidString.lowercased(), token.principal, token.role, token.source,
-                                 Data(token.hash), Self.millis(token.createdAt), token.mac.map { Data($0) }])
+                                 Data(token.hash), Self.millis(token.createdAt), token.mac.map { Data($0) }, token.awaitingApproval, token.createdBy])
         }
     }
 
@@ -263,7 +263,18 @@ public final class SQLiteVaultStore: VaultStore {
         let mac: Data? = row["mac"]
         return TokenRecord(id: UUID(uuidString: row["token_id"]) ?? UUID(), principal: row["principal"],
                            role: row["role"], source: row["source"], hash: [UInt8](row["token_hash"] as Data),
-                           createdAt: date(row["created_at"]), revokedAt: revoked.map(date), mac: mac.map { [UInt8]($0) })
+                           createdAt: date(row["created_at"]), revokedAt: revoked.map(date), mac: mac.map { [UInt8]($0) },
+                           awaitingApproval: row["awaiting_approval"], createdBy: row["created_by"])
+    }
+
+    public func approveToken(id: UUID, mac: [UInt8], audit: AuditWrite) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE tokens SET awaiting_approval = 0, mac = ? WHERE token_id = ? AND awaiting_approval = 1 AND revoked_at IS NULL",
+                           arguments: [Data(mac), id.uuidString.lowercased()])
+            guard db.changesCount > 0 else { return false }
+            try self.appendAudit(db, [audit.draft], chain: audit.chain)
+            return true
+        }
     }
 
     public func checkIntegrity() async throws -> Bool {

@@ -33,6 +33,9 @@ public struct Caller: Sendable {
         Caller(requestID: "system-\(what)", principal: "vaultd")
     }
 
+    /// vaultd itself, not a principal of a request (which always has a role or a source).
+    public var isSystem: Bool { role == nil && source == nil && requestID.hasPrefix("system-") && principal == "vaultd" }
+
     public func draft(_ action: String, subjects: [String] = [], fields: [String] = [], policyVersion: String? = nil,
                       outcome: String = "ok", detail: String? = nil, at: Date = Date()) -> AuditDraft {
         AuditDraft(at: at, requestID: requestID, principal: principal, role: role?.rawValue, source: source?.rawValue,

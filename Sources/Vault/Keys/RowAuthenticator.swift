@@ -21,7 +21,8 @@ public struct RowAuthenticator: Sendable {
 
     public func tag(_ token: TokenRecord) -> [UInt8] {
         tag("token/v1", [token.id.uuidString.lowercased(), token.principal, token.role, token.source,
-                         Self.hex(token.hash), Self.millis(token.createdAt), token.revokedAt.map(Self.millis)])
+                         Self.hex(token.hash), Self.millis(token.createdAt), token.revokedAt.map(Self.millis),
+                         token.awaitingApproval ? "awaiting-approval" : "approved", token.createdBy])
     }
 
     public func tag(_ policy: PolicyVersionRecord) -> [UInt8] {

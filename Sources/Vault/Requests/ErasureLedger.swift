@@ -25,6 +25,10 @@ public struct ErasureLedger: Sendable {
         public let subject_id: String
         public let key_owners: [String]
         public let at: String
+        /// The suppression entries (blind indexes, hex) the erasure added: the database's
+        /// suppression set is checked against them (`RequestService.restoreSuppressions`), so a
+        /// row deleted there doesn't let the person back in. Absent in entries written before.
+        public var suppressions: [String]? = nil
     }
 
     public func append(_ entry: Entry) throws {

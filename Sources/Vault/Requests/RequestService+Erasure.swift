@@ -106,7 +106,8 @@ extension RequestService {
                                       notices: notices, now: now, head: head))
 
         try ledger.append(.init(request_id: record.id.uuidString.lowercased(), subject_id: subject.description,
-                                key_owners: facts.keyOwners.map(\.description), at: Timestamp.format(now)))
+                                key_owners: facts.keyOwners.map(\.description), at: Timestamp.format(now),
+                                suppressions: Set(suppressions.map { HashChain.hex($0.bytes) }).sorted()))
         faultPoint("erasure-after-ledger")
         let plan = ErasurePlan(subjectID: subject, keyOwners: facts.keyOwners, suppressions: suppressions, notices: notices, held: held,
                                requestID: record.id, receipt: signed, completedAt: now)
@@ -168,7 +169,8 @@ extension RequestService {
     /// each is erased (under whatever subject it belongs to in the backup).
     public func replayErasureLedger(now: Date = Date()) async throws -> Int {
         var replayed = 0
-        for entry in try ledger.entries() {
+        let entries = try ledger.entries()
+        for entry in entries {
             var erased: Set<SubjectID> = []
             for named in ([entry.subject_id] + entry.key_owners).compactMap(SubjectID.init) {
                 guard let subject = try await store.canonicalSubject(of: named), erased.insert(subject).inserted else { continue }
@@ -181,6 +183,35 @@ extension RequestService {
                 replayed += 1
             }
         }
+        try await restoreSuppressions(from: entries, caller: .system("ledger-replay"), now: now)
         return replayed
+    }
+}
+
+extension RequestService {
+    /// Puts back the suppression entries the erasure ledger names and the database lacks: a
+    /// deleted row would let an erased person's identifier create a new subject. Run at start
+    /// (after a restore the missing entries are expected) and on the integrity schedule (then
+    /// a missing entry was deleted in the database). Returns how many were restored; each
+    /// restoration is audited.
+    @discardableResult
+    public func restoreSuppressions(now: Date = Date()) async throws -> Int {
+        try await restoreSuppressions(from: try ledger.entries(), caller: .system("integrity-check"), now: now)
+    }
+
+    func restoreSuppressions(from entries: [ErasureLedger.Entry], caller: Caller, now: Date) async throws -> Int {
+        var restored = 0
+        for entry in entries {
+            guard let hex = entry.suppressions, !hex.isEmpty, let request = UUID(uuidString: entry.request_id) else { continue }
+            let indexes = hex.compactMap(HexDigit.bytes)
+            guard indexes.count == hex.count else { throw ErasureLedgerError.corrupt }
+            let missing = try await store.restoreSuppressions(indexes, requestID: request, at: now)
+            if missing > 0 {
+                try await audit.record(caller.draft("suppression.restore", outcome: "failed",
+                                                    detail: "\(missing) suppression entries of request \(entry.request_id) were missing from the database; restored from the erasure ledger"))
+            }
+            restored += missing
+        }
+        return restored
     }
 }

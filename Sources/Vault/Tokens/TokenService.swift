@@ -12,13 +12,17 @@ public struct TokenService: Sendable {
     let keys: VaultKeys
     let policies: PolicyState
     let cache: TokenCache
+    /// Separation of duties as a deployment setting (`dual_control`): a privileged grant works
+    /// only once a second principal approved it.
+    public let dualControl: Bool
     var bundle: PolicyBundle { policies.current.bundle }
 
     /// `cacheLifetime`: how long a valid token is trusted without asking the store again (zero: never cached).
-    public init(store: any VaultStore, keys: VaultKeys, policies: PolicyState, cacheLifetime: Duration = .seconds(2)) {
+    public init(store: any VaultStore, keys: VaultKeys, policies: PolicyState, cacheLifetime: Duration = .seconds(2), dualControl: Bool = false) {
         self.store = store
         self.keys = keys
         self.policies = policies
+        self.dualControl = dualControl
         cache = TokenCache(lifetime: cacheLifetime)
     }
 
@@ -30,6 +34,8 @@ public struct TokenService: Sendable {
         public let token: Sensitive<String>
         /// A role that is shown personal values (`privilegedAction`).
         public let privileged: Bool
+        /// Under dual control, a privileged grant waits for approval before the token works.
+        public var awaitingApproval: Bool { record.awaitingApproval }
     }
 
     /// The audit action of a grant of a role that is shown personal values: separation of
@@ -62,13 +68,16 @@ public struct TokenService: Sendable {
         } else {
             token = Self.prefix + Base64URL.encode(try SecureRandom.bytes(32))
         }
+        let privileged = kind.roleName.map { policies.current.table.disclosesValues(to: $0) } ?? false
+        // The bootstrap (the root token, the demo's principals) is the vault's own doing: no second principal exists yet.
+        let awaiting = dualControl && privileged && !caller.isSystem
         var record = TokenRecord(id: UUID(), principal: name, role: kind.roleName?.rawValue, source: kind.sourceName?.rawValue,
-                                 hash: keys.tokenHash(token), createdAt: now, revokedAt: nil)
+                                 hash: keys.tokenHash(token), createdAt: now, revokedAt: nil, awaitingApproval: awaiting, createdBy: caller.principal)
         record.mac = keys.rows.tag(record)
         let scope = kind.roleName.map { "role \($0)" } ?? "source \(kind.sourceName!.rawValue)"
-        let privileged = kind.roleName.map { policies.current.table.disclosesValues(to: $0) } ?? false
         let action = privileged ? Self.privilegedAction : "token.create"
         let detail = "token \(record.id.uuidString.lowercased()) for \(name), \(scope)" + (privileged ? " (privileged: the role is shown personal values)" : "")
+            + (awaiting ? "; awaiting a second principal's approval (dual control)" : "")
         let audit = AuditWrite(draft: caller.draft(action, detail: detail, at: now), chain: keys.auditChain)
         try await store.insertToken(record, audit: audit)
         return Created(record: record, token: Sensitive(token), privileged: privileged)
@@ -84,7 +93,7 @@ public struct TokenService: Sendable {
         let generation = cache.generation
         guard let record = try await store.token(withHash: hash), ConstantTime.equals(record.hash, hash) else { return nil }
         guard keys.rows.verify(record) else { throw RowIntegrityError.token }
-        guard record.revokedAt == nil else { return nil }
+        guard record.revokedAt == nil, !record.awaitingApproval else { return nil }
         let principal: Principal
         if let role = record.role {
             principal = Principal(tokenID: record.id, name: record.principal, kind: .role(RoleName(role)))
@@ -120,8 +129,29 @@ public struct TokenService: Sendable {
             return try await store.revokeToken(id: id, at: now, mac: [], audit: audit)
         }
         let revoked = TokenRecord(id: current.id, principal: current.principal, role: current.role, source: current.source,
-                                  hash: current.hash, createdAt: current.createdAt, revokedAt: now)
+                                  hash: current.hash, createdAt: current.createdAt, revokedAt: now,
+                                  awaitingApproval: current.awaitingApproval, createdBy: current.createdBy)
         return try await store.revokeToken(id: id, at: now, mac: keys.rows.tag(revoked), audit: audit)
+    }
+
+    /// Dual control: a second principal approves a grant waiting for it, and the token works
+    /// from then on. The approver holds the compliance role and is not the creator; while no
+    /// compliance principal exists yet (the first one's grant), another admin approves.
+    public func approve(_ id: UUID, caller: Caller, now: Date = Date()) async throws -> TokenRecord {
+        let all = try await store.tokens()
+        guard let current = all.first(where: { $0.id == id }), current.awaitingApproval, current.revokedAt == nil else { throw TokenError.notAwaitingApproval }
+        guard keys.rows.verify(current) else { throw RowIntegrityError.token }
+        guard caller.principal != current.createdBy else { throw TokenError.approverIsCreator }
+        let complianceExists = all.contains { $0.role == RoleName.compliance.rawValue && $0.revokedAt == nil && !$0.awaitingApproval && keys.rows.verify($0) }
+        let allowed = caller.role == .compliance || (caller.role == .admin && !complianceExists)
+        guard allowed else { throw TokenError.approverNotAllowed }
+        var approved = current
+        approved.awaitingApproval = false
+        approved.mac = keys.rows.tag(approved)
+        let audit = AuditWrite(draft: caller.draft("token.approve", detail: "token \(id.uuidString.lowercased()) for \(current.principal), role \(current.role ?? "-"), created by \(current.createdBy ?? "-")", at: now),
+                               chain: keys.auditChain)
+        guard try await store.approveToken(id: id, mac: approved.mac!, audit: audit) else { throw TokenError.notAwaitingApproval }
+        return approved
     }
 
     /// Tags the tokens written before row tags existed (the open that added the columns).
@@ -134,12 +164,16 @@ public struct TokenService: Sendable {
 
 public enum TokenError: Error, Sendable, CustomStringConvertible {
     case invalidPrincipal, unknownRole, unknownSource, weakPresetToken
+    case notAwaitingApproval, approverIsCreator, approverNotAllowed
     public var description: String {
         switch self {
         case .invalidPrincipal: "the principal name must be 1 to 128 printable characters (no control, direction or invisible characters)"
         case .unknownRole: "the role is not in the policy bundle"
         case .unknownSource: "the source is not in the policy bundle"
         case .weakPresetToken: "PROFILEVAULT_ROOT_TOKEN must be 16 to 256 printable ASCII characters without spaces"
+        case .notAwaitingApproval: "no token with this id is waiting for approval"
+        case .approverIsCreator: "the token's creator can't approve it: dual control needs a second principal"
+        case .approverNotAllowed: "a compliance principal approves privileged grants (an admin only while no compliance principal exists)"
         }
     }
 }

@@ -14,6 +14,12 @@ struct IntegrityCheckService: Service {
             if await !vault.integrity.check(vault.store) {
                 logger.error("the database failed its integrity check (PRAGMA quick_check on SQLite): restore from a backup")
             }
+            // The suppression set against the erasure ledger: a deleted entry is put back.
+            let restored = try await vault.requests.restoreSuppressions()
+            if restored > 0 {
+                logger.error("suppression entries were missing from the database; restored from the erasure ledger",
+                             metadata: ["restored": .stringConvertible(restored)])
+            }
         }
     }
 }

@@ -79,6 +79,8 @@ extension Problem {
             case .unknownRole: return Problem(.unprocessableContent, "unknown-role", "Unknown role", detail: error.description)
             case .unknownSource: return Problem(.unprocessableContent, "unknown-source", "Unknown source", detail: error.description)
             case .invalidPrincipal, .weakPresetToken: return Problem(.unprocessableContent, "invalid-value", "Invalid value", detail: error.description)
+            case .notAwaitingApproval: return .notFound(error.description)
+            case .approverIsCreator, .approverNotAllowed: return Problem.forbidden(error.description)
             }
         case let error as any HTTPResponseError:
             switch error.status {

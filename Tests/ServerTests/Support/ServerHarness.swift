@@ -19,8 +19,8 @@ struct ServerHarness {
     let crm: String
     let billing: String
 
-    static func make() async throws -> ServerHarness {
-        let t = try await TemporaryVault.make(maximumBatch: 50)
+    static func make(dualControl: Bool = false) async throws -> ServerHarness {
+        let t = try await TemporaryVault.make(maximumBatch: 50, dualControl: dualControl)
         func token(_ kind: Principal.Kind) async throws -> String {
             try await t.vault.tokens.create(principal: "test", kind: kind, caller: .system("test")).token.unsafeValue
         }

@@ -4,7 +4,7 @@ import VaultAPI
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token", abstract: "Create, list and revoke principals' tokens (admin).",
-        subcommands: [TokenCreate.self, TokenList.self, TokenRevoke.self])
+        subcommands: [TokenCreate.self, TokenList.self, TokenRevoke.self, TokenApprove.self])
 }
 
 struct TokenCreate: AsyncParsableCommand {
@@ -27,6 +27,9 @@ struct TokenCreate: AsyncParsableCommand {
             if created.privileged == true {
                 Output.line("Privileged grant: role \(created.role ?? "") is shown personal values; audited as token.create.privileged.")
             }
+            if created.awaiting_approval == true {
+                Output.line("Dual control: the token works once a second principal runs `vaultctl token approve \(created.id)`.")
+            }
         }
     }
 }
@@ -41,7 +44,7 @@ struct TokenList: AsyncParsableCommand {
             if connection.json { try Output.json(list); return }
             Output.table(["ID", "PRINCIPAL", "SCOPE", "CREATED", "STATUS"], list.tokens.map {
                 [$0.id, $0.principal, $0.role.map { "role \($0)" } ?? "source \($0.source ?? "")", $0.created_at,
-                 $0.revoked_at.map { "revoked \($0)" } ?? "active"]
+                 $0.revoked_at.map { "revoked \($0)" } ?? ($0.awaiting_approval == true ? "awaiting approval" : "active")]
             })
         }
     }
@@ -56,6 +59,20 @@ struct TokenRevoke: AsyncParsableCommand {
         try await reporting {
             _ = try await connection.client().raw("DELETE", "v1/tokens/\(id)")
             if connection.json { try Output.json(["revoked": id]) } else { Output.line("Revoked token \(id).") }
+        }
+    }
+}
+
+struct TokenApprove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve", abstract: "Dual control: approve a privileged grant (compliance; not its creator); the token works from then on.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "Token id (from token list).") var id: String
+
+    func run() async throws {
+        try await reporting {
+            let approved: TokenBody = try await connection.client().send("POST", "v1/tokens/\(id)/approve", as: TokenBody.self)
+            if connection.json { try Output.json(approved) } else { Output.line("Approved token \(approved.id) of \(approved.principal).") }
         }
     }
 }
