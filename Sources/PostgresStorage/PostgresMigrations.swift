@@ -121,18 +121,17 @@ enum PostgresMigrations {
             "CREATE TABLE key_operation_lease (id BIGINT PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, expires_at BIGINT NOT NULL)",
         ]),
         // An authentication tag on the rows that carry an authorization decision
-        // (`RowAuthenticator`); the replica whose open ran this tags the rows written before.
-        (rowTagsMigration, [
+        // (`RowAuthenticator`); rows written before are tagged once (`RowTagsInForce`).
+        ("v6-row-tags", [
             "ALTER TABLE tokens ADD COLUMN mac BYTEA",
             "ALTER TABLE policy_versions ADD COLUMN mac BYTEA",
         ]),
         // Dual control: a token may wait for a second principal's approval (`TokenService.approve`).
         ("v7-token-approval", [
-            "ALTER TABLE tokens ADD COLUMN awaiting_approval BOOLEAN NOT NULL DEFAULT false",
+            "ALTER TABLE tokens ADD COLUMN approval SMALLINT NOT NULL DEFAULT 0",
             "ALTER TABLE tokens ADD COLUMN created_by TEXT",
         ]),
     ]
-    static let rowTagsMigration = "v6-row-tags"
 
     /// Applies the missing migrations in one transaction under an advisory lock; returns the
     /// ones this call applied (a replica that found them applied by another gets none).

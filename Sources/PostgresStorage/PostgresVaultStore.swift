@@ -4,7 +4,6 @@ import Identity
 import Logging
 import PostgresNIO
 import Storage
-import Synchronization
 import VaultModel
 
 /// The multi-node store: one PostgreSQL database shared by any number of stateless vaultd
@@ -26,10 +25,6 @@ public final class PostgresVaultStore: VaultStore {
     public let auditSink = AuditSinkState()
     /// Where this replica's master-key rewrap walk through `subjects` has got to.
     let rewrapWalk = RewrapWalk()
-    /// Whether this replica's open added the row-tag columns (it tags the rows written before;
-    /// in any later open an untagged row was written outside the vault).
-    public var addedRowTagsAtOpen: Bool { rowTagsAdded.withLock { $0 } }
-    private let rowTagsAdded = Mutex(false)
 
     /// Connects, waits until the server answers, and applies missing migrations.
     public init(location: PostgresLocation, maximumConnections: Int = 16, logger: Logger = Logger(label: "profilevault.postgres")) async throws {
@@ -45,8 +40,7 @@ public final class PostgresVaultStore: VaultStore {
         // Let run() begin before the first lease (postgres-nio warns about a lease before run()).
         try? await Task.sleep(for: .milliseconds(20))
         do {
-            let ran = try await session { try await PostgresMigrations.migrate($0) }
-            rowTagsAdded.withLock { $0 = ran.contains(PostgresMigrations.rowTagsMigration) }
+            try await session { try await PostgresMigrations.migrate($0) }
         } catch {
             runner.cancel()
             throw error
@@ -184,9 +178,9 @@ public final class PostgresVaultStore: VaultStore {
         try await write { s in
             if let audit { try await self.appendAudit(s, [audit.draft], chain: audit.chain) }
             try await s.execute("""
-                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac, awaiting_approval, created_by)
+                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac, approval, created_by)
                 VALUES (\(token.id.uuidString.lowercased()), \(token.principal), \(token.role), \(token.source), \(bytea(token.hash)),
-                        \(Self.millis(token.createdAt)), NULL, \(token.mac.map(bytea)), \(token.awaitingApproval), \(token.createdBy))
+                        \(Self.millis(token.createdAt)), NULL, \(token.mac.map(bytea)), \(Int16(token.approval.rawValue)), \(token.createdBy))
                 """)
         }
     }
@@ -199,11 +193,11 @@ public final class PostgresVaultStore: VaultStore {
         try await session { s in try await s.rows("SELECT * FROM tokens ORDER BY created_at, token_id").map(Self.tokenRecord) }
     }
 
-    public func revokeToken(id: UUID, at time: Date, mac: [UInt8], audit: AuditWrite) async throws -> Bool {
+    public func revokeToken(id: UUID, at time: Date, mac: [UInt8], expectedMAC: [UInt8]?, audit: AuditWrite) async throws -> Bool {
         try await write { s in
             let revoked = try await s.execute("""
                 UPDATE tokens SET revoked_at = \(Self.millis(time)), mac = \(bytea(mac))
-                WHERE token_id = \(id.uuidString.lowercased()) AND revoked_at IS NULL
+                WHERE token_id = \(id.uuidString.lowercased()) AND revoked_at IS NULL AND mac IS NOT DISTINCT FROM \(expectedMAC.map(bytea))
                 """) > 0
             var draft = audit.draft
             if !revoked { draft.outcome = "refused"; draft.detail = "no active token with this id" }
@@ -216,24 +210,22 @@ public final class PostgresVaultStore: VaultStore {
         TokenRecord(id: UUID(uuidString: try row.get("token_id")) ?? UUID(), principal: try row.get("principal"),
                     role: try row.get("role", as: String?.self), source: try row.get("source", as: String?.self),
                     hash: try row.bytes("token_hash"), createdAt: try row.date("created_at"), revokedAt: try row.optionalDate("revoked_at"),
-                    mac: try row.optionalBytes("mac"), awaitingApproval: try row.get("awaiting_approval", as: Bool.self),
+                    mac: try row.optionalBytes("mac"), approval: TokenApproval(rawValue: Int(try row.get("approval", as: Int16.self))) ?? .awaiting,
                     createdBy: try row.get("created_by", as: String?.self))
     }
 
     public func approveToken(id: UUID, mac: [UInt8], audit: AuditWrite) async throws -> Bool {
         try await write { s in
             let approved = try await s.execute("""
-                UPDATE tokens SET awaiting_approval = false, mac = \(bytea(mac))
-                WHERE token_id = \(id.uuidString.lowercased()) AND awaiting_approval AND revoked_at IS NULL
+                UPDATE tokens SET approval = 2, mac = \(bytea(mac))
+                WHERE token_id = \(id.uuidString.lowercased()) AND approval = 1 AND revoked_at IS NULL
                 """) > 0
             if approved { try await self.appendAudit(s, [audit.draft], chain: audit.chain) }
             return approved
         }
     }
 
-    public func checkIntegrity() async throws -> Bool {
-        try await session { s in try await s.column("SELECT 1", as: Int.self) == [1] }
-    }
+    public func checkIntegrity() async throws -> Bool? { nil }
 
     public func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], audit: AuditWrite) async throws {
         try await write { s in

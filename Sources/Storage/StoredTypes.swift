@@ -265,6 +265,14 @@ public struct SealedProfile: Sendable {
     }
 }
 
+/// Dual control's state of a token (`TokenService.approve`), stored as its raw value.
+public enum TokenApproval: Int, Sendable {
+    /// Created without dual control, or for a role shown no personal value.
+    case notRequired = 0
+    case awaiting = 1
+    case approved = 2
+}
+
 /// A principal's bearer token, as stored: only its keyed hash.
 public struct TokenRecord: Sendable, Equatable {
     public let id: UUID
@@ -276,14 +284,15 @@ public struct TokenRecord: Sendable, Equatable {
     public let revokedAt: Date?
     /// The row's authentication tag (`RowAuthenticator`); nil on a row written before tags.
     public var mac: [UInt8]?
-    /// Under dual control: the grant waits for a second principal's approval (`TokenService.approve`).
-    public var awaitingApproval: Bool
+    /// Under dual control: whether the grant needed, awaits or got a second principal's approval.
+    public var approval: TokenApproval
+    public var awaitingApproval: Bool { approval == .awaiting }
     /// Who created the token (the approver must be someone else).
     public var createdBy: String?
     public init(id: UUID, principal: String, role: String?, source: String?, hash: [UInt8], createdAt: Date, revokedAt: Date?, mac: [UInt8]? = nil,
-                awaitingApproval: Bool = false, createdBy: String? = nil) {
+                approval: TokenApproval = .notRequired, createdBy: String? = nil) {
         self.mac = mac
-        self.awaitingApproval = awaitingApproval
+        self.approval = approval
         self.createdBy = createdBy
         self.id = id
         self.principal = principal

@@ -42,20 +42,21 @@ public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
     func insertToken(_ token: TokenRecord, audit: AuditWrite?) async throws
     func token(withHash hash: [UInt8]) async throws -> TokenRecord?
     func tokens() async throws -> [TokenRecord]
-    /// Sets `revoked_at` and the row's new tag `mac` (`RowAuthenticator`, over the revoked row).
-    func revokeToken(id: UUID, at time: Date, mac: [UInt8], audit: AuditWrite) async throws -> Bool
-    /// Clears `awaiting_approval` of an unrevoked token waiting for it, with its new tag `mac`;
+    /// Sets `revoked_at` and the row's new tag `mac` (`RowAuthenticator`, over the revoked row),
+    /// only while the row still carries `expectedMAC` (the tag of the state `mac` was computed
+    /// from: an approval landing in between would otherwise leave a tag that never matches).
+    func revokeToken(id: UUID, at time: Date, mac: [UInt8], expectedMAC: [UInt8]?, audit: AuditWrite) async throws -> Bool
+    /// Marks an unrevoked token awaiting approval as approved, with its new tag `mac`;
     /// false (and nothing audited) when no such token.
     func approveToken(id: UUID, mac: [UInt8], audit: AuditWrite) async throws -> Bool
 
-    /// Whether the database's pages are intact: `PRAGMA quick_check` on SQLite; on PostgreSQL
-    /// the server verifies page checksums as it reads them, so this only checks it answers.
-    func checkIntegrity() async throws -> Bool
+    /// Whether the database's pages are intact: `PRAGMA quick_check` on SQLite; nil where the
+    /// store has no such check (PostgreSQL verifies page checksums itself as it reads them,
+    /// when the cluster was initialised with them).
+    func checkIntegrity() async throws -> Bool?
 
     // Row tags (`RowAuthenticator`)
-    /// Whether this open added the row-tag columns: rows written before have none yet.
-    var addedRowTagsAtOpen: Bool { get }
-    /// Tags the untagged rows named, with `audit`, in one transaction (the open that added the columns).
+    /// Tags the untagged rows named, with `audit`, in one transaction (once per vault: `RowTagsInForce`).
     func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], audit: AuditWrite) async throws
 
     // Audit: appends are fail-closed (see `AuditSinkState`).

@@ -14,6 +14,8 @@ public struct BackupService: Sendable {
     let store: any VaultStore
     let audit: AuditLog
     let dataDirectory: URL
+    /// Recorded in each backup, so a restore refuses another vault's erasure ledger.
+    let vaultID: String
 
     /// Writes a backup file into the data directory and returns it with the key versions it needs.
     /// The versions are read before and after the snapshot: a rewrap running meanwhile only
@@ -28,7 +30,8 @@ public struct BackupService: Sendable {
             let ledger = try ErasureLedger(file: dataDirectory.appendingPathComponent(ErasureLedger.fileName)).entries()
             try await store.backup(to: file.path)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
-            try SQLiteVaultStore.recordLedgerPosition(.init(entries: ledger.count, lastRequestID: ledger.last?.request_id ?? ""), inBackup: file.path)
+            try SQLiteVaultStore.recordLedgerPosition(.init(entries: ledger.count, lastRequestID: ledger.last?.request_id ?? "", vaultID: vaultID),
+                                                      inBackup: file.path)
             let versions = before.union(try await versionsInUse()).sorted()
             try await audit.record(caller.draft("backup.create", detail: "backup needs master key versions \(versions.map(String.init).joined(separator: ","))"))
             return (file, versions)
@@ -86,9 +89,15 @@ public struct BackupService: Sendable {
         if hasLedger, ledger != nil { throw RestoreError.ledgerAlreadyPresent(ledgerFile.path) }
         guard hasLedger || ledger != nil else { throw RestoreError.ledgerMissing(ledgerFile.path) }
         let candidate = ErasureLedger(file: ledger ?? ledgerFile)
-        let entries: [ErasureLedger.Entry]
-        do { entries = try candidate.entries() } catch { throw RestoreError.ledgerUnreadable(candidate.file.path) }
-        if let position = try SQLiteVaultStore.ledgerPosition(inBackup: backup.path), position.entries > 0 {
+        let entries: [ErasureLedger.Entry], ledgerVault: String?
+        do { (entries, ledgerVault) = (try candidate.entries(), try candidate.vaultID()) } catch { throw RestoreError.ledgerUnreadable(candidate.file.path) }
+        let position = try SQLiteVaultStore.ledgerPosition(inBackup: backup.path)
+        // A new directory where vaultd started once has a ledger of its own vault, empty: read
+        // as this vault's, it would bring back everyone erased since the backup.
+        if let backupVault = position?.vaultID, let ledgerVault, backupVault != ledgerVault {
+            throw RestoreError.ledgerOfAnotherVault(candidate.file.path)
+        }
+        if let position, position.entries > 0 {
             guard entries.count >= position.entries, entries[position.entries - 1].request_id == position.lastRequestID else {
                 throw RestoreError.ledgerBehind(candidate.file.path, backupEntries: position.entries, ledgerEntries: entries.count)
             }
@@ -155,13 +164,14 @@ public struct BackupService: Sendable {
 
 public enum RestoreError: Error, CustomStringConvertible, Sendable {
     case vaultRunning, missingBackup, notABackup, notWritten
-    case ledgerMissing(String), ledgerAlreadyPresent(String), ledgerUnreadable(String)
+    case ledgerMissing(String), ledgerAlreadyPresent(String), ledgerUnreadable(String), ledgerOfAnotherVault(String)
     case ledgerBehind(String, backupEntries: Int, ledgerEntries: Int)
     public var description: String {
         switch self {
         case .ledgerMissing(let path): "the data directory has no erasure ledger (\(path)): restored without it, everyone erased since the backup would come back; restore into the vault's own data directory, or pass --ledger with the vault's erasure-ledger.jsonl"
         case .ledgerAlreadyPresent(let path): "the data directory already has an erasure ledger (\(path)); restore without --ledger"
         case .ledgerUnreadable(let path): "the erasure ledger \(path) cannot be read"
+        case .ledgerOfAnotherVault(let path): "the erasure ledger \(path) belongs to another vault than the backup: restore into the vault's own data directory, or pass --ledger with its erasure-ledger.jsonl"
         case .ledgerBehind(let path, let backup, let ledger): "the erasure ledger \(path) holds \(ledger) entries but the backup was taken when it held \(backup) (or it is another vault's): use the vault's current ledger"
         case .notWritten: "the restored database could not be written and synced (the data directory keeps its database)"
         case .vaultRunning: "the data directory's database is in use (stop vaultd first)"

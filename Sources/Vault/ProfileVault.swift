@@ -52,7 +52,7 @@ public struct ProfileVault: Sendable {
                                   audit: audit, ledger: ErasureLedger(file: dataDirectory.appendingPathComponent(ErasureLedger.fileName)),
                                   faultPoint: faultPoint)
         rotation = KeyRotation(store: store, keys: keys, audit: audit, faultPoint: faultPoint)
-        backups = BackupService(store: store, audit: audit, dataDirectory: dataDirectory)
+        backups = BackupService(store: store, audit: audit, dataDirectory: dataDirectory, vaultID: keys.rows.vaultID)
         retention = RetentionService(store: store, keys: keys, policies: policies)
         consoleSessions = ConsoleSessionService(store: store, keys: keys)
     }
@@ -82,13 +82,14 @@ public struct ProfileVault: Sendable {
         let seed = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
         let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
         let keys = try await VaultKeys.open(store: store, source: source)
-        try await tagRowsWrittenBeforeTags(store: store, keys: keys)
+        try await RowTagsInForce.establish(store: store, keys: keys, dataDirectory: dataDirectory)
         let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)
         let vault = try ProfileVault(store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,
                                      dualControl: dualControl, faultPoint: faultPoint)
         // A crash inside an append can leave a torn last line in the ledger or the anchors file.
         for file in [vault.requests.ledger.file, vault.audit.anchorsFile] { try AppendOnlyFile.dropTornTail(of: file) }
         try vault.requests.ledger.createIfMissing()
+        try vault.requests.ledger.claim(for: keys.rows.vaultID)
         try BackupService.removeOrphans(in: dataDirectory)
         DataDirectoryPermissions.restrict([ErasureLedger.fileName, "audit-anchors.jsonl"], in: dataDirectory)
         // Before anything appends to the chain: it must still hold every anchored head.
@@ -103,17 +104,5 @@ public struct ProfileVault: Sendable {
         let publicKey = dataDirectory.appendingPathComponent("audit-signing.pub")
         try (Data(vault.audit.publicKey.bytes).base64EncodedString() + "\n").write(to: publicKey, atomically: true, encoding: .utf8)
         return vault
-    }
-
-    /// In the open that added the row-tag columns (an upgrade), tags the token and policy
-    /// rows written before, with an audit entry saying how many. In any other open an untagged
-    /// row was written outside the vault and fails its check where it is read.
-    static func tagRowsWrittenBeforeTags(store: any VaultStore, keys: VaultKeys) async throws {
-        guard store.addedRowTagsAtOpen else { return }
-        let tokens = try await TokenService.untaggedRowTags(store: store, keys: keys)
-        let policies = try await PolicyService.untaggedRowTags(store: store, keys: keys)
-        guard !tokens.isEmpty || !policies.isEmpty else { return }
-        let draft = Caller.system("upgrade").draft("rows.tag", detail: "\(tokens.count) tokens and \(policies.count) policy versions written before row tags were tagged")
-        try await store.tagRows(tokens: tokens, policyVersions: policies, audit: AuditWrite(draft: draft, chain: keys.auditChain))
     }
 }

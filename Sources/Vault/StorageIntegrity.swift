@@ -7,7 +7,7 @@ import Synchronization
 /// otherwise found only by the request that happens to read it.
 public final class StorageIntegrity: Sendable {
     public struct State: Sendable {
-        /// nil until the first check has run.
+        /// nil until the first check has run, and where the store has no check (PostgreSQL).
         public var intact: Bool?
         public var checkedAt: Date?
     }
@@ -16,11 +16,13 @@ public final class StorageIntegrity: Sendable {
 
     public init() {}
 
-    /// Runs the check now and records its result; a check that can't run counts as failed.
+    /// Runs the check now and records its result; a check that fails to run counts as failed.
+    /// False only when the pages are found damaged (or the check failed).
     @discardableResult
     public func check(_ store: any VaultStore, now: Date = Date()) async -> Bool {
-        let intact = (try? await store.checkIntegrity()) ?? false
+        let intact: Bool?
+        do { intact = try await store.checkIntegrity() } catch { intact = false }
         state.withLock { $0 = State(intact: intact, checkedAt: now) }
-        return intact
+        return intact != false
     }
 }

@@ -28,6 +28,7 @@ struct VaultdCommand: AsyncParsableCommand {
     @Option(help: "postgres://user@host:port/database?sslmode=disable|prefer|require to share one PostgreSQL database between replicas; SQLite in the data directory by default (PROFILEVAULT_DATABASE; the password from PROFILEVAULT_DATABASE_PASSWORD).") var database: String?
     @Option(help: "Policy bundle directory (PROFILEVAULT_POLICIES).") var policies: String?
     @Flag(help: "Load the synthetic demo dataset on first start and print tokens to try it.") var demo = false
+    @Option(name: .customLong("approve-token"), help: "Dual control: approve the first compliance principal's token at the host (vaultd stopped), then exit.") var approveToken: String?
     @Flag(name: .customLong("dual-control"), help: "A token for a role shown personal values works only once a second principal approved it (PROFILEVAULT_DUAL_CONTROL).") var dualControl = false
     @Flag(name: .customLong("bench-routes"), help: "Also serve GET /bench/bare, the benchmarks' baseline route, and the view's steps under /v1/bench/ (admin token; benchmarks only).") var benchRoutes = false
     @Option(name: .customLong("demo-people"), help: "People in the demo dataset.") var demoPeople = 3000
@@ -113,6 +114,19 @@ struct VaultdCommand: AsyncParsableCommand {
         } catch {
             // Key and catalog errors describe themselves without secrets or personal data.
             throw StartupFailure(message: "vaultd could not start: \(error)")
+        }
+
+        if let approveToken {
+            // At the host, out of band: whoever holds the data directory (and its master key)
+            // approves the grant that no compliance principal exists yet to approve.
+            guard let id = UUID(uuidString: approveToken) else { throw StartupFailure(message: "vaultd: --approve-token needs a token id") }
+            do {
+                let approved = try await vault.tokens.approve(id, caller: .system("host-operator"))
+                Console.line("Approved token \(approved.id.uuidString.lowercased()) of \(approved.principal) (role \(approved.role ?? "-")).")
+                return
+            } catch let error as TokenError {
+                throw StartupFailure(message: "vaultd could not approve the token: \(error)")
+            }
         }
 
         let bootstrap = Bootstrap(vault: vault)

@@ -129,6 +129,15 @@ extension BackupProcessTests {
         try Self.erase("after@example.com", address: first.address, token: dpo)
         #expect(first.terminate() == 0)
 
+        // A directory where vaultd ran once has a ledger, empty, of its own vault: refused.
+        let other = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: other) }
+        let elsewhere = VaultdProcess(dataDirectory: other)
+        try await elsewhere.start()
+        #expect(elsewhere.terminate() == 0)
+        let foreign = try vaultctl(["restore", backup.path, "--data-dir", other.path], address: "http://127.0.0.1:1", token: "unused")
+        #expect(foreign.status == 65 && foreign.err.contains("belongs to another vault than the backup"), "\(foreign.err)")
+
         // A new directory holding only the master key: without a ledger, the person erased
         // after the backup would come back.
         try FileManager.default.createDirectory(at: fresh, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -151,6 +160,10 @@ extension BackupProcessTests {
             let found = try Self.json(try vaultctl(["lookup", "--email", email, "--json"], address: second.address, token: dpo).out)
             #expect((found["subject_ids"] as? [String])?.isEmpty == true, "\(email) stays erased in the new directory")
         }
+        // The restored database can itself be backed up (it holds the position of its own backup).
+        let again = try vaultctl(["backup", backup.path + ".2"], address: second.address, token: Self.rootToken)
+        #expect(again.status == 0, "\(again.err)")
+        try? FileManager.default.removeItem(atPath: backup.path + ".2")
         #expect(second.terminate() == 0)
     }
 }

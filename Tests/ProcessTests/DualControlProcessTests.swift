@@ -12,13 +12,14 @@ struct DualControlProcessTests {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    @Test("a privileged grant waits for a second principal; the creator can't approve it; a compliance principal can")
+    @Test("a privileged grant waits for a second principal: the first at the host, then a compliance principal; never an admin")
     func privilegedGrantNeedsApproval() async throws {
         let data = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
-        let vaultd = VaultdProcess(dataDirectory: data, arguments: ["--dual-control"], environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
-        try await vaultd.start()
-        let http = ProcessHTTP(address: vaultd.address)
+        let first = VaultdProcess(dataDirectory: data, arguments: ["--dual-control"], environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
+        try await first.start()
+        var vaultd = first
+        var http = ProcessHTTP(address: vaultd.address)
         func create(_ principal: String, _ role: String, as token: String) throws -> [String: Any] {
             let out = try vaultctl(["token", "create", "--json", "--principal", principal, "--role", role], address: vaultd.address, token: token)
             #expect(out.status == 0, "\(out.err)")
@@ -36,8 +37,21 @@ struct DualControlProcessTests {
 
         let bySelf = try vaultctl(["token", "approve", officerID], address: vaultd.address, token: Self.rootToken)
         #expect(bySelf.status != 0 && bySelf.err.contains("creator can't approve it"), "\(bySelf.err)")
-        // No compliance principal exists yet: a second admin approves the first one.
-        #expect(try vaultctl(["token", "approve", officerID], address: vaultd.address, token: second).status == 0)
+        // An admin token minted for the purpose can't approve it either.
+        let bySecond = try vaultctl(["token", "approve", officerID], address: vaultd.address, token: second)
+        #expect(bySecond.status != 0 && bySecond.err.contains("compliance principal approves"), "\(bySecond.err)")
+        // The first compliance principal is approved at the host, with vaultd stopped.
+        #expect(vaultd.terminate() == 0)
+        let atHost = VaultdProcess(dataDirectory: data, arguments: ["--approve-token", officerID])
+        do {
+            try await atHost.start(timeout: .seconds(60))
+            Issue.record("vaultd --approve-token went on serving")
+        } catch let failure as VaultdProcess.StartFailure {
+            #expect(failure.output.contains("Approved token \(officerID) of officer-1"), "\(failure.output) \(failure.errors)")
+        }
+        vaultd = VaultdProcess(dataDirectory: data, arguments: ["--dual-control"])
+        try await vaultd.start()
+        http = ProcessHTTP(address: vaultd.address)
         #expect(try await http.call("GET", "/v1/requests", token: officerToken).status == 200)
 
         // From now on a compliance principal approves; an admin no longer can.
@@ -53,7 +67,7 @@ struct DualControlProcessTests {
 
         let approvals = try vaultctl(["audit", "tail", "--json", "--action", "token.approve"], address: vaultd.address, token: Self.rootToken)
         let entries = try approvals.out.split(separator: "\n").map { try Self.json(String($0)) }
-        #expect(entries.map { $0["principal"] as? String } == ["admin-2", "officer-1"])
+        #expect(entries.map { $0["principal"] as? String } == ["vaultd", "officer-1"])
         #expect(vaultd.terminate() == 0)
     }
 }

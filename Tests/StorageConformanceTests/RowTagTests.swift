@@ -21,7 +21,10 @@ struct RowTagTests {
             defer { Task { try? await connection.close() } }
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestPostgres.logger)
         case .sqlite:
-            let queue = try DatabaseQueue(path: t.databasePath)
+            // Other vaults open on the file may hold a read snapshot for a moment: wait for them.
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            let queue = try DatabaseQueue(path: t.databasePath, configuration: configuration)
             try await queue.write { try $0.execute(sql: sql) }
             try queue.close()
             // Written by another connection: the store's per-request reads see it within this bound.
@@ -61,6 +64,19 @@ struct RowTagTests {
         await #expect(throws: RowIntegrityError.self) { try await tokens.authenticate(created.token.unsafeValue) }
     }
 
+    @Test("a revocation computed from a row that changed meanwhile is not written (its tag would never match)", arguments: StorageBackend.allCases)
+    func revocationOfAChangedRowMisses(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let created = try await t.vault.tokens.create(principal: "racer", kind: .role(RoleName("support")), caller: tester)
+        let audit = AuditWrite(draft: tester.draft("token.revoke"), chain: t.vault.keys.auditChain)
+        let stale = try await t.vault.store.revokeToken(id: created.record.id, at: Date(), mac: [UInt8](repeating: 7, count: 32),
+                                                        expectedMAC: [UInt8](repeating: 9, count: 32), audit: audit)
+        #expect(!stale)
+        #expect(try await Self.uncached(t.vault).authenticate(created.token.unsafeValue)?.name == "racer", "the row is as it was")
+        #expect(try await t.vault.tokens.revoke(created.record.id, caller: tester))
+        #expect(try await Self.uncached(t.vault).authenticate(created.token.unsafeValue) == nil)
+    }
+
     @Test("a token created before a master-key rotation authenticates after it and after a restart", arguments: StorageBackend.allCases)
     func tokenSurvivesRotation(_ backend: StorageBackend) async throws {
         let t = try await TemporaryVault.make(backend); defer { t.remove() }
@@ -87,22 +103,43 @@ struct RowTagTests {
         await #expect(throws: RowIntegrityError.self) { try await t.reopen() }
     }
 
-    @Test("rows written before row tags are tagged by the upgrade's open; an untagged row in a later open is refused", arguments: StorageBackend.allCases)
-    func upgradeTagsOldRows(_ backend: StorageBackend) async throws {
+    /// The tag columns dropped and their migration forgotten, as the release before tags left
+    /// the database (or as a database writer could make it look).
+    static func dropTags(_ t: TemporaryVault) async throws {
+        let (table, migration) = t.backend == .sqlite ? ("grdb_migrations WHERE identifier", "v11-row-tags") : ("pv_migrations WHERE id", "v6-row-tags")
+        try await behindTheStore(t, "ALTER TABLE tokens DROP COLUMN mac")
+        try await behindTheStore(t, "ALTER TABLE policy_versions DROP COLUMN mac")
+        try await behindTheStore(t, "DELETE FROM \(table) = '\(migration)'")
+    }
+
+    @Test("rows written before row tags are tagged once; an untagged row afterwards is refused, even with the columns added again",
+          arguments: StorageBackend.allCases)
+    func upgradeTagsOldRowsOnce(_ backend: StorageBackend) async throws {
         let t = try await TemporaryVault.make(backend); defer { t.remove() }
         let created = try await t.vault.tokens.create(principal: "old-timer", kind: .role(RoleName("support")), caller: tester)
-        // The database as the release before row tags left it.
-        let (table, migration) = backend == .sqlite ? ("grdb_migrations WHERE identifier", "v11-row-tags") : ("pv_migrations WHERE id", "v6-row-tags")
-        try await Self.behindTheStore(t, "ALTER TABLE tokens DROP COLUMN mac")
-        try await Self.behindTheStore(t, "ALTER TABLE policy_versions DROP COLUMN mac")
-        try await Self.behindTheStore(t, "DELETE FROM \(table) = '\(migration)'")
-        let upgraded = try await t.reopen()
-        #expect(try await Self.uncached(upgraded).authenticate(created.token.unsafeValue)?.name == "old-timer")
-        var query = AuditQuery(); query.action = "rows.tag"
-        #expect(try await upgraded.audit.entries(query).map(\.draft.detail) == ["1 tokens and 1 policy versions written before row tags were tagged"])
+        // The release before tags: no columns, no rows.tag entry, no marker.
+        try await Self.dropTags(t)
+        try await Self.behindTheStore(t, "DELETE FROM audit_log WHERE action = 'rows.tag'")
+        try FileManager.default.removeItem(at: t.directory.appendingPathComponent(RowTagsInForce.markerName))
+        do {
+            // In a scope of its own: on SQLite the next open's checkpoint waits for this vault's readers.
+            let upgraded = try await t.reopen()
+            #expect(try await Self.uncached(upgraded).authenticate(created.token.unsafeValue)?.name == "old-timer")
+            var query = AuditQuery(); query.action = "rows.tag"
+            #expect(try await upgraded.audit.entries(query).map(\.draft.detail)
+                    == ["row tags in force: 1 tokens and 1 policy versions written before them were tagged"])
+        }
 
-        try await Self.behindTheStore(t, "UPDATE tokens SET mac = NULL")
-        let later = try await t.reopen()
-        await #expect(throws: RowIntegrityError.self) { try await Self.uncached(later).authenticate(created.token.unsafeValue) }
+        // A database writer gives the token another role and makes the columns look new: not
+        // tagged again, so the untagged policy version in force stops the start.
+        try await Self.dropTags(t)
+        try await Self.behindTheStore(t, "UPDATE tokens SET role = 'compliance'")
+        await #expect(throws: RowIntegrityError.self) { try await t.reopen() }
+        // A node without the marker (a new replica on PostgreSQL) finds the rows.tag entry on the
+        // chain instead. (SQLite has one node; its refused open above still holds the file.)
+        if backend == .postgres {
+            try FileManager.default.removeItem(at: t.directory.appendingPathComponent(RowTagsInForce.markerName))
+            await #expect(throws: RowIntegrityError.self) { try await t.reopen() }
+        }
     }
 }

@@ -15,9 +15,12 @@ extension SQLiteVaultStore {
         public let entries: Int
         /// The request id of the last entry then ("" when there was none).
         public let lastRequestID: String
-        public init(entries: Int, lastRequestID: String) {
+        /// The vault the backup was taken of; nil in backups taken before it was recorded.
+        public let vaultID: String?
+        public init(entries: Int, lastRequestID: String, vaultID: String?) {
             self.entries = entries
             self.lastRequestID = lastRequestID
+            self.vaultID = vaultID
         }
     }
 
@@ -25,8 +28,10 @@ extension SQLiteVaultStore {
     public static func recordLedgerPosition(_ position: LedgerPosition, inBackup path: String) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
-            try db.execute(sql: "CREATE TABLE backup_origin (ledger_entries INTEGER NOT NULL, ledger_last_request TEXT NOT NULL)")
-            try db.execute(sql: "INSERT INTO backup_origin VALUES (?, ?)", arguments: [position.entries, position.lastRequestID])
+            // A database restored from a backup still holds the position of that backup.
+            try db.execute(sql: "DROP TABLE IF EXISTS backup_origin")
+            try db.execute(sql: "CREATE TABLE backup_origin (ledger_entries INTEGER NOT NULL, ledger_last_request TEXT NOT NULL, vault_id TEXT)")
+            try db.execute(sql: "INSERT INTO backup_origin VALUES (?, ?, ?)", arguments: [position.entries, position.lastRequestID, position.vaultID])
         }
         try queue.close()
     }
@@ -38,8 +43,9 @@ extension SQLiteVaultStore {
         defer { try? queue.close() }
         return try queue.read { db in
             guard try db.tableExists("backup_origin") else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT ledger_entries, ledger_last_request FROM backup_origin").map {
-                LedgerPosition(entries: $0["ledger_entries"], lastRequestID: $0["ledger_last_request"])
+            let hasVault = try db.columns(in: "backup_origin").contains { $0.name == "vault_id" }
+            return try Row.fetchOne(db, sql: "SELECT * FROM backup_origin").map {
+                LedgerPosition(entries: $0["ledger_entries"], lastRequestID: $0["ledger_last_request"], vaultID: hasVault ? $0["vault_id"] : nil)
             }
         }
     }

@@ -18,10 +18,6 @@ public final class SQLiteVaultStore: VaultStore {
     /// How long after a commit by another process or connection on the same file the per-request
     /// reads may still answer from before it (this store's own commits are seen at once).
     public static var foreignCommitVisibility: Duration { PinnedReaders.maximumAge }
-    /// Whether this open added the row-tag columns (migration v11): rows written before have
-    /// no tag yet and the vault tags them before serving; in any later open an untagged row
-    /// was written outside the vault.
-    public let addedRowTagsAtOpen: Bool
 
     public init(path: String) throws {
         self.path = path
@@ -39,10 +35,8 @@ public final class SQLiteVaultStore: VaultStore {
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
         let migrator = SQLiteMigrations.migrator()
-        let applied = try pool.read { try migrator.appliedIdentifiers($0) }
         let migrating = try pool.read { try !migrator.hasCompletedMigrations($0) }
         try migrator.migrate(pool)
-        addedRowTagsAtOpen = !applied.contains(SQLiteMigrations.rowTagsMigration)
         // The data directory's lock makes this process the file's only user: a key-operation
         // lease still here is a killed process's, and would block rotations until it expired.
         try pool.write { try $0.execute(sql: "DELETE FROM key_operation_lease") }
@@ -227,10 +221,10 @@ public final class SQLiteVaultStore: VaultStore {
         try await pool.write { db in
             if let audit { try self.appendAudit(db, [audit.draft], chain: audit.chain) }
             try db.execute(sql: """
-                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac, awaiting_approval, created_by)
+                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac, approval, created_by)
                 VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
                 """, arguments: [token.id.uuidString.lowercased(), token.principal, token.role, token.source,
-                                 Data(token.hash), Self.millis(token.createdAt), token.mac.map { Data($0) }, token.awaitingApproval, token.createdBy])
+                                 Data(token.hash), Self.millis(token.createdAt), token.mac.map { Data($0) }, token.approval.rawValue, token.createdBy])
         }
     }
 
@@ -246,10 +240,10 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func revokeToken(id: UUID, at time: Date, mac: [UInt8], audit: AuditWrite) async throws -> Bool {
+    public func revokeToken(id: UUID, at time: Date, mac: [UInt8], expectedMAC: [UInt8]?, audit: AuditWrite) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE tokens SET revoked_at = ?, mac = ? WHERE token_id = ? AND revoked_at IS NULL",
-                           arguments: [Self.millis(time), Data(mac), id.uuidString.lowercased()])
+            try db.execute(sql: "UPDATE tokens SET revoked_at = ?, mac = ? WHERE token_id = ? AND revoked_at IS NULL AND mac IS ?",
+                           arguments: [Self.millis(time), Data(mac), id.uuidString.lowercased(), expectedMAC.map { Data($0) }])
             let revoked = db.changesCount > 0
             var draft = audit.draft
             if !revoked { draft.outcome = "refused"; draft.detail = "no active token with this id" }
@@ -264,12 +258,12 @@ public final class SQLiteVaultStore: VaultStore {
         return TokenRecord(id: UUID(uuidString: row["token_id"]) ?? UUID(), principal: row["principal"],
                            role: row["role"], source: row["source"], hash: [UInt8](row["token_hash"] as Data),
                            createdAt: date(row["created_at"]), revokedAt: revoked.map(date), mac: mac.map { [UInt8]($0) },
-                           awaitingApproval: row["awaiting_approval"], createdBy: row["created_by"])
+                           approval: TokenApproval(rawValue: row["approval"]) ?? .awaiting, createdBy: row["created_by"])
     }
 
     public func approveToken(id: UUID, mac: [UInt8], audit: AuditWrite) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE tokens SET awaiting_approval = 0, mac = ? WHERE token_id = ? AND awaiting_approval = 1 AND revoked_at IS NULL",
+            try db.execute(sql: "UPDATE tokens SET approval = 2, mac = ? WHERE token_id = ? AND approval = 1 AND revoked_at IS NULL",
                            arguments: [Data(mac), id.uuidString.lowercased()])
             guard db.changesCount > 0 else { return false }
             try self.appendAudit(db, [audit.draft], chain: audit.chain)
@@ -277,7 +271,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
     }
 
-    public func checkIntegrity() async throws -> Bool {
+    public func checkIntegrity() async throws -> Bool? {
         try await pool.read { try String.fetchOne($0, sql: "PRAGMA quick_check") == "ok" }
     }
 

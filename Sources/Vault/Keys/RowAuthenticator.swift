@@ -19,10 +19,14 @@ public struct RowAuthenticator: Sendable {
         key = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/row-auth/v1"))
     }
 
+    /// A stable name of this vault (its index root's), for the records kept outside the
+    /// database that must not be mixed up with another vault's: the erasure ledger, backups.
+    public var vaultID: String { Self.hex(Array(tag("vault-id/v1", []).prefix(16))) }
+
     public func tag(_ token: TokenRecord) -> [UInt8] {
         tag("token/v1", [token.id.uuidString.lowercased(), token.principal, token.role, token.source,
                          Self.hex(token.hash), Self.millis(token.createdAt), token.revokedAt.map(Self.millis),
-                         token.awaitingApproval ? "awaiting-approval" : "approved", token.createdBy])
+                         String(token.approval.rawValue), token.createdBy])
     }
 
     public func tag(_ policy: PolicyVersionRecord) -> [UInt8] {

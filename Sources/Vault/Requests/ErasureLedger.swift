@@ -20,6 +20,31 @@ public struct ErasureLedger: Sendable {
         guard fsync(fd) == 0 else { throw ErasureLedgerError.unwritable }
     }
 
+    /// The line naming the vault the ledger belongs to (`RowAuthenticator.vaultID`): a restore
+    /// refuses another vault's ledger, and vaultd refuses to start over one.
+    struct Header: Codable {
+        let vault: String
+    }
+
+    /// Names `vaultID` in the ledger (once); throws when the ledger names another vault.
+    public func claim(for vaultID: String) throws {
+        if let named = try self.vaultID() {
+            guard named == vaultID else { throw ErasureLedgerError.anotherVault }
+            return
+        }
+        do { try AppendOnlyFile.append(Header(vault: vaultID), to: file) } catch { throw ErasureLedgerError.unwritable }
+    }
+
+    /// The vault the ledger names; nil for a ledger written before it named one.
+    public func vaultID() throws -> String? {
+        try lines().lazy.compactMap { try? JSONDecoder().decode(Header.self, from: Data($0.utf8)).vault }.first
+    }
+
+    private func lines() throws -> [Substring] {
+        guard let data = FileManager.default.contents(atPath: file.path) else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.isEmpty }
+    }
+
     public struct Entry: Codable, Sendable, Equatable {
         public let request_id: String
         public let subject_id: String
@@ -36,18 +61,19 @@ public struct ErasureLedger: Sendable {
     }
 
     public func entries() throws -> [Entry] {
-        guard let data = FileManager.default.contents(atPath: file.path) else { return [] }
-        return try String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.isEmpty }.map {
-            guard let entry = try? JSONDecoder().decode(Entry.self, from: Data($0.utf8)) else { throw ErasureLedgerError.corrupt }
-            return entry
+        try lines().compactMap { line -> Entry? in
+            if let entry = try? JSONDecoder().decode(Entry.self, from: Data(line.utf8)) { return entry }
+            guard (try? JSONDecoder().decode(Header.self, from: Data(line.utf8))) != nil else { throw ErasureLedgerError.corrupt }
+            return nil
         }
     }
 }
 
 public enum ErasureLedgerError: Error, CustomStringConvertible, Sendable {
-    case unwritable, corrupt
+    case unwritable, corrupt, anotherVault
     public var description: String {
         switch self {
+        case .anotherVault: "the erasure ledger in the data directory belongs to another vault"
         case .unwritable: "the erasure ledger cannot be written"
         case .corrupt: "the erasure ledger is corrupt"
         }

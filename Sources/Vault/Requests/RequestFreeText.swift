@@ -30,11 +30,21 @@ struct RequestFreeText {
         return String(decoding: try Envelope.open(Array(sealed), key: key, context: Self.context(request, column)), as: UTF8.self)
     }
 
-    /// `record` as stored: its free text sealed (idempotent: sealed text stays as it is).
+    /// `record` as stored: its free text sealed. Records in memory always hold plain text
+    /// (every read opens them), so every value is sealed, whatever it starts with.
     func sealed(_ record: RequestRecord) throws -> RequestRecord {
+        try sealing(record) { _ in true }
+    }
+
+    /// A record as stored before sealing existed: only its clear values are sealed.
+    func sealedClearText(_ record: RequestRecord) throws -> RequestRecord {
+        try sealing(record) { !$0.hasPrefix(Self.prefix) }
+    }
+
+    private func sealing(_ record: RequestRecord, _ needed: (String) -> Bool) throws -> RequestRecord {
         var r = record
         func seal(_ value: String?, _ column: Column) throws -> String? {
-            guard let value, !value.hasPrefix(Self.prefix) else { return value }
+            guard let value, needed(value) else { return value }
             return try self.seal(value, request: r.id, column: column)
         }
         r.verificationMethod = try seal(r.verificationMethod, .verificationMethod)

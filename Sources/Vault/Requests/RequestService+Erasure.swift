@@ -206,11 +206,18 @@ extension RequestService {
             let indexes = hex.compactMap(HexDigit.bytes)
             guard indexes.count == hex.count else { throw ErasureLedgerError.corrupt }
             let missing = try await store.restoreSuppressions(indexes, requestID: request, at: now)
-            if missing > 0 {
-                try await audit.record(caller.draft("suppression.restore", outcome: "failed",
-                                                    detail: "\(missing) suppression entries of request \(entry.request_id) were missing from the database; restored from the erasure ledger"))
-            }
+            guard missing > 0 else { continue }
+            try await audit.record(caller.draft("suppression.restore", outcome: "failed",
+                                                detail: "\(missing) suppression entries of request \(entry.request_id) were missing from the database; restored from the erasure ledger"))
             restored += missing
+            // While an entry was missing, a record with the person's identifier could create a
+            // new subject: it is erased like the person was.
+            for subject in try await store.subjects(matching: indexes.map { BlindIndex(version: BlindIndex.currentVersion, bytes: $0) }) {
+                let record = RequestRecord(id: UUID(), kind: RequestKind.erasure.rawValue, regulation: Regulation.gdpr.rawValue, subjectID: subject,
+                                           status: RequestStatus.inProgress.rawValue, receivedAt: now, dueAt: now, createdAt: now,
+                                           createdBy: "suppression-restore")
+                _ = try await erase(record, caller: caller, now: now)
+            }
         }
         return restored
     }

@@ -29,7 +29,7 @@ extension RequestService {
         var sealed = 0
         for record in try await store.requests(RequestFilter()) where RequestFreeText.hasClearText(record) {
             let audit = write(.system("upgrade"), "request.seal_text", record, detail: "free text sealed (written before sealing)")
-            if try await store.updateRequest(try freeText.sealed(record), expectedStatus: record.status, audit: audit) { sealed += 1 }
+            if try await store.updateRequest(try freeText.sealedClearText(record), expectedStatus: record.status, audit: audit) { sealed += 1 }
         }
         return sealed
     }

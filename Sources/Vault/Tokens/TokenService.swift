@@ -72,7 +72,8 @@ public struct TokenService: Sendable {
         // The bootstrap (the root token, the demo's principals) is the vault's own doing: no second principal exists yet.
         let awaiting = dualControl && privileged && !caller.isSystem
         var record = TokenRecord(id: UUID(), principal: name, role: kind.roleName?.rawValue, source: kind.sourceName?.rawValue,
-                                 hash: keys.tokenHash(token), createdAt: now, revokedAt: nil, awaitingApproval: awaiting, createdBy: caller.principal)
+                                 hash: keys.tokenHash(token), createdAt: now, revokedAt: nil, approval: awaiting ? .awaiting : .notRequired,
+                                 createdBy: caller.isSystem ? Self.systemCreator : caller.principal)
         record.mac = keys.rows.tag(record)
         let scope = kind.roleName.map { "role \($0)" } ?? "source \(kind.sourceName!.rawValue)"
         let action = privileged ? Self.privilegedAction : "token.create"
@@ -94,6 +95,10 @@ public struct TokenService: Sendable {
         guard let record = try await store.token(withHash: hash), ConstantTime.equals(record.hash, hash) else { return nil }
         guard keys.rows.verify(record) else { throw RowIntegrityError.token }
         guard record.revokedAt == nil, !record.awaitingApproval else { return nil }
+        // Decided at use, not only at creation: a token created while its role was shown
+        // nothing (a policy applied for the purpose, then reverted) is refused once it is.
+        if dualControl, record.approval == .notRequired, record.createdBy != Self.systemCreator,
+           let role = record.role, policies.current.table.disclosesValues(to: RoleName(role)) { return nil }
         let principal: Principal
         if let role = record.role {
             principal = Principal(tokenID: record.id, name: record.principal, kind: .role(RoleName(role)))
@@ -125,28 +130,36 @@ public struct TokenService: Sendable {
         defer { cache.removeAll() }
         // The new tag covers the revoked row. A row that fails its tag is revoked all the same
         // (revoking is always safe): the revoked row gets a valid tag and stays refused.
-        guard let current = try await store.tokens().first(where: { $0.id == id }) else {
-            return try await store.revokeToken(id: id, at: now, mac: [], audit: audit)
+        // Computed from the row as read, written only while the row is unchanged (`expectedMAC`):
+        // a concurrent approval makes the update miss, and the revocation reads again.
+        for _ in 0..<5 {
+            guard let current = try await store.tokens().first(where: { $0.id == id }), current.revokedAt == nil else {
+                return try await store.revokeToken(id: id, at: now, mac: [], expectedMAC: [], audit: audit)
+            }
+            let revoked = TokenRecord(id: current.id, principal: current.principal, role: current.role, source: current.source,
+                                      hash: current.hash, createdAt: current.createdAt, revokedAt: now,
+                                      approval: current.approval, createdBy: current.createdBy)
+            if try await store.revokeToken(id: id, at: now, mac: keys.rows.tag(revoked), expectedMAC: current.mac, audit: audit) { return true }
         }
-        let revoked = TokenRecord(id: current.id, principal: current.principal, role: current.role, source: current.source,
-                                  hash: current.hash, createdAt: current.createdAt, revokedAt: now,
-                                  awaitingApproval: current.awaitingApproval, createdBy: current.createdBy)
-        return try await store.revokeToken(id: id, at: now, mac: keys.rows.tag(revoked), audit: audit)
+        throw StoreError.staleResolution
     }
 
+    /// `createdBy` of the tokens vaultd created itself (the root token, the demo's): empty, a name no principal can have.
+    static let systemCreator = ""
+
     /// Dual control: a second principal approves a grant waiting for it, and the token works
-    /// from then on. The approver holds the compliance role and is not the creator; while no
-    /// compliance principal exists yet (the first one's grant), another admin approves.
+    /// from then on. The approver holds the compliance role (never the creator, who is an
+    /// admin). The first compliance principal's grant is approved at the host, out of band,
+    /// by the operator who holds the data directory (`vaultd --approve-token`): an admin able
+    /// to mint a second admin token can't approve its own grants.
     public func approve(_ id: UUID, caller: Caller, now: Date = Date()) async throws -> TokenRecord {
         let all = try await store.tokens()
         guard let current = all.first(where: { $0.id == id }), current.awaitingApproval, current.revokedAt == nil else { throw TokenError.notAwaitingApproval }
         guard keys.rows.verify(current) else { throw RowIntegrityError.token }
         guard caller.principal != current.createdBy else { throw TokenError.approverIsCreator }
-        let complianceExists = all.contains { $0.role == RoleName.compliance.rawValue && $0.revokedAt == nil && !$0.awaitingApproval && keys.rows.verify($0) }
-        let allowed = caller.role == .compliance || (caller.role == .admin && !complianceExists)
-        guard allowed else { throw TokenError.approverNotAllowed }
+        guard caller.role == .compliance || caller.isSystem else { throw TokenError.approverNotAllowed }
         var approved = current
-        approved.awaitingApproval = false
+        approved.approval = .approved
         approved.mac = keys.rows.tag(approved)
         let audit = AuditWrite(draft: caller.draft("token.approve", detail: "token \(id.uuidString.lowercased()) for \(current.principal), role \(current.role ?? "-"), created by \(current.createdBy ?? "-")", at: now),
                                chain: keys.auditChain)
@@ -173,7 +186,7 @@ public enum TokenError: Error, Sendable, CustomStringConvertible {
         case .weakPresetToken: "PROFILEVAULT_ROOT_TOKEN must be 16 to 256 printable ASCII characters without spaces"
         case .notAwaitingApproval: "no token with this id is waiting for approval"
         case .approverIsCreator: "the token's creator can't approve it: dual control needs a second principal"
-        case .approverNotAllowed: "a compliance principal approves privileged grants (an admin only while no compliance principal exists)"
+        case .approverNotAllowed: "a compliance principal approves privileged grants (the first one is approved at the host: vaultd --approve-token ID)"
         }
     }
 }

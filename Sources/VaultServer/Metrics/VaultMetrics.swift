@@ -57,8 +57,10 @@ public final class VaultMetrics: Sendable {
                 .set(status.ratePerSecond ?? 0)
         }
         registry.makeGauge(name: "profilevault_audit_sink_healthy", help: "1 while the audit log can be written").set(vault.audit.isHealthy ? 1.0 : 0.0)
-        registry.makeGauge(name: "profilevault_storage_intact", help: "1 while the last integrity check of the database passed (PRAGMA quick_check)")
-            .set(vault.integrity.current.intact == false ? 0.0 : 1.0)
+        if let intact = vault.integrity.current.intact {
+            registry.makeGauge(name: "profilevault_storage_intact", help: "1 while the last integrity check of the database passed (PRAGMA quick_check)")
+                .set(intact ? 1.0 : 0.0)
+        }
         return registry.emitToString()
     }
 }

@@ -1,0 +1,32 @@
+import Foundation
+import Storage
+
+/// Row tags (`RowAuthenticator`) come into force once per vault: the first open of a database
+/// without them tags the token and policy rows it already holds, and records that on the
+/// audit chain (`rows.tag`) and in a marker file of the data directory. From then on an
+/// untagged row was written outside the vault and fails its check where it is read.
+///
+/// Neither record lives only in the database: a database writer who drops the tag columns
+/// and the migration record (so they are added again) finds the marker on any node that
+/// tagged before; a node without it (a new replica) looks for the `rows.tag` entry, and
+/// deleting that entry from the middle of the keyed chain is what `audit verify` reports.
+enum RowTagsInForce {
+    static let action = "rows.tag"
+    static let markerName = "row-tags-in-force"
+
+    static func establish(store: any VaultStore, keys: VaultKeys, dataDirectory: URL) async throws {
+        let marker = dataDirectory.appendingPathComponent(markerName)
+        guard !FileManager.default.fileExists(atPath: marker.path) else { return }
+        var recorded = AuditQuery()
+        recorded.action = action
+        recorded.limit = 1
+        if try await store.auditEntries(recorded).isEmpty {
+            let tokens = try await TokenService.untaggedRowTags(store: store, keys: keys)
+            let policies = try await PolicyService.untaggedRowTags(store: store, keys: keys)
+            let draft = Caller.system("upgrade").draft(action, detail: "row tags in force: \(tokens.count) tokens and \(policies.count) policy versions written before them were tagged")
+            try await store.tagRows(tokens: tokens, policyVersions: policies, audit: AuditWrite(draft: draft, chain: keys.auditChain))
+        }
+        try Data("row tags in force\n".utf8).write(to: marker, options: .atomic)
+        _ = chmod(marker.path, 0o600)
+    }
+}
