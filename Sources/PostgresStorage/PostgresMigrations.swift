@@ -131,6 +131,10 @@ enum PostgresMigrations {
             "ALTER TABLE tokens ADD COLUMN approval SMALLINT NOT NULL DEFAULT 0",
             "ALTER TABLE tokens ADD COLUMN created_by TEXT",
         ]),
+        // Requests carry an authentication tag too (`RowAuthenticator`).
+        ("v8-request-tags", [
+            "ALTER TABLE requests ADD COLUMN mac BYTEA",
+        ]),
     ]
 
     /// Applies the missing migrations in one transaction under an advisory lock; returns the

@@ -29,11 +29,11 @@ extension PostgresVaultStore {
             try await s.execute("""
                 INSERT INTO requests (request_id, kind, regulation, subject_id, status, received_at, due_at, extended_due_at, extension_reason,
                     duplicate_of, verification_method, verified_at, started_at, completed_at, rejected_reason, purposes, sealed_details,
-                    receipt, created_at, created_by)
+                    receipt, created_at, created_by, mac)
                 VALUES (\(id), \(r.kind), \(r.regulation), \(r.subjectID?.description), \(r.status), \(millis(r.receivedAt)), \(millis(r.dueAt)),
                     \(r.extendedDueAt.map(millis)), \(r.extensionReason), \(r.duplicateOf?.uuidString.lowercased()), \(r.verificationMethod),
                     \(r.verifiedAt.map(millis)), \(r.startedAt.map(millis)), \(r.completedAt.map(millis)), \(r.rejectedReason),
-                    \(jsonList(r.purposes)), \(sealed), \(r.receipt), \(millis(r.createdAt)), \(r.createdBy))
+                    \(jsonList(r.purposes)), \(sealed), \(r.receipt), \(millis(r.createdAt)), \(r.createdBy), \(r.mac.map(bytea)))
                 """)
         } else {
             try await s.execute("""
@@ -42,7 +42,8 @@ extension PostgresVaultStore {
                     extension_reason = \(r.extensionReason), duplicate_of = \(r.duplicateOf?.uuidString.lowercased()),
                     verification_method = \(r.verificationMethod), verified_at = \(r.verifiedAt.map(millis)), started_at = \(r.startedAt.map(millis)),
                     completed_at = \(r.completedAt.map(millis)), rejected_reason = \(r.rejectedReason), purposes = \(jsonList(r.purposes)),
-                    sealed_details = \(sealed), receipt = \(r.receipt), created_at = \(millis(r.createdAt)), created_by = \(r.createdBy)
+                    sealed_details = \(sealed), receipt = \(r.receipt), created_at = \(millis(r.createdAt)), created_by = \(r.createdBy),
+                    mac = \(r.mac.map(bytea))
                 WHERE request_id = \(id)
                 """)
         }
@@ -65,6 +66,7 @@ extension PostgresVaultStore {
         r.completedAt = try row.optionalDate("completed_at")
         r.rejectedReason = try row.get("rejected_reason", as: String?.self)
         r.receipt = try row.get("receipt", as: String?.self)
+        r.mac = try row.optionalBytes("mac")
         return r
     }
 
@@ -146,7 +148,10 @@ extension PostgresVaultStore {
                     WHERE subject_id = \(owner)
                     """)
             }
-            try await s.execute("UPDATE requests SET status = 'completed', completed_at = \(now), receipt = \(plan.receipt) WHERE request_id = \(request)")
+            try await s.execute("""
+                UPDATE requests SET status = 'completed', completed_at = \(now), receipt = \(plan.receipt), mac = \(plan.requestTag.map(bytea))
+                WHERE request_id = \(request)
+                """)
             try await self.appendAudit(s, [audit.draft], chain: audit.chain)
         }
     }

@@ -227,13 +227,16 @@ public final class PostgresVaultStore: VaultStore {
 
     public func checkIntegrity() async throws -> Bool? { nil }
 
-    public func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], audit: AuditWrite) async throws {
+    public func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], requests: [UUID: [UInt8]], audit: AuditWrite) async throws {
         try await write { s in
             for (id, mac) in tokens {
                 try await s.execute("UPDATE tokens SET mac = \(bytea(mac)) WHERE token_id = \(id.uuidString.lowercased()) AND mac IS NULL")
             }
             for (version, mac) in policyVersions {
                 try await s.execute("UPDATE policy_versions SET mac = \(bytea(mac)) WHERE version = \(version) AND mac IS NULL")
+            }
+            for (id, mac) in requests {
+                try await s.execute("UPDATE requests SET mac = \(bytea(mac)) WHERE request_id = \(id.uuidString.lowercased()) AND mac IS NULL")
             }
             try await self.appendAudit(s, [audit.draft], chain: audit.chain)
         }

@@ -27,6 +27,9 @@ public struct RequestRecord: Sendable, Equatable {
     public var receipt: String?
     public var createdAt: Date
     public var createdBy: String
+    /// The row's authentication tag (`RowAuthenticator`): status, dates and receipt; not the
+    /// free text or rectified values, which are sealed and cleared by an erasure.
+    public var mac: [UInt8]?
 
     public init(id: UUID, kind: String, regulation: String, subjectID: SubjectID?, status: String, receivedAt: Date, dueAt: Date,
                 purposes: [String] = [], sealedDetails: [UInt8]? = nil, createdAt: Date, createdBy: String) {
@@ -123,6 +126,8 @@ public struct ErasurePlan: Sendable {
     public let requestID: UUID
     public let receipt: String
     public let completedAt: Date
+    /// The tag of the erasure request once completed (`RowAuthenticator`).
+    public var requestTag: [UInt8]?
     public init(subjectID: SubjectID, keyOwners: [SubjectID], suppressions: [BlindIndex], notices: [OutboxNotice], held: [HeldValue],
                 requestID: UUID, receipt: String, completedAt: Date) {
         self.subjectID = subjectID

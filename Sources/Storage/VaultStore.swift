@@ -57,7 +57,7 @@ public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
 
     // Row tags (`RowAuthenticator`)
     /// Tags the untagged rows named, with `audit`, in one transaction (once per vault: `RowTagsInForce`).
-    func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], audit: AuditWrite) async throws
+    func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], requests: [UUID: [UInt8]], audit: AuditWrite) async throws
 
     // Audit: appends are fail-closed (see `AuditSinkState`).
     var auditSink: AuditSinkState { get }

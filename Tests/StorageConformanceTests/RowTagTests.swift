@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PostgresNIO
+import Requests
 import Storage
 import Testing
 @testable import Vault
@@ -62,6 +63,26 @@ struct RowTagTests {
         #expect(try await tokens.authenticate(created.token.unsafeValue) == nil)
         try await Self.behindTheStore(t, "UPDATE tokens SET revoked_at = NULL")
         await #expect(throws: RowIntegrityError.self) { try await tokens.authenticate(created.token.unsafeValue) }
+    }
+
+    @Test("a request whose status or receipt was changed in the database is never served; an erasure's completed row carries its tag",
+          arguments: StorageBackend.allCases)
+    func requestRowChanged(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let subject = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "rex@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
+        func open(_ kind: RequestKind) async throws -> UUID {
+            try await t.vault.requests.open(.init(kind: kind, regulation: .gdpr, subjectID: subject, identifiers: nil, receivedAt: nil), caller: tester).id
+        }
+        let access = try await open(.access)
+        try await Self.behindTheStore(t, "UPDATE requests SET status = 'rejected' WHERE request_id = '\(access.uuidString.lowercased())'")
+        await #expect(throws: RowIntegrityError.self) { try await t.vault.requests.get(access, caller: tester) }
+
+        let erasure = try await open(.erasure)
+        _ = try await t.vault.requests.verify(erasure, method: "email_link", caller: tester)
+        _ = try await t.vault.requests.execute(erasure, caller: tester)
+        #expect(try await t.vault.requests.get(erasure, caller: tester).status == "completed", "the erasure's own completion is tagged")
+        try await Self.behindTheStore(t, "UPDATE requests SET receipt = 'forged' WHERE request_id = '\(erasure.uuidString.lowercased())'")
+        await #expect(throws: RowIntegrityError.self) { try await t.vault.requests.get(erasure, caller: tester) }
     }
 
     @Test("a revocation computed from a row that changed meanwhile is not written (its tag would never match)", arguments: StorageBackend.allCases)
@@ -127,7 +148,7 @@ struct RowTagTests {
             #expect(try await Self.uncached(upgraded).authenticate(created.token.unsafeValue)?.name == "old-timer")
             var query = AuditQuery(); query.action = "rows.tag"
             #expect(try await upgraded.audit.entries(query).map(\.draft.detail)
-                    == ["row tags in force: 1 tokens and 1 policy versions written before them were tagged"])
+                    == ["row tags in force: 1 tokens, 1 policy versions and 0 requests written before them were tagged"])
         }
 
         // A database writer gives the token another role and makes the columns look new: not

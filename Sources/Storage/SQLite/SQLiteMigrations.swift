@@ -221,6 +221,7 @@ enum SQLiteMigrations {
         registerKeyOperationLease(&migrator)
         registerRowTags(&migrator)
         registerTokenApproval(&migrator)
+        registerRequestTags(&migrator)
         return migrator
     }
 }

@@ -26,19 +26,19 @@ extension SQLiteVaultStore {
             r.kind, r.regulation, r.subjectID?.description, r.status, millis(r.receivedAt), millis(r.dueAt), r.extendedDueAt.map(millis),
             r.extensionReason, r.duplicateOf?.uuidString.lowercased(), r.verificationMethod, r.verifiedAt.map(millis), r.startedAt.map(millis),
             r.completedAt.map(millis), r.rejectedReason, jsonList(r.purposes), r.sealedDetails.map { Data($0) }, r.receipt,
-            millis(r.createdAt), r.createdBy, r.id.uuidString.lowercased(),
+            millis(r.createdAt), r.createdBy, r.mac.map { Data($0) }, r.id.uuidString.lowercased(),
         ]
         if insert {
             try db.execute(sql: """
                 INSERT INTO requests (kind, regulation, subject_id, status, received_at, due_at, extended_due_at, extension_reason, duplicate_of,
                     verification_method, verified_at, started_at, completed_at, rejected_reason, purposes, sealed_details, receipt, created_at,
-                    created_by, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    created_by, mac, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: arguments)
         } else {
             try db.execute(sql: """
                 UPDATE requests SET kind = ?, regulation = ?, subject_id = ?, status = ?, received_at = ?, due_at = ?, extended_due_at = ?,
                     extension_reason = ?, duplicate_of = ?, verification_method = ?, verified_at = ?, started_at = ?, completed_at = ?,
-                    rejected_reason = ?, purposes = ?, sealed_details = ?, receipt = ?, created_at = ?, created_by = ? WHERE request_id = ?
+                    rejected_reason = ?, purposes = ?, sealed_details = ?, receipt = ?, created_at = ?, created_by = ?, mac = ? WHERE request_id = ?
                 """, arguments: arguments)
         }
     }
@@ -58,6 +58,7 @@ extension SQLiteVaultStore {
         r.completedAt = (row["completed_at"] as Int64?).map(date)
         r.rejectedReason = row["rejected_reason"]
         r.receipt = row["receipt"]
+        r.mac = (row["mac"] as Data?).map { [UInt8]($0) }
         return r
     }
 
@@ -143,8 +144,8 @@ extension SQLiteVaultStore {
                     WHERE subject_id = ?
                     """, arguments: [owner])
             }
-            try db.execute(sql: "UPDATE requests SET status = 'completed', completed_at = ?, receipt = ? WHERE request_id = ?",
-                           arguments: [now, plan.receipt, plan.requestID.uuidString.lowercased()])
+            try db.execute(sql: "UPDATE requests SET status = 'completed', completed_at = ?, receipt = ?, mac = ? WHERE request_id = ?",
+                           arguments: [now, plan.receipt, plan.requestTag.map { Data($0) }, plan.requestID.uuidString.lowercased()])
             try self.appendAudit(db, [audit.draft], chain: audit.chain)
         }
     }

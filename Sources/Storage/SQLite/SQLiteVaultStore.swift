@@ -275,13 +275,16 @@ public final class SQLiteVaultStore: VaultStore {
         try await pool.read { try String.fetchOne($0, sql: "PRAGMA quick_check") == "ok" }
     }
 
-    public func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], audit: AuditWrite) async throws {
+    public func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], requests: [UUID: [UInt8]], audit: AuditWrite) async throws {
         try await pool.write { db in
             for (id, mac) in tokens {
                 try db.execute(sql: "UPDATE tokens SET mac = ? WHERE token_id = ? AND mac IS NULL", arguments: [Data(mac), id.uuidString.lowercased()])
             }
             for (version, mac) in policyVersions {
                 try db.execute(sql: "UPDATE policy_versions SET mac = ? WHERE version = ? AND mac IS NULL", arguments: [Data(mac), version])
+            }
+            for (id, mac) in requests {
+                try db.execute(sql: "UPDATE requests SET mac = ? WHERE request_id = ? AND mac IS NULL", arguments: [Data(mac), id.uuidString.lowercased()])
             }
             try self.appendAudit(db, [audit.draft], chain: audit.chain)
         }

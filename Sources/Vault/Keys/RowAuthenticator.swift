@@ -35,6 +35,19 @@ public struct RowAuthenticator: Sendable {
         return tag("policy-version/v1", fields)
     }
 
+    public func tag(_ request: RequestRecord) -> [UInt8] {
+        tag("request/v1", [request.id.uuidString.lowercased(), request.kind, request.regulation, request.subjectID?.description, request.status,
+                           Self.millis(request.receivedAt), Self.millis(request.dueAt), request.extendedDueAt.map(Self.millis),
+                           request.duplicateOf?.uuidString.lowercased(), request.verifiedAt.map(Self.millis), request.startedAt.map(Self.millis),
+                           request.completedAt.map(Self.millis), request.purposes.joined(separator: ","), request.receipt,
+                           Self.millis(request.createdAt), request.createdBy])
+    }
+
+    public func verify(_ request: RequestRecord) -> Bool {
+        guard let mac = request.mac else { return false }
+        return ConstantTime.equals(mac, tag(request))
+    }
+
     /// Whether `token` carries its own tag (constant time).
     public func verify(_ token: TokenRecord) -> Bool {
         guard let mac = token.mac else { return false }
@@ -66,11 +79,12 @@ public struct RowAuthenticator: Sendable {
 /// A stored row that failed its authentication: never served, audited, answered with
 /// `integrity-error`. Carries no value from the row.
 public enum RowIntegrityError: Error, CustomStringConvertible, Sendable {
-    case token, policyVersion(Int)
+    case token, policyVersion(Int), request
     public var description: String {
         switch self {
         case .token: "a stored token failed its authentication (the database was changed outside the vault)"
         case .policyVersion(let version): "stored policy version \(version) failed its authentication (the database was changed outside the vault)"
+        case .request: "a stored data-subject request failed its authentication (the database was changed outside the vault)"
         }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Storage
 
 /// Row tags (`RowAuthenticator`) come into force once per vault: the first open of a database
-/// without them tags the token and policy rows it already holds, and records that on the
+/// without them tags the token, policy and request rows it already holds, and records that on the
 /// audit chain (`rows.tag`) and in a marker file of the data directory. From then on an
 /// untagged row was written outside the vault and fails its check where it is read.
 ///
@@ -23,8 +23,9 @@ enum RowTagsInForce {
         if try await store.auditEntries(recorded).isEmpty {
             let tokens = try await TokenService.untaggedRowTags(store: store, keys: keys)
             let policies = try await PolicyService.untaggedRowTags(store: store, keys: keys)
-            let draft = Caller.system("upgrade").draft(action, detail: "row tags in force: \(tokens.count) tokens and \(policies.count) policy versions written before them were tagged")
-            try await store.tagRows(tokens: tokens, policyVersions: policies, audit: AuditWrite(draft: draft, chain: keys.auditChain))
+            let requests = Dictionary(uniqueKeysWithValues: try await store.requests(RequestFilter()).filter { $0.mac == nil }.map { ($0.id, keys.rows.tag($0)) })
+            let draft = Caller.system("upgrade").draft(action, detail: "row tags in force: \(tokens.count) tokens, \(policies.count) policy versions and \(requests.count) requests written before them were tagged")
+            try await store.tagRows(tokens: tokens, policyVersions: policies, requests: requests, audit: AuditWrite(draft: draft, chain: keys.auditChain))
         }
         try Data("row tags in force\n".utf8).write(to: marker, options: .atomic)
         _ = chmod(marker.path, 0o600)

@@ -41,8 +41,10 @@ public struct PolicyService: Sendable {
     public func refresh() async throws -> ActivePolicy? {
         guard let latest = try await store.latestPolicyVersion(), latest.version > state.active.number else { return nil }
         guard keys.rows.verify(latest) else {
-            try await audit.record(Caller.system("policy").draft("integrity.error", outcome: "failed",
-                                                                 detail: "stored policy version \(latest.version) failed its authentication; \(state.active.label) stays in force"))
+            if state.refuseOnce(latest.version) {
+                try await audit.record(Caller.system("policy").draft("integrity.error", outcome: "failed",
+                                                                     detail: "stored policy version \(latest.version) failed its authentication; \(state.active.label) stays in force"))
+            }
             throw RowIntegrityError.policyVersion(latest.version)
         }
         let next = ActivePolicy(number: latest.version,

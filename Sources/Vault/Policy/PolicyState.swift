@@ -15,6 +15,8 @@ public struct ActivePolicy: Sendable {
 /// and no restart is needed.
 public final class PolicyState: Sendable {
     private let state: Mutex<ActivePolicy>
+    /// The last stored version a refresh refused (its tag failed): audited once, not every poll.
+    private let refused = Mutex<Int?>(nil)
 
     public init(_ active: ActivePolicy) { state = Mutex(active) }
 
@@ -22,6 +24,15 @@ public final class PolicyState: Sendable {
     public var current: CompiledPolicy { active.policy }
 
     func replace(with active: ActivePolicy) { state.withLock { $0 = active } }
+
+    /// Records `version` as refused; true the first time.
+    func refuseOnce(_ version: Int) -> Bool {
+        refused.withLock { last in
+            guard last != version else { return false }
+            last = version
+            return true
+        }
+    }
 
     /// Takes `active` only if it is newer than the one in force (a refresh racing a local apply never goes back).
     func adopt(_ active: ActivePolicy) -> Bool {

@@ -109,8 +109,13 @@ extension RequestService {
                                 key_owners: facts.keyOwners.map(\.description), at: Timestamp.format(now),
                                 suppressions: Set(suppressions.map { HashChain.hex($0.bytes) }).sorted()))
         faultPoint("erasure-after-ledger")
-        let plan = ErasurePlan(subjectID: subject, keyOwners: facts.keyOwners, suppressions: suppressions, notices: notices, held: held,
+        var plan = ErasurePlan(subjectID: subject, keyOwners: facts.keyOwners, suppressions: suppressions, notices: notices, held: held,
                                requestID: record.id, receipt: signed, completedAt: now)
+        var completed = record
+        completed.status = RequestStatus.completed.rawValue
+        completed.completedAt = now
+        completed.receipt = signed
+        plan.requestTag = keys.rows.tag(completed)
         let draft = caller.draft("request.complete", subjects: [subject.description], fields: erased.fields,
                                  detail: "request \(record.id.uuidString.lowercased()) erasure: \(facts.keyOwners.count) data keys destroyed, "
                                      + "\(held.count) values held, \(notices.count) notices", at: now)

@@ -2,24 +2,37 @@ import Foundation
 import Storage
 
 /// Every read and write of a request goes through here, so its free text is sealed in the
-/// store and plain in memory (`RequestFreeText`).
+/// store and plain in memory (`RequestFreeText`), and its row carries its tag
+/// (`RowAuthenticator`): a request whose status, dates or receipt were changed in the
+/// database is never served.
 extension RequestService {
     var freeText: RequestFreeText { RequestFreeText(key: keys.holdKey) }
 
+    func authenticated(_ record: RequestRecord) throws -> RequestRecord {
+        guard keys.rows.verify(record) else { throw RowIntegrityError.request }
+        return try freeText.opened(record)
+    }
+
+    func tagged(_ record: RequestRecord) throws -> RequestRecord {
+        var r = try freeText.sealed(record)
+        r.mac = keys.rows.tag(r)
+        return r
+    }
+
     func storedRequest(id: UUID) async throws -> RequestRecord? {
-        try await store.request(id: id).map(freeText.opened)
+        try await store.request(id: id).map(authenticated)
     }
 
     func storedRequests(_ filter: RequestFilter) async throws -> [RequestRecord] {
-        try await store.requests(filter).map(freeText.opened)
+        try await store.requests(filter).map(authenticated)
     }
 
     func updateStoredRequest(_ record: RequestRecord, expectedStatus: String, audit: AuditWrite) async throws -> Bool {
-        try await store.updateRequest(try freeText.sealed(record), expectedStatus: expectedStatus, audit: audit)
+        try await store.updateRequest(try tagged(record), expectedStatus: expectedStatus, audit: audit)
     }
 
     func insertStoredRequest(_ record: RequestRecord, audit: AuditWrite) async throws {
-        try await store.insertRequest(try freeText.sealed(record), audit: audit)
+        try await store.insertRequest(try tagged(record), audit: audit)
     }
 
     /// Seals the free text that requests written before sealing existed still hold in the
@@ -27,7 +40,7 @@ extension RequestService {
     @discardableResult
     public func sealClearFreeText() async throws -> Int {
         var sealed = 0
-        for record in try await store.requests(RequestFilter()) where RequestFreeText.hasClearText(record) {
+        for record in try await store.requests(RequestFilter()) where RequestFreeText.hasClearText(record) && keys.rows.verify(record) {
             let audit = write(.system("upgrade"), "request.seal_text", record, detail: "free text sealed (written before sealing)")
             if try await store.updateRequest(try freeText.sealedClearText(record), expectedStatus: record.status, audit: audit) { sealed += 1 }
         }
