@@ -149,7 +149,8 @@ extension PostgresVaultStore {
                     """)
             }
             try await s.execute("""
-                UPDATE requests SET status = 'completed', completed_at = \(now), receipt = \(plan.receipt), mac = \(plan.requestTag.map(bytea))
+                UPDATE requests SET status = 'completed', completed_at = \(now), receipt = \(plan.receipt), mac = \(plan.requestTag.map(bytea)),
+                    subject_id = \((plan.requestSubject ?? plan.subjectID).description)
                 WHERE request_id = \(request)
                 """)
             try await self.appendAudit(s, [audit.draft], chain: audit.chain)

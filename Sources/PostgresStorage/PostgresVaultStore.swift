@@ -218,7 +218,7 @@ public final class PostgresVaultStore: VaultStore {
         try await write { s in
             let approved = try await s.execute("""
                 UPDATE tokens SET approval = 2, mac = \(bytea(mac))
-                WHERE token_id = \(id.uuidString.lowercased()) AND approval = 1 AND revoked_at IS NULL
+                WHERE token_id = \(id.uuidString.lowercased()) AND approval <> 2 AND revoked_at IS NULL
                 """) > 0
             if approved { try await self.appendAudit(s, [audit.draft], chain: audit.chain) }
             return approved

@@ -126,8 +126,10 @@ public struct ErasurePlan: Sendable {
     public let requestID: UUID
     public let receipt: String
     public let completedAt: Date
-    /// The tag of the erasure request once completed (`RowAuthenticator`).
+    /// The tag of the erasure request once completed (`RowAuthenticator`), and the subject it
+    /// names then (the replay of a ledger entry may name the subject a merge made canonical).
     public var requestTag: [UInt8]?
+    public var requestSubject: SubjectID?
     public init(subjectID: SubjectID, keyOwners: [SubjectID], suppressions: [BlindIndex], notices: [OutboxNotice], held: [HeldValue],
                 requestID: UUID, receipt: String, completedAt: Date) {
         self.subjectID = subjectID

@@ -46,7 +46,7 @@ public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
     /// only while the row still carries `expectedMAC` (the tag of the state `mac` was computed
     /// from: an approval landing in between would otherwise leave a tag that never matches).
     func revokeToken(id: UUID, at time: Date, mac: [UInt8], expectedMAC: [UInt8]?, audit: AuditWrite) async throws -> Bool
-    /// Marks an unrevoked token awaiting approval as approved, with its new tag `mac`;
+    /// Marks an unrevoked, unapproved token as approved, with its new tag `mac` (the vault decides which may be);
     /// false (and nothing audited) when no such token.
     func approveToken(id: UUID, mac: [UInt8], audit: AuditWrite) async throws -> Bool
 

@@ -112,6 +112,9 @@ public struct BackupService: Sendable {
             for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.path + suffix) }
         }
         let (archived, archiveFile) = try archiveAnchorsBeyond(database: database, anchorsFile: directory.appendingPathComponent("audit-anchors.jsonl"), now: now)
+        // A backup from before row tags holds untagged rows: its own chain (a rows.tag entry or
+        // none) decides at the next start whether they are tagged, not this directory's marker.
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent(RowTagsInForce.markerName))
         return RestoreReport(archivedAnchors: archived, archivedAnchorsFile: archiveFile, ledgerCopied: ledger != nil)
     }
 

@@ -82,18 +82,20 @@ public struct ProfileVault: Sendable {
         let seed = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
         let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
         let keys = try await VaultKeys.open(store: store, source: source)
+        // A crash inside an append can leave a torn last line in the ledger or the anchors file.
+        let anchorsFile = dataDirectory.appendingPathComponent("audit-anchors.jsonl")
+        for file in [dataDirectory.appendingPathComponent(ErasureLedger.fileName), anchorsFile] { try AppendOnlyFile.dropTornTail(of: file) }
+        // Before anything appends to the chain (row tags, the first policy version): it must
+        // still hold every anchored head.
+        try await AuditLog(store: store, chain: keys.auditChain, signingKey: keys.signingKey, anchorsFile: anchorsFile).checkAnchorsAtStart()
         try await RowTagsInForce.establish(store: store, keys: keys, dataDirectory: dataDirectory)
         let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)
         let vault = try ProfileVault(store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,
                                      dualControl: dualControl, faultPoint: faultPoint)
-        // A crash inside an append can leave a torn last line in the ledger or the anchors file.
-        for file in [vault.requests.ledger.file, vault.audit.anchorsFile] { try AppendOnlyFile.dropTornTail(of: file) }
         try vault.requests.ledger.createIfMissing()
         try vault.requests.ledger.claim(for: keys.rows.vaultID)
         try BackupService.removeOrphans(in: dataDirectory)
         DataDirectoryPermissions.restrict([ErasureLedger.fileName, "audit-anchors.jsonl"], in: dataDirectory)
-        // Before anything appends to the chain: it must still hold every anchored head.
-        try await vault.audit.checkAnchorsAtStart()
         // Before anything is served: nobody the erasure ledger names may come back, and
         // executions a crash interrupted are finished.
         _ = try await vault.requests.replayErasureLedger()

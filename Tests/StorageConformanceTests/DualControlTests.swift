@@ -25,5 +25,9 @@ struct DualControlTests {
         files["roles.yaml"] = shown + "  probe:\n    purposes: [operations]\n    rules:\n      - { category: user.contact, action: show }\n"
         _ = try await t.vault.policyService.apply(files: files, caller: admin)
         #expect(try await tokens.authenticate(created.token.unsafeValue) == nil)
+        // A compliance principal can approve it, and it works again.
+        let officer = Caller(requestID: "approve", principal: "officer-1", role: .compliance)
+        _ = try await tokens.approve(created.record.id, caller: officer)
+        #expect(try await tokens.authenticate(created.token.unsafeValue)?.name == "probe-app")
     }
 }

@@ -144,8 +144,9 @@ extension SQLiteVaultStore {
                     WHERE subject_id = ?
                     """, arguments: [owner])
             }
-            try db.execute(sql: "UPDATE requests SET status = 'completed', completed_at = ?, receipt = ?, mac = ? WHERE request_id = ?",
-                           arguments: [now, plan.receipt, plan.requestTag.map { Data($0) }, plan.requestID.uuidString.lowercased()])
+            try db.execute(sql: "UPDATE requests SET status = 'completed', completed_at = ?, receipt = ?, mac = ?, subject_id = ? WHERE request_id = ?",
+                           arguments: [now, plan.receipt, plan.requestTag.map { Data($0) }, (plan.requestSubject ?? plan.subjectID).description,
+                                       plan.requestID.uuidString.lowercased()])
             try self.appendAudit(db, [audit.draft], chain: audit.chain)
         }
     }

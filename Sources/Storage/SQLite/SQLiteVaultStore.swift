@@ -263,7 +263,7 @@ public final class SQLiteVaultStore: VaultStore {
 
     public func approveToken(id: UUID, mac: [UInt8], audit: AuditWrite) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE tokens SET approval = 2, mac = ? WHERE token_id = ? AND approval = 1 AND revoked_at IS NULL",
+            try db.execute(sql: "UPDATE tokens SET approval = 2, mac = ? WHERE token_id = ? AND approval <> 2 AND revoked_at IS NULL",
                            arguments: [Data(mac), id.uuidString.lowercased()])
             guard db.changesCount > 0 else { return false }
             try self.appendAudit(db, [audit.draft], chain: audit.chain)

@@ -1,8 +1,9 @@
 import Foundation
 import VaultModel
 
-/// An append-only file of erasures beside the database: request id, subject id and the ids
-/// of the data keys destroyed, never personal data.
+/// An append-only file of erasures beside the database: request id, subject id, the ids of
+/// the data keys destroyed and the suppression entries added (keyed blind indexes), never
+/// personal data; and one line naming the vault it belongs to.
 ///
 /// An entry is written (and fsynced) *before* the erasure transaction, as an intent: after a
 /// crash, or after a backup from before the erasure is restored, replaying the ledger at

@@ -115,7 +115,9 @@ extension RequestService {
         completed.status = RequestStatus.completed.rawValue
         completed.completedAt = now
         completed.receipt = signed
+        completed.subjectID = completed.subjectID ?? subject
         plan.requestTag = keys.rows.tag(completed)
+        plan.requestSubject = completed.subjectID
         let draft = caller.draft("request.complete", subjects: [subject.description], fields: erased.fields,
                                  detail: "request \(record.id.uuidString.lowercased()) erasure: \(facts.keyOwners.count) data keys destroyed, "
                                      + "\(held.count) values held, \(notices.count) notices", at: now)
@@ -221,6 +223,8 @@ extension RequestService {
                 let record = RequestRecord(id: UUID(), kind: RequestKind.erasure.rawValue, regulation: Regulation.gdpr.rawValue, subjectID: subject,
                                            status: RequestStatus.inProgress.rawValue, receivedAt: now, dueAt: now, createdAt: now,
                                            createdBy: "suppression-restore")
+                try await insertStoredRequest(record, audit: write(caller, "request.open", record,
+                                                                   detail: "erasure of a subject created while suppression entries were missing", at: now))
                 _ = try await erase(record, caller: caller, now: now)
             }
         }

@@ -169,6 +169,8 @@ public struct RequestService: Sendable {
     public func extend(_ id: UUID, reason: String, caller: Caller, now: Date = Date()) async throws -> RequestRecord {
         guard var record = try await storedRequest(id: id) else { throw RequestError.notFound }
         guard RequestStatus(rawValue: record.status)?.isOpen == true else { throw RequestError.extensionNotAllowed("the request is closed") }
+        // An execution writes the completed row (with its tag) from the record it started with.
+        guard record.status != RequestStatus.inProgress.rawValue else { throw RequestError.extensionNotAllowed("the request is being executed") }
         guard record.extendedDueAt == nil else { throw RequestError.extensionNotAllowed("it was extended already") }
         guard now < record.dueAt else { throw RequestError.extensionNotAllowed("the original due date has passed") }
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestError.extensionNotAllowed("a reason is required") }

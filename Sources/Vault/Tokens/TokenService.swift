@@ -97,8 +97,7 @@ public struct TokenService: Sendable {
         guard record.revokedAt == nil, !record.awaitingApproval else { return nil }
         // Decided at use, not only at creation: a token created while its role was shown
         // nothing (a policy applied for the purpose, then reverted) is refused once it is.
-        if dualControl, record.approval == .notRequired, record.createdBy != Self.systemCreator,
-           let role = record.role, policies.current.table.disclosesValues(to: RoleName(role)) { return nil }
+        if retiredAtUse(record) { return nil }
         let principal: Principal
         if let role = record.role {
             principal = Principal(tokenID: record.id, name: record.principal, kind: .role(RoleName(role)))
@@ -144,6 +143,14 @@ public struct TokenService: Sendable {
         throw StoreError.staleResolution
     }
 
+    /// Under dual control, a token no second principal approved, created by an admin for a
+    /// role that is shown personal values now (created while it wasn't, or before dual control
+    /// was on): refused until approved.
+    func retiredAtUse(_ record: TokenRecord) -> Bool {
+        guard dualControl, record.approval == .notRequired, record.createdBy != Self.systemCreator, let role = record.role else { return false }
+        return policies.current.table.disclosesValues(to: RoleName(role))
+    }
+
     /// `createdBy` of the tokens vaultd created itself (the root token, the demo's): empty, a name no principal can have.
     static let systemCreator = ""
 
@@ -154,7 +161,8 @@ public struct TokenService: Sendable {
     /// to mint a second admin token can't approve its own grants.
     public func approve(_ id: UUID, caller: Caller, now: Date = Date()) async throws -> TokenRecord {
         let all = try await store.tokens()
-        guard let current = all.first(where: { $0.id == id }), current.awaitingApproval, current.revokedAt == nil else { throw TokenError.notAwaitingApproval }
+        guard let current = all.first(where: { $0.id == id }), current.revokedAt == nil, current.awaitingApproval || retiredAtUse(current)
+        else { throw TokenError.notAwaitingApproval }
         guard keys.rows.verify(current) else { throw RowIntegrityError.token }
         guard caller.principal != current.createdBy else { throw TokenError.approverIsCreator }
         guard caller.role == .compliance || caller.isSystem else { throw TokenError.approverNotAllowed }
