@@ -9,6 +9,9 @@ import VaultModel
 public struct DecisionTable: Sendable {
     let table: [RoleName: [Purpose: [DataCategory: FieldDecision]]]
     let declared: [RoleName: [Purpose]]
+    /// The roles shown anything of a personal value, derived once per bundle (a token
+    /// authentication asks under dual control).
+    let disclosing: Set<RoleName>
 
     /// The declared purpose of `role` under which a read for `purpose` is decided: the most
     /// specific one that covers it; nil when the role doesn't hold the purpose.
@@ -18,9 +21,7 @@ public struct DecisionTable: Sendable {
 
     /// Whether `role` is shown anything of a personal value (any action but redact) under any
     /// purpose it holds: a token for such a role is a privileged grant (PRODUCT.md §5).
-    public func disclosesValues(to role: RoleName) -> Bool {
-        table[role]?.values.contains { $0.values.contains { $0.action != .redact } } ?? false
-    }
+    public func disclosesValues(to role: RoleName) -> Bool { disclosing.contains(role) }
 
     public func decisions(role: RoleName, purpose: Purpose) -> [DataCategory: FieldDecision]? {
         guard let declared = declaredPurpose(of: role, for: purpose) else { return nil }
@@ -45,6 +46,7 @@ public struct DecisionTable: Sendable {
                 table[role.name, default: [:]][purpose] = row
             }
         }
-        return DecisionTable(table: table, declared: declared)
+        let disclosing = Set(table.filter { $0.value.values.contains { $0.values.contains { $0.action != .redact } } }.keys)
+        return DecisionTable(table: table, declared: declared, disclosing: disclosing)
     }
 }

@@ -137,23 +137,18 @@ enum PostgresMigrations {
         ]),
     ]
 
-    /// Applies the missing migrations in one transaction under an advisory lock; returns the
-    /// ones this call applied (a replica that found them applied by another gets none).
-    @discardableResult
-    static func migrate(_ session: PostgresSession) async throws -> Set<String> {
+    /// Applies the missing migrations in one transaction under an advisory lock.
+    static func migrate(_ session: PostgresSession) async throws {
         try await session.execute("BEGIN")
         do {
             try await session.execute("SELECT pg_advisory_xact_lock(\(PostgresVaultStore.migrationLock))")
             try await session.execute("CREATE TABLE IF NOT EXISTS pv_migrations (id TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
             let applied = Set(try await session.column("SELECT id FROM pv_migrations", as: String.self))
-            var ran: Set<String> = []
             for migration in all where !applied.contains(migration.id) {
-                ran.insert(migration.id)
                 for statement in migration.sql { try await session.execute(PostgresQuery(unsafeSQL: statement)) }
                 try await session.execute("INSERT INTO pv_migrations (id) VALUES (\(migration.id))")
             }
             try await session.execute("COMMIT")
-            return ran
         } catch {
             _ = try? await session.execute("ROLLBACK")
             throw error

@@ -46,7 +46,7 @@ struct ConsentBody: Codable {
 /// with the row when it is read.
 enum ConsentDecision {
     static func encode(status: String, lawfulBasis: String, jurisdiction: String?, expiresAt: Date?) -> String {
-        let expires = expiresAt.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) }
+        let expires = expiresAt.map { String($0.unixMillis) }
         return [status, lawfulBasis, jurisdiction.map { "=" + $0 } ?? "", expires ?? ""].map { "\($0.utf8.count):\($0)" }.joined()
     }
 }

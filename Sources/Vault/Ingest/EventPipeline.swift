@@ -145,10 +145,8 @@ struct EventBody: Codable {
     init(id: String, attributes: [String: JSONValue], occurredAt: Date?) {
         self.id = id
         self.attributes = attributes
-        self.occurred_at = occurredAt.map(Self.millis)
+        self.occurred_at = occurredAt?.unixMillis
     }
-
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     /// An opened body, read with `JSONParser` (every view opens its subject's events).
     init(opened bytes: [UInt8]) throws {

@@ -1,6 +1,8 @@
+import Audit
 import Foundation
 import Storage
 import VaultCrypto
+import VaultModel
 
 /// Authenticates the stored rows that carry an authorization decision (a token's principal,
 /// role, source and revocation; a policy version's files) with a key the database doesn't hold.
@@ -59,21 +61,14 @@ public struct RowAuthenticator: Sendable {
         return ConstantTime.equals(mac, tag(policy))
     }
 
+    /// Framed as sealing contexts are (`SealContext.frame`); a present field is prefixed with
+    /// "=", so a missing value and an empty one differ.
     func tag(_ domain: String, _ fields: [String?]) -> [UInt8] {
-        var parts: [[UInt8]] = [Self.framed(Array(domain.utf8))]
-        for field in fields {
-            if let field { parts.append([1] + Self.framed(Array(field.utf8))) } else { parts.append([0]) }
-        }
-        return key.authenticate(parts: parts)
+        key.authenticate(SealContext.frame([domain] + fields.map { $0.map { "=" + $0 } ?? "" }))
     }
 
-    static func framed(_ bytes: [UInt8]) -> [UInt8] {
-        let count = UInt32(bytes.count)
-        return [UInt8(count >> 24), UInt8((count >> 16) & 0xff), UInt8((count >> 8) & 0xff), UInt8(count & 0xff)] + bytes
-    }
-
-    static func millis(_ date: Date) -> String { String(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+    static func millis(_ date: Date) -> String { String(date.unixMillis) }
+    static func hex(_ bytes: [UInt8]) -> String { HashChain.hex(bytes) }
 }
 
 /// A stored row that failed its authentication: never served, audited, answered with

@@ -27,7 +27,9 @@ enum SealContext {
 
     /// Each part as its UTF-8 length (4 bytes, big-endian) and bytes. Built in one buffer:
     /// a view frames one context per value it opens.
-    static func frame(_ parts: String...) -> [UInt8] {
+    static func frame(_ parts: String...) -> [UInt8] { frame(parts) }
+
+    static func frame(_ parts: [String]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(parts.reduce(0) { $0 + 4 + $1.utf8.count })
         for part in parts {

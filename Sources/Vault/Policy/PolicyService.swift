@@ -78,11 +78,6 @@ public struct PolicyService: Sendable {
         return Applied(version: next, changed: true, diff: diff)
     }
 
-    /// Tags the versions written before row tags existed (the open that added the columns).
-    static func untaggedRowTags(store: any VaultStore, keys: VaultKeys) async throws -> [Int: [UInt8]] {
-        Dictionary(uniqueKeysWithValues: try await store.policyVersions().filter { $0.mac == nil }.map { ($0.version, keys.rows.tag($0)) })
-    }
-
     /// Validates without applying.
     public func validate(files: [String: String], caller: Caller) async throws -> CompiledPolicy {
         do {

@@ -27,18 +27,38 @@ public struct ErasureLedger: Sendable {
         let vault: String
     }
 
-    /// Names `vaultID` in the ledger (once); throws when the ledger names another vault.
+    /// Names `vaultID` on the ledger's first line; throws when it names another vault. Run at
+    /// every start, so it reads the first line only: a ledger written before it named a vault
+    /// is rewritten once with the line in front (synced, then renamed over the old file).
     public func claim(for vaultID: String) throws {
         if let named = try self.vaultID() {
             guard named == vaultID else { throw ErasureLedgerError.anotherVault }
             return
         }
-        do { try AppendOnlyFile.append(Header(vault: vaultID), to: file) } catch { throw ErasureLedgerError.unwritable }
+        let header = Data(try JSONEncoder().encode(Header(vault: vaultID)) + [0x0a])
+        let existing = FileManager.default.contents(atPath: file.path) ?? Data()
+        let incoming = file.deletingLastPathComponent().appendingPathComponent(ErasureLedger.fileName + ".claiming")
+        do {
+            try? FileManager.default.removeItem(at: incoming)
+            guard FileManager.default.createFile(atPath: incoming.path, contents: header + existing, attributes: [.posixPermissions: 0o600]) else {
+                throw ErasureLedgerError.unwritable
+            }
+            try BackupService.sync(incoming)
+            guard rename(incoming.path, file.path) == 0 else { throw ErasureLedgerError.unwritable }
+            try BackupService.sync(file.deletingLastPathComponent())
+        } catch {
+            try? FileManager.default.removeItem(at: incoming)
+            throw ErasureLedgerError.unwritable
+        }
     }
 
-    /// The vault the ledger names; nil for a ledger written before it named one.
+    /// The vault the ledger's first line names; nil for a ledger that names none.
     public func vaultID() throws -> String? {
-        try lines().lazy.compactMap { try? JSONDecoder().decode(Header.self, from: Data($0.utf8)).vault }.first
+        guard let handle = FileHandle(forReadingAtPath: file.path) else { return nil }
+        defer { try? handle.close() }
+        let start = try handle.read(upToCount: 4096) ?? Data()
+        guard let end = start.firstIndex(of: 0x0a) else { return nil }
+        return try? JSONDecoder().decode(Header.self, from: start[..<end]).vault
     }
 
     private func lines() throws -> [Substring] {

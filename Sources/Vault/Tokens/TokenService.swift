@@ -175,10 +175,6 @@ public struct TokenService: Sendable {
         return approved
     }
 
-    /// Tags the tokens written before row tags existed (the open that added the columns).
-    static func untaggedRowTags(store: any VaultStore, keys: VaultKeys) async throws -> [UUID: [UInt8]] {
-        Dictionary(uniqueKeysWithValues: try await store.tokens().filter { $0.mac == nil }.map { ($0.id, keys.rows.tag($0)) })
-    }
 
     public func hasAnyToken() async throws -> Bool { !(try await store.tokens().isEmpty) }
 }

@@ -75,7 +75,7 @@ public struct ProfileReader: Sendable {
             let plaintext = try Envelope.open(event.ciphertext, key: key, context: SealContext.event(owner: event.keyOwner, source: event.source, type: event.type))
             let body = try EventBody(opened: plaintext)
             guard seen.insert(EventIdentity(source: event.source, id: body.id)).inserted else { throw StoreError.corrupt("an event row is repeated") }
-            if let sealedTime = body.occurred_at, sealedTime != EventBody.millis(event.occurredAt) {
+            if let sealedTime = body.occurred_at, sealedTime != event.occurredAt.unixMillis {
                 throw StoreError.corrupt("an event's time differs from the one sealed with it")
             }
             return DecryptedEvent(source: event.source, type: event.type, occurredAt: event.occurredAt,

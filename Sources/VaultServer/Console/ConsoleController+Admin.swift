@@ -65,7 +65,7 @@ extension ConsoleController {
         default: return ConsolePage.error(status: .badRequest, "Choose a role or a source for the token.", context: context)
         }
         let created = try await vault.tokens.create(principal: principal, kind: kind, caller: context.caller())
-        if created.privileged, let role = created.record.role { metrics.privilegedGrant(role: role) }
+        metrics.tokenCreated(created)
         return try await tokensPage(context, created: created, status: .created)
     }
 

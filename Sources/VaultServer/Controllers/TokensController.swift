@@ -31,7 +31,7 @@ struct TokensController {
                 throw Problem(.unprocessableContent, "invalid-value", "Invalid value", detail: "give exactly one of role or source")
             }
             let created = try await vault.tokens.create(principal: body.principal, kind: kind, caller: context.caller())
-            if created.privileged, let role = created.record.role { metrics.privilegedGrant(role: role) }
+            metrics.tokenCreated(created)
             return try JSONBody.response(CreatedTokenBody(id: created.record.id.uuidString.lowercased(), token: created.token.unsafeValue,
                                                           principal: created.record.principal, role: created.record.role,
                                                           source: created.record.source, privileged: created.privileged,

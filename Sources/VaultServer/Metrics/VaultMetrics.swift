@@ -29,8 +29,9 @@ public final class VaultMetrics: Sendable {
                                        help: "Time to append (group-commit) an audit entry of a read").record(duration)
     }
 
-    /// Tokens created for a role that is shown personal values (`TokenService.privilegedAction`).
-    func privilegedGrant(role: String) {
+    /// Counts a token created for a role that is shown personal values (`TokenService.privilegedAction`).
+    func tokenCreated(_ created: TokenService.Created) {
+        guard created.privileged, let role = created.record.role else { return }
         registry.makeCounter(name: "profilevault_privileged_grants_total", labels: [("role", role)],
                              help: "Tokens created for a role that is shown personal values").increment()
     }
