@@ -38,20 +38,23 @@ let package = Package(
         .target(name: "Audit", dependencies: ["VaultCrypto"]),
         .target(name: "Requests"),
         .target(name: "Policy", dependencies: ["Catalog", "Consent", "VaultModel", "VaultCrypto", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Storage", dependencies: [
-            "VaultModel", "Identity", "Audit",
+        // The store protocol, the stored types and backend-neutral helpers: no database driver.
+        .target(name: "Storage", dependencies: ["VaultModel", "Identity", "Audit", "Requests"]),
+        // The single-node backend: an embedded SQLite file through GRDB.
+        .target(name: "SQLiteStorage", dependencies: [
+            "Storage", "VaultModel", "Identity", "Audit", "Requests",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // The multi-node backend: PostgreSQL through postgres-nio's connection pool.
         .target(name: "PostgresStorage", dependencies: [
-            "Storage", "VaultModel", "Identity", "Audit",
+            "Storage", "VaultModel", "Identity", "Audit", "Requests",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "VaultAPI", dependencies: ["VaultModel"]),
         .target(name: "Vault", dependencies: [
-            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "Consent", "VaultAPI", "Audit", "Policy", "Requests",
+            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "SQLiteStorage", "Consent", "VaultAPI", "Audit", "Policy", "Requests",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "VaultServer", dependencies: [
@@ -75,7 +78,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "vaultctl", dependencies: [
-            "VaultClient", "VaultAPI", "VaultModel", "Policy", "VaultCrypto", "Vault",
+            "VaultClient", "VaultAPI", "VaultModel", "Policy", "VaultCrypto",
             .product(name: "CSV", package: "CSV.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -84,17 +87,19 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "vaultbench", dependencies: ["Vault", "VaultModel", "Policy", "Consent", "VaultCrypto", "PostgresStorage",
+        .executableTarget(name: "vaultbench", dependencies: ["SQLiteStorage", "Vault", "VaultModel", "Policy", "Consent", "VaultCrypto", "PostgresStorage",
                                                        .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Consent", "VaultModel"]),
         .testTarget(name: "RequestsTests", dependencies: ["Requests"]),
         .testTarget(name: "ConsentTests", dependencies: ["Consent", "VaultModel"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "VaultModel", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "IdentityTests", dependencies: ["Vault", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"), "Identity", "Storage", "Catalog", "VaultModel", "VaultCrypto"]),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity", "VaultModel"]),
+        .testTarget(name: "VaultModelTests", dependencies: ["VaultModel"]),
+        .testTarget(name: "VaultTests", dependencies: ["SQLiteStorage", "Vault", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"), "Storage", "VaultModel"]),
         // One suite, every storage behaviour, run on SQLite and on PostgreSQL.
         .testTarget(name: "StorageConformanceTests", dependencies: [
-            "Vault", "VaultTestSupport", "Storage", "PostgresStorage", "Identity", "VaultModel", "VaultCrypto", "Audit",
+            "SQLiteStorage", "Vault", "VaultTestSupport", "Storage", "PostgresStorage", "Identity", "VaultModel", "VaultCrypto", "Audit",
             .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -103,7 +108,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "ServerTests", dependencies: [
-            "VaultServer", "Vault", "VaultAPI", "VaultModel", "VaultTestSupport", "VaultCrypto",
+            "SQLiteStorage", "VaultServer", "Vault", "VaultAPI", "VaultModel", "VaultTestSupport", "VaultCrypto",
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

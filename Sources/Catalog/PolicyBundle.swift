@@ -11,12 +11,19 @@ public struct PolicyBundle: Sendable {
     /// names exactly which bundle decided it.
     public let version: String
 
+    /// The files of a bundle (the one list: the loader, the compiler, `vaultctl policy` and the
+    /// stored policy versions all use it), in the order the version hash covers them.
     public static let files = ["fields.yaml", "sources.yaml", "roles.yaml", "purposes.yaml", "categories.yaml", "retention.yaml"]
 
-    public static func load(directory: URL, phoneRegion: String = "US") throws -> PolicyBundle {
+    /// Reads the bundle files of a policy directory; a missing one is `CatalogError.unreadable`.
+    public static func readFiles(directory: URL) throws -> [String: Data] {
         var files: [String: Data] = [:]
         for name in Self.files { files[name] = try CatalogLoader.read(directory.appendingPathComponent(name)) }
-        return try load(files: files, phoneRegion: phoneRegion)
+        return files
+    }
+
+    public static func load(directory: URL, phoneRegion: String = "US") throws -> PolicyBundle {
+        try load(files: readFiles(directory: directory), phoneRegion: phoneRegion)
     }
 
     /// Loads the catalog, roles and purposes from the bundle's file contents; the version

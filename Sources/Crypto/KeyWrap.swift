@@ -9,12 +9,12 @@ public enum KeyWrap {
             // A transient copy of the plaintext key (the seal takes an array): wiped after use.
             var plaintext = Array(raw)
             defer { Wipe.bytes(&plaintext) }
-            return try AESGCM.seal(plaintext, key: kek, authenticating: Array("pv-dek-wrap-v1".utf8) + context)
+            return try AESGCM.seal(plaintext, key: kek, authenticating: CiphertextContext.dekWrap.bytes + context)
         }
     }
 
     public static func unwrap(_ wrapped: [UInt8], under kek: SymmetricKey, context: [UInt8]) throws -> SymmetricKey {
-        var raw = try AESGCM.open(wrapped, key: kek, authenticating: Array("pv-dek-wrap-v1".utf8) + context)
+        var raw = try AESGCM.open(wrapped, key: kek, authenticating: CiphertextContext.dekWrap.bytes + context)
         defer { Wipe.bytes(&raw) }
         return try SymmetricKey(copying: raw)
     }

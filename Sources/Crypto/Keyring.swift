@@ -18,14 +18,14 @@ public struct Keyring: Sendable {
 
     /// 16 bytes that identify a KEK without revealing it (HMAC under a derived key).
     public static func checkValue(of kek: SymmetricKey) throws -> [UInt8] {
-        let checkKey = try HKDF.deriveKey(from: kek, label: "profilevault/key-check/v1")
+        let checkKey = try HKDF.deriveKey(from: kek, .keyCheck)
         return Array(try HMACKey(checkKey).authenticate(Array("profilevault key check value".utf8)).prefix(16))
     }
 
     /// The key that wraps DEKs under KEK `version` (derived, so the raw KEK never encrypts data).
     public func wrappingKey(version: Int) throws -> SymmetricKey {
         guard let kek = versions[version] else { throw KeyringError.unknownVersion(version) }
-        return try HKDF.deriveKey(from: kek, label: "profilevault/dek-wrap/v1")
+        return try HKDF.deriveKey(from: kek, .dekWrap)
     }
 }
 

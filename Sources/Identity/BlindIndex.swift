@@ -23,7 +23,7 @@ public struct BlindIndexer: Sendable {
 
     /// `indexRoot` is the vault's index root secret; the HMAC key is derived with its own label.
     public init(indexRoot: SymmetricKey) throws {
-        key = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/blind-index/v1"))
+        key = try HMACKey(HKDF.deriveKey(from: indexRoot, .blindIndex))
     }
 
     /// Index of a normalized identifier value; the field name is part of the input so equal

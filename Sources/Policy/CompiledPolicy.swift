@@ -32,23 +32,18 @@ public struct CompiledPolicy: Sendable {
     public var version: String { bundle.version }
     public var catalog: FieldCatalog { bundle.catalog }
 
-    public static let files = ["fields.yaml", "sources.yaml", "roles.yaml", "purposes.yaml", "categories.yaml", "retention.yaml"]
-
     /// Categories kept under a legal obligation after erasure (`retention.yaml`).
     public let holds: [LegalHold]
     /// How long values and events are kept (`fields.yaml`, `retention.yaml`).
     public let retention: RetentionRules
 
-    /// Reads the bundle files of a policy directory.
+    /// Reads the bundle files of a policy directory (`PolicyBundle.readFiles`), as text.
     public static func readFiles(directory: URL) throws -> [String: String] {
-        var files: [String: String] = [:]
-        for name in Self.files {
-            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else {
-                throw PolicyValidationError(issues: [PolicyIssue(file: name, line: nil, rule: nil, message: "missing from \(directory.path)")])
-            }
-            files[name] = String(decoding: data, as: UTF8.self)
+        do {
+            return try PolicyBundle.readFiles(directory: directory).mapValues { String(decoding: $0, as: UTF8.self) }
+        } catch let error as CatalogError {
+            throw PolicyValidationError(issues: [PolicyIssue(file: error.file, line: nil, rule: nil, message: "missing from \(directory.path)")])
         }
-        return files
     }
 
     public static func load(directory: URL, phoneRegion: String = "US") throws -> CompiledPolicy {
@@ -57,7 +52,7 @@ public struct CompiledPolicy: Sendable {
 
     /// Validates everything and reports every problem found, with file, line and rule.
     public static func compile(files: [String: String], phoneRegion: String = "US") throws -> CompiledPolicy {
-        for name in Self.files where files[name] == nil {
+        for name in PolicyBundle.files where files[name] == nil {
             throw PolicyValidationError(issues: [PolicyIssue(file: name, line: nil, rule: nil, message: "missing from the bundle")])
         }
         let bundle: PolicyBundle

@@ -10,14 +10,17 @@ import Storage
 /// under this source key (LEFT JOIN: one row either way), every subject sharing one of its
 /// identifiers, whether the planned key owner still exists (NULL) and survives (not merged
 /// away), the owner's wrapped data key (to compare with the one the plan sealed under), and
-/// whether any of its blind indexes belongs to an erased person.
+/// whether any of its blind indexes belongs to an erased person, and the observation time of
+/// each value the record holds.
 struct RecordProbeStatement: PostgresPreparedStatement {
     static let sql = """
         SELECT r.record_id, r.subject_id,
                ARRAY(SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ANY($3)) AS matches,
                (SELECT merged_into IS NULL FROM subjects WHERE subject_id = $4) AS owner_survives,
                (SELECT wrapped_dek FROM subjects WHERE subject_id = $4) AS owner_key,
-               $5 AND EXISTS (SELECT 1 FROM suppressions WHERE blind_index = ANY($6)) AS suppressed
+               $5 AND EXISTS (SELECT 1 FROM suppressions WHERE blind_index = ANY($6)) AS suppressed,
+               ARRAY(SELECT field FROM field_values WHERE record_id = r.record_id ORDER BY field) AS stored_fields,
+               ARRAY(SELECT observed_at FROM field_values WHERE record_id = r.record_id ORDER BY field) AS stored_at
         FROM (SELECT 1) AS one LEFT JOIN source_records r ON r.source = $1 AND r.key_index = $2
         """
     static var bindingDataTypes: [PostgresDataType] { [.text, .bytea, .byteaArray, .text, .bool, .byteaArray] }

@@ -71,96 +71,111 @@ extension PostgresVaultStore {
         }
     }
 
-    /// Resolves and stores one record inside the batch transaction; the same rules as the
-    /// SQLite store (`SQLiteVaultStore.commit(_:record:…)`), which the conformance suite holds both to.
+    /// Resolves and stores one record inside the batch transaction: reads what `SubjectMatcher`
+    /// decides on (mostly in one round trip), then applies its plan.
     static func commit(_ s: PostgresSession, record: SealedRecord, source: SourceName, at time: Date, checkSuppressions: Bool) async throws -> IngestOutcome {
-        let now = millis(time)
+        let reads = try await matchReads(s, record: record, source: source, checkSuppressions: checkSuppressions)
+        guard let plan = try SubjectMatcher.plan(record.matchRecord, reads).planToApply() else { return .suppressed }
+        try await apply(s, plan, record: record, source: source, at: millis(time))
+        return plan.outcome
+    }
+
+    /// What the matcher decides on, read in the write transaction: `RecordProbeStatement`, then
+    /// only when needed the canonical subject of a merged-away owner or an attached subject,
+    /// and the creation and restriction of the candidates of a merge.
+    static func matchReads(_ s: PostgresSession, record: SealedRecord, source: SourceName, checkSuppressions: Bool) async throws -> MatchReads {
         let owner = record.keyOwner.description
-        // An erased person stays erased: a record carrying any of their identifiers, or a source
-        // key of theirs, is refused without storing anything (`RecordProbeStatement`).
         let probe = try await s.rows(RecordProbeStatement(source: source.rawValue, keyIndex: record.keyIndex.bytes,
                                                           identifiers: record.identifiers.map(\.index.bytes), owner: owner,
                                                           checkSuppressions: checkSuppressions))[0]
-        if try probe.get("suppressed", as: Bool.self) { return .suppressed }
-        var candidates: Set<String> = []
-        let existingID = try probe.get("record_id", as: Int64?.self)
-        if existingID != nil { candidates.insert(try probe.get("subject_id", as: String.self)) }
+        var reads = MatchReads()
+        if try probe.get("suppressed", as: Bool.self) {
+            reads.suppressed = true
+            return reads
+        }
+        if let recordID = try probe.get("record_id", as: Int64?.self) {
+            guard let subject = SubjectID(try probe.get("subject_id", as: String.self)) else { throw StoreError.corrupt("source_records row") }
+            let fields = try probe.get("stored_fields", as: [String].self), times = try probe.get("stored_at", as: [Int64].self)
+            reads.existing = .init(recordID: recordID, subject: subject,
+                                   observedAt: Dictionary(zip(fields.map { FieldName($0) }, times), uniquingKeysWith: max))
+        }
         if let attached = record.attachedTo {
-            guard let canonical = try await canonical(s, attached) else { throw StoreError.staleResolution }
-            candidates.insert(canonical.description)
+            reads.attachment = try await canonical(s, attached).map { .to($0) } ?? .gone
         }
-        candidates.formUnion(try probe.get("matches", as: [String].self))
+        reads.identifierMatches = try probe.get("matches", as: [String].self).compactMap(SubjectID.init)
         // nil: the planned owner is gone (erased meanwhile); false: it was merged away.
-        let ownerSurvives = try probe.get("owner_survives", as: Bool?.self)
-        if record.newSubject == nil, ownerSurvives == nil { throw StoreError.staleResolution }
-        // Its key rotated since the plan: the values would not open under the new one.
-        if record.newSubject == nil, try probe.bytes("owner_key") != record.sealedUnder { throw StoreError.staleResolution }
+        if record.newSubject == nil, let survives = try probe.get("owner_survives", as: Bool?.self),
+           try probe.bytes("owner_key") == record.sealedUnder,
+           let canonical = survives ? record.keyOwner : try await canonical(s, record.keyOwner) {
+            reads.owner = .holdsKey(canonical: canonical)
+        }
+        let candidates = SubjectMatcher.candidates(reads)
+        if candidates.count > 1 {
+            for row in try await s.rows("SELECT subject_id, created_at, restricted FROM subjects WHERE subject_id = ANY(\(candidates.map(\.description)))") {
+                if let id = SubjectID(try row.get("subject_id", as: String.self)) {
+                    reads.subjects[id] = SubjectFacts(createdAt: try row.get("created_at"), restricted: try row.get("restricted"))
+                }
+            }
+        }
+        return reads
+    }
 
-        let target: String
-        let kind: IngestOutcomeKind
-        switch candidates.count {
-        case 0 where record.newSubject != nil || ownerSurvives == true:
-            target = owner // a subject not merged away is its own canonical id
-            kind = record.newSubject == nil ? .linked : .created
-        case 0:
-            target = try await canonical(s, record.keyOwner)?.description ?? owner
-            kind = .linked
-        case 1:
-            target = candidates.first!
-            kind = .linked
-        default:
-            target = try await mergeAll(s, candidates, at: now)
-            kind = .merged
-        }
-        if record.newSubject == nil, owner != target, try await canonical(s, record.keyOwner)?.description != target {
-            // Sealed for a subject the record no longer resolves to (see the SQLite store).
-            throw StoreError.staleResolution
-        }
+    /// Writes what the matcher decided, in the plan's order.
+    static func apply(_ s: PostgresSession, _ plan: MergePlan, record: SealedRecord, source: SourceName, at now: Int64) async throws {
+        let target = plan.target.description, owner = record.keyOwner.description
         // A minted subject goes in with its record's statement unless something refers to it first.
-        let subjectWithRecord = record.newSubject != nil && target == owner && existingID == nil
+        let subjectWithRecord = record.newSubject != nil && plan.keyAliasOf == nil && plan.record == .insert
         if let new = record.newSubject, !subjectWithRecord { try await insertSubject(s, new, at: now) }
-        if record.newSubject != nil, target != owner {
-            // The freshly minted subject only holds a data key now: alias it to the target.
-            try await s.execute("UPDATE subjects SET merged_into = \(target) WHERE subject_id = \(owner)")
+        for loser in plan.mergedLosers.map(\.description) {
+            let moved = try await s.column("SELECT record_id FROM source_records WHERE subject_id = \(loser)", as: Int64.self)
+            for table in ["source_records", "field_values", "identifiers", "events", "consent_events"] {
+                try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(target) WHERE subject_id = \(loser)")
+            }
+            try await s.execute("UPDATE subjects SET merged_into = \(target) WHERE subject_id = \(loser) OR merged_into = \(loser)")
             try await s.execute("""
-                INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (\(target), \(owner), 'key_alias', \(now), '[]')
+                INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (\(target), \(loser), 'identity', \(now), \(MergePlan.lineage(moved)))
+                """)
+        }
+        if plan.restrictTarget {
+            try await s.execute("UPDATE subjects SET restricted = TRUE WHERE subject_id = \(target)")
+        }
+        if let alias = plan.keyAliasOf?.description {
+            try await s.execute("UPDATE subjects SET merged_into = \(target) WHERE subject_id = \(alias)")
+            try await s.execute("""
+                INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (\(target), \(alias), 'key_alias', \(now), '[]')
                 """)
         }
 
-        guard let recordID = existingID else {
+        guard case .update(let recordID, let movesFrom) = plan.record else {
             // A new record: its subject (if minted and not aliased above), the record, its values
             // and identifiers in one statement. Every value is new, so every identifier follows.
             _ = try await s.rows(NewRecordStatement(record: record, source: source.rawValue, target: target, owner: owner,
                                                     newSubject: subjectWithRecord ? record.newSubject : nil, now: now,
                                                     observed: millis(record.observedAt)))
-            return IngestOutcome(subjectID: SubjectID(target)!, kind: kind)
+            return
         }
         try await s.execute("""
             UPDATE source_records SET subject_id = \(target), key_owner = \(owner), key_ciphertext = \(bytea(record.keyCiphertext)),
                 updated_at = \(now) WHERE record_id = \(recordID)
             """)
-        // A record moved to another subject takes its older values along.
-        for table in ["field_values", "identifiers", "events"] {
-            try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(target) WHERE record_id = \(recordID) AND subject_id <> \(target)")
+        if movesFrom != nil {
+            for table in ["field_values", "identifiers", "events"] {
+                try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(target) WHERE record_id = \(recordID)")
+            }
         }
-
-        // All fields in one statement, all identifiers in another. Out-of-order delivery: the
-        // WHERE of the upsert keeps a newer stored observation (SQLite's rule, in SQL), and
-        // RETURNING names the fields actually written, whose identifiers follow them.
+        // The written fields in one statement, their identifiers in another.
         let observed = millis(record.observedAt)
-        var replaced: Set<String> = []
-        if !record.fields.isEmpty {
-            let names = record.fields.map(\.field.rawValue), ciphertexts = record.fields.map { bytea($0.ciphertext) }
-            replaced = Set(try await s.column("""
+        let fields = record.fields.filter { plan.writtenFields.contains($0.field) }
+        if !fields.isEmpty {
+            let names = fields.map(\.field.rawValue), ciphertexts = fields.map { bytea($0.ciphertext) }
+            try await s.execute("""
                 INSERT INTO field_values (record_id, field, subject_id, key_owner, observed_at, ciphertext)
                 SELECT \(recordID), f, \(target), \(owner), \(observed), c FROM unnest(\(names)::text[], \(ciphertexts)::bytea[]) AS t(f, c)
                 ON CONFLICT (record_id, field) DO UPDATE SET subject_id = EXCLUDED.subject_id, key_owner = EXCLUDED.key_owner,
                     observed_at = EXCLUDED.observed_at, ciphertext = EXCLUDED.ciphertext
-                WHERE field_values.observed_at <= EXCLUDED.observed_at
-                RETURNING field
-                """, as: String.self))
+                """)
         }
-        let identifiers = record.identifiers.filter { replaced.contains($0.field.rawValue) }
+        let identifiers = record.identifiers.filter { plan.writtenFields.contains($0.field) }
         if !identifiers.isEmpty {
             let fields = identifiers.map(\.field.rawValue), versions = identifiers.map(\.index.version), indexes = identifiers.map { bytea($0.index.bytes) }
             try await s.execute("""
@@ -170,7 +185,6 @@ extension PostgresVaultStore {
                     subject_id = EXCLUDED.subject_id
                 """)
         }
-        return IngestOutcome(subjectID: SubjectID(target)!, kind: kind)
     }
 
     static func insertSubject(_ s: PostgresSession, _ new: NewSubject, at now: Int64) async throws {
@@ -185,34 +199,6 @@ extension PostgresVaultStore {
     static func holdsKey(_ s: PostgresSession, _ owner: SubjectID, _ sealedUnder: [UInt8]) async throws -> Bool {
         guard let row = try await s.row("SELECT wrapped_dek FROM subjects WHERE subject_id = \(owner.description)") else { return false }
         return try row.bytes("wrapped_dek") == sealedUnder
-    }
-
-    /// Merges every candidate into the oldest one and records which records moved. A
-    /// restriction on any of them carries over to the survivor (see the SQLite store).
-    static func mergeAll(_ s: PostgresSession, _ candidates: Set<String>, at now: Int64) async throws -> String {
-        var created: [(id: String, at: Int64)] = []
-        for row in try await s.rows("SELECT subject_id, created_at FROM subjects WHERE subject_id = ANY(\(Array(candidates)))") {
-            created.append((try row.get("subject_id"), try row.get("created_at")))
-        }
-        for id in candidates where !created.contains(where: { $0.id == id }) { created.append((id, .max)) }
-        created.sort { $0.at != $1.at ? $0.at < $1.at : $0.id < $1.id }
-        let winner = created[0].id
-        for loser in created.dropFirst().map(\.id) {
-            let moved = try await s.column("SELECT record_id FROM source_records WHERE subject_id = \(loser) ORDER BY record_id", as: Int64.self)
-            for table in ["source_records", "field_values", "identifiers", "events", "consent_events"] {
-                try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(winner) WHERE subject_id = \(loser)")
-            }
-            try await s.execute("UPDATE subjects SET merged_into = \(winner) WHERE subject_id = \(loser) OR merged_into = \(loser)")
-            try await s.execute("""
-                UPDATE subjects SET restricted = TRUE
-                WHERE subject_id = \(winner) AND EXISTS (SELECT 1 FROM subjects WHERE subject_id = \(loser) AND restricted)
-                """)
-            let lineage = "[" + moved.map(String.init).joined(separator: ",") + "]"
-            try await s.execute("""
-                INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (\(winner), \(loser), 'identity', \(now), \(lineage))
-                """)
-        }
-        return winner
     }
 
     public func commit(events: [SealedEvent], source: SourceName, audit: AuditWrite) async throws -> [EventOutcomeKind] {

@@ -1,5 +1,6 @@
 import Foundation
 import Identity
+import Requests
 import PostgresNIO
 import Storage
 import VaultModel
@@ -12,10 +13,10 @@ extension PostgresVaultStore {
         }
     }
 
-    public func updateRequest(_ request: RequestRecord, expectedStatus: String, audit: AuditWrite) async throws -> Bool {
+    public func updateRequest(_ request: RequestRecord, expectedStatus: RequestStatus, audit: AuditWrite) async throws -> Bool {
         try await write { s in
             let current = try await s.column("SELECT status FROM requests WHERE request_id = \(request.id.uuidString.lowercased())", as: String.self).first
-            guard current == expectedStatus else { return false }
+            guard current == expectedStatus.rawValue else { return false }
             try await Self.write(s, request, insert: false)
             try await self.appendAudit(s, [audit.draft], chain: audit.chain)
             return true
@@ -30,14 +31,14 @@ extension PostgresVaultStore {
                 INSERT INTO requests (request_id, kind, regulation, subject_id, status, received_at, due_at, extended_due_at, extension_reason,
                     duplicate_of, verification_method, verified_at, started_at, completed_at, rejected_reason, purposes, sealed_details,
                     receipt, created_at, created_by, mac)
-                VALUES (\(id), \(r.kind), \(r.regulation), \(r.subjectID?.description), \(r.status), \(millis(r.receivedAt)), \(millis(r.dueAt)),
+                VALUES (\(id), \(r.kind.rawValue), \(r.regulation.rawValue), \(r.subjectID?.description), \(r.status.rawValue), \(millis(r.receivedAt)), \(millis(r.dueAt)),
                     \(r.extendedDueAt.map(millis)), \(r.extensionReason), \(r.duplicateOf?.uuidString.lowercased()), \(r.verificationMethod),
                     \(r.verifiedAt.map(millis)), \(r.startedAt.map(millis)), \(r.completedAt.map(millis)), \(r.rejectedReason),
                     \(jsonList(r.purposes)), \(sealed), \(r.receipt), \(millis(r.createdAt)), \(r.createdBy), \(r.mac.map(bytea)))
                 """)
         } else {
             try await s.execute("""
-                UPDATE requests SET kind = \(r.kind), regulation = \(r.regulation), subject_id = \(r.subjectID?.description), status = \(r.status),
+                UPDATE requests SET kind = \(r.kind.rawValue), regulation = \(r.regulation.rawValue), subject_id = \(r.subjectID?.description), status = \(r.status.rawValue),
                     received_at = \(millis(r.receivedAt)), due_at = \(millis(r.dueAt)), extended_due_at = \(r.extendedDueAt.map(millis)),
                     extension_reason = \(r.extensionReason), duplicate_of = \(r.duplicateOf?.uuidString.lowercased()),
                     verification_method = \(r.verificationMethod), verified_at = \(r.verifiedAt.map(millis)), started_at = \(r.startedAt.map(millis)),
@@ -51,8 +52,8 @@ extension PostgresVaultStore {
 
     static func requestRecord(_ row: PostgresRandomAccessRow) throws -> RequestRecord {
         guard let id = UUID(uuidString: try row.get("request_id")) else { throw StoreError.corrupt("requests row") }
-        var r = RequestRecord(id: id, kind: try row.get("kind"), regulation: try row.get("regulation"),
-                              subjectID: try row.get("subject_id", as: String?.self).flatMap(SubjectID.init), status: try row.get("status"),
+        var r = RequestRecord(id: id, kind: try storedEnum(try row.get("kind"), "requests.kind"), regulation: try storedEnum(try row.get("regulation"), "requests.regulation"),
+                              subjectID: try row.get("subject_id", as: String?.self).flatMap(SubjectID.init), status: try storedEnum(try row.get("status"), "requests.status"),
                               receivedAt: try row.date("received_at"), dueAt: try row.date("due_at"),
                               purposes: list(try row.get("purposes", as: String?.self) ?? "[]"),
                               sealedDetails: try row.optionalBytes("sealed_details"), createdAt: try row.date("created_at"),
@@ -76,8 +77,8 @@ extension PostgresVaultStore {
 
     public func requests(_ filter: RequestFilter) async throws -> [RequestRecord] {
         var clause = FilterClause()
-        if let status = filter.status { clause.add("status = ?", status) }
-        if let kind = filter.kind { clause.add("kind = ?", kind) }
+        if let status = filter.status { clause.add("status = ?", status.rawValue) }
+        if let kind = filter.kind { clause.add("kind = ?", kind.rawValue) }
         if filter.openOnly { clause.add("status NOT IN ('completed', 'rejected')") }
         if let subject = filter.subjectID { clause.add("subject_id = ?", subject.description) }
         if let at = filter.overdueAt { clause.add("status NOT IN ('completed', 'rejected') AND COALESCE(extended_due_at, due_at) < ?", Self.millis(at)) }
@@ -149,7 +150,7 @@ extension PostgresVaultStore {
                     """)
             }
             try await s.execute("""
-                UPDATE requests SET status = 'completed', completed_at = \(now), receipt = \(plan.receipt), mac = \(plan.requestTag.map(bytea)),
+                UPDATE requests SET status = \(plan.requestStatus.rawValue), completed_at = \(now), receipt = \(plan.receipt), mac = \(plan.requestTag.map(bytea)),
                     subject_id = \((plan.requestSubject ?? plan.subjectID).description)
                 WHERE request_id = \(request)
                 """)
@@ -187,7 +188,7 @@ extension PostgresVaultStore {
         for n in notices {
             try await s.execute("""
                 INSERT INTO outbox (notice_id, source, request_id, kind, subject_id, sealed_key, created_at, acked_at)
-                VALUES (\(n.id.uuidString.lowercased()), \(n.source.rawValue), \(n.requestID.uuidString.lowercased()), \(n.kind),
+                VALUES (\(n.id.uuidString.lowercased()), \(n.source.rawValue), \(n.requestID.uuidString.lowercased()), \(n.kind.rawValue),
                         \(n.subjectID.description), \(n.sealedKey.map(bytea)), \(millis(n.createdAt)), NULL)
                 """)
         }
@@ -201,7 +202,7 @@ extension PostgresVaultStore {
         guard let id = UUID(uuidString: try row.get("notice_id")), let source = SourceName(try row.get("source", as: String.self)),
               let request = UUID(uuidString: try row.get("request_id")), let subject = SubjectID(try row.get("subject_id", as: String.self))
         else { throw StoreError.corrupt("outbox row") }
-        return OutboxNotice(id: id, source: source, requestID: request, kind: try row.get("kind"), subjectID: subject,
+        return OutboxNotice(id: id, source: source, requestID: request, kind: try storedEnum(try row.get("kind"), "outbox.kind"), subjectID: subject,
                             sealedKey: try row.optionalBytes("sealed_key"), createdAt: try row.date("created_at"), ackedAt: try row.optionalDate("acked_at"))
     }
 

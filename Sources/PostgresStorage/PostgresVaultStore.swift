@@ -166,6 +166,14 @@ public final class PostgresVaultStore: VaultStore {
         }
     }
 
+    public func restrictedSubjects(among ids: [SubjectID]) async throws -> Set<SubjectID> {
+        guard !ids.isEmpty else { return [] }
+        return try await session { s in
+            Set(try await s.column("SELECT subject_id FROM subjects WHERE restricted AND subject_id = ANY(\(ids.map(\.description)))", as: String.self)
+                .compactMap(SubjectID.init))
+        }
+    }
+
     public func subjectCount() async throws -> Int {
         try await session { s in
             try await s.column("SELECT COUNT(*) FROM subjects WHERE merged_into IS NULL", as: Int.self).first ?? 0
@@ -244,6 +252,6 @@ public final class PostgresVaultStore: VaultStore {
 
     // MARK: Time
 
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func millis(_ date: Date) -> Int64 { date.unixMillis }
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
 }

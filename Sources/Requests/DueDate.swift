@@ -1,16 +1,5 @@
 import Foundation
 
-/// Which law a request is made under; it sets the deadline rules.
-public enum Regulation: String, Sendable, Codable, CaseIterable {
-    case gdpr, ccpa
-}
-
-/// The kinds of data-subject request.
-public enum RequestKind: String, Sendable, Codable, CaseIterable {
-    case access, portability, erasure, rectification, restriction, objection
-    case optOut = "opt_out"
-}
-
 /// Deadlines as calendar rules, in UTC.
 ///
 /// - GDPR Art. 12(3): one month from receipt, counted as Regulation 1182/71 Art. 3(2)(c) does:

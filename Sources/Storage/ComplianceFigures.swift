@@ -21,7 +21,7 @@ extension RequestStore {
     /// override it with one query (`SQLiteVaultStore`).
     public func complianceFigures() async throws -> ComplianceFigures {
         var filter = RequestFilter()
-        filter.status = "completed"
+        filter.status = .completed
         var suppressions = 0, pending = 0
         for request in try await requests(filter) {
             pending += try await outbox(request: request.id).filter { $0.ackedAt == nil }.count

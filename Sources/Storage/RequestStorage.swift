@@ -1,14 +1,15 @@
 import Foundation
 import Identity
+import Requests
 import VaultModel
 
 /// A data-subject request as stored. Personal details (rectified values) are sealed.
 public struct RequestRecord: Sendable, Equatable {
     public var id: UUID
-    public var kind: String
-    public var regulation: String
+    public var kind: RequestKind
+    public var regulation: Regulation
     public var subjectID: SubjectID?
-    public var status: String
+    public var status: RequestStatus
     public var receivedAt: Date
     public var dueAt: Date
     public var extendedDueAt: Date?
@@ -31,7 +32,7 @@ public struct RequestRecord: Sendable, Equatable {
     /// free text or rectified values, which are sealed and cleared by an erasure.
     public var mac: [UInt8]?
 
-    public init(id: UUID, kind: String, regulation: String, subjectID: SubjectID?, status: String, receivedAt: Date, dueAt: Date,
+    public init(id: UUID, kind: RequestKind, regulation: Regulation, subjectID: SubjectID?, status: RequestStatus, receivedAt: Date, dueAt: Date,
                 purposes: [String] = [], sealedDetails: [UInt8]? = nil, createdAt: Date, createdBy: String) {
         self.id = id
         self.kind = kind
@@ -50,9 +51,26 @@ public struct RequestRecord: Sendable, Equatable {
     public var effectiveDue: Date { extendedDueAt ?? dueAt }
 }
 
+extension RequestRecord {
+    /// The record after `step`, or nil when the lifecycle does not allow it from its status.
+    /// Every status change goes through here (`RequestLifecycle.next`).
+    public func moved(by step: RequestLifecycle.Step) -> RequestRecord? {
+        guard let next = RequestLifecycle.next(from: status, by: step, kind: kind) else { return nil }
+        var moved = self
+        moved.status = next
+        return moved
+    }
+}
+
+/// A stored enum column read back: a value the type does not know is damage, not a crash.
+public func storedEnum<T: RawRepresentable>(_ raw: String, _ column: String) throws -> T where T.RawValue == String {
+    guard let value = T(rawValue: raw) else { throw StoreError.corrupt(column) }
+    return value
+}
+
 public struct RequestFilter: Sendable {
-    public var status: String?
-    public var kind: String?
+    public var status: RequestStatus?
+    public var kind: RequestKind?
     public var overdueAt: Date?
     public var subjectID: SubjectID?
     /// Only requests not completed or rejected.
@@ -65,13 +83,13 @@ public struct OutboxNotice: Sendable, Equatable {
     public let id: UUID
     public let source: SourceName
     public let requestID: UUID
-    public let kind: String
+    public let kind: NoticeKind
     public let subjectID: SubjectID
     /// The source's own record key, sealed under the vault's outbox key; cleared on acknowledgement.
     public let sealedKey: [UInt8]?
     public let createdAt: Date
     public let ackedAt: Date?
-    public init(id: UUID, source: SourceName, requestID: UUID, kind: String, subjectID: SubjectID, sealedKey: [UInt8]?, createdAt: Date, ackedAt: Date?) {
+    public init(id: UUID, source: SourceName, requestID: UUID, kind: NoticeKind, subjectID: SubjectID, sealedKey: [UInt8]?, createdAt: Date, ackedAt: Date?) {
         self.id = id
         self.source = source
         self.requestID = requestID
@@ -126,6 +144,8 @@ public struct ErasurePlan: Sendable {
     public let requestID: UUID
     public let receipt: String
     public let completedAt: Date
+    /// The status the request moves to (`RequestRecord.moved(by: .complete)`).
+    public var requestStatus: RequestStatus = .completed
     /// The tag of the erasure request once completed (`RowAuthenticator`), and the subject it
     /// names then (the replay of a ledger entry may name the subject a merge made canonical).
     public var requestTag: [UInt8]?
@@ -159,7 +179,7 @@ public protocol RequestStore: Sendable {
     func request(id: UUID) async throws -> RequestRecord?
     func requests(_ filter: RequestFilter) async throws -> [RequestRecord]
     /// Replaces the request if its status is still `expectedStatus`; false when it changed meanwhile.
-    func updateRequest(_ request: RequestRecord, expectedStatus: String, audit: AuditWrite) async throws -> Bool
+    func updateRequest(_ request: RequestRecord, expectedStatus: RequestStatus, audit: AuditWrite) async throws -> Bool
     /// Source records, identifier indexes and key owners of a subject.
     func erasureFacts(of subject: SubjectID) async throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID])
     func erase(_ plan: ErasurePlan, audit: AuditWrite) async throws

@@ -76,32 +76,23 @@ public struct SealedRecord: Sendable {
     }
 }
 
-/// What happened to one ingested record.
-public enum IngestOutcomeKind: String, Sendable, Codable {
-    /// No existing subject matched: a new one was created.
-    case created
-    /// Exactly one existing subject matched.
-    case linked
-    /// The record bridged two or more subjects, which were merged into one.
-    case merged
-    /// The person was erased and is suppressed; nothing was stored.
-    case suppressed
-}
-
-public struct IngestOutcome: Sendable, Equatable {
-    /// The subject the record belongs to; `SubjectID.none` when `kind` is `suppressed`.
-    public let subjectID: SubjectID
-    public let kind: IngestOutcomeKind
-    public init(subjectID: SubjectID, kind: IngestOutcomeKind) {
-        self.subjectID = subjectID
-        self.kind = kind
+extension MatchDecision {
+    /// The plan a store applies: nil for a suppressed record (nothing is stored), and a stale
+    /// plan throws `StoreError.staleResolution` (the pipeline plans again).
+    public func planToApply() throws -> MergePlan? {
+        switch self {
+        case .suppressed: return nil
+        case .stale: throw StoreError.staleResolution
+        case .resolved(let plan): return plan
+        }
     }
-    public static let suppressed = IngestOutcome(subjectID: .none, kind: .suppressed)
 }
 
-extension SubjectID {
-    /// The nil UUID: "no subject", for outcomes that stored nothing.
-    public static let none = SubjectID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+extension SealedRecord {
+    /// The record as `SubjectMatcher` sees it.
+    public var matchRecord: MatchRecord {
+        MatchRecord(owner: keyOwner, minted: newSubject != nil, observedAt: observedAt.unixMillis, fields: fields.map(\.field))
+    }
 }
 
 /// An interaction event ready to store.
@@ -337,5 +328,34 @@ public struct KeyVersionRecord: Sendable, Equatable {
         self.checkValue = checkValue
         self.createdAt = createdAt
         self.state = state
+    }
+}
+
+/// A sealed value of a subject with where it lives, for re-encryption under a new data key.
+public struct SealedRow: Sendable {
+    public let table: String
+    public let rowID: Int64
+    /// For field values, the field name (the primary key is record_id + field).
+    public let field: String?
+    public let column: String
+    public let keyOwner: SubjectID
+    public let ciphertext: [UInt8]
+    /// What the AAD is built from: source for fields/keys/events, purpose+time for consents.
+    public let source: String?
+    public let type: String?
+    public let purpose: String?
+    public let occurredAt: Date?
+
+    public init(table: String, rowID: Int64, field: String?, column: String, keyOwner: SubjectID, ciphertext: [UInt8], source: String?, type: String?, purpose: String?, occurredAt: Date?) {
+        self.table = table
+        self.rowID = rowID
+        self.field = field
+        self.column = column
+        self.keyOwner = keyOwner
+        self.ciphertext = ciphertext
+        self.source = source
+        self.type = type
+        self.purpose = purpose
+        self.occurredAt = occurredAt
     }
 }

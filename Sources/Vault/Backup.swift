@@ -1,5 +1,6 @@
 import Audit
 import Foundation
+import SQLiteStorage
 import Storage
 
 /// Backups of a live vault, and restores into a stopped data directory.

@@ -48,11 +48,9 @@ public struct LookupService: Sendable {
         // view would confirm the restriction to anyone else).
         var withheld = 0
         if caller.role != .compliance {
-            var visible: [SubjectID] = []
-            for subject in found {
-                if try await store.sealedProfile(of: subject)?.restricted == true { withheld += 1 } else { visible.append(subject) }
-            }
-            found = visible
+            let restricted = try await store.restrictedSubjects(among: found)
+            withheld = found.filter(restricted.contains).count
+            found.removeAll(where: restricted.contains)
         }
         try await audit.record(caller.draft("subject.lookup", subjects: found.map(\.description), fields: identifiers.keys.sorted(),
                                             detail: "\(found.count) matches" + (withheld > 0 ? ", \(withheld) restricted withheld" : "")))

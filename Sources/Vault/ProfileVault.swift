@@ -1,12 +1,14 @@
 import Catalog
 import Foundation
 import Policy
+import SQLiteStorage
 import Storage
 import VaultModel
 
 /// The vault's services wired over one store, one key set and the policy in force.
 public struct ProfileVault: Sendable {
-    public let store: any VaultStore
+    /// Nothing outside the vault's services touches the store (tests reach it with `@testable`).
+    let store: any VaultStore
     public let keys: VaultKeys
     public let policies: PolicyState
     public let ingest: IngestPipeline
@@ -24,8 +26,13 @@ public struct ProfileVault: Sendable {
     public let backups: BackupService
     public let retention: RetentionService
     public let consoleSessions: ConsoleSessionService
+    public let subjects: SubjectDirectory
     /// The last page-level check of the database (at start, then on a schedule).
     public let integrity = StorageIntegrity()
+
+    /// Checks the database's pages now and records the result in `integrity`; false when damaged.
+    @discardableResult
+    public func checkStorageIntegrity() async -> Bool { await integrity.check(store) }
 
     /// The bundle in force now (a snapshot).
     public var bundle: PolicyBundle { policies.current.bundle }
@@ -55,6 +62,7 @@ public struct ProfileVault: Sendable {
         backups = BackupService(store: store, audit: audit, dataDirectory: dataDirectory, vaultID: keys.rows.vaultID)
         retention = RetentionService(store: store, keys: keys, policies: policies)
         consoleSessions = ConsoleSessionService(store: store, keys: keys)
+        subjects = SubjectDirectory(store: store)
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.

@@ -49,7 +49,7 @@ public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetric
                         benchRoutes: Bool = false, secureCookies: Bool = false, revealOutcomes: Bool = false) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware(metrics: metrics))
-    HealthController(audit: vault.audit, store: vault.store, integrity: vault.integrity).register(on: router)
+    HealthController(audit: vault.audit, integrity: vault.integrity).register(on: router)
     router.get("/metrics") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4"

@@ -57,7 +57,7 @@ enum BackendsBench {
         let ingest = Double(records.count) / VaultBench.seconds(ContinuousClock.now - start)
         try await afterIngest()
         var ids: [SubjectID] = []
-        for id in subjects.sorted() where try await vault.store.canonicalSubject(of: id) == id { ids.append(id) }
+        for id in subjects.sorted() where try await vault.subjects.canonical(of: id) == id { ids.append(id) }
         let purpose = Purpose("essential.service.operations.support")!
         let rate = try await VaultBench.measure(views, concurrency: 16) { [ids] i in
             _ = try await vault.views.view(ids[i % ids.count], role: "support", purpose: purpose,

@@ -23,7 +23,7 @@ enum ErasureBench {
         var latencies: [Double] = []
         for i in 0..<min(erasures, ids.count) {
             let id = ids[(i * 7919) % ids.count]
-            guard try await vault.store.subjectExists(id) else { continue }
+            guard try await vault.subjects.exists(id) else { continue }
             let request = try await vault.requests.open(.init(kind: .erasure, regulation: .gdpr, subjectID: id, identifiers: nil, receivedAt: nil),
                                                        caller: caller)
             _ = try await vault.requests.verify(request.id, method: "bench", caller: caller)

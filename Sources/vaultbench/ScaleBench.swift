@@ -33,7 +33,7 @@ enum ScaleBench {
             FileHandle.standardError.write(Data(String(format: "  filled %d of %d people (%.0f s; last chunk %.0f records/s, %.0f events/s)\n",
                                                        filled, target, elapsed, last!.recordsPerSecond, last!.eventsPerSecond).utf8))
         }
-        let subjects = try await vault.store.subjectCount()
+        let subjects = try await vault.subjects.count()
         let size = fileSize(directory.appendingPathComponent("vault.sqlite"))
 
         let sample = try await randomSubjects(vault, count: 2_000)
@@ -56,7 +56,7 @@ enum ScaleBench {
         var erasures: [Double] = []
         let compliance = Caller(requestID: "scale-erasure", principal: "bench", role: .compliance)
         for id in sample.suffix(20) {
-            guard try await vault.store.subjectExists(id) else { continue }
+            guard try await vault.subjects.exists(id) else { continue }
             let request = try await vault.requests.open(.init(kind: .erasure, regulation: .gdpr, subjectID: id, identifiers: nil, receivedAt: nil), caller: compliance)
             _ = try await vault.requests.verify(request.id, method: "bench", caller: compliance)
             let start = ContinuousClock.now
@@ -122,7 +122,7 @@ enum ScaleBench {
         var picked: [SubjectID] = []
         var seen: Set<SubjectID> = []
         for _ in 0..<(count * 3) where picked.count < count {
-            guard let id = try await vault.store.subjectIDs(after: SubjectID(UUID()), limit: 1).first, seen.insert(id).inserted else { continue }
+            guard let id = try await vault.subjects.ids(after: SubjectID(UUID()), limit: 1).first, seen.insert(id).inserted else { continue }
             picked.append(id)
         }
         return picked

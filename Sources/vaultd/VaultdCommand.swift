@@ -20,7 +20,8 @@ struct VaultdCommand: AsyncParsableCommand {
             (created 0600 on first start) or from PROFILEVAULT_MASTER_KEY. PROFILEVAULT_ROOT_TOKEN, when set on the
             first start, becomes the initial admin token instead of a random one. Secrets are read from the
             environment only, never from the config file.
-            """)
+            """,
+        subcommands: [RestoreCommand.self])
 
     @Option(help: "Address to listen on (PROFILEVAULT_HOST).") var host: String?
     @Option(help: "Port to listen on; 0 picks a free port (PROFILEVAULT_PORT).") var port: Int?

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Storage
 import Testing
-import Vault
+@testable import Vault
 import VaultModel
 import VaultTestSupport
 

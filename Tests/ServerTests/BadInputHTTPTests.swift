@@ -123,7 +123,7 @@ struct BadInputHTTPTests {
         let document = try OpenAPIDocument()
         let (problemSlugs, itemSlugs) = (document.problemSlugs, document.errorItemSlugs)
         try await h.run { client in
-            let before = try await h.temporary.vault.store.subjectCount()
+            let before = try await h.temporary.vault.subjects.count()
             for bad in Self.cases {
                 let token: String? = switch bad.token {
                 case .crm: h.crm
@@ -145,7 +145,7 @@ struct BadInputHTTPTests {
                 }
                 #expect(!reply.text.contains(Self.marker) && !reply.text.contains("planted"), "\(bad.name) echoed the value")
             }
-            #expect(try await h.temporary.vault.store.subjectCount() == before, "a bad batch wrote something")
+            #expect(try await h.temporary.vault.subjects.count() == before, "a bad batch wrote something")
             let lookup = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifiers": {"email": "\#(Self.marker)"}}"#)
             #expect(try lookup.decode(LookupResponse.self).subject_ids.isEmpty)
             let health = try await client.call(.get, "/readyz")
@@ -229,7 +229,7 @@ struct BadInputHTTPTests {
             let widePhone = try await client.call(.post, "/v1/sources/billing/records", token: h.billing,
                                                   json: #"{"records": [{"key": "w-3", "fields": {"phone": "\#u{ff0b}\#u{ff11}4155550188"}}]}"#)
             #expect(try widePhone.decode(IngestRecordsResponse.self).results[0].outcome == "suppressed", "\(widePhone.text)")
-            #expect(try await h.temporary.vault.store.subjectCount() == 0)
+            #expect(try await h.temporary.vault.subjects.count() == 0)
         }
     }
 }

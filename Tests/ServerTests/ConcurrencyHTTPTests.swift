@@ -60,7 +60,7 @@ struct ConcurrencyHTTPTests {
             let mixedViews = await mixed.found
             #expect(mixedViews.isEmpty, "views mixing people: \(mixedViews.prefix(3))")
             #expect(await mixed.views > 0)
-            #expect(try await h.temporary.vault.store.subjectCount() == Self.people, "duplicate or lost subjects")
+            #expect(try await h.temporary.vault.subjects.count() == Self.people, "duplicate or lost subjects")
             for i in 0..<Self.people {
                 let byEmail = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifiers": {"email": "person\#(i)@example.com"}}"#).decode(LookupResponse.self)
                 let byPhone = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifiers": {"phone": "+1415555\#(String(format: "%04d", i))"}}"#).decode(LookupResponse.self)

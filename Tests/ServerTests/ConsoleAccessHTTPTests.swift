@@ -195,7 +195,7 @@ struct ConsoleAccessHTTPTests {
             let request = try await RequestsHTTPTests.open(client, h, #"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(subject)"}"#)
             _ = try await client.call(.post, "/v1/requests/\(request.id)/verify", token: h.compliance, json: #"{"method": "email_link"}"#)
             _ = try await client.call(.post, "/v1/requests/\(request.id)/execute", token: h.compliance)
-            let figures = try await h.temporary.vault.store.complianceFigures()
+            let figures = try await h.temporary.vault.requests.complianceFigures()
             #expect(figures.suppressions > 0 && figures.pendingNotices == 4)
 
             let cookie = try await ConsoleHTTPTests.signIn(client, token: h.compliance)

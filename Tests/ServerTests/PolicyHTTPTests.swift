@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HummingbirdTesting
+import SQLiteStorage
 import Storage
 import Testing
 import VaultAPI

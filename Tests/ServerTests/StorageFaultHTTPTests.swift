@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
+import SQLiteStorage
 import Storage
 import Testing
-import Vault
+@testable import Vault
 import VaultAPI
 import VaultModel
 

@@ -2,7 +2,7 @@ import Audit
 import Foundation
 import Storage
 import Testing
-import Vault
+@testable import Vault
 import VaultModel
 import VaultTestSupport
 

@@ -71,7 +71,7 @@ struct MergeAndRequestTests {
         let erasure = try await Self.verified(t, .erasure, for: leo)
         try await Self.link(t, into: ann)
         let done = try await t.vault.requests.execute(erasure, caller: Self.officer)
-        #expect(done.status == "completed")
+        #expect(done.status == .completed)
 
         for subject in [ann, leo] {
             #expect(try await !t.vault.store.subjectExists(subject))

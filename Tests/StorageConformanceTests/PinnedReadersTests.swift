@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
+@testable import SQLiteStorage
 @testable import Storage
 import Testing
-import Vault
+@testable import Vault
 import VaultModel
 import VaultTestSupport
 

@@ -4,7 +4,7 @@ import PostgresNIO
 import PostgresStorage
 import Storage
 import Testing
-import Vault
+@testable import Vault
 import VaultModel
 import VaultTestSupport
 

@@ -1,7 +1,7 @@
 import Foundation
 import Storage
 import Testing
-import Vault
+@testable import Vault
 import VaultModel
 import VaultTestSupport
 

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import PostgresNIO
 import Requests
+import SQLiteStorage
 import Storage
 import Testing
 @testable import Vault
@@ -80,7 +81,7 @@ struct RowTagTests {
         let erasure = try await open(.erasure)
         _ = try await t.vault.requests.verify(erasure, method: "email_link", caller: tester)
         _ = try await t.vault.requests.execute(erasure, caller: tester)
-        #expect(try await t.vault.requests.get(erasure, caller: tester).status == "completed", "the erasure's own completion is tagged")
+        #expect(try await t.vault.requests.get(erasure, caller: tester).status == .completed, "the erasure's own completion is tagged")
         try await Self.behindTheStore(t, "UPDATE requests SET receipt = 'forged' WHERE request_id = '\(erasure.uuidString.lowercased())'")
         await #expect(throws: RowIntegrityError.self) { try await t.vault.requests.get(erasure, caller: tester) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+@testable import SQLiteStorage
 @testable import Storage
 import Testing
 import VaultModel

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import PostgresNIO
 import Requests
+import SQLiteStorage
 import Storage
 import Testing
 @testable import Vault
@@ -135,7 +136,7 @@ struct StoreConformanceTests {
         let opened = try await t.vault.requests.open(.init(kind: .access, regulation: .gdpr, subjectID: subject, identifiers: nil, receivedAt: nil),
                                                      caller: Self.officer)
         let stored = try #require(try await t.vault.store.request(id: opened.id))
-        #expect(stored.kind == "access" && stored.regulation == "gdpr" && stored.subjectID == subject && stored.status == opened.status)
+        #expect(stored.kind == .access && stored.regulation == .gdpr && stored.subjectID == subject && stored.status == opened.status)
         #expect(abs(stored.dueAt.timeIntervalSince(opened.dueAt)) < 0.001, "times are kept to the millisecond")
         var filter = RequestFilter(); filter.subjectID = subject
         #expect(try await t.vault.store.requests(filter).map(\.id) == [opened.id])
@@ -144,11 +145,11 @@ struct StoreConformanceTests {
         filter = RequestFilter(); filter.overdueAt = opened.dueAt.addingTimeInterval(-1)
         #expect(try await t.vault.store.requests(filter).isEmpty)
         var changed = opened
-        changed.status = "verified"
+        changed.status = .verified
         let write = AuditWrite(draft: Self.officer.draft("request.verify"), chain: t.vault.keys.auditChain)
-        #expect(try await !t.vault.store.updateRequest(changed, expectedStatus: "completed", audit: write), "the status moved on meanwhile")
+        #expect(try await !t.vault.store.updateRequest(changed, expectedStatus: .completed, audit: write), "the status moved on meanwhile")
         #expect(try await t.vault.store.updateRequest(changed, expectedStatus: opened.status, audit: write))
-        #expect(try await t.vault.store.request(id: opened.id)?.status == "verified")
+        #expect(try await t.vault.store.request(id: opened.id)?.status == .verified)
     }
 
     @Test("erasure: the person is gone with their keys, stays suppressed, sources are notified once, the receipt verifies", arguments: StorageBackend.allCases)
@@ -167,7 +168,7 @@ struct StoreConformanceTests {
                                                      caller: Self.officer)
         _ = try await t.vault.requests.verify(opened.id, method: "email-link", caller: Self.officer)
         let done = try await t.vault.requests.execute(opened.id, caller: Self.officer)
-        #expect(done.status == "completed")
+        #expect(done.status == .completed)
 
         for owner in owners {
             #expect(try await t.vault.store.wrappedKey(of: owner) == nil, "data keys are destroyed")

@@ -1,4 +1,5 @@
 import Foundation
+import SQLiteStorage
 
 /// A path for a bare SQLite store file in a fresh temporary directory, for tests that open
 /// `SQLiteVaultStore` (or write an older schema) directly instead of a whole `TemporaryVault`.

@@ -1,7 +1,8 @@
 import Foundation
+@testable import SQLiteStorage
 @testable import Storage
 import Testing
-import Vault
+@testable import Vault
 import VaultModel
 import VaultTestSupport
 

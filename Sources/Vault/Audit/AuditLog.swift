@@ -114,6 +114,9 @@ public actor AuditLog {
     /// Signs the current head and appends it to the anchors file (fsynced); nil when the
     /// chain is empty or the head is already anchored.
     @discardableResult
+    /// The chain's last entry: its sequence number and hash.
+    public func head() async throws -> (seq: Int64, hash: [UInt8])? { try await store.auditHead() }
+
     public func anchor(at time: Date = Date()) async throws -> AuditAnchor? {
         guard let head = try await store.auditHead(), head.seq != lastAnchoredSeq else { return nil }
         let anchor = try AuditAnchor.sign(seq: head.seq, head: head.hash, at: time, key: signingKey)

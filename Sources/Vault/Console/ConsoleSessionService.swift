@@ -52,7 +52,7 @@ public struct ConsoleSessionService: Sendable {
 
     func hash(_ id: String) -> [UInt8] { keys.sessionIDKey.authenticate(Array(id.utf8)) }
 
-    static func context(_ idHash: [UInt8]) -> [UInt8] { Array("pv-console-session-v1".utf8) + idHash }
+    static func context(_ idHash: [UInt8]) -> [UInt8] { CiphertextContext.consoleSession.bytes + idHash }
 
     private struct Content: Codable {
         let token: String

@@ -83,15 +83,13 @@ public struct IngestPipeline: Sendable {
         var sealed: [SealedRecord] = []
         sealed.reserveCapacity(records.count)
         for item in records {
-            var candidates: [SubjectID] = attachTo.map { [$0] } ?? []
-            if let s = snapshot.subjectBySourceKey[item.keyIndex.bytes] ?? minted[item.keyIndex.bytes] { candidates.append(s) }
-            for identifier in item.identifiers {
-                candidates += snapshot.subjectsByIdentifier[identifier.index.bytes] ?? []
-                if let s = minted[identifier.index.bytes] { candidates.append(s) }
-            }
+            // The matcher's candidates on the snapshot, with the subjects minted earlier in the batch.
+            let candidates = SubjectMatcher.candidates(
+                existing: snapshot.subjectBySourceKey[item.keyIndex.bytes] ?? minted[item.keyIndex.bytes], attached: attachTo,
+                identifierMatches: item.identifiers.flatMap { (snapshot.subjectsByIdentifier[$0.index.bytes] ?? []) + [minted[$0.index.bytes]].compactMap { $0 } })
             var newSubject: NewSubject?
             let owner: SubjectID
-            if let existing = candidates.first(where: { dataKeys[$0] != nil || snapshot.wrappedKeys[$0] != nil }) {
+            if let existing = SubjectMatcher.keyOwner(among: candidates, hasKey: { dataKeys[$0] != nil || snapshot.wrappedKeys[$0] != nil }) {
                 owner = existing
                 if dataKeys[owner] == nil {
                     dataKeys[owner] = try keys.unwrapDataKey(snapshot.wrappedKeys[owner]!, of: owner)

@@ -61,6 +61,9 @@ public final class KeyRotation: Sendable {
         public var etaSeconds: Double? { ratePerSecond.flatMap { $0 > 0 ? Double(pending) / $0 : nil } }
     }
 
+    /// The keyring as the database records it: each master-key version, its state and check value.
+    public func versions() async throws -> [KeyVersionRecord] { try await store.keyVersions() }
+
     public func status() async throws -> Status {
         let counts = try await store.wrappedKeyCounts()
         let rate: Double? = progress.withLock { state in

@@ -18,7 +18,7 @@ public struct RowAuthenticator: Sendable {
     let key: HMACKey
 
     init(indexRoot: SymmetricKey) throws {
-        key = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/row-auth/v1"))
+        key = try HMACKey(HKDF.deriveKey(from: indexRoot, .rowAuth))
     }
 
     /// A stable name of this vault (its index root's), for the records kept outside the
@@ -38,7 +38,7 @@ public struct RowAuthenticator: Sendable {
     }
 
     public func tag(_ request: RequestRecord) -> [UInt8] {
-        tag("request/v1", [request.id.uuidString.lowercased(), request.kind, request.regulation, request.subjectID?.description, request.status,
+        tag("request/v1", [request.id.uuidString.lowercased(), request.kind.rawValue, request.regulation.rawValue, request.subjectID?.description, request.status.rawValue,
                            Self.millis(request.receivedAt), Self.millis(request.dueAt), request.extendedDueAt.map(Self.millis),
                            request.duplicateOf?.uuidString.lowercased(), request.verifiedAt.map(Self.millis), request.startedAt.map(Self.millis),
                            request.completedAt.map(Self.millis), request.purposes.joined(separator: ","), request.receipt,

@@ -12,22 +12,24 @@ enum SealContext {
     static let formatVersion: UInt8 = 1
 
     static func field(owner: SubjectID, field: FieldName, source: SourceName) -> [UInt8] {
-        frame("pv-field-v1", owner.description, field.rawValue, source.rawValue)
+        frame(.field, owner.description, field.rawValue, source.rawValue)
     }
     static func recordKey(owner: SubjectID, source: SourceName) -> [UInt8] {
-        frame("pv-record-key-v1", owner.description, source.rawValue)
+        frame(.recordKey, owner.description, source.rawValue)
     }
     static func event(owner: SubjectID, source: SourceName, type: String) -> [UInt8] {
-        frame("pv-event-v1", owner.description, source.rawValue, type)
+        frame(.event, owner.description, source.rawValue, type)
     }
 
     static func consent(owner: SubjectID, purpose: String, occurredAt: Date) -> [UInt8] {
-        frame("pv-consent-v1", owner.description, purpose, String(Int64((occurredAt.timeIntervalSince1970 * 1000).rounded())))
+        frame(.consent, owner.description, purpose, String(occurredAt.unixMillis))
     }
+
+    /// A catalogued context (`CiphertextContext`) and its parts, framed.
+    static func frame(_ label: CiphertextContext, _ parts: String...) -> [UInt8] { frame([label.rawValue] + parts) }
 
     /// Each part as its UTF-8 length (4 bytes, big-endian) and bytes. Built in one buffer:
     /// a view frames one context per value it opens.
-    static func frame(_ parts: String...) -> [UInt8] { frame(parts) }
 
     static func frame(_ parts: [String]) -> [UInt8] {
         var out: [UInt8] = []

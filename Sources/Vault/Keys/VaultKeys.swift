@@ -44,12 +44,12 @@ public final class VaultKeys: Sendable {
         self.outboxKey = outboxKey
         self.holdKey = holdKey
         blindIndexer = try BlindIndexer(indexRoot: indexRoot)
-        tokenKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/token-hash/v1"))
+        tokenKey = try HMACKey(HKDF.deriveKey(from: indexRoot, .tokenHash))
         rows = try RowAuthenticator(indexRoot: indexRoot)
-        pseudonymKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/pseudonym/v1"))
-        sessionIDKey = try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/console-session-id/v1"))
-        sessionKey = try HKDF.deriveKey(from: indexRoot, label: "profilevault/console-session/v1")
-        auditChain = HashChain(key: try HMACKey(HKDF.deriveKey(from: indexRoot, label: "profilevault/audit-chain/v1")))
+        pseudonymKey = try HMACKey(HKDF.deriveKey(from: indexRoot, .pseudonym))
+        sessionIDKey = try HMACKey(HKDF.deriveKey(from: indexRoot, .consoleSessionID))
+        sessionKey = try HKDF.deriveKey(from: indexRoot, .consoleSession)
+        auditChain = HashChain(key: try HMACKey(HKDF.deriveKey(from: indexRoot, .auditChain)))
         var wrapping: [Int: SymmetricKey] = [:]
         for version in keyring.versions.keys { wrapping[version] = try keyring.wrappingKey(version: version) }
         state = Mutex((keyring, wrapping))
@@ -58,7 +58,7 @@ public final class VaultKeys: Sendable {
     /// Adds `key` as version `version` and makes it the active one: new data keys are wrapped
     /// under it from now on.
     func activate(_ key: SymmetricKey, version: Int) throws {
-        let wrapping = try HKDF.deriveKey(from: key, label: "profilevault/dek-wrap/v1")
+        let wrapping = try HKDF.deriveKey(from: key, .dekWrap)
         state.withLock { current in
             var versions = current.keyring.versions
             versions[version] = key

@@ -68,6 +68,6 @@ struct RequestFreeText {
     }
 
     static func context(_ request: UUID, _ column: Column) -> [UInt8] {
-        SealContext.frame("pv-request-text-v1", request.uuidString.lowercased(), column.rawValue)
+        SealContext.frame(.requestText, request.uuidString.lowercased(), column.rawValue)
     }
 }

@@ -95,7 +95,7 @@ extension RequestService {
             held.append(HeldValue(field: name, category: category.rawValue, basis: hold.basis,
                                   until: DueDate.addDays(hold.days, to: now), ciphertext: ciphertext))
         }
-        let notices = try notices(for: record, kind: "erasure", records: facts.records, dataKeys: dataKeys, now: now)
+        let notices = try notices(for: record, kind: .erasure, records: facts.records, dataKeys: dataKeys, now: now)
         let suppressions = facts.identifiers + facts.records.map(\.keyIndex)
         let head = try await store.auditHead()
         let erased = ErasureReceipt.Erased(fields: profile.fields.keys.map(\.rawValue).sorted(),
@@ -111,11 +111,11 @@ extension RequestService {
         faultPoint("erasure-after-ledger")
         var plan = ErasurePlan(subjectID: subject, keyOwners: facts.keyOwners, suppressions: suppressions, notices: notices, held: held,
                                requestID: record.id, receipt: signed, completedAt: now)
-        var completed = record
-        completed.status = RequestStatus.completed.rawValue
+        guard var completed = record.moved(by: .complete) else { throw RequestError.invalidTransition(from: record.status.rawValue, step: "complete") }
         completed.completedAt = now
         completed.receipt = signed
         completed.subjectID = completed.subjectID ?? subject
+        plan.requestStatus = completed.status
         plan.requestTag = keys.rows.tag(completed)
         plan.requestSubject = completed.subjectID
         let draft = caller.draft("request.complete", subjects: [subject.description], fields: erased.fields,
@@ -127,10 +127,7 @@ extension RequestService {
         for attempt in 0..<5 {
             do { try await store.checkpoint(); break } catch { try? await Task.sleep(for: .milliseconds(20 << attempt)) }
         }
-        var done = record
-        done.status = RequestStatus.completed.rawValue
-        done.completedAt = now
-        done.receipt = signed
+        var done = completed
         // The erasure cleared what officers wrote on the person's requests, this one's too.
         done.verificationMethod = nil
         done.rejectedReason = nil
@@ -139,21 +136,20 @@ extension RequestService {
     }
 
     func completeErasure(_ record: RequestRecord, caller: Caller, detail: String, now: Date) async throws -> RequestRecord {
-        var done = record
-        done.status = RequestStatus.completed.rawValue
+        guard var done = record.moved(by: .complete) else { throw RequestError.invalidTransition(from: record.status.rawValue, step: "complete") }
         done.completedAt = now
-        _ = try await updateStoredRequest(done, expectedStatus: RequestStatus.inProgress.rawValue, audit: write(caller, "request.complete", done, detail: detail))
+        _ = try await updateStoredRequest(done, expectedStatus: record.status, audit: write(caller, "request.complete", done, detail: detail))
         return done
     }
 
     static func holdContext(_ subject: SubjectID, _ field: FieldName) -> [UInt8] {
-        SealContext.frame("pv-legal-hold-v1", subject.description, field.rawValue)
+        SealContext.frame(.legalHold, subject.description, field.rawValue)
     }
 
     func receipt(_ record: RequestRecord, subject: SubjectID?, erased: ErasureReceipt.Erased, held: [HeldValue], suppressed: Int,
                  notices: [OutboxNotice], now: Date, head: (seq: Int64, hash: [UInt8])? = nil) -> ErasureReceipt {
         ErasureReceipt(receipt_version: 1, request_id: record.id.uuidString.lowercased(), subject_id: subject?.description ?? "none",
-                       regulation: record.regulation, received_at: Timestamp.format(record.receivedAt), completed_at: Timestamp.format(now),
+                       regulation: record.regulation.rawValue, received_at: Timestamp.format(record.receivedAt), completed_at: Timestamp.format(now),
                        erased: erased,
                        held: held.map { .init(field: $0.field.rawValue, category: $0.category, basis: $0.basis, until: Timestamp.format($0.until)) },
                        suppressed_identifiers: suppressed,
@@ -183,8 +179,8 @@ extension RequestService {
                 guard let subject = try await store.canonicalSubject(of: named), erased.insert(subject).inserted else { continue }
                 let requestID = UUID(uuidString: entry.request_id) ?? UUID()
                 var record = try await storedRequest(id: requestID)
-                    ?? RequestRecord(id: requestID, kind: RequestKind.erasure.rawValue, regulation: Regulation.gdpr.rawValue, subjectID: subject,
-                                     status: RequestStatus.inProgress.rawValue, receivedAt: now, dueAt: now, createdAt: now, createdBy: "erasure-ledger")
+                    ?? RequestRecord(id: requestID, kind: .erasure, regulation: .gdpr, subjectID: subject,
+                                     status: .inProgress, receivedAt: now, dueAt: now, createdAt: now, createdBy: "erasure-ledger")
                 record.subjectID = subject
                 _ = try await erase(record, caller: .system("ledger-replay"), now: now)
                 replayed += 1
@@ -220,8 +216,8 @@ extension RequestService {
             // While an entry was missing, a record with the person's identifier could create a
             // new subject: it is erased like the person was.
             for subject in try await store.subjects(matching: indexes.map { BlindIndex(version: BlindIndex.currentVersion, bytes: $0) }) {
-                let record = RequestRecord(id: UUID(), kind: RequestKind.erasure.rawValue, regulation: Regulation.gdpr.rawValue, subjectID: subject,
-                                           status: RequestStatus.inProgress.rawValue, receivedAt: now, dueAt: now, createdAt: now,
+                let record = RequestRecord(id: UUID(), kind: .erasure, regulation: .gdpr, subjectID: subject,
+                                           status: .inProgress, receivedAt: now, dueAt: now, createdAt: now,
                                            createdBy: "suppression-restore")
                 try await insertStoredRequest(record, audit: write(caller, "request.open", record,
                                                                    detail: "erasure of a subject created while suppression entries were missing", at: now))

@@ -74,11 +74,11 @@ extension RequestService {
     /// subject provided (fields and consents) in the same form, without derived data.
     public func export(_ id: UUID, caller: Caller, now: Date = Date()) async throws -> AccessExport {
         guard let record = try await storedRequest(id: id) else { throw RequestError.notFound }
-        guard record.kind == RequestKind.access.rawValue || record.kind == RequestKind.portability.rawValue else {
+        guard record.kind == .access || record.kind == .portability else {
             throw RequestError.notAvailable("only access and portability requests have an export")
         }
-        guard record.status == RequestStatus.completed.rawValue else { throw RequestError.notAvailable("the request is not completed yet") }
-        let portability = record.kind == RequestKind.portability.rawValue
+        guard record.status == .completed else { throw RequestError.notAvailable("the request is not completed yet") }
+        let portability = record.kind == .portability
         let catalog = policies.current.catalog
         var fields: [AccessExport.Field] = [], events: [AccessExport.Event] = [], consents: [AccessExport.Consent] = []
         var recipients: [AccessExport.Recipient] = [], held: [AccessExport.Held] = [], sources: [String] = []
@@ -120,15 +120,15 @@ extension RequestService {
             }
         }
         let purposes = Set(consents.map(\.purpose) + recipients.compactMap(\.purpose)).sorted()
-        let rights = record.regulation == Regulation.ccpa.rawValue
+        let rights = record.regulation == .ccpa
             ? ["know", "delete", "correct", "opt_out_of_sale_or_sharing", "limit_use_of_sensitive_information", "non_discrimination"]
             : ["access", "rectification", "erasure", "restriction", "portability", "objection", "withdraw_consent", "complain_to_supervisory_authority"]
-        let export = AccessExport(format: "profilevault-export-v1", request_id: id.uuidString.lowercased(), kind: record.kind, regulation: record.regulation,
+        let export = AccessExport(format: "profilevault-export-v1", request_id: id.uuidString.lowercased(), kind: record.kind.rawValue, regulation: record.regulation.rawValue,
                                   subject_id: record.subjectID?.description, generated_at: Timestamp.format(now), sources: sources, fields: fields,
                                   events: portability ? nil : events, consents: consents, purposes: purposes,
                                   recipients: portability ? nil : recipients, held_under_legal_obligation: held, rights: rights)
         try await audit.record(caller.draft("request.export", subjects: record.subjectID.map { [$0.description] } ?? [],
-                                            fields: fields.map(\.name), detail: "request \(id.uuidString.lowercased()) \(record.kind)"))
+                                            fields: fields.map(\.name), detail: "request \(id.uuidString.lowercased()) \(record.kind.rawValue)"))
         return export
     }
 
@@ -146,12 +146,12 @@ extension RequestService {
     /// Lifts a completed restriction.
     public func lift(_ id: UUID, caller: Caller) async throws -> RequestRecord {
         guard let record = try await storedRequest(id: id) else { throw RequestError.notFound }
-        guard record.kind == RequestKind.restriction.rawValue, record.status == RequestStatus.completed.rawValue, let subject = record.subjectID else {
+        guard record.kind == .restriction, record.status == .completed, let subject = record.subjectID else {
             throw RequestError.notAvailable("only a completed restriction can be lifted")
         }
         try await store.setRestricted(subject, false)
         try await audit.record(caller.draft("request.lift", subjects: [subject.description], detail: "request \(id.uuidString.lowercased()) restriction lifted"))
-        try await notify(record, kind: "restriction_lifted", now: Date())
+        try await notify(record, kind: .restrictionLifted, now: Date())
         return record
     }
 
@@ -160,7 +160,7 @@ extension RequestService {
     public struct Notice: Sendable {
         public let id: UUID
         public let requestID: UUID
-        public let kind: String
+        public let kind: NoticeKind
         /// The source's own record key, so it knows which record to act on; nil once acknowledged.
         public let sourceKey: Sensitive<String>?
         public let createdAt: Date
@@ -172,7 +172,7 @@ extension RequestService {
         try await audit.record(caller.draft("outbox.read", detail: "\(notices.count) notices for \(source)"))
         return try notices.map { notice in
             let key = try notice.sealedKey.map {
-                Sensitive(String(decoding: try Envelope.open($0, key: keys.outboxKey, context: SealContext.frame("pv-outbox-v1", source.rawValue)), as: UTF8.self))
+                Sensitive(String(decoding: try Envelope.open($0, key: keys.outboxKey, context: SealContext.frame(.outbox, source.rawValue)), as: UTF8.self))
             }
             return Notice(id: notice.id, requestID: notice.requestID, kind: notice.kind, sourceKey: key, createdAt: notice.createdAt, ackedAt: notice.ackedAt)
         }

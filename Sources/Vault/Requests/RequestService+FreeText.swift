@@ -1,4 +1,5 @@
 import Foundation
+import Requests
 import Storage
 
 /// Every read and write of a request goes through here, so its free text is sealed in the
@@ -23,11 +24,24 @@ extension RequestService {
         try await store.request(id: id).map(authenticated)
     }
 
+    /// Requests not completed or rejected, for the gauges (not audited: no personal data).
+    public func openRequests() async throws -> [RequestRecord] {
+        var filter = RequestFilter()
+        filter.openOnly = true
+        return try await storedRequests(filter)
+    }
+
+    /// The dashboard's figures (counts and durations only).
+    public func complianceFigures() async throws -> ComplianceFigures { try await store.complianceFigures() }
+
+    /// The notices a request sent to sources, and whether each was acknowledged.
+    public func notices(of request: UUID) async throws -> [OutboxNotice] { try await store.outbox(request: request) }
+
     func storedRequests(_ filter: RequestFilter) async throws -> [RequestRecord] {
         try await store.requests(filter).map(authenticated)
     }
 
-    func updateStoredRequest(_ record: RequestRecord, expectedStatus: String, audit: AuditWrite) async throws -> Bool {
+    func updateStoredRequest(_ record: RequestRecord, expectedStatus: RequestStatus, audit: AuditWrite) async throws -> Bool {
         try await store.updateRequest(try tagged(record), expectedStatus: expectedStatus, audit: audit)
     }
 

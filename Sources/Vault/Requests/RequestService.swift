@@ -99,16 +99,16 @@ public struct RequestService: Sendable {
             }
         }
         guard issues.isEmpty else { throw RequestError.invalid(issues) }
-        var record = RequestRecord(id: UUID(), kind: input.kind.rawValue, regulation: input.regulation.rawValue, subjectID: subject,
-                                   status: RequestStatus.received.rawValue, receivedAt: received,
+        var record = RequestRecord(id: UUID(), kind: input.kind, regulation: input.regulation, subjectID: subject,
+                                   status: .received, receivedAt: received,
                                    dueAt: DueDate.due(regulation: input.regulation, kind: input.kind, receivedAt: received),
                                    purposes: input.purposes.map(\.rawValue), sealedDetails: sealed, createdAt: now, createdBy: caller.principal)
         if let subject {
             var filter = RequestFilter()
             filter.subjectID = subject
-            filter.kind = input.kind.rawValue
+            filter.kind = input.kind
             // A duplicate is flagged, and still goes through verification on its own.
-            record.duplicateOf = try await storedRequests(filter).first { RequestStatus(rawValue: $0.status)?.isOpen == true }?.id
+            record.duplicateOf = try await storedRequests(filter).first { $0.status.isOpen }?.id
         }
         var detail = "opened, \(input.regulation.rawValue), due \(Timestamp.format(record.dueAt))"
         if input.receivedAt != nil { detail += ", received_at recorded by \(caller.principal) as \(Timestamp.format(received))" }
@@ -117,7 +117,7 @@ public struct RequestService: Sendable {
         return record
     }
 
-    static func detailsContext(_ subject: SubjectID) -> [UInt8] { SealContext.frame("pv-request-details-v1", subject.description) }
+    static func detailsContext(_ subject: SubjectID) -> [UInt8] { SealContext.frame(.requestDetails, subject.description) }
 
     public func get(_ id: UUID, caller: Caller) async throws -> RequestRecord {
         guard let record = try await storedRequest(id: id) else { throw RequestError.notFound }
@@ -136,17 +136,14 @@ public struct RequestService: Sendable {
 
     func transition(_ id: UUID, _ step: RequestLifecycle.Step, caller: Caller, detail: String? = nil,
                     change: (inout RequestRecord) -> Void) async throws -> RequestRecord {
-        guard var record = try await storedRequest(id: id) else { throw RequestError.notFound }
-        guard let status = RequestStatus(rawValue: record.status), let kind = RequestKind(rawValue: record.kind),
-              let next = RequestLifecycle.next(from: status, by: step, kind: kind)
-        else { throw RequestError.invalidTransition(from: record.status, step: step.rawValue) }
-        let expected = record.status
-        record.status = next.rawValue
+        guard let stored = try await storedRequest(id: id) else { throw RequestError.notFound }
+        guard var record = stored.moved(by: step) else { throw RequestError.invalidTransition(from: stored.status.rawValue, step: step.rawValue) }
+        let expected = stored.status
         change(&record)
         guard try await updateStoredRequest(record, expectedStatus: expected, audit: write(caller, "request.\(step.rawValue)", record, detail: detail)) else {
             // Someone else moved it first (two concurrent executes): one wins, one is told.
             let current = try await storedRequest(id: id)
-            throw RequestError.invalidTransition(from: current?.status ?? "gone", step: step.rawValue)
+            throw RequestError.invalidTransition(from: current?.status.rawValue ?? "gone", step: step.rawValue)
         }
         return record
     }
@@ -168,16 +165,16 @@ public struct RequestService: Sendable {
     /// Extends the deadline once, with a reason, before the original due date.
     public func extend(_ id: UUID, reason: String, caller: Caller, now: Date = Date()) async throws -> RequestRecord {
         guard var record = try await storedRequest(id: id) else { throw RequestError.notFound }
-        guard RequestStatus(rawValue: record.status)?.isOpen == true else { throw RequestError.extensionNotAllowed("the request is closed") }
+        guard record.status.isOpen else { throw RequestError.extensionNotAllowed("the request is closed") }
         // An execution writes the completed row (with its tag) from the record it started with.
-        guard record.status != RequestStatus.inProgress.rawValue else { throw RequestError.extensionNotAllowed("the request is being executed") }
+        guard record.status != .inProgress else { throw RequestError.extensionNotAllowed("the request is being executed") }
         guard record.extendedDueAt == nil else { throw RequestError.extensionNotAllowed("it was extended already") }
         guard now < record.dueAt else { throw RequestError.extensionNotAllowed("the original due date has passed") }
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw RequestError.extensionNotAllowed("a reason is required") }
-        guard let regulation = Regulation(rawValue: record.regulation), RequestKind(rawValue: record.kind) != .optOut else {
+        guard record.kind != .optOut else {
             throw RequestError.extensionNotAllowed("opt-outs can't be extended")
         }
-        record.extendedDueAt = DueDate.extended(regulation: regulation, originalDue: record.dueAt)
+        record.extendedDueAt = DueDate.extended(regulation: record.regulation, originalDue: record.dueAt)
         record.extensionReason = reason
         guard try await updateStoredRequest(record, expectedStatus: record.status,
                                             audit: write(caller, "request.extend", record,
@@ -196,14 +193,14 @@ public struct RequestService: Sendable {
     /// Completes requests left `in_progress` by a crash; every kind is idempotent.
     public func resumeInProgress(now: Date = Date()) async throws -> Int {
         var filter = RequestFilter()
-        filter.status = RequestStatus.inProgress.rawValue
+        filter.status = .inProgress
         let pending = try await storedRequests(filter)
         for record in pending { _ = try await perform(record, caller: .system("resume"), now: now) }
         return pending.count
     }
 
     func perform(_ record: RequestRecord, caller: Caller, now: Date) async throws -> RequestRecord {
-        guard let kind = RequestKind(rawValue: record.kind) else { throw RequestError.notFound }
+        let kind = record.kind
         switch kind {
         case .erasure:
             return try await erase(record, caller: caller, now: now)
@@ -212,7 +209,7 @@ public struct RequestService: Sendable {
         case .restriction:
             if let subject = try await currentSubject(of: record) {
                 try await store.setRestricted(subject, true)
-                try await notify(record, kind: "restriction", now: now)
+                try await notify(record, kind: .restriction, now: now)
             }
             return try await complete(record, caller: caller, detail: "subject restricted to compliance")
         case .objection, .optOut:
@@ -233,7 +230,7 @@ public struct RequestService: Sendable {
                                                      "fields": .object(values.mapValues { .string($0) })])
                 _ = try await ingest.ingest(records: [recordJSON], from: SourceName(Survivorship.rectificationSource)!, caller: caller, now: now,
                                             attachTo: subject)
-                try await notify(record, kind: "rectification", now: now)
+                try await notify(record, kind: .rectification, now: now)
             }
             return try await complete(record, caller: caller, detail: "rectified")
         }
@@ -248,10 +245,9 @@ public struct RequestService: Sendable {
     }
 
     func complete(_ record: RequestRecord, caller: Caller, detail: String) async throws -> RequestRecord {
-        var done = record
-        done.status = RequestStatus.completed.rawValue
+        guard var done = record.moved(by: .complete) else { throw RequestError.invalidTransition(from: record.status.rawValue, step: "complete") }
         done.completedAt = Date()
-        guard try await updateStoredRequest(done, expectedStatus: RequestStatus.inProgress.rawValue,
+        guard try await updateStoredRequest(done, expectedStatus: record.status,
                                             audit: write(caller, "request.complete", done, detail: detail)) else {
             return try await storedRequest(id: record.id) ?? done
         }
@@ -259,7 +255,7 @@ public struct RequestService: Sendable {
     }
 
     /// Queues a notice for every source holding records of the subject (GDPR Art. 19).
-    func notify(_ record: RequestRecord, kind: String, now: Date) async throws {
+    func notify(_ record: RequestRecord, kind: NoticeKind, now: Date) async throws {
         guard let subject = record.subjectID else { return }
         let facts = try await store.erasureFacts(of: subject)
         let existing = Set(try await store.outbox(request: record.id).map(\.source))
@@ -268,7 +264,7 @@ public struct RequestService: Sendable {
     }
 
     /// One notice per source record: the source learns which of its records to act on.
-    func notices(for record: RequestRecord, kind: String, records: [SubjectRecordRef], dataKeys: [SubjectID: SymmetricKey],
+    func notices(for record: RequestRecord, kind: NoticeKind, records: [SubjectRecordRef], dataKeys: [SubjectID: SymmetricKey],
                  skipping: Set<SourceName> = [], now: Date) throws -> [OutboxNotice] {
         var notices: [OutboxNotice] = []
         for ref in records where ref.source.rawValue != Survivorship.rectificationSource && !skipping.contains(ref.source) {
@@ -276,7 +272,7 @@ public struct RequestService: Sendable {
             var sealedKey: [UInt8]?
             if let key = dataKeys[ref.keyOwner] {
                 let plaintext = try Envelope.open(ref.keyCiphertext, key: key, context: SealContext.recordKey(owner: ref.keyOwner, source: ref.source))
-                sealedKey = try Envelope.seal(plaintext, key: keys.outboxKey, context: SealContext.frame("pv-outbox-v1", ref.source.rawValue))
+                sealedKey = try Envelope.seal(plaintext, key: keys.outboxKey, context: SealContext.frame(.outbox, ref.source.rawValue))
             }
             notices.append(OutboxNotice(id: UUID(), source: ref.source, requestID: record.id, kind: kind, subjectID: record.subjectID!,
                                         sealedKey: sealedKey, createdAt: now, ackedAt: nil))

@@ -42,6 +42,9 @@ public struct ProfileReader: Sendable {
     }
 
     /// The profile of `id`, following merges to the surviving subject; nil if unknown.
+    /// Whether `id` has a stored profile, read but not opened: the benchmarks' single-row floor.
+    public func storedProfileExists(_ id: SubjectID) async throws -> Bool { try await store.sealedProfile(of: id) != nil }
+
     public func read(_ id: SubjectID) async throws -> DecryptedProfile? {
         guard let sealed = try await store.sealedProfile(of: id) else { return nil }
         return try open(sealed)

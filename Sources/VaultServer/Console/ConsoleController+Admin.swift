@@ -98,7 +98,7 @@ extension ConsoleController {
     /// states and the public signing key. `GET /v1/keys` is not audited; the page view is.
     func keysPage(_ context: AppRequestContext) async throws -> Response {
         let status = try await vault.rotation.status()
-        let versions = try await vault.store.keyVersions()
+        let versions = try await vault.rotation.versions()
         try await vault.audit.record(context.caller().draft("console.view", detail: "keys"))
         let done = status.total - status.pending
         let percent = status.total == 0 ? 100 : Int((Double(done) / Double(status.total) * 100).rounded(.down))

@@ -26,7 +26,7 @@ extension ConsoleController {
         }
         let outcome = value("outcome")
         let filtered = query.action != nil || query.principal != nil || query.subjectID != nil || outcome != nil
-        let head = try await vault.store.auditHead()
+        let head = try await vault.audit.head()
         let entries = try await newest(query, outcome: outcome, filtered: filtered, head: head?.seq ?? 0)
         try await vault.audit.record(context.caller().draft("audit.read", detail: "console, \(entries.count) entries"))
         let report = try await vault.audit.verify()

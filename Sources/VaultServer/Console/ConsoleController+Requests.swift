@@ -36,11 +36,11 @@ extension ConsoleController {
         var filter = RequestFilter()
         func value(_ name: String) -> String? { parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
         if let status = value("status") {
-            guard RequestStatus(rawValue: status) != nil else { return ConsolePage.error(status: .badRequest, "Unknown status.", context: context) }
+            guard let status = RequestStatus(rawValue: status) else { return ConsolePage.error(status: .badRequest, "Unknown status.", context: context) }
             filter.status = status
         }
         if let kind = value("kind") {
-            guard RequestKind(rawValue: kind) != nil else { return ConsolePage.error(status: .badRequest, "Unknown kind.", context: context) }
+            guard let kind = RequestKind(rawValue: kind) else { return ConsolePage.error(status: .badRequest, "Unknown kind.", context: context) }
             filter.kind = kind
         }
         let regulation = value("regulation")
@@ -62,8 +62,8 @@ extension ConsoleController {
         }
         return ConsolePage.render("queue", title: "Requests", [
             "rows": rows.map(Self.row), "count": rows.count, "overdueOnly": overdueOnly,
-            "statuses": options(RequestStatus.allCases.map(\.rawValue), filter.status),
-            "kinds": options(RequestKind.allCases.map(\.rawValue), filter.kind),
+            "statuses": options(RequestStatus.allCases.map(\.rawValue), filter.status?.rawValue),
+            "kinds": options(RequestKind.allCases.map(\.rawValue), filter.kind?.rawValue),
             "regulations": options(Regulation.allCases.map(\.rawValue), regulation),
         ], context: context)
     }
@@ -113,25 +113,26 @@ extension ConsoleController {
         if let reason = r.extension_reason, !reason.isEmpty { page["extensionReason"] = reason }
         if let reason = r.rejected_reason, !reason.isEmpty { page["rejectedReason"] = reason }
         page["originalDue"] = String(r.due_at.prefix(10))
-        page["canVerify"] = r.status == "received" && r.kind != "opt_out"
-        page["canExecute"] = r.status == "verified" || (r.status == "received" && r.kind == "opt_out")
-        page["canReject"] = r.status == "received" || r.status == "verified"
-        page["canExtend"] = (r.status == "received" || r.status == "verified") && r.extended_due_at == nil && r.kind != "opt_out" && record.dueAt > Date()
-        page["isErasure"] = r.kind == "erasure"
+        // The buttons the lifecycle allows from here (`RequestLifecycle`, through `moved(by:)`).
+        page["canVerify"] = record.moved(by: .verify) != nil && record.kind != .optOut
+        page["canExecute"] = record.moved(by: .execute) != nil
+        page["canReject"] = record.moved(by: .reject) != nil
+        page["canExtend"] = record.status.isOpen && record.status != .inProgress && record.extendedDueAt == nil && record.kind != .optOut && record.dueAt > Date()
+        page["isErasure"] = record.kind == .erasure
         page["steps"] = Self.lifecycle(record)
-        if r.status == "completed" && r.kind == "erasure" {
+        if record.status == .completed && record.kind == .erasure {
             let (receipt, _) = try await vault.requests.receipt(record.id, caller: context.caller())
             page["receipt"] = ["valid": receipt.verifies(with: vault.audit.publicKey)] as [String: Any]
         }
-        let notices = try await vault.store.outbox(request: record.id)
+        let notices = try await vault.requests.notices(of: record.id)
         page["notices"] = notices.map {
-            ["source": $0.source.rawValue, "kind": $0.kind.replacingOccurrences(of: "_", with: " "), "sent": Timestamp.format($0.createdAt),
+            ["source": $0.source.rawValue, "kind": $0.kind.rawValue.replacingOccurrences(of: "_", with: " "), "sent": Timestamp.format($0.createdAt),
              "acked": $0.ackedAt.map(Timestamp.format) ?? "not yet", "pending": $0.ackedAt == nil] as [String: Any]
         }
         page["hasNotices"] = !notices.isEmpty
         page["pendingNotices"] = notices.filter { $0.ackedAt == nil }.count
         page["allAcked"] = !notices.isEmpty && notices.allSatisfy { $0.ackedAt != nil }
-        page["exportable"] = r.status == "completed" && (r.kind == "access" || r.kind == "portability")
+        page["exportable"] = record.status == .completed && (record.kind == .access || record.kind == .portability)
         return page
     }
 
@@ -144,14 +145,14 @@ extension ConsoleController {
             return step
         }
         var steps = [step("Received", r.receivedAt)]
-        if r.kind != RequestKind.optOut.rawValue || r.verifiedAt != nil {
+        if r.kind != .optOut || r.verifiedAt != nil {
             steps.append(step("Verified", r.verifiedAt, r.verificationMethod.map { "by \($0)" } ?? ""))
         }
         if let extended = r.extendedDueAt {
             steps.append(step("Deadline extended", nil, "to \(Timestamp.format(extended).prefix(10))"))
             steps[steps.count - 1]["done"] = true
         }
-        if r.status == RequestStatus.rejected.rawValue {
+        if r.status == .rejected {
             steps.append(step("Rejected", r.completedAt ?? r.startedAt, r.rejectedReason ?? ""))
             steps[steps.count - 1]["done"] = true
         } else {

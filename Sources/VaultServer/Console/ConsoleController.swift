@@ -104,7 +104,7 @@ struct ConsoleController {
     /// the list of what is due (request ids) is compliance's.
     func overview(_ context: AppRequestContext) async throws -> Response {
         let records = try await vault.requests.list(RequestFilter(), caller: context.caller())
-        let figures = try await vault.store.complianceFigures()
+        let figures = try await vault.requests.complianceFigures()
         let now = Date()
         let bodies = records.map { RequestsController.body($0, now: now) }
         let statuses = RequestStatus.allCases.map { status in

@@ -28,7 +28,7 @@ struct BenchFloorController {
         }
         group.get("/bench/stored/{id}") { _, context in
             let id = try Self.subject(context)
-            guard try await vault.store.sealedProfile(of: id) != nil else { throw Problem.notFound("no subject with this id") }
+            guard try await vault.reader.storedProfileExists(id) else { throw Problem.notFound("no subject with this id") }
             return Self.fixedBody()
         }
         group.get("/bench/opened/{id}") { _, context in

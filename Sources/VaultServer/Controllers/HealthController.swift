@@ -1,5 +1,4 @@
 import Hummingbird
-import Storage
 import Vault
 import VaultAPI
 
@@ -9,7 +8,6 @@ import VaultAPI
 /// | GET | /readyz | anyone | none: readiness (store answering, audit sink healthy, pages intact) |
 struct HealthController {
     let audit: AuditLog
-    let store: any VaultStore
     let integrity: StorageIntegrity
 
     func register(on router: Router<AppRequestContext>) {
@@ -20,7 +18,7 @@ struct HealthController {
                 throw Problem(.serviceUnavailable, "audit-unavailable", "Audit log unavailable", detail: "the audit sink failed; restart vaultd")
             }
             // The database answers (a replica that lost PostgreSQL leaves the load balancer's pool).
-            _ = try await store.auditHead()
+            _ = try await audit.head()
             // Its last page-level check found corruption: out of the pool until restored.
             guard integrity.current.intact != false else {
                 throw Problem(.serviceUnavailable, "storage-corrupt", "Storage corrupt",

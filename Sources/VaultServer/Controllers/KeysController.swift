@@ -56,7 +56,7 @@ struct KeysController {
 
     static func body(_ vault: ProfileVault) async throws -> KeysBody {
         let status = try await vault.rotation.status()
-        let versions = try await vault.store.keyVersions()
+        let versions = try await vault.rotation.versions()
         return KeysBody(signing_public_key: Data(vault.audit.publicKey.bytes).base64EncodedString(), active_version: status.activeVersion,
                         versions: versions.map { .init(version: $0.version, state: $0.state, created_at: Timestamp.format($0.createdAt),
                                                        keys: status.counts[$0.version] ?? 0) },

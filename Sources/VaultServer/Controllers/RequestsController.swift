@@ -31,12 +31,12 @@ struct RequestsController {
             let parameters = request.uri.queryParameters
             var filter = RequestFilter()
             if let status = parameters["status"] {
-                guard RequestStatus(rawValue: String(status)) != nil else { throw Self.invalid("status") }
-                filter.status = String(status)
+                guard let status = RequestStatus(rawValue: String(status)) else { throw Self.invalid("status") }
+                filter.status = status
             }
             if let kind = parameters["kind"] {
-                guard RequestKind(rawValue: String(kind)) != nil else { throw Self.invalid("kind") }
-                filter.kind = String(kind)
+                guard let kind = RequestKind(rawValue: String(kind)) else { throw Self.invalid("kind") }
+                filter.kind = kind
             }
             if parameters["overdue"] == "true" { filter.overdueAt = Date() }
             let records = try await vault.requests.list(filter, caller: context.caller())
@@ -128,44 +128,12 @@ struct RequestsController {
 
     static func body(_ r: RequestRecord, now: Date = Date()) -> SubjectRequestBody {
         let due = r.effectiveDue
-        let open = RequestStatus(rawValue: r.status)?.isOpen ?? false
+        let open = r.status.isOpen
         let daysLeft = Int((due.timeIntervalSince(now) / 86400).rounded(.down))
-        return SubjectRequestBody(id: r.id.uuidString.lowercased(), kind: r.kind, regulation: r.regulation, subject_id: r.subjectID?.description, status: r.status,
+        return SubjectRequestBody(id: r.id.uuidString.lowercased(), kind: r.kind.rawValue, regulation: r.regulation.rawValue, subject_id: r.subjectID?.description, status: r.status.rawValue,
                            received_at: Timestamp.format(r.receivedAt), due_at: Timestamp.format(r.dueAt), extended_due_at: r.extendedDueAt.map(Timestamp.format),
                            extension_reason: r.extensionReason, overdue: open && due < now, days_left: daysLeft,
                            duplicate_of: r.duplicateOf?.uuidString.lowercased(), verification_method: r.verificationMethod,
                            completed_at: r.completedAt.map(Timestamp.format), rejected_reason: r.rejectedReason, purposes: r.purposes)
-    }
-}
-
-/// | method | path | who | audit action |
-/// |---|---|---|---|
-/// | GET | /v1/erasures/outbox | ingest token of a source | outbox.read (its own notices) |
-/// | POST | /v1/erasures/outbox/{id}/ack | ingest token of the notice's source | outbox.ack |
-/// | GET | /v1/keys | admin, compliance | none: public key and key versions, nothing secret |
-struct OutboxController {
-    let vault: ProfileVault
-
-    func register(on group: RouterGroup<AppRequestContext>) {
-        group.get("/erasures/outbox") { _, context in
-            guard let source = context.principal?.source else { throw Problem.forbidden("this route needs an ingest token") }
-            let notices = try await vault.requests.outbox(for: source, caller: context.caller())
-            return try JSONBody.response(OutboxBody(notices: notices.map {
-                OutboxNoticeBody(id: $0.id.uuidString.lowercased(), request_id: $0.requestID.uuidString.lowercased(), kind: $0.kind,
-                                 key: $0.sourceKey?.unsafeValue, created_at: Timestamp.format($0.createdAt))
-            }))
-        }
-        group.post("/erasures/outbox/{id}/ack") { _, context in
-            guard let source = context.principal?.source else { throw Problem.forbidden("this route needs an ingest token") }
-            guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw Problem.invalidID("notice id") }
-            guard try await vault.requests.acknowledge(id, source: source, caller: context.caller()) else {
-                throw Problem.notFound("no unacknowledged notice with this id for this source")
-            }
-            return Response(status: .noContent)
-        }
-        group.get("/keys") { _, context in
-            _ = try context.requireRole([.admin, .compliance])
-            return try JSONBody.response(try await KeysController.body(vault))
-        }
     }
 }

@@ -11,7 +11,7 @@ struct IntegrityCheckService: Service {
 
     func run() async throws {
         await runPeriodically(every: interval, logger: logger, failure: "integrity check failed to run") {
-            if await !vault.integrity.check(vault.store) {
+            if await !vault.checkStorageIntegrity() {
                 logger.error("the database failed its integrity check (PRAGMA quick_check on SQLite): restore from a backup")
             }
             // The suppression set against the erasure ledger: a deleted entry is put back.

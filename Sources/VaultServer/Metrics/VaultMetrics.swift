@@ -42,9 +42,7 @@ public final class VaultMetrics: Sendable {
 
     /// The text exposition, with gauges read from the vault at scrape time.
     func exposition(vault: ProfileVault) async -> String {
-        var openRequests = RequestFilter()
-        openRequests.openOnly = true
-        if let pending = try? await vault.store.requests(openRequests) {
+        if let pending = try? await vault.requests.openRequests() {
             let now = Date()
             registry.makeGauge(name: "profilevault_dsr_open", help: "Data-subject requests not completed or rejected").set(Double(pending.count))
             registry.makeGauge(name: "profilevault_dsr_overdue", help: "Open data-subject requests past their due date")

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Vault
 
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,31 +18,6 @@ struct BackupCommand: AsyncParsableCommand {
             let versions = response.value(forHTTPHeaderField: "X-Key-Versions") ?? ""
             if connection.json { try Output.json(["file": file, "bytes": "\(data.count)", "key_versions": versions]) } else {
                 Output.line("Backup written to \(file) (\(data.count) bytes). It needs master key versions \(versions): keep them, and the key file apart from it.")
-            }
-        }
-    }
-}
-
-struct RestoreCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "restore", abstract: "Restore a backup into a stopped data directory (offline).",
-        discussion: "The data directory's master key and erasure ledger are kept: on its next start vaultd replays the ledger before serving, so nobody erased since the backup comes back.")
-    @Argument(help: "The backup file.") var file: String
-    @Option(name: .customLong("data-dir"), help: "The stopped vault's data directory.") var dataDir = "data"
-    @Option(help: "The vault's erasure ledger, when the data directory has none (a restore into a new directory).") var ledger: String?
-
-    func run() async throws {
-        try await reporting {
-            do {
-                let report = try BackupService.restore(URL(fileURLWithPath: file), into: URL(fileURLWithPath: dataDir),
-                                                       ledger: ledger.map { URL(fileURLWithPath: $0) })
-                Output.line("Restored \(file) into \(dataDir). Start vaultd: it replays the erasure ledger before serving.")
-                if report.ledgerCopied { Output.line("Erasure ledger copied from \(ledger!).") }
-                if let archive = report.archivedAnchorsFile {
-                    Output.line("\(report.archivedAnchors) audit anchors signed after the backup moved to \(archive.lastPathComponent) (the restored chain ends where the backup's did).")
-                }
-            } catch let error as RestoreError {
-                throw Failure.invalidInput(error.description)
             }
         }
     }

@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import Storage
+import VaultModel
+
+extension SQLiteVaultStore {
+    public func sweep(fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
+                      audit: AuditWrite) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int) {
+        try await pool.write { db in
+            var fieldCounts: [FieldName: Int] = [:], eventCounts: [String: Int] = [:]
+            for (field, cutoff) in fields {
+                let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM field_values WHERE field = ? AND observed_at < ?",
+                                         arguments: [field.rawValue, Self.millis(cutoff)]) ?? 0
+                if n > 0 { fieldCounts[field] = n }
+                if !dryRun && n > 0 {
+                    try db.execute(sql: """
+                        DELETE FROM identifiers WHERE field = ? AND record_id IN
+                            (SELECT record_id FROM field_values WHERE field = ? AND observed_at < ?)
+                        """, arguments: [field.rawValue, field.rawValue, Self.millis(cutoff)])
+                    try db.execute(sql: "DELETE FROM field_values WHERE field = ? AND observed_at < ?", arguments: [field.rawValue, Self.millis(cutoff)])
+                }
+            }
+            for (type, cutoff) in events {
+                let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE type = ? AND occurred_at < ?", arguments: [type, Self.millis(cutoff)]) ?? 0
+                if n > 0 { eventCounts[type] = n }
+                if !dryRun && n > 0 {
+                    try db.execute(sql: "DELETE FROM events WHERE type = ? AND occurred_at < ?", arguments: [type, Self.millis(cutoff)])
+                }
+            }
+            let held = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM held_values WHERE held_until < ?", arguments: [Self.millis(heldBefore)]) ?? 0
+            if !dryRun && held > 0 {
+                try db.execute(sql: "DELETE FROM held_values WHERE held_until < ?", arguments: [Self.millis(heldBefore)])
+            }
+            let draft = SweepReport.draft(audit.draft, fields: fieldCounts, events: eventCounts, held: held, dryRun: dryRun)
+            try self.appendAudit(db, [draft], chain: audit.chain)
+            return (fieldCounts, eventCounts, held)
+        }
+    }
+}
