@@ -23,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: [.defaults, "YAML"]),
+        // Imported directly (NIOCore, NIOSSL, SystemPackage), so declared, though others bring them too.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // System OpenSSL (libssl-dev). swift-crypto owns the module name `Crypto`,
@@ -34,7 +38,7 @@ let package = Package(
         .target(name: "VaultModel"),
         .target(name: "Consent", dependencies: ["VaultModel"]),
         .target(name: "Catalog", dependencies: ["VaultModel", "VaultCrypto", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Identity", dependencies: ["VaultModel", "VaultCrypto", "Catalog"]),
+        .target(name: "Identity", dependencies: ["VaultModel", "VaultCrypto"]),
         .target(name: "Audit", dependencies: ["VaultCrypto"]),
         .target(name: "Requests"),
         .target(name: "Policy", dependencies: ["Catalog", "Consent", "VaultModel", "VaultCrypto", .product(name: "Yams", package: "Yams")]),
@@ -50,12 +54,12 @@ let package = Package(
         .target(name: "PostgresStorage", dependencies: [
             "Storage", "VaultModel", "Identity", "Audit", "Requests",
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "VaultAPI", dependencies: ["VaultModel"]),
         .target(name: "Vault", dependencies: [
-            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "SQLiteStorage", "Consent", "VaultAPI", "Audit", "Policy", "Requests",
-            .product(name: "Logging", package: "swift-log"),
+            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "SQLiteStorage", "Consent", "Audit", "Policy", "Requests",
         ]),
         .target(name: "VaultServer", dependencies: [
             "Vault", "Audit", "Consent", "Policy", "Requests", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto", "Identity",
@@ -64,6 +68,8 @@ let package = Package(
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,6 +80,7 @@ let package = Package(
         .executableTarget(name: "vaultd", dependencies: [
             "VaultServer", "Vault", "CHardening", "PostgresStorage",
             .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -87,31 +94,38 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "vaultbench", dependencies: ["SQLiteStorage", "Vault", "VaultModel", "Policy", "Consent", "VaultCrypto", "PostgresStorage",
+        .executableTarget(name: "vaultbench", dependencies: ["SQLiteStorage", "Vault", "VaultModel", "Policy", "Consent", "Requests", "VaultCrypto", "PostgresStorage",
                                                        .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "Consent", "VaultModel"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "Catalog", "Consent", "VaultModel"]),
         .testTarget(name: "RequestsTests", dependencies: ["Requests"]),
         .testTarget(name: "ConsentTests", dependencies: ["Consent", "VaultModel"]),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "VaultModel", .product(name: "PropertyBased", package: "swift-property-based")]),
+        // Identity resolution's decisions, without a database.
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "VaultModel"]),
         .testTarget(name: "VaultModelTests", dependencies: ["VaultModel"]),
-        .testTarget(name: "VaultTests", dependencies: ["SQLiteStorage", "Vault", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"), "Storage", "VaultModel"]),
+        .testTarget(name: "VaultTests", dependencies: [
+            "Vault", "SQLiteStorage", "Storage", "VaultModel", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // One suite, every storage behaviour, run on SQLite and on PostgreSQL.
         .testTarget(name: "StorageConformanceTests", dependencies: [
-            "SQLiteStorage", "Vault", "VaultTestSupport", "Storage", "PostgresStorage", "Identity", "VaultModel", "VaultCrypto", "Audit",
+            "Vault", "SQLiteStorage", "PostgresStorage", "Storage", "Requests", "VaultModel", "VaultCrypto", "Audit", "VaultTestSupport",
             .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "AuditTests", dependencies: [
-            "Audit", "Vault", "Storage", "VaultModel", "VaultTestSupport", "VaultCrypto",
+            "Audit", "Vault", "Storage", "VaultModel", "VaultTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "ServerTests", dependencies: [
-            "SQLiteStorage", "VaultServer", "Vault", "VaultAPI", "VaultModel", "VaultTestSupport", "VaultCrypto",
+            "VaultServer", "Vault", "SQLiteStorage", "Storage", "VaultAPI", "VaultModel", "VaultCrypto", "VaultTestSupport",
             .product(name: "Yams", package: "Yams"),
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "ProcessTests", dependencies: [
