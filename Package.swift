@@ -45,57 +45,75 @@ let package = Package(
         // The store protocol, the stored types and backend-neutral helpers: no database driver.
         .target(name: "Storage", dependencies: ["VaultModel", "Identity", "Audit", "Requests"]),
         // The single-node backend: an embedded SQLite file through GRDB.
-        .target(name: "SQLiteStorage", dependencies: [
-            "Storage", "VaultModel", "Identity", "Audit", "Requests",
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "GRDBSQLite", package: "GRDB.swift"),
-        ]),
+        .target(
+            name: "SQLiteStorage",
+            dependencies: [
+                "Storage", "VaultModel", "Identity", "Audit", "Requests",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // The multi-node backend: PostgreSQL through postgres-nio's connection pool.
-        .target(name: "PostgresStorage", dependencies: [
-            "Storage", "VaultModel", "Identity", "Audit", "Requests",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .target(
+            name: "PostgresStorage",
+            dependencies: [
+                "Storage", "VaultModel", "Identity", "Audit", "Requests",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(name: "VaultAPI", dependencies: ["VaultModel"]),
-        .target(name: "Vault", dependencies: [
-            "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "SQLiteStorage", "Consent", "Audit", "Policy", "Requests",
-        ]),
-        .target(name: "VaultServer", dependencies: [
-            "Vault", "Audit", "Consent", "Policy", "Requests", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto", "Identity",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdTLS", package: "hummingbird"),
-            .product(name: "HummingbirdCore", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Mustache", package: "swift-mustache"),
-        ], resources: [.copy("Console/Templates")]),
+        .target(
+            name: "Vault",
+            dependencies: [
+                "VaultModel", "VaultCrypto", "Catalog", "Identity", "Storage", "SQLiteStorage", "Consent", "Audit", "Policy", "Requests",
+            ]),
+        .target(
+            name: "VaultServer",
+            dependencies: [
+                "Vault", "Audit", "Consent", "Policy", "Requests", "VaultAPI", "VaultModel", "Catalog", "Storage", "VaultCrypto", "Identity",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ], resources: [.copy("Console/Templates")]),
         .target(name: "VaultClient", dependencies: ["VaultAPI", "VaultModel"]),
         .target(name: "CHardening"),
-        .executableTarget(name: "vaultd", dependencies: [
-            "VaultServer", "Vault", "CHardening", "PostgresStorage",
-            .product(name: "Configuration", package: "swift-configuration"),
-            .product(name: "SystemPackage", package: "swift-system"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "vaultctl", dependencies: [
-            "VaultClient", "VaultAPI", "VaultModel", "Policy", "VaultCrypto",
-            .product(name: "CSV", package: "CSV.swift"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .target(name: "VaultTestSupport", dependencies: [
-            "Vault", "PostgresStorage", "Storage", "VaultModel",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "vaultbench", dependencies: ["SQLiteStorage", "Vault", "VaultModel", "Policy", "Consent", "Requests", "VaultCrypto", "PostgresStorage",
-                                                       .product(name: "GRDB", package: "GRDB.swift")]),
+        .executableTarget(
+            name: "vaultd",
+            dependencies: [
+                "VaultServer", "Vault", "CHardening", "PostgresStorage",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "vaultctl",
+            dependencies: [
+                "VaultClient", "VaultAPI", "VaultModel", "Policy", "VaultCrypto",
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .target(
+            name: "VaultTestSupport",
+            dependencies: [
+                "Vault", "PostgresStorage", "Storage", "VaultModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "vaultbench",
+            dependencies: [
+                "SQLiteStorage", "Vault", "VaultModel", "Policy", "Consent", "Requests", "VaultCrypto", "PostgresStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "CryptoTests", dependencies: ["VaultCrypto"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "Catalog", "Consent", "VaultModel"]),
         .testTarget(name: "RequestsTests", dependencies: ["Requests"]),
@@ -104,34 +122,44 @@ let package = Package(
         // Identity resolution's decisions, without a database.
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "VaultModel"]),
         .testTarget(name: "VaultModelTests", dependencies: ["VaultModel"]),
-        .testTarget(name: "VaultTests", dependencies: [
-            "Vault", "SQLiteStorage", "Storage", "VaultModel", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .testTarget(
+            name: "VaultTests",
+            dependencies: [
+                "Vault", "SQLiteStorage", "Storage", "VaultModel", "VaultTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         // One suite, every storage behaviour, run on SQLite and on PostgreSQL.
-        .testTarget(name: "StorageConformanceTests", dependencies: [
-            "Vault", "SQLiteStorage", "PostgresStorage", "Storage", "Requests", "VaultModel", "VaultCrypto", "Audit", "VaultTestSupport",
-            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
-        .testTarget(name: "AuditTests", dependencies: [
-            "Audit", "Vault", "Storage", "VaultModel", "VaultTestSupport",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
-        .testTarget(name: "ServerTests", dependencies: [
-            "VaultServer", "Vault", "SQLiteStorage", "Storage", "VaultAPI", "VaultModel", "VaultCrypto", "VaultTestSupport",
-            .product(name: "Yams", package: "Yams"),
-            .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "PropertyBased", package: "swift-property-based"),
-        ]),
-        .testTarget(name: "ProcessTests", dependencies: [
-            "VaultAPI", "VaultClient", "VaultModel", "Vault", "VaultTestSupport", "VaultCrypto", "PostgresStorage",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        .testTarget(
+            name: "StorageConformanceTests",
+            dependencies: [
+                "Vault", "SQLiteStorage", "PostgresStorage", "Storage", "Requests", "VaultModel", "VaultCrypto", "Audit", "VaultTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(
+            name: "AuditTests",
+            dependencies: [
+                "Audit", "Vault", "Storage", "VaultModel", "VaultTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "VaultServer", "Vault", "SQLiteStorage", "Storage", "VaultAPI", "VaultModel", "VaultCrypto", "VaultTestSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+        .testTarget(
+            name: "ProcessTests",
+            dependencies: [
+                "VaultAPI", "VaultClient", "VaultModel", "Vault", "VaultTestSupport", "VaultCrypto", "PostgresStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -19,8 +19,9 @@ public struct AuditAnchor: Codable, Sendable, Equatable {
         let headHex = head.map { String(format: "%02x", $0) }.joined()
         let time = ISO8601DateFormatter().string(from: at)
         let signature = try key.signature(for: message(seq: seq, head: headHex, at: time))
-        return AuditAnchor(seq: seq, head: headHex, at: time, public_key: Data(try key.publicKey.bytes).base64EncodedString(),
-                           signature: Data(signature).base64EncodedString())
+        return AuditAnchor(
+            seq: seq, head: headHex, at: time, public_key: Data(try key.publicKey.bytes).base64EncodedString(),
+            signature: Data(signature).base64EncodedString())
     }
 
     /// True when the signature is valid under `trusted` (the vault's own public key).

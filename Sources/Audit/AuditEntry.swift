@@ -20,9 +20,11 @@ public struct AuditDraft: Sendable, Equatable {
     /// Counts and short facts ("3 records"), never values.
     public var detail: String?
 
-    public init(at: Date, requestID: String, principal: String, role: String? = nil, source: String? = nil, purpose: String? = nil,
-                action: String, subjectIDs: [String] = [], fields: [String] = [], policyVersion: String? = nil,
-                outcome: String = "ok", detail: String? = nil) {
+    public init(
+        at: Date, requestID: String, principal: String, role: String? = nil, source: String? = nil, purpose: String? = nil,
+        action: String, subjectIDs: [String] = [], fields: [String] = [], policyVersion: String? = nil,
+        outcome: String = "ok", detail: String? = nil
+    ) {
         self.at = at
         self.requestID = requestID
         self.principal = principal

@@ -25,18 +25,30 @@ public struct HashChain: Sendable {
     public static func canonical(seq: Int64, draft: AuditDraft) -> [UInt8] {
         var out: [UInt8] = Array("pv-audit-v1".utf8)
         func put(_ text: String?) {
-            guard let text else { out += [0xff, 0xff, 0xff, 0xff]; return }
+            guard let text else {
+                out += [0xff, 0xff, 0xff, 0xff]
+                return
+            }
             let bytes = Array(text.utf8)
             out += withUnsafeBytes(of: UInt32(bytes.count).bigEndian, Array.init) + bytes
         }
         func put(_ list: [String]) {
             out += withUnsafeBytes(of: UInt32(list.count).bigEndian, Array.init)
-            list.forEach { put($0) }
+            for item in list { put(item) }
         }
         out += withUnsafeBytes(of: seq.bigEndian, Array.init)
         out += withUnsafeBytes(of: Int64((draft.at.timeIntervalSince1970 * 1000).rounded()).bigEndian, Array.init)
-        put(draft.requestID); put(draft.principal); put(draft.role); put(draft.source); put(draft.purpose)
-        put(draft.action); put(draft.subjectIDs); put(draft.fields); put(draft.policyVersion); put(draft.outcome); put(draft.detail)
+        put(draft.requestID)
+        put(draft.principal)
+        put(draft.role)
+        put(draft.source)
+        put(draft.purpose)
+        put(draft.action)
+        put(draft.subjectIDs)
+        put(draft.fields)
+        put(draft.policyVersion)
+        put(draft.outcome)
+        put(draft.detail)
         return out
     }
 }

@@ -29,8 +29,9 @@ public enum CatalogLoader {
     }
 
     public static func load(directory: URL, phoneRegion: String = "US") throws -> FieldCatalog {
-        try load(fields: read(directory.appendingPathComponent("fields.yaml")), sources: read(directory.appendingPathComponent("sources.yaml")),
-                 phoneRegion: phoneRegion)
+        try load(
+            fields: read(directory.appendingPathComponent("fields.yaml")), sources: read(directory.appendingPathComponent("sources.yaml")),
+            phoneRegion: phoneRegion)
     }
 
     public static func load(fields: Data, sources: Data, phoneRegion: String = "US") throws -> FieldCatalog {
@@ -57,7 +58,9 @@ public enum CatalogLoader {
             sources[source] = SourceDefinition(name: source, trustRank: entry.trust_rank, revealOutcome: entry.reveal_outcome ?? false)
         }
         guard PhoneNormalizer.regions[phoneRegion.uppercased()] != nil else {
-            throw CatalogError.invalid(file: "configuration", detail: "unsupported phone region \(phoneRegion); supported: \(PhoneNormalizer.supportedRegions.joined(separator: ", "))")
+            throw CatalogError.invalid(
+                file: "configuration", detail: "unsupported phone region \(phoneRegion); supported: \(PhoneNormalizer.supportedRegions.joined(separator: ", "))"
+            )
         }
         return FieldCatalog(fields: fields, eventTypes: events, sources: sources, phoneRegion: phoneRegion.uppercased())
     }
@@ -68,9 +71,10 @@ public enum CatalogLoader {
         }
         let type = entry.type ?? .string
         let normalizer = entry.normalizer ?? (type == .date ? .date : .trim)
-        return FieldDefinition(name: FieldName(name), category: category, type: type,
-                               isIdentifier: entry.identifier ?? false, normalizer: normalizer,
-                               retention: entry.retention, allowedValues: entry.allowed)
+        return FieldDefinition(
+            name: FieldName(name), category: category, type: type,
+            isIdentifier: entry.identifier ?? false, normalizer: normalizer,
+            retention: entry.retention, allowedValues: entry.allowed)
     }
 
     static func read(_ url: URL) throws -> Data {

@@ -12,8 +12,10 @@ public struct FieldCatalog: Sendable {
     /// Region for national phone numbers (`US` unless configured).
     public let phoneRegion: String
 
-    public init(fields: [FieldName: FieldDefinition], eventTypes: [String: EventTypeDefinition],
-                sources: [SourceName: SourceDefinition], phoneRegion: String = "US") {
+    public init(
+        fields: [FieldName: FieldDefinition], eventTypes: [String: EventTypeDefinition],
+        sources: [SourceName: SourceDefinition], phoneRegion: String = "US"
+    ) {
         self.fields = fields
         self.eventTypes = eventTypes
         self.sources = sources

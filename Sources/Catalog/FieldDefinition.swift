@@ -25,8 +25,10 @@ public struct FieldDefinition: Sendable, Equatable {
     public let retention: String?
     public let allowedValues: [String]?
 
-    public init(name: FieldName, category: DataCategory, type: ValueType, isIdentifier: Bool,
-                normalizer: NormalizerKind, retention: String? = nil, allowedValues: [String]? = nil) {
+    public init(
+        name: FieldName, category: DataCategory, type: ValueType, isIdentifier: Bool,
+        normalizer: NormalizerKind, retention: String? = nil, allowedValues: [String]? = nil
+    ) {
         self.name = name
         self.category = category
         self.type = type

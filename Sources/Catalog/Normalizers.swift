@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,8 +12,10 @@ public enum Normalizers {
 
     /// `raw` in its canonical form for `kind`; an identifier (a field matched and suppressed on
     /// its blind index) first goes through the identifier profile (`refuseInvisible`, NFKC).
-    public static func normalize(_ raw: String, with kind: NormalizerKind, phoneRegion: String,
-                                 identifier: Bool = false) throws(NormalizationFailure) -> String {
+    public static func normalize(
+        _ raw: String, with kind: NormalizerKind, phoneRegion: String,
+        identifier: Bool = false
+    ) throws(NormalizationFailure) -> String {
         guard raw.unicodeScalars.count <= maximumLength else { throw .tooLong }
         guard !containsControlCharacter(raw) else { throw .invalid("contains control characters") }
         guard identifier, !raw.utf8.allSatisfy({ $0 < 0x80 }) else { return try normalizeKind(raw, kind, phoneRegion: phoneRegion) }
@@ -111,14 +114,15 @@ public enum Normalizers {
         guard !text.isEmpty else { throw .empty }
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw .invalid("not an email address") }
-        let local = parts[0], domain = parts[1]
+        let local = parts[0]
+        let domain = parts[1]
         guard !local.isEmpty, local.utf8.count <= 64, !domain.isEmpty, domain.utf8.count <= 253,
-              !text.unicodeScalars.contains(where: { $0.properties.isWhitespace }),
-              !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..")
+            !text.unicodeScalars.contains(where: { $0.properties.isWhitespace }),
+            !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..")
         else { throw .invalid("not an email address") }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 63 && !$0.hasPrefix("-") && !$0.hasSuffix("-") }),
-              domain.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "-" || $0 == "." })
+            domain.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "-" || $0 == "." })
         else { throw .invalid("not an email address") }
         return text
     }
@@ -130,11 +134,14 @@ public enum Normalizers {
         guard bytes.count == 10, bytes[4] == 45, bytes[7] == 45 else { throw .invalid("not an ISO 8601 date (YYYY-MM-DD)") }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0
-            for b in bytes[range] { guard b >= 48, b <= 57 else { return nil }; value = value * 10 + Int(b - 48) }
+            for b in bytes[range] {
+                guard b >= 48, b <= 57 else { return nil }
+                value = value * 10 + Int(b - 48)
+            }
             return value
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              year >= 1800, (1...12).contains(month), day >= 1
+            year >= 1800, (1...12).contains(month), day >= 1
         else { throw .invalid("not an ISO 8601 date (YYYY-MM-DD)") }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
@@ -154,13 +161,12 @@ public enum Normalizers {
         let text = raw.uppercased().filter { $0 != " " }
         let bytes = Array(text.utf8)
         guard (15...34).contains(bytes.count),
-              bytes.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) }),
-              bytes[0] >= 65, bytes[1] >= 65, bytes[2] <= 57, bytes[3] <= 57
+            bytes.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) }),
+            bytes[0] >= 65, bytes[1] >= 65, bytes[2] <= 57, bytes[3] <= 57
         else { throw .invalid("not an IBAN") }
         var remainder = 0
         for b in bytes[4...] + bytes[..<4] {
-            if b <= 57 { remainder = (remainder * 10 + Int(b - 48)) % 97 }
-            else { remainder = (remainder * 100 + Int(b - 55)) % 97 }
+            if b <= 57 { remainder = (remainder * 10 + Int(b - 48)) % 97 } else { remainder = (remainder * 100 + Int(b - 55)) % 97 }
         }
         guard remainder == 1 else { throw .invalid("IBAN check digits do not match") }
         return text

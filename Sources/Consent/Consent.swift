@@ -33,8 +33,10 @@ public struct ConsentEvent: Sendable, Equatable {
     /// Ledger order, to break ties between events of the same instant.
     public let sequence: Int64
 
-    public init(purpose: Purpose, status: ConsentStatus, lawfulBasis: LawfulBasis, jurisdiction: String? = nil, channel: String? = nil,
-                occurredAt: Date, expiresAt: Date? = nil, noticeVersion: String? = nil, evidence: Sensitive<String>? = nil, sequence: Int64 = 0) {
+    public init(
+        purpose: Purpose, status: ConsentStatus, lawfulBasis: LawfulBasis, jurisdiction: String? = nil, channel: String? = nil,
+        occurredAt: Date, expiresAt: Date? = nil, noticeVersion: String? = nil, evidence: Sensitive<String>? = nil, sequence: Int64 = 0
+    ) {
         self.purpose = purpose
         self.status = status
         self.lawfulBasis = lawfulBasis

@@ -30,9 +30,12 @@ public enum AESGCM {
             out.withUnsafeMutableBufferPointer { outBuf in
                 let base = outBuf.baseAddress!
                 for i in 0..<nonceCount { base[i] = nonce[i] }
-                guard EVP_EncryptInit_ex2(ctx, FetchedAlgorithms.shared.aes256gcm,
-                                          keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                          base, nil) == 1 else { return false }
+                guard
+                    EVP_EncryptInit_ex2(
+                        ctx, FetchedAlgorithms.shared.aes256gcm,
+                        keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                        base, nil) == 1
+                else { return false }
                 var length: Int32 = 0
                 if !aad.isEmpty {
                     guard EVP_EncryptUpdate(ctx, nil, &length, aad, Int32(aad.count)) == 1 else { return false }
@@ -66,9 +69,12 @@ public enum AESGCM {
             sealed.withUnsafeBufferPointer { inBuf in
                 out.withUnsafeMutableBufferPointer { outBuf in
                     let input = inBuf.baseAddress! + offset
-                    guard EVP_DecryptInit_ex2(ctx, FetchedAlgorithms.shared.aes256gcm,
-                                              keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-                                              input, nil) == 1 else { return false }
+                    guard
+                        EVP_DecryptInit_ex2(
+                            ctx, FetchedAlgorithms.shared.aes256gcm,
+                            keyBytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                            input, nil) == 1
+                    else { return false }
                     var length: Int32 = 0
                     if !aad.isEmpty {
                         guard EVP_DecryptUpdate(ctx, nil, &length, aad, Int32(aad.count)) == 1 else { return false }

@@ -14,8 +14,8 @@ final class FetchedAlgorithms: @unchecked Sendable {
 
     private init() {
         guard let cipher = EVP_CIPHER_fetch(nil, "AES-256-GCM", nil),
-              let md = EVP_MD_fetch(nil, "SHA256", nil),
-              let mac = EVP_MAC_fetch(nil, "HMAC", nil)
+            let md = EVP_MD_fetch(nil, "SHA256", nil),
+            let mac = EVP_MAC_fetch(nil, "HMAC", nil)
         else { fatalError("OpenSSL lacks AES-256-GCM, SHA256 or HMAC: the default provider is not loaded") }
         aes256gcm = cipher
         sha256 = md

@@ -47,8 +47,8 @@ public struct Ed25519PrivateKey: Sendable {
             var length = signature.count
             // Ed25519 is a one-shot signature: no digest name, whole message at once.
             guard EVP_DigestSignInit_ex(ctx, nil, nil, nil, nil, pkey, nil) == 1,
-                  message.withUnsafeBufferPointer({ EVP_DigestSign(ctx, &signature, &length, $0.baseAddress, $0.count) }) == 1,
-                  length == 64
+                message.withUnsafeBufferPointer({ EVP_DigestSign(ctx, &signature, &length, $0.baseAddress, $0.count) }) == 1,
+                length == 64
             else { throw CryptoError.openSSLFailure(operation: "Ed25519 sign") }
             return signature
         }
@@ -62,7 +62,8 @@ public struct Ed25519PublicKey: Sendable, Equatable {
 
     public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
         guard bytes.count == 32, signature.count == 64,
-              let pkey = EVP_PKEY_new_raw_public_key_ex(nil, "ED25519", nil, bytes, bytes.count) else { return false }
+            let pkey = EVP_PKEY_new_raw_public_key_ex(nil, "ED25519", nil, bytes, bytes.count)
+        else { return false }
         defer { EVP_PKEY_free(pkey) }
         guard let ctx = EVP_MD_CTX_new() else { return false }
         defer { EVP_MD_CTX_free(ctx) }

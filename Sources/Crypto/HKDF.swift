@@ -15,7 +15,8 @@ public enum HKDF {
         // The set1/add1 setters copy their input, so no pointer outlives these calls.
         let ok: Bool = ikm.withUnsafeBytes { key in
             guard EVP_PKEY_derive_init(ctx) == 1,
-                  EVP_PKEY_CTX_set_hkdf_md(ctx, FetchedAlgorithms.shared.sha256) == 1 else { return false }
+                EVP_PKEY_CTX_set_hkdf_md(ctx, FetchedAlgorithms.shared.sha256) == 1
+            else { return false }
             if !salt.isEmpty {
                 guard EVP_PKEY_CTX_set1_hkdf_salt(ctx, salt, Int32(salt.count)) == 1 else { return false }
             }

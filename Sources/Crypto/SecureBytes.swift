@@ -15,7 +15,10 @@ public final class SecureBytes: @unchecked Sendable {
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         buffer.initializeMemory(as: UInt8.self, repeating: 0)
         var index = 0
-        for byte in bytes { buffer[index] = byte; index += 1 }
+        for byte in bytes {
+            buffer[index] = byte
+            index += 1
+        }
         self.usedCount = bytes.count
     }
 

@@ -61,7 +61,8 @@ public enum SubjectMatcher {
             kind = .linked
         default:
             let ranked = candidates.sorted { a, b in
-                let ca = reads.subjects[a]?.createdAt ?? .max, cb = reads.subjects[b]?.createdAt ?? .max
+                let ca = reads.subjects[a]?.createdAt ?? .max
+                let cb = reads.subjects[b]?.createdAt ?? .max
                 return ca != cb ? ca < cb : a.description < b.description
             }
             target = ranked[0]
@@ -85,9 +86,11 @@ public enum SubjectMatcher {
             recordWrite = .insert
             written = Set(record.fields)
         }
-        return .resolved(MergePlan(target: target, kind: kind, mergedLosers: losers, restrictTarget: restrictTarget,
-                                   keyAliasOf: record.minted && target != record.owner ? record.owner : nil,
-                                   record: recordWrite, writtenFields: written))
+        return .resolved(
+            MergePlan(
+                target: target, kind: kind, mergedLosers: losers, restrictTarget: restrictTarget,
+                keyAliasOf: record.minted && target != record.owner ? record.owner : nil,
+                record: recordWrite, writtenFields: written))
     }
 
     /// The key owner the planner seals a record for: the first candidate whose data key it holds
@@ -129,8 +132,10 @@ public struct MatchReads: Sendable {
     /// Creation and restriction of candidates, by id (read when there is more than one).
     public var subjects: [SubjectID: SubjectFacts] = [:]
 
-    public init(suppressed: Bool = false, existing: ExistingRecord? = nil, attachment: Attachment = .none,
-                identifierMatches: [SubjectID] = [], owner: OwnerState = .gone, subjects: [SubjectID: SubjectFacts] = [:]) {
+    public init(
+        suppressed: Bool = false, existing: ExistingRecord? = nil, attachment: Attachment = .none,
+        identifierMatches: [SubjectID] = [], owner: OwnerState = .gone, subjects: [SubjectID: SubjectFacts] = [:]
+    ) {
         self.suppressed = suppressed
         self.existing = existing
         self.attachment = attachment

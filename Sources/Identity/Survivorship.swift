@@ -38,7 +38,8 @@ public enum Survivorship {
         // A value rectified by a data-subject request outranks every source, until a source
         // observes a newer value (the person may have changed it since).
         if golden.source.rawValue == rectificationSource,
-           let newer = ordered.first(where: { $0.source.rawValue != rectificationSource && $0.observedAt > golden.observedAt }) {
+            let newer = ordered.first(where: { $0.source.rawValue != rectificationSource && $0.observedAt > golden.observedAt })
+        {
             golden = newer
         }
         // Alternatives: distinct values not equal to the golden one.

@@ -13,8 +13,10 @@ public struct CompiledPolicy: Sendable {
     /// The raw files, kept to show, diff and store the bundle.
     public let files: [String: String]
 
-    init(bundle: PolicyBundle, taxonomy: CategoryTaxonomy, roles: [RoleName: RoleDefinition], table: DecisionTable, files: [String: String], holds: [LegalHold],
-         retention: RetentionRules) {
+    init(
+        bundle: PolicyBundle, taxonomy: CategoryTaxonomy, roles: [RoleName: RoleDefinition], table: DecisionTable, files: [String: String], holds: [LegalHold],
+        retention: RetentionRules
+    ) {
         self.retention = retention
         self.bundle = bundle
         self.taxonomy = taxonomy
@@ -70,12 +72,14 @@ public struct CompiledPolicy: Sendable {
         }
         for type in bundle.catalog.eventTypes.values.sorted(by: { $0.name < $1.name }) {
             for attribute in type.attributes.values where !taxonomy.contains(attribute.category) {
-                issues.append(PolicyIssue(file: "fields.yaml", line: nil, rule: "\(type.name).\(attribute.name)", message: "unknown category \(attribute.category)"))
+                issues.append(
+                    PolicyIssue(file: "fields.yaml", line: nil, rule: "\(type.name).\(attribute.name)", message: "unknown category \(attribute.category)"))
             }
         }
         for role in roles {
             for purpose in role.purposes where !bundle.purposes.contains(purpose) {
-                issues.append(PolicyIssue(file: "roles.yaml", line: role.line, rule: nil, message: "role '\(role.name)': purpose '\(purpose)' is not in purposes.yaml"))
+                issues.append(
+                    PolicyIssue(file: "roles.yaml", line: role.line, rule: nil, message: "role '\(role.name)': purpose '\(purpose)' is not in purposes.yaml"))
             }
             for (i, rule) in role.rules.enumerated() {
                 func issue(_ message: String) {
@@ -87,20 +91,26 @@ public struct CompiledPolicy: Sendable {
                 if role.name == .admin, rule.action != .redact {
                     issue("admin may not be given a disclosing action (\(rule.action.name)): separation of duties allows it redact only")
                 }
-                if let purpose = rule.requiresConsent, !bundle.purposes.contains(purpose) { issue("requires_consent purpose \(purpose) is not in purposes.yaml") }
+                if let purpose = rule.requiresConsent, !bundle.purposes.contains(purpose) {
+                    issue("requires_consent purpose \(purpose) is not in purposes.yaml")
+                }
                 for purpose in rule.purposes ?? [] where !role.purposes.contains(where: { purpose.covers($0) }) {
                     // Decisions are compiled per declared purpose: a scope narrower than every
                     // declared purpose would never apply, and its rule (a redaction, say) would be
                     // silently ignored.
-                    issue(role.purposes.contains(where: { $0.covers(purpose) })
-                          ? "purpose \(purpose) is narrower than the purposes the role declares; declare it on the role to scope a rule to it"
-                          : "purpose \(purpose) is not held by the role")
+                    issue(
+                        role.purposes.contains(where: { $0.covers(purpose) })
+                            ? "purpose \(purpose) is narrower than the purposes the role declares; declare it on the role to scope a rule to it"
+                            : "purpose \(purpose) is not held by the role")
                 }
                 for other in role.rules[..<i] where other.category == rule.category && scopesOverlap(other.purposes, rule.purposes) {
-                    issue(other == RoleRule(category: rule.category, action: rule.action, requiresConsent: rule.requiresConsent,
-                                            purposes: rule.purposes, line: other.line)
-                          ? "duplicates the rule on line \(other.line)"
-                          : "contradicts the rule on line \(other.line) for the same category")
+                    issue(
+                        other
+                            == RoleRule(
+                                category: rule.category, action: rule.action, requiresConsent: rule.requiresConsent,
+                                purposes: rule.purposes, line: other.line)
+                            ? "duplicates the rule on line \(other.line)"
+                            : "contradicts the rule on line \(other.line) for the same category")
                 }
             }
         }
@@ -122,9 +132,12 @@ public struct CompiledPolicy: Sendable {
         for hold in holds where !taxonomy.contains(hold.category) {
             issues.append(PolicyIssue(file: "retention.yaml", line: nil, rule: hold.category.rawValue, message: "unknown category \(hold.category)"))
         }
-        guard issues.isEmpty else { throw PolicyValidationError(issues: Array(Set(issues)).sorted { ($0.line ?? 0, $0.description) < ($1.line ?? 0, $1.description) }) }
-        return CompiledPolicy(bundle: bundle, taxonomy: taxonomy, roles: Dictionary(uniqueKeysWithValues: roles.map { ($0.name, $0) }),
-                              table: table, files: files, holds: holds, retention: retention)
+        guard issues.isEmpty else {
+            throw PolicyValidationError(issues: Array(Set(issues)).sorted { ($0.line ?? 0, $0.description) < ($1.line ?? 0, $1.description) })
+        }
+        return CompiledPolicy(
+            bundle: bundle, taxonomy: taxonomy, roles: Dictionary(uniqueKeysWithValues: roles.map { ($0.name, $0) }),
+            table: table, files: files, holds: holds, retention: retention)
     }
 
     static func scopesOverlap(_ a: [Purpose]?, _ b: [Purpose]?) -> Bool {
@@ -132,4 +145,3 @@ public struct CompiledPolicy: Sendable {
         return a.contains { x in b.contains { y in x.covers(y) || y.covers(x) } }
     }
 }
-

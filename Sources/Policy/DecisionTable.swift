@@ -39,9 +39,10 @@ public struct DecisionTable: Sendable {
                     let winner = role.rules
                         .filter { $0.category.covers(category) && ($0.purposes?.contains { $0.covers(purpose) } ?? true) }
                         .max { $0.category.segments.count < $1.category.segments.count }
-                    row[category] = winner.map {
-                        FieldDecision(action: $0.action, category: category, rule: $0.label, requiresConsent: $0.requiresConsent)
-                    } ?? .denied(category)
+                    row[category] =
+                        winner.map {
+                            FieldDecision(action: $0.action, category: category, rule: $0.label, requiresConsent: $0.requiresConsent)
+                        } ?? .denied(category)
                 }
                 table[role.name, default: [:]][purpose] = row
             }

@@ -27,12 +27,17 @@ public struct LegalHold: Sendable, Equatable {
     static func parse(_ text: String) throws -> [LegalHold] {
         let file: File
         do { file = try YAMLDecoder().decode(File.self, from: text) } catch {
-            throw PolicyValidationError(issues: [PolicyIssue(file: "retention.yaml", line: nil, rule: nil, message: "expected legal_holds: [{category, basis, days}]")])
+            throw PolicyValidationError(issues: [
+                PolicyIssue(file: "retention.yaml", line: nil, rule: nil, message: "expected legal_holds: [{category, basis, days}]")
+            ])
         }
         return try (file.legal_holds ?? []).map { entry in
             guard let category = DataCategory(entry.category), !entry.basis.isEmpty, (1...36500).contains(entry.days) else {
-                throw PolicyValidationError(issues: [PolicyIssue(file: "retention.yaml", line: nil, rule: entry.category,
-                                                                 message: "a legal hold needs a category, a basis and 1 to 36500 days")])
+                throw PolicyValidationError(issues: [
+                    PolicyIssue(
+                        file: "retention.yaml", line: nil, rule: entry.category,
+                        message: "a legal hold needs a category, a basis and 1 to 36500 days")
+                ])
             }
             return LegalHold(category: category, basis: entry.basis, days: entry.days)
         }

@@ -13,11 +13,19 @@ public enum LineDiff {
             }
         }
         var out: [String] = []
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < a.count || j < b.count {
-            if i < a.count, j < b.count, a[i] == b[j] { i += 1; j += 1 }
-            else if j < b.count, i == a.count || lcs[i][j + 1] >= lcs[i + 1][j] { out.append("+\(j + 1): \(b[j])"); j += 1 }
-            else { out.append("-\(i + 1): \(a[i])"); i += 1 }
+            if i < a.count, j < b.count, a[i] == b[j] {
+                i += 1
+                j += 1
+            } else if j < b.count, i == a.count || lcs[i][j + 1] >= lcs[i + 1][j] {
+                out.append("+\(j + 1): \(b[j])")
+                j += 1
+            } else {
+                out.append("-\(i + 1): \(a[i])")
+                i += 1
+            }
         }
         return out
     }

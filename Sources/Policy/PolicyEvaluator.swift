@@ -30,8 +30,10 @@ public struct PolicyEvaluator: Sendable {
     }
 
     /// nil when the role doesn't hold the purpose.
-    public func evaluate(fields: [FieldName: Sensitive<String>], role: RoleName, purpose: Purpose,
-                         consent: ConsentState, at time: Date) -> [EvaluatedField]? {
+    public func evaluate(
+        fields: [FieldName: Sensitive<String>], role: RoleName, purpose: Purpose,
+        consent: ConsentState, at time: Date
+    ) -> [EvaluatedField]? {
         guard let decisions = policy.table.decisions(role: role, purpose: purpose) else { return nil }
         let context = GeneralizeAction.Context(city: fields["city"]?.unsafeValue, country: fields["country"]?.unsafeValue)
         return fields.keys.sorted().compactMap { name in
@@ -53,8 +55,10 @@ public struct PolicyEvaluator: Sendable {
         return d.requiresConsent.map { consent.isPermitted($0, at: time) } ?? true
     }
 
-    public func apply(_ decision: FieldDecision, field: FieldName, value: Sensitive<String>, consent: ConsentState,
-                      context: GeneralizeAction.Context, at time: Date) -> EvaluatedField {
+    public func apply(
+        _ decision: FieldDecision, field: FieldName, value: Sensitive<String>, consent: ConsentState,
+        context: GeneralizeAction.Context, at time: Date
+    ) -> EvaluatedField {
         func result(_ action: PolicyAction, _ reason: String, _ shown: String?) -> EvaluatedField {
             EvaluatedField(field: field, decision: decision, action: action, reason: reason, value: shown.map(Sensitive.init))
         }

@@ -77,13 +77,16 @@ public enum PolicyTestSuite {
         var events: [ConsentEvent] = []
         for (i, c) in (test.subject.consents ?? []).enumerated() {
             guard let p = Purpose(c.purpose), let status = ConsentStatus(rawValue: c.status),
-                  let basis = LawfulBasis(rawValue: c.lawful_basis ?? "consent") else {
+                let basis = LawfulBasis(rawValue: c.lawful_basis ?? "consent")
+            else {
                 failures.append("consent \(i) is malformed")
                 continue
             }
-            events.append(ConsentEvent(purpose: p, status: status, lawfulBasis: basis,
-                                       occurredAt: now.addingTimeInterval(-(c.days_ago ?? 1) * 86400),
-                                       expiresAt: c.expires_in_days.map { now.addingTimeInterval($0 * 86400) }, sequence: Int64(i)))
+            events.append(
+                ConsentEvent(
+                    purpose: p, status: status, lawfulBasis: basis,
+                    occurredAt: now.addingTimeInterval(-(c.days_ago ?? 1) * 86400),
+                    expiresAt: c.expires_in_days.map { now.addingTimeInterval($0 * 86400) }, sequence: Int64(i)))
         }
         let fields = Dictionary(uniqueKeysWithValues: test.subject.fields.map { (FieldName($0.key), Sensitive($0.value)) })
         for name in fields.keys where policy.catalog.fields[name] == nil { failures.append("fixture field '\(name)' is not in the catalog") }
@@ -94,7 +97,10 @@ public enum PolicyTestSuite {
         let restricted = (test.subject.restricted ?? false) && role != .compliance
         let byField = Dictionary(uniqueKeysWithValues: evaluated.map { ($0.field.rawValue, $0) })
         for (field, expected) in test.expect.sorted(by: { $0.key < $1.key }) {
-            guard let got = byField[field] else { failures.append("\(field): not in the subject fixture"); continue }
+            guard let got = byField[field] else {
+                failures.append("\(field): not in the subject fixture")
+                continue
+            }
             let action = restricted ? "redact" : got.action.name
             let reason = restricted ? "restricted" : got.reason
             if action != expected.action { failures.append("\(field): expected \(expected.action), got \(action) (\(reason))") }

@@ -21,7 +21,8 @@ public struct RetentionRules: Sendable, Equatable {
     static func compile(_ text: String, catalog: FieldCatalog, holds: [LegalHold]) throws -> RetentionRules {
         let file: LegalHold.RetentionFile
         do { file = try YAMLDecoder().decode(LegalHold.RetentionFile.self, from: text) } catch {
-            throw PolicyValidationError(issues: [PolicyIssue(file: "retention.yaml", line: nil, rule: nil, message: "expected retention: {categories, events}")])
+            throw PolicyValidationError(issues: [PolicyIssue(file: "retention.yaml", line: nil, rule: nil, message: "expected retention: {categories, events}")]
+            )
         }
         var issues: [PolicyIssue] = []
         var categories: [(DataCategory, Int)] = []
@@ -34,7 +35,7 @@ public struct RetentionRules: Sendable, Equatable {
         }
         var fields: [FieldName: Int] = [:]
         for field in catalog.fields.values {
-            if holds.contains(where: { $0.category.covers(field.category) }) { continue } // the hold is the floor
+            if holds.contains(where: { $0.category.covers(field.category) }) { continue }  // the hold is the floor
             if let own = field.retention {
                 guard let days = days(own) else {
                     issues.append(PolicyIssue(file: "fields.yaml", line: nil, rule: field.name.rawValue, message: "retention must be like 90d or 2y"))

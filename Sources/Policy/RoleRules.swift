@@ -44,21 +44,33 @@ enum RoleRulesParser {
             func issue(_ line: Int?, _ rule: String?, _ message: String) {
                 issues.append(PolicyIssue(file: file, line: line, rule: rule, message: "role '\(name)': \(message)"))
             }
-            guard let body = value.mapping else { issue(roleLine, nil, "expected a mapping"); continue }
+            guard let body = value.mapping else {
+                issue(roleLine, nil, "expected a mapping")
+                continue
+            }
             var purposes: [Purpose] = []
             for item in body["purposes"]?.sequence ?? [] {
-                guard let text = item.string, let purpose = Purpose(text) else { issue(item.mark?.line, nil, "'\(item.string ?? "?")' is not a purpose key"); continue }
+                guard let text = item.string, let purpose = Purpose(text) else {
+                    issue(item.mark?.line, nil, "'\(item.string ?? "?")' is not a purpose key")
+                    continue
+                }
                 purposes.append(purpose)
             }
             if purposes.isEmpty { issue(roleLine, nil, "declares no purposes") }
             var rules: [RoleRule] = []
             for item in body["rules"]?.sequence ?? [] {
                 let line = item.mark?.line ?? roleLine
-                guard let rule = item.mapping else { issue(line, nil, "a rule must be a mapping"); continue }
+                guard let rule = item.mapping else {
+                    issue(line, nil, "a rule must be a mapping")
+                    continue
+                }
                 let category = rule["category"]?.string ?? ""
                 let label = "\(category) → \(rule["action"]?.string ?? "?")"
                 for k in rule.keys where !ruleKeys.contains(k.string ?? "") { issue(line, label, "unknown key '\(k.string ?? "?")'") }
-                guard let parsedCategory = DataCategory(category) else { issue(line, label, "'\(category)' is not a data category"); continue }
+                guard let parsedCategory = DataCategory(category) else {
+                    issue(line, label, "'\(category)' is not a data category")
+                    continue
+                }
                 let action: PolicyAction
                 switch rule["action"]?.string {
                 case "show": action = .show
@@ -66,26 +78,37 @@ enum RoleRulesParser {
                 case "redact": action = .redact
                 case "mask":
                     guard let kind = rule["mask"]?.string.flatMap(MaskKind.init(rawValue:)) else {
-                        issue(line, label, "unknown mask '\(rule["mask"]?.string ?? "")' (masks: \(MaskKind.allCases.map(\.rawValue).joined(separator: ", ")))"); continue
+                        issue(line, label, "unknown mask '\(rule["mask"]?.string ?? "")' (masks: \(MaskKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                        continue
                     }
                     action = .mask(kind)
                 case "generalize":
                     guard let to = rule["to"]?.string.flatMap(Generalization.init(rawValue:)) else {
-                        issue(line, label, "unknown generalization '\(rule["to"]?.string ?? "")' (to: \(Generalization.allCases.map(\.rawValue).joined(separator: ", ")))"); continue
+                        issue(
+                            line, label,
+                            "unknown generalization '\(rule["to"]?.string ?? "")' (to: \(Generalization.allCases.map(\.rawValue).joined(separator: ", ")))")
+                        continue
                     }
                     action = .generalize(to)
                 default:
-                    issue(line, label, "unknown action '\(rule["action"]?.string ?? "")' (show, mask, hash, generalize, redact)"); continue
+                    issue(line, label, "unknown action '\(rule["action"]?.string ?? "")' (show, mask, hash, generalize, redact)")
+                    continue
                 }
                 var requires: Purpose?
                 if let text = rule["requires_consent"]?.string {
-                    guard let purpose = Purpose(text) else { issue(line, label, "requires_consent '\(text)' is not a purpose key"); continue }
+                    guard let purpose = Purpose(text) else {
+                        issue(line, label, "requires_consent '\(text)' is not a purpose key")
+                        continue
+                    }
                     requires = purpose
                 }
                 var only: [Purpose]?
                 if let list = rule["purposes"]?.sequence {
                     only = list.compactMap { $0.string.flatMap(Purpose.init) }
-                    if only!.count != list.count { issue(line, label, "purposes must be purpose keys"); continue }
+                    if only!.count != list.count {
+                        issue(line, label, "purposes must be purpose keys")
+                        continue
+                    }
                 }
                 rules.append(RoleRule(category: parsedCategory, action: action, requiresConsent: requires, purposes: only, line: line))
             }

@@ -1,6 +1,6 @@
 import Foundation
-import Yams
 import VaultModel
+import Yams
 
 /// The data categories a bundle may use (`categories.yaml`).
 public struct CategoryTaxonomy: Sendable {

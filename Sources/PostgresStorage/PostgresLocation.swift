@@ -15,7 +15,9 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
     public enum ParseError: Error, CustomStringConvertible {
         case malformed(String)
         public var description: String {
-            switch self { case .malformed(let why): "the database URL is not usable: \(why)" }
+            switch self {
+            case .malformed(let why): "the database URL is not usable: \(why)"
+            }
         }
     }
 
@@ -54,18 +56,24 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
     }
 
     private init(host: String, port: Int, username: String, password: String?, database: String, sslMode: String) {
-        self.host = host; self.port = port; self.username = username; self.password = password
-        self.database = database; self.sslMode = sslMode
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.sslMode = sslMode
     }
 
     func clientConfiguration(maximumConnections: Int) -> PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS = switch sslMode {
-        case "disable": .disable
-        case "require": .require(.makeClientConfiguration())
-        default: .prefer(.makeClientConfiguration())
-        }
-        var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password,
-                                                         database: database, tls: tls)
+        let tls: PostgresClient.Configuration.TLS =
+            switch sslMode {
+            case "disable": .disable
+            case "require": .require(.makeClientConfiguration())
+            default: .prefer(.makeClientConfiguration())
+            }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password,
+            database: database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(10)

@@ -71,11 +71,11 @@ public struct PostgresStoreError: Error, CustomStringConvertible, StorageFailure
             return .unavailable
         }
         switch sqlState {
-        case "XX001", "XX002": return .corrupt                       // data_corrupted, index_corrupted
-        case _ where sqlState.hasPrefix("53"): return .unavailable   // disk full, out of memory, too many connections
-        case _ where sqlState.hasPrefix("08"): return .unavailable   // connection exceptions
+        case "XX001", "XX002": return .corrupt  // data_corrupted, index_corrupted
+        case _ where sqlState.hasPrefix("53"): return .unavailable  // disk full, out of memory, too many connections
+        case _ where sqlState.hasPrefix("08"): return .unavailable  // connection exceptions
         case _ where sqlState.hasPrefix("57P"): return .unavailable  // shutting down, cannot connect now
-        case "40001", "40P01", "55P03", "25006": return .unavailable // serialization, deadlock, lock timeout, read-only
+        case "40001", "40P01", "55P03", "25006": return .unavailable  // serialization, deadlock, lock timeout, read-only
         default: return nil
         }
     }

@@ -51,13 +51,15 @@ extension PostgresVaultStore {
                 let arrays = binds.count
                 binds.append(subjectSeqs)
                 binds.append(subjectIDs)
-                try await s.execute(PostgresQuery(unsafeSQL: """
-                    WITH entries AS (
-                        INSERT INTO audit_log (seq, at, request_id, principal, role, source, purpose, action, subject_ids, fields,
-                                               policy_version, outcome, detail, prev_hash, hash)
-                        VALUES \(rows.joined(separator: ", ")))
-                    INSERT INTO audit_subjects (seq, subject_id) SELECT * FROM unnest($\(arrays + 1)::bigint[], $\(arrays + 2)::text[])
-                    """, binds: binds))
+                try await s.execute(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            WITH entries AS (
+                                INSERT INTO audit_log (seq, at, request_id, principal, role, source, purpose, action, subject_ids, fields,
+                                                       policy_version, outcome, detail, prev_hash, hash)
+                                VALUES \(rows.joined(separator: ", ")))
+                            INSERT INTO audit_subjects (seq, subject_id) SELECT * FROM unnest($\(arrays + 1)::bigint[], $\(arrays + 2)::text[])
+                            """, binds: binds))
             }
         }
     }
@@ -96,12 +98,13 @@ extension PostgresVaultStore {
     }
 
     static func auditEntry(_ row: PostgresRandomAccessRow) throws -> AuditEntry {
-        let draft = AuditDraft(at: try row.date("at"), requestID: try row.get("request_id"), principal: try row.get("principal"),
-                               role: try row.get("role", as: String?.self), source: try row.get("source", as: String?.self),
-                               purpose: try row.get("purpose", as: String?.self), action: try row.get("action"),
-                               subjectIDs: list(try row.get("subject_ids")), fields: list(try row.get("fields")),
-                               policyVersion: try row.get("policy_version", as: String?.self), outcome: try row.get("outcome"),
-                               detail: try row.get("detail", as: String?.self))
+        let draft = AuditDraft(
+            at: try row.date("at"), requestID: try row.get("request_id"), principal: try row.get("principal"),
+            role: try row.get("role", as: String?.self), source: try row.get("source", as: String?.self),
+            purpose: try row.get("purpose", as: String?.self), action: try row.get("action"),
+            subjectIDs: list(try row.get("subject_ids")), fields: list(try row.get("fields")),
+            policyVersion: try row.get("policy_version", as: String?.self), outcome: try row.get("outcome"),
+            detail: try row.get("detail", as: String?.self))
         return AuditEntry(seq: try row.get("seq", as: Int64.self), draft: draft, previousHash: try row.bytes("prev_hash"), hash: try row.bytes("hash"))
     }
 

@@ -9,9 +9,10 @@ extension PostgresVaultStore {
             for consent in consents {
                 // The subject must still exist and be the surviving one; its key owner must still hold a key.
                 guard try await Self.canonical(s, consent.subjectID) == consent.subjectID,
-                      try await Self.holdsKey(s, consent.keyOwner, consent.sealedUnder)
+                    try await Self.holdsKey(s, consent.keyOwner, consent.sealedUnder)
                 else { throw StoreError.staleResolution }
-                try await s.execute("""
+                try await s.execute(
+                    """
                     INSERT INTO consent_events (subject_id, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at, expires_at,
                                                 recorded_at, recorded_by, ciphertext)
                     VALUES (\(consent.subjectID.description), \(consent.keyOwner.description), \(consent.purpose), \(consent.status),
@@ -42,10 +43,12 @@ extension PostgresVaultStore {
     public func subjectIDs(after: SubjectID?, limit: Int) async throws -> [SubjectID] {
         try await session { s in
             // COLLATE "C": the same byte order as SQLite's, whatever the database's collation.
-            try await s.column("""
+            try await s.column(
+                """
                 SELECT subject_id FROM subjects WHERE merged_into IS NULL AND subject_id COLLATE "C" > \(after?.description ?? "")
                 ORDER BY subject_id COLLATE "C" LIMIT \(limit)
-                """, as: String.self).compactMap(SubjectID.init)
+                """, as: String.self
+            ).compactMap(SubjectID.init)
         }
     }
 }

@@ -8,7 +8,8 @@ extension PostgresVaultStore {
     public func insertConsoleSession(_ record: ConsoleSessionRecord, now: Date) async throws {
         try await session { s in
             try await s.execute("DELETE FROM console_sessions WHERE expires_at <= \(Self.millis(now))")
-            try await s.execute("""
+            try await s.execute(
+                """
                 INSERT INTO console_sessions (id_hash, sealed, expires_at)
                 VALUES (\(bytea(record.idHash)), \(bytea(record.sealed)), \(Self.millis(record.expiresAt)))
                 """)
@@ -17,7 +18,8 @@ extension PostgresVaultStore {
 
     public func touchConsoleSession(idHash: [UInt8], now: Date, renewedUntil: Date) async throws -> [UInt8]? {
         try await session { s in
-            let renewed = try await s.row("""
+            let renewed = try await s.row(
+                """
                 UPDATE console_sessions SET expires_at = \(Self.millis(renewedUntil))
                 WHERE id_hash = \(bytea(idHash)) AND expires_at > \(Self.millis(now)) RETURNING sealed
                 """)

@@ -13,10 +13,12 @@ extension PostgresVaultStore {
             var snapshot = ResolutionSnapshot()
             var subjects: Set<String> = []
             if !sourceKeys.isEmpty {
-                for row in try await s.rows("""
+                for row in try await s.rows(
+                    """
                     SELECT key_index, subject_id FROM source_records
                     WHERE source = \(source.rawValue) AND key_index = ANY(\(Self.distinctBytea(sourceKeys)))
-                    """) {
+                    """)
+                {
                     let id = try row.get("subject_id", as: String.self)
                     if let subject = SubjectID(id) {
                         snapshot.subjectBySourceKey[try row.bytes("key_index")] = subject
@@ -26,9 +28,11 @@ extension PostgresVaultStore {
             }
             if !identifiers.isEmpty {
                 var found: [[UInt8]: [SubjectID]] = [:]
-                for row in try await s.rows("""
+                for row in try await s.rows(
+                    """
                     SELECT DISTINCT blind_index, subject_id FROM identifiers WHERE blind_index = ANY(\(Self.distinctBytea(identifiers)))
-                    """) {
+                    """)
+                {
                     let id = try row.get("subject_id", as: String.self)
                     if let subject = SubjectID(id) {
                         found[try row.bytes("blind_index"), default: []].append(subject)
@@ -85,9 +89,11 @@ extension PostgresVaultStore {
     /// and the creation and restriction of the candidates of a merge.
     static func matchReads(_ s: PostgresSession, record: SealedRecord, source: SourceName, checkSuppressions: Bool) async throws -> MatchReads {
         let owner = record.keyOwner.description
-        let probe = try await s.rows(RecordProbeStatement(source: source.rawValue, keyIndex: record.keyIndex.bytes,
-                                                          identifiers: record.identifiers.map(\.index.bytes), owner: owner,
-                                                          checkSuppressions: checkSuppressions))[0]
+        let probe = try await s.rows(
+            RecordProbeStatement(
+                source: source.rawValue, keyIndex: record.keyIndex.bytes,
+                identifiers: record.identifiers.map(\.index.bytes), owner: owner,
+                checkSuppressions: checkSuppressions))[0]
         var reads = MatchReads()
         if try probe.get("suppressed", as: Bool.self) {
             reads.suppressed = true
@@ -95,9 +101,11 @@ extension PostgresVaultStore {
         }
         if let recordID = try probe.get("record_id", as: Int64?.self) {
             guard let subject = SubjectID(try probe.get("subject_id", as: String.self)) else { throw StoreError.corrupt("source_records row") }
-            let fields = try probe.get("stored_fields", as: [String].self), times = try probe.get("stored_at", as: [Int64].self)
-            reads.existing = .init(recordID: recordID, subject: subject,
-                                   observedAt: Dictionary(zip(fields.map { FieldName($0) }, times), uniquingKeysWith: max))
+            let fields = try probe.get("stored_fields", as: [String].self)
+            let times = try probe.get("stored_at", as: [Int64].self)
+            reads.existing = .init(
+                recordID: recordID, subject: subject,
+                observedAt: Dictionary(zip(fields.map { FieldName($0) }, times), uniquingKeysWith: max))
         }
         if let attached = record.attachedTo {
             reads.attachment = try await canonical(s, attached).map { .to($0) } ?? .gone
@@ -105,8 +113,9 @@ extension PostgresVaultStore {
         reads.identifierMatches = try probe.get("matches", as: [String].self).compactMap(SubjectID.init)
         // nil: the planned owner is gone (erased meanwhile); false: it was merged away.
         if record.newSubject == nil, let survives = try probe.get("owner_survives", as: Bool?.self),
-           try probe.bytes("owner_key") == record.sealedUnder,
-           let canonical = survives ? record.keyOwner : try await canonical(s, record.keyOwner) {
+            try probe.bytes("owner_key") == record.sealedUnder,
+            let canonical = survives ? record.keyOwner : try await canonical(s, record.keyOwner)
+        {
             reads.owner = .holdsKey(canonical: canonical)
         }
         let candidates = SubjectMatcher.candidates(reads)
@@ -122,7 +131,8 @@ extension PostgresVaultStore {
 
     /// Writes what the matcher decided, in the plan's order.
     static func apply(_ s: PostgresSession, _ plan: MergePlan, record: SealedRecord, source: SourceName, at now: Int64) async throws {
-        let target = plan.target.description, owner = record.keyOwner.description
+        let target = plan.target.description
+        let owner = record.keyOwner.description
         // A minted subject goes in with its record's statement unless something refers to it first.
         let subjectWithRecord = record.newSubject != nil && plan.keyAliasOf == nil && plan.record == .insert
         if let new = record.newSubject, !subjectWithRecord { try await insertSubject(s, new, at: now) }
@@ -132,7 +142,8 @@ extension PostgresVaultStore {
                 try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(target) WHERE subject_id = \(loser)")
             }
             try await s.execute("UPDATE subjects SET merged_into = \(target) WHERE subject_id = \(loser) OR merged_into = \(loser)")
-            try await s.execute("""
+            try await s.execute(
+                """
                 INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (\(target), \(loser), 'identity', \(now), \(MergePlan.lineage(moved)))
                 """)
         }
@@ -141,7 +152,8 @@ extension PostgresVaultStore {
         }
         if let alias = plan.keyAliasOf?.description {
             try await s.execute("UPDATE subjects SET merged_into = \(target) WHERE subject_id = \(alias)")
-            try await s.execute("""
+            try await s.execute(
+                """
                 INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (\(target), \(alias), 'key_alias', \(now), '[]')
                 """)
         }
@@ -149,12 +161,15 @@ extension PostgresVaultStore {
         guard case .update(let recordID, let movesFrom) = plan.record else {
             // A new record: its subject (if minted and not aliased above), the record, its values
             // and identifiers in one statement. Every value is new, so every identifier follows.
-            _ = try await s.rows(NewRecordStatement(record: record, source: source.rawValue, target: target, owner: owner,
-                                                    newSubject: subjectWithRecord ? record.newSubject : nil, now: now,
-                                                    observed: millis(record.observedAt)))
+            _ = try await s.rows(
+                NewRecordStatement(
+                    record: record, source: source.rawValue, target: target, owner: owner,
+                    newSubject: subjectWithRecord ? record.newSubject : nil, now: now,
+                    observed: millis(record.observedAt)))
             return
         }
-        try await s.execute("""
+        try await s.execute(
+            """
             UPDATE source_records SET subject_id = \(target), key_owner = \(owner), key_ciphertext = \(bytea(record.keyCiphertext)),
                 updated_at = \(now) WHERE record_id = \(recordID)
             """)
@@ -167,8 +182,10 @@ extension PostgresVaultStore {
         let observed = millis(record.observedAt)
         let fields = record.fields.filter { plan.writtenFields.contains($0.field) }
         if !fields.isEmpty {
-            let names = fields.map(\.field.rawValue), ciphertexts = fields.map { bytea($0.ciphertext) }
-            try await s.execute("""
+            let names = fields.map(\.field.rawValue)
+            let ciphertexts = fields.map { bytea($0.ciphertext) }
+            try await s.execute(
+                """
                 INSERT INTO field_values (record_id, field, subject_id, key_owner, observed_at, ciphertext)
                 SELECT \(recordID), f, \(target), \(owner), \(observed), c FROM unnest(\(names)::text[], \(ciphertexts)::bytea[]) AS t(f, c)
                 ON CONFLICT (record_id, field) DO UPDATE SET subject_id = EXCLUDED.subject_id, key_owner = EXCLUDED.key_owner,
@@ -177,8 +194,11 @@ extension PostgresVaultStore {
         }
         let identifiers = record.identifiers.filter { plan.writtenFields.contains($0.field) }
         if !identifiers.isEmpty {
-            let fields = identifiers.map(\.field.rawValue), versions = identifiers.map(\.index.version), indexes = identifiers.map { bytea($0.index.bytes) }
-            try await s.execute("""
+            let fields = identifiers.map(\.field.rawValue)
+            let versions = identifiers.map(\.index.version)
+            let indexes = identifiers.map { bytea($0.index.bytes) }
+            try await s.execute(
+                """
                 INSERT INTO identifiers (record_id, field, bi_version, blind_index, subject_id)
                 SELECT \(recordID), f, v, b, \(target) FROM unnest(\(fields)::text[], \(versions)::bigint[], \(indexes)::bytea[]) AS t(f, v, b)
                 ON CONFLICT (record_id, field) DO UPDATE SET bi_version = EXCLUDED.bi_version, blind_index = EXCLUDED.blind_index,
@@ -188,7 +208,8 @@ extension PostgresVaultStore {
     }
 
     static func insertSubject(_ s: PostgresSession, _ new: NewSubject, at now: Int64) async throws {
-        try await s.execute("""
+        try await s.execute(
+            """
             INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at)
             VALUES (\(new.id.description), \(new.wrappedKey.kekVersion), \(bytea(new.wrappedKey.bytes)), \(now))
             """)
@@ -206,15 +227,19 @@ extension PostgresVaultStore {
             var subjects: Set<String> = []
             var outcomes: [EventOutcomeKind] = []
             for (index, event) in events.enumerated() {
-                guard let record = try await s.row("""
-                    SELECT record_id, subject_id FROM source_records WHERE source = \(source.rawValue) AND key_index = \(bytea(event.recordKeyIndex.bytes))
-                    """) else { throw StoreError.unknownSourceKey(index: index) }
+                guard
+                    let record = try await s.row(
+                        """
+                        SELECT record_id, subject_id FROM source_records WHERE source = \(source.rawValue) AND key_index = \(bytea(event.recordKeyIndex.bytes))
+                        """)
+                else { throw StoreError.unknownSourceKey(index: index) }
                 guard try await Self.holdsKey(s, event.keyOwner, event.sealedUnder) else { throw StoreError.staleResolution }
                 let subject = try record.get("subject_id", as: String.self)
                 if event.keyOwner.description != subject, try await Self.canonical(s, event.keyOwner)?.description != subject {
-                    throw StoreError.staleResolution // sealed for the record's earlier subject (see the SQLite store)
+                    throw StoreError.staleResolution  // sealed for the record's earlier subject (see the SQLite store)
                 }
-                let inserted = try await s.execute("""
+                let inserted = try await s.execute(
+                    """
                     INSERT INTO events (source, event_index, record_id, subject_id, key_owner, type, occurred_at, ciphertext)
                     VALUES (\(source.rawValue), \(bytea(event.eventIndex.bytes)), \(try record.get("record_id", as: Int64.self)), \(subject),
                             \(event.keyOwner.description), \(event.type), \(Self.millis(event.occurredAt)), \(bytea(event.ciphertext)))

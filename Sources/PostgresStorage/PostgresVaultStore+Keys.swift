@@ -7,10 +7,12 @@ extension PostgresVaultStore {
     public func wrappedKeyCounts() async throws -> [Int: Int] {
         try await session { s in
             var counts: [Int: Int] = [:]
-            for row in try await s.rows("""
+            for row in try await s.rows(
+                """
                 SELECT kek_version, COUNT(*) AS n FROM subjects GROUP BY kek_version
                 UNION ALL SELECT kek_version, COUNT(*) FROM vault_keys GROUP BY kek_version
-                """) {
+                """)
+            {
                 counts[try row.get("kek_version", as: Int.self), default: 0] += try row.get("n", as: Int.self)
             }
             return counts
@@ -24,10 +26,12 @@ extension PostgresVaultStore {
 
     private func dataKeys(notUnder version: Int, after: String, limit: Int) async throws -> [(subject: SubjectID, key: WrappedKey)] {
         try await session { s in
-            try await s.rows("""
+            try await s.rows(
+                """
                 SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE subject_id > \(after) AND kek_version <> \(version)
                 ORDER BY subject_id LIMIT \(limit)
-                """).compactMap { row in
+                """
+            ).compactMap { row in
                 guard let subject = SubjectID(try row.get("subject_id", as: String.self)) else { return nil }
                 return (subject, WrappedKey(kekVersion: try row.get("kek_version", as: Int.self), bytes: try row.bytes("wrapped_dek")))
             }
@@ -38,7 +42,8 @@ extension PostgresVaultStore {
         try await write { s in
             var replaced = 0
             for update in updates {
-                replaced += try await s.execute("""
+                replaced += try await s.execute(
+                    """
                     UPDATE subjects SET kek_version = \(update.key.kekVersion), wrapped_dek = \(bytea(update.key.bytes))
                     WHERE subject_id = \(update.subject.description) AND kek_version = \(update.from)
                     """)
@@ -57,7 +62,8 @@ extension PostgresVaultStore {
 
     public func replaceVaultKey(named name: String, from: Int, with key: WrappedKey) async throws {
         try await write { s in
-            try await s.execute("""
+            try await s.execute(
+                """
                 UPDATE vault_keys SET kek_version = \(key.kekVersion), wrapped = \(bytea(key.bytes)) WHERE name = \(name) AND kek_version = \(from)
                 """)
         }

@@ -18,7 +18,8 @@ extension PostgresVaultStore {
             let latest = try await s.column("SELECT COALESCE(MAX(version), 0) FROM policy_versions", as: Int.self)[0]
             guard record.version == latest + 1 else { throw StoreError.staleResolution }
             let stored = try PolicyVersionRecord.StoredText(record)
-            try await s.execute("""
+            try await s.execute(
+                """
                 INSERT INTO policy_versions (version, digest, applied_at, applied_by, files, diff, mac)
                 VALUES (\(record.version), \(record.digest), \(Self.millis(record.appliedAt)), \(record.appliedBy), \(stored.files), \(stored.diff),
                         \(record.mac.map(bytea)))
@@ -29,8 +30,9 @@ extension PostgresVaultStore {
 
     static func policyVersion(_ row: PostgresRandomAccessRow) throws -> PolicyVersionRecord {
         var record = try PolicyVersionRecord.StoredText(files: try row.get("files"), diff: try row.get("diff"))
-            .record(version: try row.get("version", as: Int.self), digest: try row.get("digest"), appliedAt: try row.date("applied_at"),
-                    appliedBy: try row.get("applied_by"))
+            .record(
+                version: try row.get("version", as: Int.self), digest: try row.get("digest"), appliedAt: try row.date("applied_at"),
+                appliedBy: try row.get("applied_by"))
         record.mac = try row.optionalBytes("mac")
         return record
     }

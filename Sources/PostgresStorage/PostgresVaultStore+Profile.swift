@@ -21,30 +21,40 @@ extension PostgresVaultStore {
     static func profile(_ s: PostgresSession, _ id: SubjectID) async throws -> SealedProfile? {
         let rows = try await s.rows(ProfileStatement(subject: id.description))
         guard let head = rows.first(where: { (try? $0.get("kind", as: Int.self)) == 0 }) else { return nil }
-        var fields: [StoredFieldValue] = [], events: [(seq: Int64, event: StoredEvent)] = [], consents: [StoredConsent] = []
-        var sources: Set<SourceName> = [], owners: Set<SubjectID> = [id]
-        var keys: [SubjectID: WrappedKey] = [:], mergedInto: [SubjectID: String] = [:]
+        var fields: [StoredFieldValue] = []
+        var events: [(seq: Int64, event: StoredEvent)] = []
+        var consents: [StoredConsent] = []
+        var sources: Set<SourceName> = []
+        var owners: Set<SubjectID> = [id]
+        var keys: [SubjectID: WrappedKey] = [:]
+        var mergedInto: [SubjectID: String] = [:]
         for row in rows {
             let kind = try row.get("kind", as: Int.self)
             switch kind {
             case 1, 3, 4:
                 guard let owner = SubjectID(try row.get("owner", as: String.self)) else { throw StoreError.corrupt("key_owner") }
                 owners.insert(owner)
-                let at = try row.date("at"), data = try row.bytes("data")
+                let at = try row.date("at")
+                let data = try row.bytes("data")
                 if kind == 1 {
                     guard let source = SourceName(try row.get("source", as: String.self)) else { throw StoreError.corrupt("field_values row") }
                     sources.insert(source)
-                    fields.append(StoredFieldValue(field: FieldName(try row.get("name", as: String.self)), source: source, keyOwner: owner,
-                                                   observedAt: at, ciphertext: data))
+                    fields.append(
+                        StoredFieldValue(
+                            field: FieldName(try row.get("name", as: String.self)), source: source, keyOwner: owner,
+                            observedAt: at, ciphertext: data))
                 } else if kind == 3 {
                     guard let source = SourceName(try row.get("source", as: String.self)) else { throw StoreError.corrupt("events row") }
-                    events.append((try row.get("seq"), StoredEvent(source: source, keyOwner: owner, type: try row.get("name"), occurredAt: at, ciphertext: data)))
+                    events.append(
+                        (try row.get("seq"), StoredEvent(source: source, keyOwner: owner, type: try row.get("name"), occurredAt: at, ciphertext: data)))
                 } else {
-                    consents.append(StoredConsent(sequence: try row.get("seq"), keyOwner: owner, purpose: try row.get("name"),
-                                                  status: try row.get("status"), lawfulBasis: try row.get("basis"),
-                                                  jurisdiction: try row.get("jurisdiction", as: String?.self), occurredAt: at,
-                                                  expiresAt: try row.optionalDate("expires"), recordedAt: try row.date("recorded"),
-                                                  recordedBy: try row.get("recorded_by"), ciphertext: data))
+                    consents.append(
+                        StoredConsent(
+                            sequence: try row.get("seq"), keyOwner: owner, purpose: try row.get("name"),
+                            status: try row.get("status"), lawfulBasis: try row.get("basis"),
+                            jurisdiction: try row.get("jurisdiction", as: String?.self), occurredAt: at,
+                            expiresAt: try row.optionalDate("expires"), recordedAt: try row.date("recorded"),
+                            recordedBy: try row.get("recorded_by"), ciphertext: data))
                 }
             case 2:
                 if let source = SourceName(try row.get("source", as: String.self)) { sources.insert(source) }
@@ -65,9 +75,10 @@ extension PostgresVaultStore {
         }
         events.sort { $0.event.occurredAt != $1.event.occurredAt ? $0.event.occurredAt > $1.event.occurredAt : $0.seq > $1.seq }
         consents.sort { $0.sequence < $1.sequence }
-        return SealedProfile(subjectID: id, createdAt: try head.date("at"), restricted: try head.get("restricted", as: Bool.self),
-                             keys: keys.filter { owners.contains($0.key) }, fields: fields, events: events.map(\.event), consents: consents,
-                             sources: sources.sorted())
+        return SealedProfile(
+            subjectID: id, createdAt: try head.date("at"), restricted: try head.get("restricted", as: Bool.self),
+            keys: keys.filter { owners.contains($0.key) }, fields: fields, events: events.map(\.event), consents: consents,
+            sources: sources.sorted())
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Identity
-import Requests
 import PostgresNIO
+import Requests
 import Storage
 import VaultModel
 
@@ -27,7 +27,8 @@ extension PostgresVaultStore {
         let id = r.id.uuidString.lowercased()
         let sealed = r.sealedDetails.map(bytea)
         if insert {
-            try await s.execute("""
+            try await s.execute(
+                """
                 INSERT INTO requests (request_id, kind, regulation, subject_id, status, received_at, due_at, extended_due_at, extension_reason,
                     duplicate_of, verification_method, verified_at, started_at, completed_at, rejected_reason, purposes, sealed_details,
                     receipt, created_at, created_by, mac)
@@ -37,7 +38,8 @@ extension PostgresVaultStore {
                     \(jsonList(r.purposes)), \(sealed), \(r.receipt), \(millis(r.createdAt)), \(r.createdBy), \(r.mac.map(bytea)))
                 """)
         } else {
-            try await s.execute("""
+            try await s.execute(
+                """
                 UPDATE requests SET kind = \(r.kind.rawValue), regulation = \(r.regulation.rawValue), subject_id = \(r.subjectID?.description), status = \(r.status.rawValue),
                     received_at = \(millis(r.receivedAt)), due_at = \(millis(r.dueAt)), extended_due_at = \(r.extendedDueAt.map(millis)),
                     extension_reason = \(r.extensionReason), duplicate_of = \(r.duplicateOf?.uuidString.lowercased()),
@@ -52,12 +54,13 @@ extension PostgresVaultStore {
 
     static func requestRecord(_ row: PostgresRandomAccessRow) throws -> RequestRecord {
         guard let id = UUID(uuidString: try row.get("request_id")) else { throw StoreError.corrupt("requests row") }
-        var r = RequestRecord(id: id, kind: try storedEnum(try row.get("kind"), "requests.kind"), regulation: try storedEnum(try row.get("regulation"), "requests.regulation"),
-                              subjectID: try row.get("subject_id", as: String?.self).flatMap(SubjectID.init), status: try storedEnum(try row.get("status"), "requests.status"),
-                              receivedAt: try row.date("received_at"), dueAt: try row.date("due_at"),
-                              purposes: list(try row.get("purposes", as: String?.self) ?? "[]"),
-                              sealedDetails: try row.optionalBytes("sealed_details"), createdAt: try row.date("created_at"),
-                              createdBy: try row.get("created_by"))
+        var r = RequestRecord(
+            id: id, kind: try storedEnum(try row.get("kind"), "requests.kind"), regulation: try storedEnum(try row.get("regulation"), "requests.regulation"),
+            subjectID: try row.get("subject_id", as: String?.self).flatMap(SubjectID.init), status: try storedEnum(try row.get("status"), "requests.status"),
+            receivedAt: try row.date("received_at"), dueAt: try row.date("due_at"),
+            purposes: list(try row.get("purposes", as: String?.self) ?? "[]"),
+            sealedDetails: try row.optionalBytes("sealed_details"), createdAt: try row.date("created_at"),
+            createdBy: try row.get("created_by"))
         r.extendedDueAt = try row.optionalDate("extended_due_at")
         r.extensionReason = try row.get("extension_reason", as: String?.self)
         r.duplicateOf = try row.get("duplicate_of", as: String?.self).flatMap(UUID.init(uuidString:))
@@ -90,13 +93,16 @@ extension PostgresVaultStore {
         try await read { s in try await Self.erasureFacts(s, subject.description) }
     }
 
-    static func erasureFacts(_ s: PostgresSession, _ id: String) async throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
+    static func erasureFacts(
+        _ s: PostgresSession, _ id: String
+    ) async throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
         let records = try await s.rows("SELECT source, key_index, bi_version, key_owner, key_ciphertext FROM source_records WHERE subject_id = \(id)")
             .compactMap { row -> SubjectRecordRef? in
                 guard let source = SourceName(try row.get("source", as: String.self)), let owner = SubjectID(try row.get("key_owner", as: String.self))
                 else { return nil }
-                return SubjectRecordRef(source: source, keyIndex: BlindIndex(version: try row.get("bi_version", as: Int.self), bytes: try row.bytes("key_index")),
-                                        keyOwner: owner, keyCiphertext: try row.bytes("key_ciphertext"))
+                return SubjectRecordRef(
+                    source: source, keyIndex: BlindIndex(version: try row.get("bi_version", as: Int.self), bytes: try row.bytes("key_index")),
+                    keyOwner: owner, keyCiphertext: try row.bytes("key_ciphertext"))
             }
         let identifiers = try await s.rows("SELECT bi_version, blind_index FROM identifiers WHERE subject_id = \(id)").map {
             BlindIndex(version: try $0.get("bi_version", as: Int.self), bytes: try $0.bytes("blind_index"))
@@ -115,18 +121,21 @@ extension PostgresVaultStore {
             // Under the writer lock: the plan, made from an earlier read, must still cover the
             // person (see the SQLite store), or the request service plans again.
             guard try await Self.canonical(s, plan.subjectID) == plan.subjectID,
-                  plan.covers(try await Self.erasureFacts(s, id)) else { throw StoreError.staleResolution }
+                plan.covers(try await Self.erasureFacts(s, id))
+            else { throw StoreError.staleResolution }
             let now = Self.millis(plan.completedAt)
             let request = plan.requestID.uuidString.lowercased()
             for index in plan.suppressions {
-                try await s.execute("""
+                try await s.execute(
+                    """
                     INSERT INTO suppressions (blind_index, request_id, created_at) VALUES (\(bytea(index.bytes)), \(request), \(now))
                     ON CONFLICT (blind_index) DO NOTHING
                     """)
             }
             try await Self.insert(s, plan.notices)
             for held in plan.held {
-                try await s.execute("""
+                try await s.execute(
+                    """
                     INSERT INTO held_values (subject_id, field, category, basis, held_until, ciphertext)
                     VALUES (\(id), \(held.field.rawValue), \(held.category), \(held.basis), \(Self.millis(held.until)), \(bytea(held.ciphertext)))
                     ON CONFLICT (subject_id, field) DO UPDATE SET category = EXCLUDED.category, basis = EXCLUDED.basis,
@@ -144,12 +153,14 @@ extension PostgresVaultStore {
             }
             // What officers wrote on the person's requests (sealed, it may name them) goes too.
             for owner in Set([id] + plan.keyOwners.map(\.description)) {
-                try await s.execute("""
+                try await s.execute(
+                    """
                     UPDATE requests SET sealed_details = NULL, verification_method = NULL, rejected_reason = NULL, extension_reason = NULL
                     WHERE subject_id = \(owner)
                     """)
             }
-            try await s.execute("""
+            try await s.execute(
+                """
                 UPDATE requests SET status = \(plan.requestStatus.rawValue), completed_at = \(now), receipt = \(plan.receipt), mac = \(plan.requestTag.map(bytea)),
                     subject_id = \((plan.requestSubject ?? plan.subjectID).description)
                 WHERE request_id = \(request)
@@ -178,15 +189,17 @@ extension PostgresVaultStore {
     public func heldValues(of subject: SubjectID) async throws -> [HeldValue] {
         try await session { s in
             try await s.rows("SELECT * FROM held_values WHERE subject_id = \(subject.description) ORDER BY field").map {
-                HeldValue(field: FieldName(try $0.get("field", as: String.self)), category: try $0.get("category"), basis: try $0.get("basis"),
-                          until: try $0.date("held_until"), ciphertext: try $0.bytes("ciphertext"))
+                HeldValue(
+                    field: FieldName(try $0.get("field", as: String.self)), category: try $0.get("category"), basis: try $0.get("basis"),
+                    until: try $0.date("held_until"), ciphertext: try $0.bytes("ciphertext"))
             }
         }
     }
 
     static func insert(_ s: PostgresSession, _ notices: [OutboxNotice]) async throws {
         for n in notices {
-            try await s.execute("""
+            try await s.execute(
+                """
                 INSERT INTO outbox (notice_id, source, request_id, kind, subject_id, sealed_key, created_at, acked_at)
                 VALUES (\(n.id.uuidString.lowercased()), \(n.source.rawValue), \(n.requestID.uuidString.lowercased()), \(n.kind.rawValue),
                         \(n.subjectID.description), \(n.sealedKey.map(bytea)), \(millis(n.createdAt)), NULL)
@@ -200,17 +213,20 @@ extension PostgresVaultStore {
 
     static func notice(_ row: PostgresRandomAccessRow) throws -> OutboxNotice {
         guard let id = UUID(uuidString: try row.get("notice_id")), let source = SourceName(try row.get("source", as: String.self)),
-              let request = UUID(uuidString: try row.get("request_id")), let subject = SubjectID(try row.get("subject_id", as: String.self))
+            let request = UUID(uuidString: try row.get("request_id")), let subject = SubjectID(try row.get("subject_id", as: String.self))
         else { throw StoreError.corrupt("outbox row") }
-        return OutboxNotice(id: id, source: source, requestID: request, kind: try storedEnum(try row.get("kind"), "outbox.kind"), subjectID: subject,
-                            sealedKey: try row.optionalBytes("sealed_key"), createdAt: try row.date("created_at"), ackedAt: try row.optionalDate("acked_at"))
+        return OutboxNotice(
+            id: id, source: source, requestID: request, kind: try storedEnum(try row.get("kind"), "outbox.kind"), subjectID: subject,
+            sealedKey: try row.optionalBytes("sealed_key"), createdAt: try row.date("created_at"), ackedAt: try row.optionalDate("acked_at"))
     }
 
     public func outbox(source: SourceName, includeAcknowledged: Bool) async throws -> [OutboxNotice] {
         try await session { s in
-            try await s.rows("""
+            try await s.rows(
+                """
                 SELECT * FROM outbox WHERE source = \(source.rawValue) AND (\(includeAcknowledged) OR acked_at IS NULL) ORDER BY created_at, notice_id
-                """).map(Self.notice)
+                """
+            ).map(Self.notice)
         }
     }
 
@@ -223,7 +239,8 @@ extension PostgresVaultStore {
     public func acknowledge(notice: UUID, source: SourceName, at time: Date, audit: AuditWrite) async throws -> Bool {
         try await write { s in
             // The source key is needed only until the source confirms: drop it then.
-            let changed = try await s.execute("""
+            let changed = try await s.execute(
+                """
                 UPDATE outbox SET acked_at = \(Self.millis(time)), sealed_key = NULL
                 WHERE notice_id = \(notice.uuidString.lowercased()) AND source = \(source.rawValue) AND acked_at IS NULL
                 """)
@@ -241,7 +258,8 @@ extension PostgresVaultStore {
         try await write { s in
             var restored = 0
             for index in indexes {
-                restored += try await s.execute("""
+                restored += try await s.execute(
+                    """
                     INSERT INTO suppressions (blind_index, request_id, created_at)
                     VALUES (\(bytea(index)), \(requestID.uuidString.lowercased()), \(Self.millis(time)))
                     ON CONFLICT (blind_index) DO NOTHING
@@ -253,7 +271,8 @@ extension PostgresVaultStore {
 
     public func complianceFigures() async throws -> ComplianceFigures {
         try await session { s in
-            let row = try await s.row("""
+            let row = try await s.row(
+                """
                 SELECT (SELECT COUNT(*) FROM suppressions) AS suppressions, (SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL) AS pending
                 """)
             return ComplianceFigures(suppressions: try row?.get("suppressions", as: Int.self) ?? 0, pendingNotices: try row?.get("pending", as: Int.self) ?? 0)

@@ -4,16 +4,20 @@ import Storage
 import VaultModel
 
 extension PostgresVaultStore {
-    public func sweep(fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
-                      audit: AuditWrite) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int) {
+    public func sweep(
+        fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
+        audit: AuditWrite
+    ) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int) {
         try await write { s in
-            var fieldCounts: [FieldName: Int] = [:], eventCounts: [String: Int] = [:]
+            var fieldCounts: [FieldName: Int] = [:]
+            var eventCounts: [String: Int] = [:]
             for (field, cutoff) in fields {
                 let before = Self.millis(cutoff)
                 let n = try await s.column("SELECT COUNT(*) FROM field_values WHERE field = \(field.rawValue) AND observed_at < \(before)", as: Int.self)[0]
                 if n > 0 { fieldCounts[field] = n }
                 if !dryRun && n > 0 {
-                    try await s.execute("""
+                    try await s.execute(
+                        """
                         DELETE FROM identifiers WHERE field = \(field.rawValue) AND record_id IN
                             (SELECT record_id FROM field_values WHERE field = \(field.rawValue) AND observed_at < \(before))
                         """)

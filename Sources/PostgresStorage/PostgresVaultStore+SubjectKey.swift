@@ -13,28 +13,38 @@ extension PostgresVaultStore {
                 guard let owner = SubjectID(try r.get("key_owner", as: String.self)) else { throw StoreError.corrupt("key_owner") }
                 return owner
             }
-            for r in try await s.rows("""
+            for r in try await s.rows(
+                """
                 SELECT f.record_id, f.field, f.key_owner, f.ciphertext, s.source FROM field_values f
                 JOIN source_records s ON s.record_id = f.record_id WHERE f.subject_id = \(id)
-                """) {
-                rows.append(SealedRow(table: "field_values", rowID: try r.get("record_id"), field: try r.get("field", as: String.self), column: "ciphertext",
-                                      keyOwner: try owner(r), ciphertext: try r.bytes("ciphertext"), source: try r.get("source", as: String.self),
-                                      type: nil, purpose: nil, occurredAt: nil))
+                """)
+            {
+                rows.append(
+                    SealedRow(
+                        table: "field_values", rowID: try r.get("record_id"), field: try r.get("field", as: String.self), column: "ciphertext",
+                        keyOwner: try owner(r), ciphertext: try r.bytes("ciphertext"), source: try r.get("source", as: String.self),
+                        type: nil, purpose: nil, occurredAt: nil))
             }
             for r in try await s.rows("SELECT record_id, key_owner, key_ciphertext, source FROM source_records WHERE subject_id = \(id)") {
-                rows.append(SealedRow(table: "source_records", rowID: try r.get("record_id"), field: nil, column: "key_ciphertext",
-                                      keyOwner: try owner(r), ciphertext: try r.bytes("key_ciphertext"), source: try r.get("source", as: String.self),
-                                      type: nil, purpose: nil, occurredAt: nil))
+                rows.append(
+                    SealedRow(
+                        table: "source_records", rowID: try r.get("record_id"), field: nil, column: "key_ciphertext",
+                        keyOwner: try owner(r), ciphertext: try r.bytes("key_ciphertext"), source: try r.get("source", as: String.self),
+                        type: nil, purpose: nil, occurredAt: nil))
             }
             for r in try await s.rows("SELECT event_row, key_owner, ciphertext, source, type FROM events WHERE subject_id = \(id)") {
-                rows.append(SealedRow(table: "events", rowID: try r.get("event_row"), field: nil, column: "ciphertext",
-                                      keyOwner: try owner(r), ciphertext: try r.bytes("ciphertext"), source: try r.get("source", as: String.self),
-                                      type: try r.get("type", as: String.self), purpose: nil, occurredAt: nil))
+                rows.append(
+                    SealedRow(
+                        table: "events", rowID: try r.get("event_row"), field: nil, column: "ciphertext",
+                        keyOwner: try owner(r), ciphertext: try r.bytes("ciphertext"), source: try r.get("source", as: String.self),
+                        type: try r.get("type", as: String.self), purpose: nil, occurredAt: nil))
             }
             for r in try await s.rows("SELECT event_row, key_owner, ciphertext, purpose, occurred_at FROM consent_events WHERE subject_id = \(id)") {
-                rows.append(SealedRow(table: "consent_events", rowID: try r.get("event_row"), field: nil, column: "ciphertext",
-                                      keyOwner: try owner(r), ciphertext: try r.bytes("ciphertext"), source: nil, type: nil,
-                                      purpose: try r.get("purpose", as: String.self), occurredAt: try r.date("occurred_at")))
+                rows.append(
+                    SealedRow(
+                        table: "consent_events", rowID: try r.get("event_row"), field: nil, column: "ciphertext",
+                        keyOwner: try owner(r), ciphertext: try r.bytes("ciphertext"), source: nil, type: nil,
+                        purpose: try r.get("purpose", as: String.self), occurredAt: try r.date("occurred_at")))
             }
             return rows
         }
@@ -49,17 +59,20 @@ extension PostgresVaultStore {
                 let changed: Int
                 switch row.table {
                 case "field_values":
-                    changed = try await s.execute("""
+                    changed = try await s.execute(
+                        """
                         UPDATE field_values SET ciphertext = \(bytea(ciphertext)), key_owner = \(id)
                         WHERE record_id = \(row.rowID) AND field = \(row.field ?? "") AND ciphertext = \(bytea(row.ciphertext))
                         """)
                 case "source_records":
-                    changed = try await s.execute("""
+                    changed = try await s.execute(
+                        """
                         UPDATE source_records SET key_ciphertext = \(bytea(ciphertext)), key_owner = \(id)
                         WHERE record_id = \(row.rowID) AND key_ciphertext = \(bytea(row.ciphertext))
                         """)
                 case "events", "consent_events":
-                    changed = try await s.execute("""
+                    changed = try await s.execute(
+                        """
                         UPDATE \(unescaped: row.table) SET ciphertext = \(bytea(ciphertext)), key_owner = \(id)
                         WHERE event_row = \(row.rowID) AND ciphertext = \(bytea(row.ciphertext))
                         """)
@@ -78,7 +91,8 @@ extension PostgresVaultStore {
             // under this subject (merges move them here), so only its rows are searched (by
             // key_owner alone it was a scan of each table).
             for alias in try await s.column("SELECT subject_id FROM subjects WHERE merged_into = \(id)", as: String.self) {
-                let used = try await s.exists("""
+                let used = try await s.exists(
+                    """
                     SELECT 1 WHERE EXISTS (SELECT 1 FROM field_values WHERE subject_id = \(id) AND key_owner = \(alias))
                         OR EXISTS (SELECT 1 FROM source_records WHERE subject_id = \(id) AND key_owner = \(alias))
                         OR EXISTS (SELECT 1 FROM events WHERE subject_id = \(id) AND key_owner = \(alias))

@@ -157,7 +157,8 @@ final class PinnedReaders: Sendable {
     /// either way, so a rolled-back one can't pass it on to the next commit.
     func nextCommitIsAuditOnly(_ db: Database) {
         auditOnlyCommit.store(true, ordering: .releasing)
-        db.afterNextTransaction(onCommit: { [self] _ in auditOnlyCommit.store(false, ordering: .releasing) },
-                                onRollback: { [self] _ in auditOnlyCommit.store(false, ordering: .releasing) })
+        db.afterNextTransaction(
+            onCommit: { [self] _ in auditOnlyCommit.store(false, ordering: .releasing) },
+            onRollback: { [self] _ in auditOnlyCommit.store(false, ordering: .releasing) })
     }
 }

@@ -8,13 +8,14 @@ extension SQLiteMigrations {
     /// Frozen once merged, like every migration.
     static func registerKeyOperationLease(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v10-key-operation-lease") { db in
-            try db.execute(sql: """
-                CREATE TABLE key_operation_lease (
-                    id INTEGER PRIMARY KEY CHECK (id = 1),
-                    holder TEXT NOT NULL,
-                    expires_at INTEGER NOT NULL
-                )
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE key_operation_lease (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        holder TEXT NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    )
+                    """)
         }
     }
 }

@@ -11,10 +11,11 @@ extension SQLiteMigrations {
     /// Frozen once merged, like every migration.
     static func registerPartialMergedIndex(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v8-merged-into-partial-index") { db in
-            try db.execute(sql: """
-                DROP INDEX subjects_merged_into;
-                CREATE INDEX subjects_merged_into ON subjects(merged_into) WHERE merged_into IS NOT NULL;
-                """)
+            try db.execute(
+                sql: """
+                    DROP INDEX subjects_merged_into;
+                    CREATE INDEX subjects_merged_into ON subjects(merged_into) WHERE merged_into IS NOT NULL;
+                    """)
         }
     }
 }

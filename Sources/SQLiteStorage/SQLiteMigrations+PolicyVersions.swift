@@ -6,16 +6,17 @@ extension SQLiteMigrations {
     /// Frozen once merged, like every migration.
     static func registerPolicyVersions(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v4-policy-versions") { db in
-            try db.execute(sql: """
-                CREATE TABLE policy_versions (
-                    version INTEGER PRIMARY KEY,
-                    digest TEXT NOT NULL,
-                    applied_at INTEGER NOT NULL,
-                    applied_by TEXT NOT NULL,
-                    files TEXT NOT NULL,
-                    diff TEXT NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE policy_versions (
+                        version INTEGER PRIMARY KEY,
+                        digest TEXT NOT NULL,
+                        applied_at INTEGER NOT NULL,
+                        applied_by TEXT NOT NULL,
+                        files TEXT NOT NULL,
+                        diff TEXT NOT NULL
+                    );
+                    """)
         }
     }
 }

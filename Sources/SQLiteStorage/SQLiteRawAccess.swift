@@ -1,6 +1,6 @@
 import GRDB
-import Storage
 import GRDBSQLite
+import Storage
 
 // Direct use of SQLite's C API for the two hottest paths, a view's profile read and an ingested
 // record's statements: GRDB's `Row`, `DatabaseValue` and `StatementArguments` box every value
@@ -29,7 +29,7 @@ struct SQLiteColumns {
     }
 }
 
-/// Binds the parameters of a statement about to be stepped by `Database.run` or `forEachRow(_:binding:_:)`.
+/// Binds the parameters of a statement about to be stepped by `Database.run` or `forEachRow(_:binding:each:)`.
 struct SQLiteBinder {
     let handle: SQLiteStatement
     /// SQLite copies the value before the call returns (SQLITE_TRANSIENT).
@@ -74,7 +74,7 @@ extension Database {
 
     /// Runs a (cached) query with the parameters `bind` sets (the rule of `run`), calling
     /// `body` for each row.
-    func forEachRow(_ statement: Statement, binding bind: (SQLiteBinder) -> Void, _ body: (SQLiteColumns) throws -> Void) throws {
+    func forEachRow(_ statement: Statement, binding bind: (SQLiteBinder) -> Void, each body: (SQLiteColumns) throws -> Void) throws {
         _ = rebind(statement, bind)
         try step(statement, body)
     }

@@ -16,13 +16,17 @@ extension SQLiteVaultStore: SynchronousAuditAppending {
             for draft in drafts {
                 seq += 1
                 let hash = chain.hash(seq: seq, draft: draft, previous: previous)
-                try db.cachedStatement(sql: """
-                    INSERT INTO audit_log (seq, at, request_id, principal, role, source, purpose, action, subject_ids, fields,
-                                           policy_version, outcome, detail, prev_hash, hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [seq, Self.millis(draft.at), draft.requestID, draft.principal, draft.role, draft.source, draft.purpose,
-                                     draft.action, Self.jsonList(draft.subjectIDs), Self.jsonList(draft.fields), draft.policyVersion,
-                                     draft.outcome, draft.detail, Data(previous), Data(hash)])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO audit_log (seq, at, request_id, principal, role, source, purpose, action, subject_ids, fields,
+                                               policy_version, outcome, detail, prev_hash, hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [
+                    seq, Self.millis(draft.at), draft.requestID, draft.principal, draft.role, draft.source, draft.purpose,
+                    draft.action, Self.jsonList(draft.subjectIDs), Self.jsonList(draft.fields), draft.policyVersion,
+                    draft.outcome, draft.detail, Data(previous), Data(hash),
+                ])
                 for subject in Set(draft.subjectIDs) {
                     try db.cachedStatement(sql: "INSERT INTO audit_subjects (seq, subject_id) VALUES (?, ?)").execute(arguments: [seq, subject])
                 }
@@ -43,7 +47,7 @@ extension SQLiteVaultStore: SynchronousAuditAppending {
     /// Blocks the calling thread while the writer is busy: for a moment, as the reads of
     /// `readOnCallingThread` may; only one caller at a time appends (`AuditLog`'s group commit).
     public func appendAuditOnCallingThread(_ drafts: [AuditDraft], chain: HashChain) throws {
-        try auditSink.guarded {
+        try auditSink.guardedNow {
             try pool.write { db in try self.appendAuditOnly(db, drafts, chain: chain) }
         }
     }
@@ -67,23 +71,40 @@ extension SQLiteVaultStore: SynchronousAuditAppending {
             var from = "audit_log a"
             if let subject = query.subjectID {
                 from = "audit_subjects s JOIN audit_log a ON a.seq = s.seq"
-                conditions.append("s.subject_id = ?"); _ = arguments.append(contentsOf: [subject])
+                conditions.append("s.subject_id = ?")
+                _ = arguments.append(contentsOf: [subject])
             }
-            if let principal = query.principal { conditions.append("a.principal = ?"); _ = arguments.append(contentsOf: [principal]) }
-            if let action = query.action { conditions.append("a.action = ?"); _ = arguments.append(contentsOf: [action]) }
-            if let requestID = query.requestID { conditions.append("a.request_id = ?"); _ = arguments.append(contentsOf: [requestID]) }
-            if let since = query.since { conditions.append("a.at >= ?"); _ = arguments.append(contentsOf: [Self.millis(since)]) }
-            if let until = query.until { conditions.append("a.at < ?"); _ = arguments.append(contentsOf: [Self.millis(until)]) }
+            if let principal = query.principal {
+                conditions.append("a.principal = ?")
+                _ = arguments.append(contentsOf: [principal])
+            }
+            if let action = query.action {
+                conditions.append("a.action = ?")
+                _ = arguments.append(contentsOf: [action])
+            }
+            if let requestID = query.requestID {
+                conditions.append("a.request_id = ?")
+                _ = arguments.append(contentsOf: [requestID])
+            }
+            if let since = query.since {
+                conditions.append("a.at >= ?")
+                _ = arguments.append(contentsOf: [Self.millis(since)])
+            }
+            if let until = query.until {
+                conditions.append("a.at < ?")
+                _ = arguments.append(contentsOf: [Self.millis(until)])
+            }
             let sql = "SELECT a.* FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY a.seq LIMIT \(max(1, min(query.limit, 10_000)))"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.auditEntry)
         }
     }
 
     static func auditEntry(_ row: Row) -> AuditEntry {
-        let draft = AuditDraft(at: date(row["at"]), requestID: row["request_id"], principal: row["principal"], role: row["role"],
-                               source: row["source"], purpose: row["purpose"], action: row["action"],
-                               subjectIDs: list(row["subject_ids"]), fields: list(row["fields"]), policyVersion: row["policy_version"],
-                               outcome: row["outcome"], detail: row["detail"])
+        let draft = AuditDraft(
+            at: date(row["at"]), requestID: row["request_id"], principal: row["principal"], role: row["role"],
+            source: row["source"], purpose: row["purpose"], action: row["action"],
+            subjectIDs: list(row["subject_ids"]), fields: list(row["fields"]), policyVersion: row["policy_version"],
+            outcome: row["outcome"], detail: row["detail"])
         return AuditEntry(seq: row["seq"], draft: draft, previousHash: [UInt8](row["prev_hash"] as Data), hash: [UInt8](row["hash"] as Data))
     }
 

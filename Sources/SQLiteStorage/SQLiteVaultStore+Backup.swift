@@ -40,7 +40,13 @@ extension SQLiteVaultStore {
     /// The ledger position recorded in the backup at `path`; nil for a backup made before
     /// positions were recorded.
     public static func ledgerPosition(inBackup path: String) throws -> LedgerPosition? {
-        let queue = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        let queue = try DatabaseQueue(
+            path: path,
+            configuration: {
+                var c = Configuration()
+                c.readonly = true
+                return c
+            }())
         defer { try? queue.close() }
         return try queue.read { db in
             guard try db.tableExists("backup_origin") else { return nil }
@@ -53,7 +59,13 @@ extension SQLiteVaultStore {
 
     /// The stored hash of each audit entry in `seqs` in the (stopped) database at `path`.
     public static func auditHashes(inFile path: String, at seqs: Set<Int64>) throws -> [Int64: [UInt8]] {
-        let queue = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        let queue = try DatabaseQueue(
+            path: path,
+            configuration: {
+                var c = Configuration()
+                c.readonly = true
+                return c
+            }())
         defer { try? queue.close() }
         return try queue.read { db in
             var hashes: [Int64: [UInt8]] = [:]

@@ -10,16 +10,20 @@ extension SQLiteVaultStore {
             for consent in consents {
                 // The subject must still exist and be the surviving one; its key owner must still hold the key it was sealed under.
                 guard try Self.canonical(db, consent.subjectID) == consent.subjectID,
-                      try Self.holdsKey(db, consent.keyOwner, consent.sealedUnder)
+                    try Self.holdsKey(db, consent.keyOwner, consent.sealedUnder)
                 else { throw StoreError.staleResolution }
-                try db.cachedStatement(sql: """
-                    INSERT INTO consent_events (event_row, subject_id, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at,
-                                                expires_at, recorded_at, recorded_by, ciphertext)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [row, consent.subjectID.description, consent.keyOwner.description, consent.purpose, consent.status,
-                                     consent.lawfulBasis, consent.jurisdiction, Self.millis(consent.occurredAt),
-                                     consent.expiresAt.map(Self.millis), Self.millis(consent.recordedAt), consent.recordedBy,
-                                     Data(consent.ciphertext)])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO consent_events (event_row, subject_id, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at,
+                                                    expires_at, recorded_at, recorded_by, ciphertext)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [
+                    row, consent.subjectID.description, consent.keyOwner.description, consent.purpose, consent.status,
+                    consent.lawfulBasis, consent.jurisdiction, Self.millis(consent.occurredAt),
+                    consent.expiresAt.map(Self.millis), Self.millis(consent.recordedAt), consent.recordedBy,
+                    Data(consent.ciphertext),
+                ])
                 row += 1
             }
             var draft = audit.draft
@@ -48,8 +52,10 @@ extension SQLiteVaultStore {
         try await pool.read { db in
             // `+merged_into`: keeps the planner off the merged_into index, which found every
             // live subject and sorted them all for each page (measured: seconds per page at 1M).
-            try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE +merged_into IS NULL AND subject_id > ? ORDER BY subject_id LIMIT ?",
-                                arguments: [after?.description ?? "", limit]).compactMap(SubjectID.init)
+            try String.fetchAll(
+                db, sql: "SELECT subject_id FROM subjects WHERE +merged_into IS NULL AND subject_id > ? ORDER BY subject_id LIMIT ?",
+                arguments: [after?.description ?? "", limit]
+            ).compactMap(SubjectID.init)
         }
     }
 }

@@ -1,8 +1,8 @@
 import Audit
 import Foundation
 import GRDB
-import Storage
 import Identity
+import Storage
 import VaultModel
 
 extension SQLiteVaultStore {
@@ -13,9 +13,11 @@ extension SQLiteVaultStore {
             var snapshot = ResolutionSnapshot()
             var subjects: Set<String> = []
             for chunk in Self.distinctChunks(sourceKeys.map(\.bytes)) {
-                let rows = try Row.fetchCursor(db.makeStatement(sql: """
-                    SELECT key_index, subject_id FROM source_records WHERE source = ? AND key_index IN (\(Self.placeholders(chunk.count)))
-                    """), arguments: StatementArguments([source.rawValue] + chunk.map { Data($0) }))
+                let rows = try Row.fetchCursor(
+                    db.makeStatement(
+                        sql: """
+                            SELECT key_index, subject_id FROM source_records WHERE source = ? AND key_index IN (\(Self.placeholders(chunk.count)))
+                            """), arguments: StatementArguments([source.rawValue] + chunk.map { Data($0) }))
                 while let row = try rows.next() {
                     guard let subject = SubjectID(row[1] as String) else { continue }
                     snapshot.subjectBySourceKey[[UInt8](row[0] as Data)] = subject
@@ -24,9 +26,11 @@ extension SQLiteVaultStore {
             }
             var found: [[UInt8]: [SubjectID]] = [:]
             for chunk in Self.distinctChunks(identifiers.map(\.bytes)) {
-                let rows = try Row.fetchCursor(db.makeStatement(sql: """
-                    SELECT DISTINCT blind_index, subject_id FROM identifiers WHERE blind_index IN (\(Self.placeholders(chunk.count)))
-                    """), arguments: StatementArguments(chunk.map { Data($0) }))
+                let rows = try Row.fetchCursor(
+                    db.makeStatement(
+                        sql: """
+                            SELECT DISTINCT blind_index, subject_id FROM identifiers WHERE blind_index IN (\(Self.placeholders(chunk.count)))
+                            """), arguments: StatementArguments(chunk.map { Data($0) }))
                 while let row = try rows.next() {
                     guard let subject = SubjectID(row[1] as String) else { continue }
                     found[[UInt8](row[0] as Data), default: []].append(subject)
@@ -35,9 +39,11 @@ extension SQLiteVaultStore {
             }
             for (index, ids) in found { snapshot.subjectsByIdentifier[index] = ids.sorted() }
             for chunk in Self.distinctChunks(Array(subjects)) {
-                let rows = try Row.fetchCursor(db.makeStatement(sql: """
-                    SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE subject_id IN (\(Self.placeholders(chunk.count)))
-                    """), arguments: StatementArguments(chunk))
+                let rows = try Row.fetchCursor(
+                    db.makeStatement(
+                        sql: """
+                            SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE subject_id IN (\(Self.placeholders(chunk.count)))
+                            """), arguments: StatementArguments(chunk))
                 while let row = try rows.next() {
                     guard let subject = SubjectID(row[0] as String) else { continue }
                     snapshot.wrappedKeys[subject] = WrappedKey(kekVersion: row[1], bytes: [UInt8](row[2] as Data))
@@ -100,17 +106,26 @@ extension SQLiteVaultStore {
             }
         }
         var existing: (recordID: Int64, subject: SubjectID)?
-        try db.forEachRow(db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
-                          binding: { $0.bind(1, source.rawValue); $0.bind(2, record.keyIndex.bytes) }) { row in
-            guard let recordID = row.int64(0), let subject = row.text(1).flatMap(SubjectID.init) else { throw StoreError.corrupt("source_records row") }
-            existing = (recordID, subject)
-        }
+        try db.forEachRow(
+            db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
+            binding: {
+                $0.bind(1, source.rawValue)
+                $0.bind(2, record.keyIndex.bytes)
+            },
+            each: { row in
+                guard let recordID = row.int64(0), let subject = row.text(1).flatMap(SubjectID.init) else { throw StoreError.corrupt("source_records row") }
+                existing = (recordID, subject)
+            }
+        )
         if let existing {
             var observed: [FieldName: Int64] = [:]
-            try db.forEachRow(db.cachedStatement(sql: "SELECT field, observed_at FROM field_values WHERE record_id = ?"),
-                              binding: { $0.bind(1, existing.recordID) }) { row in
-                if let field = row.text(0), let at = row.int64(1) { observed[FieldName(field)] = at }
-            }
+            try db.forEachRow(
+                db.cachedStatement(sql: "SELECT field, observed_at FROM field_values WHERE record_id = ?"),
+                binding: { $0.bind(1, existing.recordID) },
+                each: { row in
+                    if let field = row.text(0), let at = row.int64(1) { observed[FieldName(field)] = at }
+                }
+            )
             reads.existing = .init(recordID: existing.recordID, subject: existing.subject, observedAt: observed)
         }
         if let attached = record.attachedTo {
@@ -118,10 +133,13 @@ extension SQLiteVaultStore {
         }
         var matches: [SubjectID] = []
         for identifier in record.identifiers {
-            try db.forEachRow(db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
-                              binding: { $0.bind(1, identifier.index.bytes) }) { row in
-                if let id = row.text(0).flatMap(SubjectID.init) { matches.append(id) }
-            }
+            try db.forEachRow(
+                db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
+                binding: { $0.bind(1, identifier.index.bytes) },
+                each: { row in
+                    if let id = row.text(0).flatMap(SubjectID.init) { matches.append(id) }
+                }
+            )
         }
         reads.identifierMatches = matches
         if record.newSubject == nil, try holdsKey(db, record.keyOwner, record.sealedUnder), let canonical = try canonical(db, record.keyOwner) {
@@ -130,10 +148,13 @@ extension SQLiteVaultStore {
         let candidates = SubjectMatcher.candidates(reads)
         if candidates.count > 1 {
             for id in candidates {
-                try db.forEachRow(db.cachedStatement(sql: "SELECT created_at, restricted FROM subjects WHERE subject_id = ?"),
-                                  binding: { $0.bind(1, id.description) }) { row in
-                    reads.subjects[id] = SubjectFacts(createdAt: row.int64(0) ?? .max, restricted: (row.int64(1) ?? 0) != 0)
-                }
+                try db.forEachRow(
+                    db.cachedStatement(sql: "SELECT created_at, restricted FROM subjects WHERE subject_id = ?"),
+                    binding: { $0.bind(1, id.description) },
+                    each: { row in
+                        reads.subjects[id] = SubjectFacts(createdAt: row.int64(0) ?? .max, restricted: (row.int64(1) ?? 0) != 0)
+                    }
+                )
             }
         }
         return reads
@@ -141,10 +162,14 @@ extension SQLiteVaultStore {
 
     /// Writes what the matcher decided, in the plan's order.
     static func apply(_ db: Database, _ plan: MergePlan, record: SealedRecord, source: SourceName, at now: Int64) throws {
-        let target = plan.target.description, owner = record.keyOwner.description
+        let target = plan.target.description
+        let owner = record.keyOwner.description
         if let new = record.newSubject {
             try db.run(db.cachedStatement(sql: "INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at) VALUES (?, ?, ?, ?)")) {
-                $0.bind(1, new.id.description); $0.bind(2, new.wrappedKey.kekVersion); $0.bind(3, new.wrappedKey.bytes); $0.bind(4, now)
+                $0.bind(1, new.id.description)
+                $0.bind(2, new.wrappedKey.kekVersion)
+                $0.bind(3, new.wrappedKey.bytes)
+                $0.bind(4, now)
             }
         }
         for loser in plan.mergedLosers.map(\.description) {
@@ -152,9 +177,12 @@ extension SQLiteVaultStore {
             for table in ["source_records", "field_values", "identifiers", "events", "consent_events"] {
                 try db.execute(sql: "UPDATE \(table) SET subject_id = ? WHERE subject_id = ?", arguments: [target, loser])
             }
-            try db.cachedStatement(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ? OR merged_into = ?").execute(arguments: [target, loser, loser])
-            try db.execute(sql: "INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (?, ?, 'identity', ?, ?)",
-                           arguments: [target, loser, now, MergePlan.lineage(moved)])
+            try db.cachedStatement(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ? OR merged_into = ?").execute(arguments: [
+                target, loser, loser,
+            ])
+            try db.execute(
+                sql: "INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (?, ?, 'identity', ?, ?)",
+                arguments: [target, loser, now, MergePlan.lineage(moved)])
         }
         if plan.restrictTarget {
             try db.cachedStatement(sql: "UPDATE subjects SET restricted = 1 WHERE subject_id = ?").execute(arguments: [target])
@@ -178,35 +206,58 @@ extension SQLiteVaultStore {
                 try db.cachedStatement(sql: "UPDATE events SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
             }
         case .insert:
-            try db.run(db.cachedStatement(sql: """
-                INSERT INTO source_records (source, key_index, bi_version, subject_id, key_owner, key_ciphertext, first_seen_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)) {
-                $0.bind(1, source.rawValue); $0.bind(2, record.keyIndex.bytes); $0.bind(3, record.keyIndex.version); $0.bind(4, target)
-                $0.bind(5, owner); $0.bind(6, record.keyCiphertext); $0.bind(7, now); $0.bind(8, now)
+            try db.run(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO source_records (source, key_index, bi_version, subject_id, key_owner, key_ciphertext, first_seen_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+            ) {
+                $0.bind(1, source.rawValue)
+                $0.bind(2, record.keyIndex.bytes)
+                $0.bind(3, record.keyIndex.version)
+                $0.bind(4, target)
+                $0.bind(5, owner)
+                $0.bind(6, record.keyCiphertext)
+                $0.bind(7, now)
+                $0.bind(8, now)
             }
             recordID = db.lastInsertedRowID
         }
 
         let observed = millis(record.observedAt)
         for field in record.fields where plan.writtenFields.contains(field.field) {
-            try db.run(db.cachedStatement(sql: """
-                INSERT INTO field_values (record_id, field, subject_id, source, key_owner, observed_at, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (record_id, field) DO UPDATE SET subject_id = excluded.subject_id, key_owner = excluded.key_owner,
-                    observed_at = excluded.observed_at, ciphertext = excluded.ciphertext
-                """)) {
-                $0.bind(1, recordID); $0.bind(2, field.field.rawValue); $0.bind(3, target); $0.bind(4, source.rawValue); $0.bind(5, owner)
-                $0.bind(6, observed); $0.bind(7, field.ciphertext)
+            try db.run(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO field_values (record_id, field, subject_id, source, key_owner, observed_at, ciphertext) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (record_id, field) DO UPDATE SET subject_id = excluded.subject_id, key_owner = excluded.key_owner,
+                            observed_at = excluded.observed_at, ciphertext = excluded.ciphertext
+                        """)
+            ) {
+                $0.bind(1, recordID)
+                $0.bind(2, field.field.rawValue)
+                $0.bind(3, target)
+                $0.bind(4, source.rawValue)
+                $0.bind(5, owner)
+                $0.bind(6, observed)
+                $0.bind(7, field.ciphertext)
             }
         }
         for identifier in record.identifiers where plan.writtenFields.contains(identifier.field) {
-            try db.run(db.cachedStatement(sql: """
-                INSERT INTO identifiers (record_id, field, bi_version, blind_index, subject_id) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (record_id, field) DO UPDATE SET bi_version = excluded.bi_version, blind_index = excluded.blind_index,
-                    subject_id = excluded.subject_id
-                """)) {
-                $0.bind(1, recordID); $0.bind(2, identifier.field.rawValue); $0.bind(3, identifier.index.version)
-                $0.bind(4, identifier.index.bytes); $0.bind(5, target)
+            try db.run(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO identifiers (record_id, field, bi_version, blind_index, subject_id) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (record_id, field) DO UPDATE SET bi_version = excluded.bi_version, blind_index = excluded.blind_index,
+                            subject_id = excluded.subject_id
+                        """)
+            ) {
+                $0.bind(1, recordID)
+                $0.bind(2, identifier.field.rawValue)
+                $0.bind(3, identifier.index.version)
+                $0.bind(4, identifier.index.bytes)
+                $0.bind(5, target)
             }
         }
     }
@@ -216,8 +267,10 @@ extension SQLiteVaultStore {
             var subjects: Set<String> = []
             var row = try Self.nextEventRow(db, in: "events")
             let outcomes: [EventOutcomeKind] = try events.enumerated().map { index, event in
-                guard let record = try Row.fetchOne(db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
-                                                    arguments: [source.rawValue, Data(event.recordKeyIndex.bytes)])
+                guard
+                    let record = try Row.fetchOne(
+                        db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
+                        arguments: [source.rawValue, Data(event.recordKeyIndex.bytes)])
                 else { throw StoreError.unknownSourceKey(index: index) }
                 guard try Self.holdsKey(db, event.keyOwner, event.sealedUnder) else { throw StoreError.staleResolution }
                 // Sealed for the subject its record had when planned: if the record has moved to another
@@ -226,11 +279,15 @@ extension SQLiteVaultStore {
                 if event.keyOwner.description != subject, try Self.canonical(db, event.keyOwner)?.description != subject {
                     throw StoreError.staleResolution
                 }
-                try db.cachedStatement(sql: """
-                    INSERT INTO events (event_row, source, event_index, record_id, subject_id, key_owner, type, occurred_at, ciphertext)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_index) DO NOTHING
-                    """).execute(arguments: [row, source.rawValue, Data(event.eventIndex.bytes), record["record_id"] as Int64, subject,
-                                     event.keyOwner.description, event.type, Self.millis(event.occurredAt), Data(event.ciphertext)])
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO events (event_row, source, event_index, record_id, subject_id, key_owner, type, occurred_at, ciphertext)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, event_index) DO NOTHING
+                        """
+                ).execute(arguments: [
+                    row, source.rawValue, Data(event.eventIndex.bytes), record["record_id"] as Int64, subject,
+                    event.keyOwner.description, event.type, Self.millis(event.occurredAt), Data(event.ciphertext),
+                ])
                 row += 1
                 subjects.insert(subject)
                 return db.changesCount > 0 ? .created : .duplicate
@@ -247,8 +304,11 @@ extension SQLiteVaultStore {
     /// would not open under the new one). A master-key rewrap also changes the wrapped bytes;
     /// the write is then planned again, which is harmless.
     static func holdsKey(_ db: Database, _ owner: SubjectID, _ sealedUnder: [UInt8]) throws -> Bool {
-        guard let current = try Data.fetchOne(db.cachedStatement(sql: "SELECT wrapped_dek FROM subjects WHERE subject_id = ?"),
-                                              arguments: [owner.description]) else { return false }
+        guard
+            let current = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT wrapped_dek FROM subjects WHERE subject_id = ?"),
+                arguments: [owner.description])
+        else { return false }
         return current.elementsEqual(sealedUnder)
     }
 

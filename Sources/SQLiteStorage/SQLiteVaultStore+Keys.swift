@@ -7,10 +7,13 @@ extension SQLiteVaultStore {
     public func wrappedKeyCounts() async throws -> [Int: Int] {
         try await pool.read { db in
             var counts: [Int: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT kek_version, COUNT(*) AS n FROM subjects GROUP BY kek_version
-                UNION ALL SELECT kek_version, COUNT(*) FROM vault_keys GROUP BY kek_version
-                """) {
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT kek_version, COUNT(*) AS n FROM subjects GROUP BY kek_version
+                    UNION ALL SELECT kek_version, COUNT(*) FROM vault_keys GROUP BY kek_version
+                    """)
+            {
                 counts[row["kek_version"], default: 0] += row["n"] as Int
             }
             return counts
@@ -24,9 +27,12 @@ extension SQLiteVaultStore {
 
     private func dataKeys(notUnder version: Int, after: String, limit: Int) async throws -> [(subject: SubjectID, key: WrappedKey)] {
         try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE subject_id > ? AND kek_version != ? ORDER BY subject_id LIMIT ?
-                """), arguments: [after, version, limit]).compactMap { row in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE subject_id > ? AND kek_version != ? ORDER BY subject_id LIMIT ?
+                        """), arguments: [after, version, limit]
+            ).compactMap { row in
                 guard let subject = SubjectID(row["subject_id"] as String) else { return nil }
                 return (subject, WrappedKey(kekVersion: row["kek_version"], bytes: [UInt8](row["wrapped_dek"] as Data)))
             }
@@ -37,8 +43,9 @@ extension SQLiteVaultStore {
         try await pool.write { db in
             var replaced = 0
             for update in updates {
-                try db.execute(sql: "UPDATE subjects SET kek_version = ?, wrapped_dek = ? WHERE subject_id = ? AND kek_version = ?",
-                               arguments: [update.key.kekVersion, Data(update.key.bytes), update.subject.description, update.from])
+                try db.execute(
+                    sql: "UPDATE subjects SET kek_version = ?, wrapped_dek = ? WHERE subject_id = ? AND kek_version = ?",
+                    arguments: [update.key.kekVersion, Data(update.key.bytes), update.subject.description, update.from])
                 replaced += db.changesCount
             }
             return replaced
@@ -55,8 +62,9 @@ extension SQLiteVaultStore {
 
     public func replaceVaultKey(named name: String, from: Int, with key: WrappedKey) async throws {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE vault_keys SET kek_version = ?, wrapped = ? WHERE name = ? AND kek_version = ?",
-                           arguments: [key.kekVersion, Data(key.bytes), name, from])
+            try db.execute(
+                sql: "UPDATE vault_keys SET kek_version = ?, wrapped = ? WHERE name = ? AND kek_version = ?",
+                arguments: [key.kekVersion, Data(key.bytes), name, from])
         }
     }
 

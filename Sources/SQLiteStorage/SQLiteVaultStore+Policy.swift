@@ -20,9 +20,12 @@ extension SQLiteVaultStore {
             let latest = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM policy_versions") ?? 0
             guard record.version == latest + 1 else { throw StoreError.staleResolution }
             let stored = try PolicyVersionRecord.StoredText(record)
-            try db.execute(sql: "INSERT INTO policy_versions (version, digest, applied_at, applied_by, files, diff, mac) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [record.version, record.digest, Self.millis(record.appliedAt), record.appliedBy, stored.files, stored.diff,
-                                       record.mac.map { Data($0) }])
+            try db.execute(
+                sql: "INSERT INTO policy_versions (version, digest, applied_at, applied_by, files, diff, mac) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    record.version, record.digest, Self.millis(record.appliedAt), record.appliedBy, stored.files, stored.diff,
+                    record.mac.map { Data($0) },
+                ])
             if let audit { try self.appendAudit(db, [audit.draft], chain: audit.chain) }
         }
     }

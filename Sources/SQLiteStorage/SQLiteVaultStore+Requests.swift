@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import Storage
 import Identity
 import Requests
+import Storage
 import VaultModel
 
 extension SQLiteVaultStore {
@@ -25,33 +25,37 @@ extension SQLiteVaultStore {
 
     static func write(_ db: Database, _ r: RequestRecord, insert: Bool) throws {
         let arguments: StatementArguments = [
-            r.kind.rawValue, r.regulation.rawValue, r.subjectID?.description, r.status.rawValue, millis(r.receivedAt), millis(r.dueAt), r.extendedDueAt.map(millis),
+            r.kind.rawValue, r.regulation.rawValue, r.subjectID?.description, r.status.rawValue, millis(r.receivedAt), millis(r.dueAt),
+            r.extendedDueAt.map(millis),
             r.extensionReason, r.duplicateOf?.uuidString.lowercased(), r.verificationMethod, r.verifiedAt.map(millis), r.startedAt.map(millis),
             r.completedAt.map(millis), r.rejectedReason, jsonList(r.purposes), r.sealedDetails.map { Data($0) }, r.receipt,
             millis(r.createdAt), r.createdBy, r.mac.map { Data($0) }, r.id.uuidString.lowercased(),
         ]
         if insert {
-            try db.execute(sql: """
-                INSERT INTO requests (kind, regulation, subject_id, status, received_at, due_at, extended_due_at, extension_reason, duplicate_of,
-                    verification_method, verified_at, started_at, completed_at, rejected_reason, purposes, sealed_details, receipt, created_at,
-                    created_by, mac, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: arguments)
+            try db.execute(
+                sql: """
+                    INSERT INTO requests (kind, regulation, subject_id, status, received_at, due_at, extended_due_at, extension_reason, duplicate_of,
+                        verification_method, verified_at, started_at, completed_at, rejected_reason, purposes, sealed_details, receipt, created_at,
+                        created_by, mac, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: arguments)
         } else {
-            try db.execute(sql: """
-                UPDATE requests SET kind = ?, regulation = ?, subject_id = ?, status = ?, received_at = ?, due_at = ?, extended_due_at = ?,
-                    extension_reason = ?, duplicate_of = ?, verification_method = ?, verified_at = ?, started_at = ?, completed_at = ?,
-                    rejected_reason = ?, purposes = ?, sealed_details = ?, receipt = ?, created_at = ?, created_by = ?, mac = ? WHERE request_id = ?
-                """, arguments: arguments)
+            try db.execute(
+                sql: """
+                    UPDATE requests SET kind = ?, regulation = ?, subject_id = ?, status = ?, received_at = ?, due_at = ?, extended_due_at = ?,
+                        extension_reason = ?, duplicate_of = ?, verification_method = ?, verified_at = ?, started_at = ?, completed_at = ?,
+                        rejected_reason = ?, purposes = ?, sealed_details = ?, receipt = ?, created_at = ?, created_by = ?, mac = ? WHERE request_id = ?
+                    """, arguments: arguments)
         }
     }
 
     static func requestRecord(_ row: Row) throws -> RequestRecord {
         guard let id = UUID(uuidString: row["request_id"]) else { throw StoreError.corrupt("requests row") }
-        var r = RequestRecord(id: id, kind: try storedEnum(row["kind"], "requests.kind"), regulation: try storedEnum(row["regulation"], "requests.regulation"),
-                              subjectID: (row["subject_id"] as String?).flatMap(SubjectID.init), status: try storedEnum(row["status"], "requests.status"),
-                              receivedAt: date(row["received_at"]), dueAt: date(row["due_at"]), purposes: list(row["purposes"]),
-                              sealedDetails: (row["sealed_details"] as Data?).map { [UInt8]($0) }, createdAt: date(row["created_at"]),
-                              createdBy: row["created_by"])
+        var r = RequestRecord(
+            id: id, kind: try storedEnum(row["kind"], "requests.kind"), regulation: try storedEnum(row["regulation"], "requests.regulation"),
+            subjectID: (row["subject_id"] as String?).flatMap(SubjectID.init), status: try storedEnum(row["status"], "requests.status"),
+            receivedAt: date(row["received_at"]), dueAt: date(row["due_at"]), purposes: list(row["purposes"]),
+            sealedDetails: (row["sealed_details"] as Data?).map { [UInt8]($0) }, createdAt: date(row["created_at"]),
+            createdBy: row["created_by"])
         r.extendedDueAt = (row["extended_due_at"] as Int64?).map(date)
         r.extensionReason = row["extension_reason"]
         r.duplicateOf = (row["duplicate_of"] as String?).flatMap(UUID.init(uuidString:))
@@ -75,10 +79,19 @@ extension SQLiteVaultStore {
         try await pool.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
-            if let status = filter.status { conditions.append("status = ?"); _ = arguments.append(contentsOf: [status.rawValue]) }
-            if let kind = filter.kind { conditions.append("kind = ?"); _ = arguments.append(contentsOf: [kind.rawValue]) }
+            if let status = filter.status {
+                conditions.append("status = ?")
+                _ = arguments.append(contentsOf: [status.rawValue])
+            }
+            if let kind = filter.kind {
+                conditions.append("kind = ?")
+                _ = arguments.append(contentsOf: [kind.rawValue])
+            }
             if filter.openOnly { conditions.append("status NOT IN ('completed', 'rejected')") }
-            if let subject = filter.subjectID { conditions.append("subject_id = ?"); _ = arguments.append(contentsOf: [subject.description]) }
+            if let subject = filter.subjectID {
+                conditions.append("subject_id = ?")
+                _ = arguments.append(contentsOf: [subject.description])
+            }
             if let at = filter.overdueAt {
                 conditions.append("status NOT IN ('completed', 'rejected') AND COALESCE(extended_due_at, due_at) < ?")
                 _ = arguments.append(contentsOf: [Self.millis(at)])
@@ -94,11 +107,14 @@ extension SQLiteVaultStore {
     }
 
     static func erasureFacts(_ db: Database, _ id: String) throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
-        let records = try Row.fetchAll(db, sql: "SELECT source, key_index, bi_version, key_owner, key_ciphertext FROM source_records WHERE subject_id = ?",
-                                       arguments: [id]).compactMap { row -> SubjectRecordRef? in
+        let records = try Row.fetchAll(
+            db, sql: "SELECT source, key_index, bi_version, key_owner, key_ciphertext FROM source_records WHERE subject_id = ?",
+            arguments: [id]
+        ).compactMap { row -> SubjectRecordRef? in
             guard let source = SourceName(row["source"]), let owner = SubjectID(row["key_owner"] as String) else { return nil }
-            return SubjectRecordRef(source: source, keyIndex: BlindIndex(version: row["bi_version"], bytes: [UInt8](row["key_index"] as Data)),
-                                    keyOwner: owner, keyCiphertext: [UInt8](row["key_ciphertext"] as Data))
+            return SubjectRecordRef(
+                source: source, keyIndex: BlindIndex(version: row["bi_version"], bytes: [UInt8](row["key_index"] as Data)),
+                keyOwner: owner, keyCiphertext: [UInt8](row["key_ciphertext"] as Data))
         }
         let identifiers = try Row.fetchAll(db, sql: "SELECT bi_version, blind_index FROM identifiers WHERE subject_id = ?", arguments: [id]).map {
             BlindIndex(version: $0["bi_version"], bytes: [UInt8]($0["blind_index"] as Data))
@@ -119,17 +135,20 @@ extension SQLiteVaultStore {
             // keys are incomplete (a source re-sending the new record would bring the person
             // back): refuse, and the request service plans again.
             guard try Self.canonical(db, plan.subjectID) == plan.subjectID,
-                  plan.covers(try Self.erasureFacts(db, id)) else { throw StoreError.staleResolution }
+                plan.covers(try Self.erasureFacts(db, id))
+            else { throw StoreError.staleResolution }
             let now = Self.millis(plan.completedAt)
             for index in plan.suppressions {
-                try db.execute(sql: "INSERT OR IGNORE INTO suppressions (blind_index, request_id, created_at) VALUES (?, ?, ?)",
-                               arguments: [Data(index.bytes), plan.requestID.uuidString.lowercased(), now])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO suppressions (blind_index, request_id, created_at) VALUES (?, ?, ?)",
+                    arguments: [Data(index.bytes), plan.requestID.uuidString.lowercased(), now])
             }
             try Self.insert(db, plan.notices)
             for held in plan.held {
-                try db.execute(sql: """
-                    INSERT OR REPLACE INTO held_values (subject_id, field, category, basis, held_until, ciphertext) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [id, held.field.rawValue, held.category, held.basis, Self.millis(held.until), Data(held.ciphertext)])
+                try db.execute(
+                    sql: """
+                        INSERT OR REPLACE INTO held_values (subject_id, field, category, basis, held_until, ciphertext) VALUES (?, ?, ?, ?, ?, ?)
+                        """, arguments: [id, held.field.rawValue, held.category, held.basis, Self.millis(held.until), Data(held.ciphertext)])
             }
             for table in ["field_values", "identifiers", "events", "consent_events", "source_records"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE subject_id = ?", arguments: [id])
@@ -142,14 +161,18 @@ extension SQLiteVaultStore {
             }
             // What officers wrote on the person's requests (sealed, it may name them) goes too.
             for owner in Set([id] + plan.keyOwners.map(\.description)) {
-                try db.execute(sql: """
-                    UPDATE requests SET sealed_details = NULL, verification_method = NULL, rejected_reason = NULL, extension_reason = NULL
-                    WHERE subject_id = ?
-                    """, arguments: [owner])
+                try db.execute(
+                    sql: """
+                        UPDATE requests SET sealed_details = NULL, verification_method = NULL, rejected_reason = NULL, extension_reason = NULL
+                        WHERE subject_id = ?
+                        """, arguments: [owner])
             }
-            try db.execute(sql: "UPDATE requests SET status = ?, completed_at = ?, receipt = ?, mac = ?, subject_id = ? WHERE request_id = ?",
-                           arguments: [plan.requestStatus.rawValue, now, plan.receipt, plan.requestTag.map { Data($0) }, (plan.requestSubject ?? plan.subjectID).description,
-                                       plan.requestID.uuidString.lowercased()])
+            try db.execute(
+                sql: "UPDATE requests SET status = ?, completed_at = ?, receipt = ?, mac = ?, subject_id = ? WHERE request_id = ?",
+                arguments: [
+                    plan.requestStatus.rawValue, now, plan.receipt, plan.requestTag.map { Data($0) }, (plan.requestSubject ?? plan.subjectID).description,
+                    plan.requestID.uuidString.lowercased(),
+                ])
             try self.appendAudit(db, [audit.draft], chain: audit.chain)
         }
     }
@@ -169,18 +192,23 @@ extension SQLiteVaultStore {
     public func heldValues(of subject: SubjectID) async throws -> [HeldValue] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM held_values WHERE subject_id = ? ORDER BY field", arguments: [subject.description]).map {
-                HeldValue(field: FieldName($0["field"] as String), category: $0["category"], basis: $0["basis"], until: Self.date($0["held_until"]),
-                          ciphertext: [UInt8]($0["ciphertext"] as Data))
+                HeldValue(
+                    field: FieldName($0["field"] as String), category: $0["category"], basis: $0["basis"], until: Self.date($0["held_until"]),
+                    ciphertext: [UInt8]($0["ciphertext"] as Data))
             }
         }
     }
 
     static func insert(_ db: Database, _ notices: [OutboxNotice]) throws {
         for notice in notices {
-            try db.execute(sql: """
-                INSERT INTO outbox (notice_id, source, request_id, kind, subject_id, sealed_key, created_at, acked_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
-                """, arguments: [notice.id.uuidString.lowercased(), notice.source.rawValue, notice.requestID.uuidString.lowercased(), notice.kind.rawValue,
-                                 notice.subjectID.description, notice.sealedKey.map { Data($0) }, millis(notice.createdAt)])
+            try db.execute(
+                sql: """
+                    INSERT INTO outbox (notice_id, source, request_id, kind, subject_id, sealed_key, created_at, acked_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+                    """,
+                arguments: [
+                    notice.id.uuidString.lowercased(), notice.source.rawValue, notice.requestID.uuidString.lowercased(), notice.kind.rawValue,
+                    notice.subjectID.description, notice.sealedKey.map { Data($0) }, millis(notice.createdAt),
+                ])
         }
     }
 
@@ -190,17 +218,20 @@ extension SQLiteVaultStore {
 
     static func notice(_ row: Row) throws -> OutboxNotice {
         guard let id = UUID(uuidString: row["notice_id"]), let source = SourceName(row["source"]), let request = UUID(uuidString: row["request_id"]),
-              let subject = SubjectID(row["subject_id"] as String)
+            let subject = SubjectID(row["subject_id"] as String)
         else { throw StoreError.corrupt("outbox row") }
-        return OutboxNotice(id: id, source: source, requestID: request,
-                     kind: try storedEnum(row["kind"], "outbox.kind"), subjectID: subject, sealedKey: (row["sealed_key"] as Data?).map { [UInt8]($0) },
-                     createdAt: date(row["created_at"]), ackedAt: (row["acked_at"] as Int64?).map(date))
+        return OutboxNotice(
+            id: id, source: source, requestID: request,
+            kind: try storedEnum(row["kind"], "outbox.kind"), subjectID: subject, sealedKey: (row["sealed_key"] as Data?).map { [UInt8]($0) },
+            createdAt: date(row["created_at"]), ackedAt: (row["acked_at"] as Int64?).map(date))
     }
 
     public func outbox(source: SourceName, includeAcknowledged: Bool) async throws -> [OutboxNotice] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE source = ? \(includeAcknowledged ? "" : "AND acked_at IS NULL") ORDER BY created_at, notice_id",
-                             arguments: [source.rawValue]).map(Self.notice)
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM outbox WHERE source = ? \(includeAcknowledged ? "" : "AND acked_at IS NULL") ORDER BY created_at, notice_id",
+                arguments: [source.rawValue]
+            ).map(Self.notice)
         }
     }
 
@@ -214,8 +245,9 @@ extension SQLiteVaultStore {
     public func acknowledge(notice: UUID, source: SourceName, at time: Date, audit: AuditWrite) async throws -> Bool {
         try await pool.write { db in
             // The source key is needed only until the source confirms: drop it then.
-            try db.execute(sql: "UPDATE outbox SET acked_at = ?, sealed_key = NULL WHERE notice_id = ? AND source = ? AND acked_at IS NULL",
-                           arguments: [Self.millis(time), notice.uuidString.lowercased(), source.rawValue])
+            try db.execute(
+                sql: "UPDATE outbox SET acked_at = ?, sealed_key = NULL WHERE notice_id = ? AND source = ? AND acked_at IS NULL",
+                arguments: [Self.millis(time), notice.uuidString.lowercased(), source.rawValue])
             guard db.changesCount > 0 else { return false }
             try self.appendAudit(db, [audit.draft], chain: audit.chain)
             return true
@@ -234,8 +266,9 @@ extension SQLiteVaultStore {
         try await pool.write { db in
             var restored = 0
             for index in indexes {
-                try db.execute(sql: "INSERT OR IGNORE INTO suppressions (blind_index, request_id, created_at) VALUES (?, ?, ?)",
-                               arguments: [Data(index), requestID.uuidString.lowercased(), Self.millis(time)])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO suppressions (blind_index, request_id, created_at) VALUES (?, ?, ?)",
+                    arguments: [Data(index), requestID.uuidString.lowercased(), Self.millis(time)])
                 restored += db.changesCount
             }
             return restored
@@ -244,8 +277,9 @@ extension SQLiteVaultStore {
 
     public func complianceFigures() async throws -> ComplianceFigures {
         try await pool.read { db in
-            ComplianceFigures(suppressions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM suppressions") ?? 0,
-                              pendingNotices: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL") ?? 0)
+            ComplianceFigures(
+                suppressions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM suppressions") ?? 0,
+                pendingNotices: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL") ?? 0)
         }
     }
 }

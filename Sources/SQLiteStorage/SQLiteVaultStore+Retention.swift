@@ -4,24 +4,31 @@ import Storage
 import VaultModel
 
 extension SQLiteVaultStore {
-    public func sweep(fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
-                      audit: AuditWrite) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int) {
+    public func sweep(
+        fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
+        audit: AuditWrite
+    ) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int) {
         try await pool.write { db in
-            var fieldCounts: [FieldName: Int] = [:], eventCounts: [String: Int] = [:]
+            var fieldCounts: [FieldName: Int] = [:]
+            var eventCounts: [String: Int] = [:]
             for (field, cutoff) in fields {
-                let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM field_values WHERE field = ? AND observed_at < ?",
-                                         arguments: [field.rawValue, Self.millis(cutoff)]) ?? 0
+                let n =
+                    try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM field_values WHERE field = ? AND observed_at < ?",
+                        arguments: [field.rawValue, Self.millis(cutoff)]) ?? 0
                 if n > 0 { fieldCounts[field] = n }
                 if !dryRun && n > 0 {
-                    try db.execute(sql: """
-                        DELETE FROM identifiers WHERE field = ? AND record_id IN
-                            (SELECT record_id FROM field_values WHERE field = ? AND observed_at < ?)
-                        """, arguments: [field.rawValue, field.rawValue, Self.millis(cutoff)])
+                    try db.execute(
+                        sql: """
+                            DELETE FROM identifiers WHERE field = ? AND record_id IN
+                                (SELECT record_id FROM field_values WHERE field = ? AND observed_at < ?)
+                            """, arguments: [field.rawValue, field.rawValue, Self.millis(cutoff)])
                     try db.execute(sql: "DELETE FROM field_values WHERE field = ? AND observed_at < ?", arguments: [field.rawValue, Self.millis(cutoff)])
                 }
             }
             for (type, cutoff) in events {
-                let n = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE type = ? AND occurred_at < ?", arguments: [type, Self.millis(cutoff)]) ?? 0
+                let n =
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE type = ? AND occurred_at < ?", arguments: [type, Self.millis(cutoff)]) ?? 0
                 if n > 0 { eventCounts[type] = n }
                 if !dryRun && n > 0 {
                     try db.execute(sql: "DELETE FROM events WHERE type = ? AND occurred_at < ?", arguments: [type, Self.millis(cutoff)])

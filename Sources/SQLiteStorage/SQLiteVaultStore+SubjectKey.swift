@@ -3,34 +3,47 @@ import GRDB
 import Storage
 import VaultModel
 
-
 extension SQLiteVaultStore {
     /// Every sealed value of a subject, with its location.
     public func sealedRows(of subject: SubjectID) async throws -> [SealedRow] {
         try await pool.read { db in
             let id = subject.description
             var rows: [SealedRow] = []
-            for r in try Row.fetchAll(db, sql: """
-                SELECT record_id, field, key_owner, ciphertext, source FROM field_values WHERE subject_id = ?
-                """, arguments: [id]) {
-                rows.append(SealedRow(table: "field_values", rowID: r["record_id"], field: r["field"], column: "ciphertext",
-                                      keyOwner: SubjectID(r["key_owner"] as String)!, ciphertext: [UInt8](r["ciphertext"] as Data),
-                                      source: r["source"], type: nil, purpose: nil, occurredAt: nil))
+            for r in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT record_id, field, key_owner, ciphertext, source FROM field_values WHERE subject_id = ?
+                    """, arguments: [id])
+            {
+                rows.append(
+                    SealedRow(
+                        table: "field_values", rowID: r["record_id"], field: r["field"], column: "ciphertext",
+                        keyOwner: SubjectID(r["key_owner"] as String)!, ciphertext: [UInt8](r["ciphertext"] as Data),
+                        source: r["source"], type: nil, purpose: nil, occurredAt: nil))
             }
-            for r in try Row.fetchAll(db, sql: "SELECT record_id, key_owner, key_ciphertext, source FROM source_records WHERE subject_id = ?", arguments: [id]) {
-                rows.append(SealedRow(table: "source_records", rowID: r["record_id"], field: nil, column: "key_ciphertext",
-                                      keyOwner: SubjectID(r["key_owner"] as String)!, ciphertext: [UInt8](r["key_ciphertext"] as Data),
-                                      source: r["source"], type: nil, purpose: nil, occurredAt: nil))
+            for r in try Row.fetchAll(db, sql: "SELECT record_id, key_owner, key_ciphertext, source FROM source_records WHERE subject_id = ?", arguments: [id])
+            {
+                rows.append(
+                    SealedRow(
+                        table: "source_records", rowID: r["record_id"], field: nil, column: "key_ciphertext",
+                        keyOwner: SubjectID(r["key_owner"] as String)!, ciphertext: [UInt8](r["key_ciphertext"] as Data),
+                        source: r["source"], type: nil, purpose: nil, occurredAt: nil))
             }
             for r in try Row.fetchAll(db, sql: "SELECT event_row, key_owner, ciphertext, source, type FROM events WHERE subject_id = ?", arguments: [id]) {
-                rows.append(SealedRow(table: "events", rowID: r["event_row"], field: nil, column: "ciphertext",
-                                      keyOwner: SubjectID(r["key_owner"] as String)!, ciphertext: [UInt8](r["ciphertext"] as Data),
-                                      source: r["source"], type: r["type"], purpose: nil, occurredAt: nil))
+                rows.append(
+                    SealedRow(
+                        table: "events", rowID: r["event_row"], field: nil, column: "ciphertext",
+                        keyOwner: SubjectID(r["key_owner"] as String)!, ciphertext: [UInt8](r["ciphertext"] as Data),
+                        source: r["source"], type: r["type"], purpose: nil, occurredAt: nil))
             }
-            for r in try Row.fetchAll(db, sql: "SELECT event_row, key_owner, ciphertext, purpose, occurred_at FROM consent_events WHERE subject_id = ?", arguments: [id]) {
-                rows.append(SealedRow(table: "consent_events", rowID: r["event_row"], field: nil, column: "ciphertext",
-                                      keyOwner: SubjectID(r["key_owner"] as String)!, ciphertext: [UInt8](r["ciphertext"] as Data),
-                                      source: nil, type: nil, purpose: r["purpose"], occurredAt: Self.date(r["occurred_at"])))
+            for r in try Row.fetchAll(
+                db, sql: "SELECT event_row, key_owner, ciphertext, purpose, occurred_at FROM consent_events WHERE subject_id = ?", arguments: [id])
+            {
+                rows.append(
+                    SealedRow(
+                        table: "consent_events", rowID: r["event_row"], field: nil, column: "ciphertext",
+                        keyOwner: SubjectID(r["key_owner"] as String)!, ciphertext: [UInt8](r["ciphertext"] as Data),
+                        source: nil, type: nil, purpose: r["purpose"], occurredAt: Self.date(r["occurred_at"])))
             }
             return rows
         }
@@ -62,7 +75,9 @@ extension SQLiteVaultStore {
             for alias in try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE merged_into = ?", arguments: [id]) {
                 var used = false
                 for table in ["field_values", "source_records", "events", "consent_events"] {
-                    if try Bool.fetchOne(db, sql: "SELECT 1 FROM \(table) WHERE subject_id = ? AND key_owner = ? LIMIT 1", arguments: [id, alias]) == true { used = true }
+                    if try Bool.fetchOne(db, sql: "SELECT 1 FROM \(table) WHERE subject_id = ? AND key_owner = ? LIMIT 1", arguments: [id, alias]) == true {
+                        used = true
+                    }
                 }
                 if !used { try db.execute(sql: "DELETE FROM subjects WHERE subject_id = ?", arguments: [alias]) }
             }

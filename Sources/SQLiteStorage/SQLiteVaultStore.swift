@@ -1,8 +1,8 @@
 import Audit
 import Foundation
 import GRDB
-import Storage
 import Identity
+import Storage
 import VaultModel
 
 /// The embedded store: one SQLite file through a GRDB `DatabasePool` (WAL, readers in
@@ -57,16 +57,18 @@ public final class SQLiteVaultStore: VaultStore {
     public func keyVersions() async throws -> [KeyVersionRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT version, check_value, created_at, state FROM keyring ORDER BY version").map {
-                KeyVersionRecord(version: $0["version"], checkValue: [UInt8]($0["check_value"] as Data),
-                                 createdAt: Self.date($0["created_at"]), state: $0["state"])
+                KeyVersionRecord(
+                    version: $0["version"], checkValue: [UInt8]($0["check_value"] as Data),
+                    createdAt: Self.date($0["created_at"]), state: $0["state"])
             }
         }
     }
 
     public func insertKeyVersion(_ record: KeyVersionRecord) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO keyring (version, check_value, created_at, state) VALUES (?, ?, ?, ?)",
-                           arguments: [record.version, Data(record.checkValue), Self.millis(record.createdAt), record.state])
+            try db.execute(
+                sql: "INSERT INTO keyring (version, check_value, created_at, state) VALUES (?, ?, ?, ?)",
+                arguments: [record.version, Data(record.checkValue), Self.millis(record.createdAt), record.state])
         }
     }
 
@@ -80,8 +82,9 @@ public final class SQLiteVaultStore: VaultStore {
 
     public func insertVaultKey(named name: String, _ key: WrappedKey) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO vault_keys (name, kek_version, wrapped) VALUES (?, ?, ?)",
-                           arguments: [name, key.kekVersion, Data(key.bytes)])
+            try db.execute(
+                sql: "INSERT INTO vault_keys (name, kek_version, wrapped) VALUES (?, ?, ?)",
+                arguments: [name, key.kekVersion, Data(key.bytes)])
         }
     }
 
@@ -107,8 +110,9 @@ public final class SQLiteVaultStore: VaultStore {
         try await pool.read { db in
             var found: Set<SubjectID> = []
             for index in identifiers {
-                let ids = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
-                                              arguments: [Data(index.bytes)])
+                let ids = try String.fetchAll(
+                    db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
+                    arguments: [Data(index.bytes)])
                 found.formUnion(ids.compactMap(SubjectID.init))
             }
             return found.sorted()
@@ -119,8 +123,13 @@ public final class SQLiteVaultStore: VaultStore {
         try await pool.read { db in
             var restricted: Set<SubjectID> = []
             for chunk in Self.distinctChunks(ids.map(\.description)) {
-                let found = try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE restricted = 1 AND subject_id IN (\(Self.placeholders(chunk.count)))",
-                                                arguments: StatementArguments(chunk))
+                let found = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT s.subject_id FROM subjects s LEFT JOIN subjects w ON w.subject_id = s.merged_into
+                        WHERE s.subject_id IN (\(Self.placeholders(chunk.count))) AND (s.restricted = 1 OR w.restricted = 1)
+                        """,
+                    arguments: StatementArguments(chunk))
                 restricted.formUnion(found.compactMap(SubjectID.init))
             }
             return restricted
@@ -140,9 +149,13 @@ public final class SQLiteVaultStore: VaultStore {
         try readOnCallingThread { db in
             var current = id.description
             for _ in 0..<64 {
-                guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                    SELECT merged_into, created_at, restricted, kek_version, wrapped_dek FROM subjects WHERE subject_id = ?
-                    """), arguments: [current]) else { return nil }
+                guard
+                    let row = try Row.fetchOne(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT merged_into, created_at, restricted, kek_version, wrapped_dek FROM subjects WHERE subject_id = ?
+                                """), arguments: [current])
+                else { return nil }
                 if let next: String = row[0] {
                     current = next
                     continue
@@ -183,11 +196,15 @@ public final class SQLiteVaultStore: VaultStore {
         }
         // Columns by position, read straight from SQLite (`forEachRow`) on this per-view path.
         // Each table below is keyed by subject first (migration v7), so a subject's rows share a page or two.
-        try db.forEachRow(db.cachedStatement(sql: """
-            SELECT field, source, key_owner, observed_at, ciphertext FROM field_values WHERE subject_id = ?
-            """), arguments: [subject]) { r in
+        try db.forEachRow(
+            db.cachedStatement(
+                sql: """
+                    SELECT field, source, key_owner, observed_at, ciphertext FROM field_values WHERE subject_id = ?
+                    """), arguments: [subject]
+        ) { r in
             guard let field = r.text(0), let source = r.text(1).flatMap(SourceName.init), let owner = ownerID(r.text(2)),
-                  let observed = r.int64(3), let ciphertext = r.bytes(4) else { throw StoreError.corrupt("field_values row") }
+                let observed = r.int64(3), let ciphertext = r.bytes(4)
+            else { throw StoreError.corrupt("field_values row") }
             sources.insert(source)
             fields.append(StoredFieldValue(field: FieldName(field), source: source, keyOwner: owner, observedAt: date(observed), ciphertext: ciphertext))
         }
@@ -195,37 +212,48 @@ public final class SQLiteVaultStore: VaultStore {
             if let source = r.text(0).flatMap(SourceName.init) { sources.insert(source) }
         }
         var events: [StoredEvent] = []
-        try db.forEachRow(db.cachedStatement(sql: """
-            SELECT source, key_owner, type, occurred_at, ciphertext FROM events WHERE subject_id = ? ORDER BY occurred_at DESC
-            """), arguments: [subject]) { r in
+        try db.forEachRow(
+            db.cachedStatement(
+                sql: """
+                    SELECT source, key_owner, type, occurred_at, ciphertext FROM events WHERE subject_id = ? ORDER BY occurred_at DESC
+                    """), arguments: [subject]
+        ) { r in
             guard let source = r.text(0).flatMap(SourceName.init), let owner = ownerID(r.text(1)), let type = r.text(2),
-                  let occurred = r.int64(3), let ciphertext = r.bytes(4) else { throw StoreError.corrupt("events row") }
+                let occurred = r.int64(3), let ciphertext = r.bytes(4)
+            else { throw StoreError.corrupt("events row") }
             events.append(StoredEvent(source: source, keyOwner: owner, type: type, occurredAt: date(occurred), ciphertext: ciphertext))
         }
         var consents: [StoredConsent] = []
-        try db.forEachRow(db.cachedStatement(sql: """
-            SELECT event_row, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at, expires_at, recorded_at, recorded_by, ciphertext
-            FROM consent_events WHERE subject_id = ? ORDER BY event_row
-            """), arguments: [subject]) { r in
+        try db.forEachRow(
+            db.cachedStatement(
+                sql: """
+                    SELECT event_row, key_owner, purpose, status, lawful_basis, jurisdiction, occurred_at, expires_at, recorded_at, recorded_by, ciphertext
+                    FROM consent_events WHERE subject_id = ? ORDER BY event_row
+                    """), arguments: [subject]
+        ) { r in
             guard let sequence = r.int64(0), let owner = ownerID(r.text(1)), let purpose = r.text(2), let status = r.text(3),
-                  let basis = r.text(4), let occurred = r.int64(6), let recorded = r.int64(8), let recordedBy = r.text(9),
-                  let ciphertext = r.bytes(10) else { throw StoreError.corrupt("consent_events row") }
-            consents.append(StoredConsent(sequence: sequence, keyOwner: owner, purpose: purpose, status: status, lawfulBasis: basis,
-                                          jurisdiction: r.text(5), occurredAt: date(occurred), expiresAt: r.int64(7).map(date),
-                                          recordedAt: date(recorded), recordedBy: recordedBy, ciphertext: ciphertext))
+                let basis = r.text(4), let occurred = r.int64(6), let recorded = r.int64(8), let recordedBy = r.text(9),
+                let ciphertext = r.bytes(10)
+            else { throw StoreError.corrupt("consent_events row") }
+            consents.append(
+                StoredConsent(
+                    sequence: sequence, keyOwner: owner, purpose: purpose, status: status, lawfulBasis: basis,
+                    jurisdiction: r.text(5), occurredAt: date(occurred), expiresAt: r.int64(7).map(date),
+                    recordedAt: date(recorded), recordedBy: recordedBy, ciphertext: ciphertext))
         }
         var keys: [SubjectID: WrappedKey] = [id: WrappedKey(kekVersion: header[3], bytes: [UInt8](header[4] as Data))]
         for owner in owners where owner != subject {
             guard let k = try Row.fetchOne(db.cachedStatement(sql: "SELECT kek_version, wrapped_dek FROM subjects WHERE subject_id = ?"), arguments: [owner]),
-                  let ownerID = ownerID(owner)
+                let ownerID = ownerID(owner)
             else { throw StoreError.corrupt("missing data key of a key owner") }
             // A value sealed by another subject belongs here only if that subject was merged into
             // this one; otherwise a row was moved between people (decryption alone would not notice).
             if try Self.canonical(db, ownerID) != id { throw StoreError.corrupt("a stored value is sealed for another subject") }
             keys[ownerID] = WrappedKey(kekVersion: k["kek_version"], bytes: [UInt8](k["wrapped_dek"] as Data))
         }
-        return SealedProfile(subjectID: id, createdAt: date(header[1]), restricted: (header[2] as Int) != 0,
-                             keys: keys, fields: fields, events: events, consents: consents, sources: sources.sorted())
+        return SealedProfile(
+            subjectID: id, createdAt: date(header[1]), restricted: (header[2] as Int) != 0,
+            keys: keys, fields: fields, events: events, consents: consents, sources: sources.sorted())
     }
 
     // MARK: Tokens
@@ -233,11 +261,15 @@ public final class SQLiteVaultStore: VaultStore {
     public func insertToken(_ token: TokenRecord, audit: AuditWrite?) async throws {
         try await pool.write { db in
             if let audit { try self.appendAudit(db, [audit.draft], chain: audit.chain) }
-            try db.execute(sql: """
-                INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac, approval, created_by)
-                VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
-                """, arguments: [token.id.uuidString.lowercased(), token.principal, token.role, token.source,
-                                 Data(token.hash), Self.millis(token.createdAt), token.mac.map { Data($0) }, token.approval.rawValue, token.createdBy])
+            try db.execute(
+                sql: """
+                    INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac, approval, created_by)
+                    VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)
+                    """,
+                arguments: [
+                    token.id.uuidString.lowercased(), token.principal, token.role, token.source,
+                    Data(token.hash), Self.millis(token.createdAt), token.mac.map { Data($0) }, token.approval.rawValue, token.createdBy,
+                ])
         }
     }
 
@@ -255,11 +287,15 @@ public final class SQLiteVaultStore: VaultStore {
 
     public func revokeToken(id: UUID, at time: Date, mac: [UInt8], expectedMAC: [UInt8]?, audit: AuditWrite) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE tokens SET revoked_at = ?, mac = ? WHERE token_id = ? AND revoked_at IS NULL AND mac IS ?",
-                           arguments: [Self.millis(time), Data(mac), id.uuidString.lowercased(), expectedMAC.map { Data($0) }])
+            try db.execute(
+                sql: "UPDATE tokens SET revoked_at = ?, mac = ? WHERE token_id = ? AND revoked_at IS NULL AND mac IS ?",
+                arguments: [Self.millis(time), Data(mac), id.uuidString.lowercased(), expectedMAC.map { Data($0) }])
             let revoked = db.changesCount > 0
             var draft = audit.draft
-            if !revoked { draft.outcome = "refused"; draft.detail = "no active token with this id" }
+            if !revoked {
+                draft.outcome = "refused"
+                draft.detail = "no active token with this id"
+            }
             try self.appendAudit(db, [draft], chain: audit.chain)
             return revoked
         }
@@ -268,16 +304,18 @@ public final class SQLiteVaultStore: VaultStore {
     static func tokenRecord(_ row: Row) -> TokenRecord {
         let revoked: Int64? = row["revoked_at"]
         let mac: Data? = row["mac"]
-        return TokenRecord(id: UUID(uuidString: row["token_id"]) ?? UUID(), principal: row["principal"],
-                           role: row["role"], source: row["source"], hash: [UInt8](row["token_hash"] as Data),
-                           createdAt: date(row["created_at"]), revokedAt: revoked.map(date), mac: mac.map { [UInt8]($0) },
-                           approval: TokenApproval(rawValue: row["approval"]) ?? .awaiting, createdBy: row["created_by"])
+        return TokenRecord(
+            id: UUID(uuidString: row["token_id"]) ?? UUID(), principal: row["principal"],
+            role: row["role"], source: row["source"], hash: [UInt8](row["token_hash"] as Data),
+            createdAt: date(row["created_at"]), revokedAt: revoked.map(date), mac: mac.map { [UInt8]($0) },
+            approval: TokenApproval(rawValue: row["approval"]) ?? .awaiting, createdBy: row["created_by"])
     }
 
     public func approveToken(id: UUID, mac: [UInt8], audit: AuditWrite) async throws -> Bool {
         try await pool.write { db in
-            try db.execute(sql: "UPDATE tokens SET approval = 2, mac = ? WHERE token_id = ? AND approval <> 2 AND revoked_at IS NULL",
-                           arguments: [Data(mac), id.uuidString.lowercased()])
+            try db.execute(
+                sql: "UPDATE tokens SET approval = 2, mac = ? WHERE token_id = ? AND approval <> 2 AND revoked_at IS NULL",
+                arguments: [Data(mac), id.uuidString.lowercased()])
             guard db.changesCount > 0 else { return false }
             try self.appendAudit(db, [audit.draft], chain: audit.chain)
             return true

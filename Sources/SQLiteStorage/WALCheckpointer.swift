@@ -1,7 +1,7 @@
 import Dispatch
 import GRDB
-import Storage
 import GRDBSQLite
+import Storage
 import Synchronization
 
 /// Checkpoints the WAL on its own connection and thread, so that writes don't wait for it.
@@ -44,28 +44,32 @@ final class WALCheckpointer: Sendable {
     func install(on db: Database) {
         guard !db.configuration.readonly else { return }
         let signal = Unmanaged.passRetained(Signal(self))
-        sqlite3_wal_hook(db.sqliteConnection, { context, handle, _, pages in
-            guard let context else { return SQLITE_OK }
-            let checkpointer = Unmanaged<Signal>.fromOpaque(context).takeUnretainedValue().checkpointer
-            checkpointer?.readers.writerCommitted(walPages: pages)
-            guard pages >= WALCheckpointer.backgroundPages else { return SQLITE_OK }
-            if pages < WALCheckpointer.writerPages, let checkpointer {
-                checkpointer.schedule()
-            } else {
-                sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-            }
-            return SQLITE_OK
-        }, signal.toOpaque())
+        sqlite3_wal_hook(
+            db.sqliteConnection,
+            { context, handle, _, pages in
+                guard let context else { return SQLITE_OK }
+                let checkpointer = Unmanaged<Signal>.fromOpaque(context).takeUnretainedValue().checkpointer
+                checkpointer?.readers.writerCommitted(walPages: pages)
+                guard pages >= WALCheckpointer.backgroundPages else { return SQLITE_OK }
+                if pages < WALCheckpointer.writerPages, let checkpointer {
+                    checkpointer.schedule()
+                } else {
+                    sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                }
+                return SQLITE_OK
+            }, signal.toOpaque())
     }
 
     /// Queues one checkpoint unless one is queued already; a commit arriving while one runs
     /// queues the next.
     func schedule() {
-        guard scheduled.withLock({ queued in
-            if queued { return false }
-            queued = true
-            return true
-        }) else { return }
+        guard
+            scheduled.withLock({ queued in
+                if queued { return false }
+                queued = true
+                return true
+            })
+        else { return }
         queue.async { [self] in
             scheduled.withLock { $0 = false }
             // Idle readers' snapshots would hold the WAL back from restarting.

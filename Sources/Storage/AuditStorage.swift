@@ -48,7 +48,7 @@ public final class AuditSinkState: Sendable {
     }
 
     /// The same, for an append made on the caller's thread.
-    public func guarded<T>(_ append: () throws -> T) throws -> T {
+    public func guardedNow<T>(_ append: () throws -> T) throws -> T {
         guard !isFailed else { throw StoreError.auditUnavailable }
         do {
             return try append()

@@ -22,7 +22,8 @@ extension RequestStore {
     public func complianceFigures() async throws -> ComplianceFigures {
         var filter = RequestFilter()
         filter.status = .completed
-        var suppressions = 0, pending = 0
+        var suppressions = 0
+        var pending = 0
         for request in try await requests(filter) {
             pending += try await outbox(request: request.id).filter { $0.ackedAt == nil }.count
             suppressions += Self.suppressedIdentifiers(inReceipt: request.receipt)
@@ -32,7 +33,8 @@ extension RequestStore {
 
     static func suppressedIdentifiers(inReceipt text: String?) -> Int {
         guard let text, let stored = try? JSONDecoder().decode(StoredReceipt.self, from: Data(text.utf8)),
-              let signed = try? JSONDecoder().decode(StoredReceipt.Signed.self, from: Data(stored.signed.utf8)) else { return 0 }
+            let signed = try? JSONDecoder().decode(StoredReceipt.Signed.self, from: Data(stored.signed.utf8))
+        else { return 0 }
         return signed.suppressed_identifiers
     }
 }

@@ -28,6 +28,8 @@ public protocol KeyStore: Sendable {
     func replaceSubjectKey(_ subject: SubjectID, key: WrappedKey, rows: [(row: SealedRow, ciphertext: [UInt8])], audit: AuditWrite) async throws
     /// Deletes (or with `dryRun` only counts) field values observed before their cutoff, events
     /// of each type before theirs, and held values past their hold; one transaction, audited.
-    func sweep(fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
-               audit: AuditWrite) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int)
+    func sweep(
+        fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
+        audit: AuditWrite
+    ) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int)
 }

@@ -32,8 +32,10 @@ public struct RequestRecord: Sendable, Equatable {
     /// free text or rectified values, which are sealed and cleared by an erasure.
     public var mac: [UInt8]?
 
-    public init(id: UUID, kind: RequestKind, regulation: Regulation, subjectID: SubjectID?, status: RequestStatus, receivedAt: Date, dueAt: Date,
-                purposes: [String] = [], sealedDetails: [UInt8]? = nil, createdAt: Date, createdBy: String) {
+    public init(
+        id: UUID, kind: RequestKind, regulation: Regulation, subjectID: SubjectID?, status: RequestStatus, receivedAt: Date, dueAt: Date,
+        purposes: [String] = [], sealedDetails: [UInt8]? = nil, createdAt: Date, createdBy: String
+    ) {
         self.id = id
         self.kind = kind
         self.regulation = regulation
@@ -150,8 +152,10 @@ public struct ErasurePlan: Sendable {
     /// names then (the replay of a ledger entry may name the subject a merge made canonical).
     public var requestTag: [UInt8]?
     public var requestSubject: SubjectID?
-    public init(subjectID: SubjectID, keyOwners: [SubjectID], suppressions: [BlindIndex], notices: [OutboxNotice], held: [HeldValue],
-                requestID: UUID, receipt: String, completedAt: Date) {
+    public init(
+        subjectID: SubjectID, keyOwners: [SubjectID], suppressions: [BlindIndex], notices: [OutboxNotice], held: [HeldValue],
+        requestID: UUID, receipt: String, completedAt: Date
+    ) {
         self.subjectID = subjectID
         self.keyOwners = keyOwners
         self.suppressions = suppressions

@@ -15,9 +15,12 @@ public final class RewrapWalk: Sendable {
 
     /// The next batch under `version`; `fetch(after, limit)` reads keys not under it whose
     /// subject id sorts after `after`, in subject id order.
-    public func next(notUnder version: Int, limit: Int,
-                     fetch: (_ after: String, _ limit: Int) async throws -> [(subject: SubjectID, key: WrappedKey)])
-        async throws -> [(subject: SubjectID, key: WrappedKey)] {
+    public func next(
+        notUnder version: Int, limit: Int,
+        fetch: (_ after: String, _ limit: Int) async throws -> [(subject: SubjectID, key: WrappedKey)]
+    )
+        async throws -> [(subject: SubjectID, key: WrappedKey)]
+    {
         let start = position.withLock { $0?.version == version ? $0!.after : "" }
         var batch = try await fetch(start, limit)
         if batch.isEmpty && !start.isEmpty { batch = try await fetch("", limit) }

@@ -37,9 +37,10 @@ extension PolicyVersionRecord {
 
         public func record(version: Int, digest: String, appliedAt: Date, appliedBy: String) throws -> PolicyVersionRecord {
             let decoder = JSONDecoder()
-            return PolicyVersionRecord(version: version, digest: digest, appliedAt: appliedAt, appliedBy: appliedBy,
-                                       files: try decoder.decode([String: String].self, from: Data(files.utf8)),
-                                       diff: try decoder.decode([String: [String]].self, from: Data(diff.utf8)))
+            return PolicyVersionRecord(
+                version: version, digest: digest, appliedAt: appliedAt, appliedBy: appliedBy,
+                files: try decoder.decode([String: String].self, from: Data(files.utf8)),
+                diff: try decoder.decode([String: [String]].self, from: Data(diff.utf8)))
         }
     }
 }
@@ -48,7 +49,8 @@ extension PolicyVersionRecord {
 public enum SweepReport {
     public static func draft(_ base: AuditDraft, fields: [FieldName: Int], events: [String: Int], held: Int, dryRun: Bool) -> AuditDraft {
         var draft = base
-        let parts = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let parts =
+            fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             + events.sorted { $0.key < $1.key }.map { "event \($0.key)=\($0.value)" } + (held > 0 ? ["held=\(held)"] : [])
         draft.fields = fields.keys.map(\.rawValue).sorted()
         draft.detail = (dryRun ? "dry run, would delete: " : "deleted: ") + (parts.isEmpty ? "nothing" : parts.joined(separator: ", "))

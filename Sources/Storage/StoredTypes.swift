@@ -62,8 +62,10 @@ public struct SealedRecord: Sendable {
     /// rotation committed in between): the values would not open under the new key.
     public let sealedUnder: [UInt8]
 
-    public init(keyIndex: BlindIndex, keyCiphertext: [UInt8], observedAt: Date, keyOwner: SubjectID, sealedUnder: [UInt8],
-                newSubject: NewSubject?, identifiers: [IdentifierIndex], fields: [SealedFieldValue], attachedTo: SubjectID? = nil) {
+    public init(
+        keyIndex: BlindIndex, keyCiphertext: [UInt8], observedAt: Date, keyOwner: SubjectID, sealedUnder: [UInt8],
+        newSubject: NewSubject?, identifiers: [IdentifierIndex], fields: [SealedFieldValue], attachedTo: SubjectID? = nil
+    ) {
         self.attachedTo = attachedTo
         self.sealedUnder = sealedUnder
         self.keyIndex = keyIndex
@@ -107,8 +109,10 @@ public struct SealedEvent: Sendable {
     /// The store refuses the write if the owner's key has changed since (a subject key
     /// rotation committed in between): the values would not open under the new key.
     public let sealedUnder: [UInt8]
-    public init(eventIndex: BlindIndex, recordKeyIndex: BlindIndex, keyOwner: SubjectID, sealedUnder: [UInt8], type: String, occurredAt: Date,
-                ciphertext: [UInt8]) {
+    public init(
+        eventIndex: BlindIndex, recordKeyIndex: BlindIndex, keyOwner: SubjectID, sealedUnder: [UInt8], type: String, occurredAt: Date,
+        ciphertext: [UInt8]
+    ) {
         self.eventIndex = eventIndex
         self.sealedUnder = sealedUnder
         self.recordKeyIndex = recordKeyIndex
@@ -186,8 +190,10 @@ public struct SealedConsent: Sendable {
     /// The store refuses the write if the owner's key has changed since (a subject key
     /// rotation committed in between): the values would not open under the new key.
     public let sealedUnder: [UInt8]
-    public init(subjectID: SubjectID, keyOwner: SubjectID, sealedUnder: [UInt8], purpose: String, status: String, lawfulBasis: String,
-                jurisdiction: String?, occurredAt: Date, expiresAt: Date?, recordedAt: Date, recordedBy: String, ciphertext: [UInt8]) {
+    public init(
+        subjectID: SubjectID, keyOwner: SubjectID, sealedUnder: [UInt8], purpose: String, status: String, lawfulBasis: String,
+        jurisdiction: String?, occurredAt: Date, expiresAt: Date?, recordedAt: Date, recordedBy: String, ciphertext: [UInt8]
+    ) {
         self.subjectID = subjectID
         self.sealedUnder = sealedUnder
         self.keyOwner = keyOwner
@@ -217,7 +223,10 @@ public struct StoredConsent: Sendable {
     public let recordedBy: String
     public let ciphertext: [UInt8]
 
-    public init(sequence: Int64, keyOwner: SubjectID, purpose: String, status: String, lawfulBasis: String, jurisdiction: String?, occurredAt: Date, expiresAt: Date?, recordedAt: Date, recordedBy: String, ciphertext: [UInt8]) {
+    public init(
+        sequence: Int64, keyOwner: SubjectID, purpose: String, status: String, lawfulBasis: String, jurisdiction: String?, occurredAt: Date, expiresAt: Date?,
+        recordedAt: Date, recordedBy: String, ciphertext: [UInt8]
+    ) {
         self.sequence = sequence
         self.keyOwner = keyOwner
         self.purpose = purpose
@@ -244,7 +253,10 @@ public struct SealedProfile: Sendable {
     public let consents: [StoredConsent]
     public let sources: [SourceName]
 
-    public init(subjectID: SubjectID, createdAt: Date, restricted: Bool, keys: [SubjectID: WrappedKey], fields: [StoredFieldValue], events: [StoredEvent], consents: [StoredConsent], sources: [SourceName]) {
+    public init(
+        subjectID: SubjectID, createdAt: Date, restricted: Bool, keys: [SubjectID: WrappedKey], fields: [StoredFieldValue], events: [StoredEvent],
+        consents: [StoredConsent], sources: [SourceName]
+    ) {
         self.subjectID = subjectID
         self.createdAt = createdAt
         self.restricted = restricted
@@ -280,8 +292,10 @@ public struct TokenRecord: Sendable, Equatable {
     public var awaitingApproval: Bool { approval == .awaiting }
     /// Who created the token (the approver must be someone else).
     public var createdBy: String?
-    public init(id: UUID, principal: String, role: String?, source: String?, hash: [UInt8], createdAt: Date, revokedAt: Date?, mac: [UInt8]? = nil,
-                approval: TokenApproval = .notRequired, createdBy: String? = nil) {
+    public init(
+        id: UUID, principal: String, role: String?, source: String?, hash: [UInt8], createdAt: Date, revokedAt: Date?, mac: [UInt8]? = nil,
+        approval: TokenApproval = .notRequired, createdBy: String? = nil
+    ) {
         self.mac = mac
         self.approval = approval
         self.createdBy = createdBy
@@ -346,7 +360,10 @@ public struct SealedRow: Sendable {
     public let purpose: String?
     public let occurredAt: Date?
 
-    public init(table: String, rowID: Int64, field: String?, column: String, keyOwner: SubjectID, ciphertext: [UInt8], source: String?, type: String?, purpose: String?, occurredAt: Date?) {
+    public init(
+        table: String, rowID: Int64, field: String?, column: String, keyOwner: SubjectID, ciphertext: [UInt8], source: String?, type: String?, purpose: String?,
+        occurredAt: Date?
+    ) {
         self.table = table
         self.rowID = rowID
         self.field = field

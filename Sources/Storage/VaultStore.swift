@@ -23,7 +23,8 @@ public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
     func sealedProfile(of id: SubjectID) async throws -> SealedProfile?
     func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID]
     func subjectCount() async throws -> Int
-    /// Those of `ids` whose processing is restricted (one read, no profile loaded).
+    /// Those of `ids` whose processing is restricted, or whose survivor's is (an id merged away
+    /// between a lookup's two reads): one read, no profile loaded.
     func restrictedSubjects(among ids: [SubjectID]) async throws -> Set<SubjectID>
     /// Surviving subjects holding a value of `field` (field names are stored in the clear).
     func subjects(having field: FieldName) async throws -> [SubjectID]

@@ -22,7 +22,7 @@ enum AppendOnlyFile {
     @discardableResult
     static func dropTornTail(of file: URL) throws -> Bool {
         let fd = open(file.path, O_RDWR)
-        guard fd >= 0 else { return false } // no file yet
+        guard fd >= 0 else { return false }  // no file yet
         defer { close(fd) }
         let size = lseek(fd, 0, SEEK_END)
         guard size > 0 else { return false }

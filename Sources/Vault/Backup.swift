@@ -31,10 +31,12 @@ public struct BackupService: Sendable {
             let ledger = try ErasureLedger(file: dataDirectory.appendingPathComponent(ErasureLedger.fileName)).entries()
             try await store.backup(to: file.path)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
-            try SQLiteVaultStore.recordLedgerPosition(.init(entries: ledger.count, lastRequestID: ledger.last?.request_id ?? "", vaultID: vaultID),
-                                                      inBackup: file.path)
+            try SQLiteVaultStore.recordLedgerPosition(
+                .init(entries: ledger.count, lastRequestID: ledger.last?.request_id ?? "", vaultID: vaultID),
+                inBackup: file.path)
             let versions = before.union(try await versionsInUse()).sorted()
-            try await audit.record(caller.draft("backup.create", detail: "backup needs master key versions \(versions.map(String.init).joined(separator: ","))"))
+            try await audit.record(
+                caller.draft("backup.create", detail: "backup needs master key versions \(versions.map(String.init).joined(separator: ","))"))
             return (file, versions)
         } catch {
             try? FileManager.default.removeItem(at: file)
@@ -90,7 +92,8 @@ public struct BackupService: Sendable {
         if hasLedger, ledger != nil { throw RestoreError.ledgerAlreadyPresent(ledgerFile.path) }
         guard hasLedger || ledger != nil else { throw RestoreError.ledgerMissing(ledgerFile.path) }
         let candidate = ErasureLedger(file: ledger ?? ledgerFile)
-        let entries: [ErasureLedger.Entry], ledgerVault: String?
+        let entries: [ErasureLedger.Entry]
+        let ledgerVault: String?
         do { (entries, ledgerVault) = (try candidate.entries(), try candidate.vaultID()) } catch { throw RestoreError.ledgerUnreadable(candidate.file.path) }
         let position = try SQLiteVaultStore.ledgerPosition(inBackup: backup.path)
         // A new directory where vaultd started once has a ledger of its own vault, empty: read
@@ -112,7 +115,8 @@ public struct BackupService: Sendable {
         try copySynced(backup.resolvingSymlinksInPath(), to: database, through: directory.appendingPathComponent("vault.sqlite.restoring")) {
             for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.path + suffix) }
         }
-        let (archived, archiveFile) = try archiveAnchorsBeyond(database: database, anchorsFile: directory.appendingPathComponent("audit-anchors.jsonl"), now: now)
+        let (archived, archiveFile) = try archiveAnchorsBeyond(
+            database: database, anchorsFile: directory.appendingPathComponent("audit-anchors.jsonl"), now: now)
         // A backup from before row tags holds untagged rows: its own chain (a rows.tag entry or
         // none) decides at the next start whether they are tagged, not this directory's marker.
         try? FileManager.default.removeItem(at: directory.appendingPathComponent(RowTagsInForce.markerName))
@@ -142,7 +146,8 @@ public struct BackupService: Sendable {
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.isEmpty }
         let anchors = lines.map { try? JSONDecoder().decode(AuditAnchor.self, from: Data($0.utf8)) }
         let hashes = try SQLiteVaultStore.auditHashes(inFile: database.path, at: Set(anchors.compactMap { $0?.seq }))
-        var kept: [Substring] = [], moved: [Substring] = []
+        var kept: [Substring] = []
+        var moved: [Substring] = []
         for (line, anchor) in zip(lines, anchors) {
             if let anchor, let hash = hashes[anchor.seq], HashChain.hex(hash) == anchor.head { kept.append(line) } else { moved.append(line) }
         }
@@ -168,15 +173,21 @@ public struct BackupService: Sendable {
 
 public enum RestoreError: Error, CustomStringConvertible, Sendable {
     case vaultRunning, missingBackup, notABackup, notWritten
-    case ledgerMissing(String), ledgerAlreadyPresent(String), ledgerUnreadable(String), ledgerOfAnotherVault(String)
+    case ledgerMissing(String)
+    case ledgerAlreadyPresent(String)
+    case ledgerUnreadable(String)
+    case ledgerOfAnotherVault(String)
     case ledgerBehind(String, backupEntries: Int, ledgerEntries: Int)
     public var description: String {
         switch self {
-        case .ledgerMissing(let path): "the data directory has no erasure ledger (\(path)): restored without it, everyone erased since the backup would come back; restore into the vault's own data directory, or pass --ledger with the vault's erasure-ledger.jsonl"
+        case .ledgerMissing(let path):
+            "the data directory has no erasure ledger (\(path)): restored without it, everyone erased since the backup would come back; restore into the vault's own data directory, or pass --ledger with the vault's erasure-ledger.jsonl"
         case .ledgerAlreadyPresent(let path): "the data directory already has an erasure ledger (\(path)); restore without --ledger"
         case .ledgerUnreadable(let path): "the erasure ledger \(path) cannot be read"
-        case .ledgerOfAnotherVault(let path): "the erasure ledger \(path) belongs to another vault than the backup: restore into the vault's own data directory, or pass --ledger with its erasure-ledger.jsonl"
-        case .ledgerBehind(let path, let backup, let ledger): "the erasure ledger \(path) holds \(ledger) entries but the backup was taken when it held \(backup) (or it is another vault's): use the vault's current ledger"
+        case .ledgerOfAnotherVault(let path):
+            "the erasure ledger \(path) belongs to another vault than the backup: restore into the vault's own data directory, or pass --ledger with its erasure-ledger.jsonl"
+        case .ledgerBehind(let path, let backup, let ledger):
+            "the erasure ledger \(path) holds \(ledger) entries but the backup was taken when it held \(backup) (or it is another vault's): use the vault's current ledger"
         case .notWritten: "the restored database could not be written and synced (the data directory keeps its database)"
         case .vaultRunning: "the data directory's database is in use (stop vaultd first)"
         case .missingBackup: "the backup file does not exist"

@@ -30,10 +30,12 @@ public struct LookupService: Sendable {
         for name in identifiers.keys.sorted() {
             guard let definition = catalog.fields[FieldName(name)] else {
                 let echo = SubmittedName.unknown(name, known: catalog.fields.keys.map(\.rawValue), what: "field")
-                issues.append(BatchIssue(index: 0, field: echo.field, type: "unknown-field", reason: echo.reason)); continue
+                issues.append(BatchIssue(index: 0, field: echo.field, type: "unknown-field", reason: echo.reason))
+                continue
             }
             guard definition.isIdentifier else {
-                issues.append(BatchIssue(index: 0, field: name, type: "not-an-identifier", reason: "only identifier fields can be looked up")); continue
+                issues.append(BatchIssue(index: 0, field: name, type: "not-an-identifier", reason: "only identifier fields can be looked up"))
+                continue
             }
             do throws(FieldIssue) {
                 let value = try catalog.normalize(field: name, value: identifiers[name]!)
@@ -52,8 +54,10 @@ public struct LookupService: Sendable {
             withheld = found.filter(restricted.contains).count
             found.removeAll(where: restricted.contains)
         }
-        try await audit.record(caller.draft("subject.lookup", subjects: found.map(\.description), fields: identifiers.keys.sorted(),
-                                            detail: "\(found.count) matches" + (withheld > 0 ? ", \(withheld) restricted withheld" : "")))
+        try await audit.record(
+            caller.draft(
+                "subject.lookup", subjects: found.map(\.description), fields: identifiers.keys.sorted(),
+                detail: "\(found.count) matches" + (withheld > 0 ? ", \(withheld) restricted withheld" : "")))
         return found
     }
 
@@ -65,8 +69,11 @@ public struct LookupService: Sendable {
         guard caller.role == .compliance else { throw LookupError.complianceOnly }
         guard let source = SourceName(name), catalog.sources[source] != nil else {
             let echo = SubmittedName.unknown(name, known: catalog.sources.keys.map(\.rawValue), what: "source")
-            throw IngestError.invalidBatch([BatchIssue(index: 0, field: "source_record.source", type: "unknown-source",
-                                                       reason: echo.reason)])
+            throw IngestError.invalidBatch([
+                BatchIssue(
+                    index: 0, field: "source_record.source", type: "unknown-source",
+                    reason: echo.reason)
+            ])
         }
         var issues: [BatchIssue] = []
         guard let key = RecordValidator.sourceKey(.string(raw), index: 0, issues: &issues) else {
@@ -76,8 +83,10 @@ public struct LookupService: Sendable {
         let snapshot = try await store.resolutionSnapshot(source: source, sourceKeys: [index], identifiers: [])
         var found: [SubjectID] = []
         if let owner = snapshot.subjectBySourceKey[index.bytes], let subject = try await store.canonicalSubject(of: owner) { found = [subject] }
-        try await audit.record(caller.draft("subject.lookup", subjects: found.map(\.description), fields: ["source_record"],
-                                            detail: "\(found.count) matches for a \(source) record"))
+        try await audit.record(
+            caller.draft(
+                "subject.lookup", subjects: found.map(\.description), fields: ["source_record"],
+                detail: "\(found.count) matches for a \(source) record"))
         return found
     }
 }

@@ -39,13 +39,16 @@ public struct ProfileVault: Sendable {
 
     /// `dualControl`: a token for a role shown personal values works only once a second
     /// principal approved it (`TokenService.approve`).
-    public init(store: any VaultStore, keys: VaultKeys, policy: ActivePolicy, dataDirectory: URL, maximumBatch: Int = 1000,
-                dualControl: Bool = false, faultPoint: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public init(
+        store: any VaultStore, keys: VaultKeys, policy: ActivePolicy, dataDirectory: URL, maximumBatch: Int = 1000,
+        dualControl: Bool = false, faultPoint: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
         self.store = store
         self.keys = keys
         policies = PolicyState(policy)
-        audit = try AuditLog(store: store, chain: keys.auditChain, signingKey: keys.signingKey,
-                             anchorsFile: dataDirectory.appendingPathComponent("audit-anchors.jsonl"))
+        audit = try AuditLog(
+            store: store, chain: keys.auditChain, signingKey: keys.signingKey,
+            anchorsFile: dataDirectory.appendingPathComponent("audit-anchors.jsonl"))
         ingest = IngestPipeline(store: store, keys: keys, policies: policies, maximumBatch: maximumBatch)
         events = EventPipeline(store: store, keys: keys, policies: policies, maximumBatch: maximumBatch)
         reader = ProfileReader(store: store, keys: keys, policies: policies)
@@ -55,9 +58,10 @@ public struct ProfileVault: Sendable {
         consents = ConsentService(store: store, keys: keys, policies: policies, reader: reader, audit: audit)
         policyService = PolicyService(store: store, keys: keys, state: policies, audit: audit)
         segments = SegmentService(store: store, keys: keys, views: views, policies: policies)
-        requests = RequestService(store: store, keys: keys, policies: policies, reader: reader, lookup: lookup, consents: consents, ingest: ingest,
-                                  audit: audit, ledger: ErasureLedger(file: dataDirectory.appendingPathComponent(ErasureLedger.fileName)),
-                                  faultPoint: faultPoint)
+        requests = RequestService(
+            store: store, keys: keys, policies: policies, reader: reader, lookup: lookup, consents: consents, ingest: ingest,
+            audit: audit, ledger: ErasureLedger(file: dataDirectory.appendingPathComponent(ErasureLedger.fileName)),
+            faultPoint: faultPoint)
         rotation = KeyRotation(store: store, keys: keys, audit: audit, faultPoint: faultPoint)
         backups = BackupService(store: store, audit: audit, dataDirectory: dataDirectory, vaultID: keys.rows.vaultID)
         retention = RetentionService(store: store, keys: keys, policies: policies)
@@ -66,26 +70,33 @@ public struct ProfileVault: Sendable {
     }
 
     /// Opens (or creates) a SQLite vault in `dataDirectory`.
-    public static func openSQLite(dataDirectory: URL, policies: URL, keySource: MasterKeySource? = nil,
-                                  phoneRegion: String = "US", maximumBatch: Int = 1000, dualControl: Bool = false,
-                                  faultPoint: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ProfileVault {
-        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+    public static func openSQLite(
+        dataDirectory: URL, policies: URL, keySource: MasterKeySource? = nil,
+        phoneRegion: String = "US", maximumBatch: Int = 1000, dualControl: Bool = false,
+        faultPoint: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> ProfileVault {
+        try FileManager.default.createDirectory(
+            at: dataDirectory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         try DataDirectoryPermissions.check(dataDirectory)
         let store = try SQLiteVaultStore(path: dataDirectory.appendingPathComponent("vault.sqlite").path)
         DataDirectoryPermissions.restrict(["vault.sqlite", "vault.sqlite-wal", "vault.sqlite-shm"], in: dataDirectory)
-        return try await open(store: store, dataDirectory: dataDirectory, policies: policies, keySource: keySource, phoneRegion: phoneRegion,
-                              maximumBatch: maximumBatch, dualControl: dualControl, faultPoint: faultPoint)
+        return try await open(
+            store: store, dataDirectory: dataDirectory, policies: policies, keySource: keySource, phoneRegion: phoneRegion,
+            maximumBatch: maximumBatch, dualControl: dualControl, faultPoint: faultPoint)
     }
 
     /// Opens a vault over `store`. `dataDirectory` holds what stays on this node whatever the
     /// store: the master key file (unless it comes from the environment), the signed audit
     /// anchors, the erasure ledger and the published anchor-signing key.
-    public static func open(store: any VaultStore, dataDirectory: URL, policies: URL, keySource: MasterKeySource? = nil,
-                            phoneRegion: String = "US", maximumBatch: Int = 1000, dualControl: Bool = false,
-                            faultPoint: @escaping @Sendable (String) -> Void = { _ in }) async throws -> ProfileVault {
-        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+    public static func open(
+        store: any VaultStore, dataDirectory: URL, policies: URL, keySource: MasterKeySource? = nil,
+        phoneRegion: String = "US", maximumBatch: Int = 1000, dualControl: Bool = false,
+        faultPoint: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> ProfileVault {
+        try FileManager.default.createDirectory(
+            at: dataDirectory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         try DataDirectoryPermissions.check(dataDirectory)
         let seed = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
         let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
@@ -98,8 +109,9 @@ public struct ProfileVault: Sendable {
         try await AuditLog(store: store, chain: keys.auditChain, signingKey: keys.signingKey, anchorsFile: anchorsFile).checkAnchorsAtStart()
         try await RowTagsInForce.establish(store: store, keys: keys, dataDirectory: dataDirectory)
         let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)
-        let vault = try ProfileVault(store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,
-                                     dualControl: dualControl, faultPoint: faultPoint)
+        let vault = try ProfileVault(
+            store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,
+            dualControl: dualControl, faultPoint: faultPoint)
         try vault.requests.ledger.createIfMissing()
         try vault.requests.ledger.claim(for: keys.rows.vaultID)
         try BackupService.removeOrphans(in: dataDirectory)

@@ -23,8 +23,9 @@ public struct RetentionService: Sendable {
         let rules = policies.current.retention
         let fields = rules.fields.mapValues { now.addingTimeInterval(-Double($0) * 86400) }
         let events = rules.events.mapValues { now.addingTimeInterval(-Double($0) * 86400) }
-        let result = try await store.sweep(fields: fields, events: events, heldBefore: now, dryRun: dryRun,
-                                           audit: AuditWrite(draft: caller.draft("retention.sweep", at: now), chain: keys.auditChain))
+        let result = try await store.sweep(
+            fields: fields, events: events, heldBefore: now, dryRun: dryRun,
+            audit: AuditWrite(draft: caller.draft("retention.sweep", at: now), chain: keys.auditChain))
         if !dryRun { try? await store.checkpoint() }
         return Report(dryRun: dryRun, fields: result.fields, events: result.events, held: result.held)
     }

@@ -97,8 +97,10 @@ public struct SubjectViewBody: Codable, Sendable {
     public let sources: [String]
     /// With `?explain=true`: for every catalog field the subject has, how it was decided.
     public let decisions: [String: DecisionBody]?
-    public init(subject_id: String, role: String, purpose: String, policy_version: String, restricted: Bool,
-                fields: [String: String], aggregates: AggregatesBody?, sources: [String], decisions: [String: DecisionBody]? = nil) {
+    public init(
+        subject_id: String, role: String, purpose: String, policy_version: String, restricted: Bool,
+        fields: [String: String], aggregates: AggregatesBody?, sources: [String], decisions: [String: DecisionBody]? = nil
+    ) {
         self.decisions = decisions
         self.subject_id = subject_id
         self.role = role
@@ -271,8 +273,10 @@ public struct AuditEntryBody: Codable, Sendable, Equatable {
     public let outcome: String
     public let detail: String?
     public let hash: String
-    public init(seq: Int64, at: String, request_id: String, principal: String, role: String?, source: String?, purpose: String?,
-                action: String, subject_ids: [String], fields: [String], policy_version: String?, outcome: String, detail: String?, hash: String) {
+    public init(
+        seq: Int64, at: String, request_id: String, principal: String, role: String?, source: String?, purpose: String?,
+        action: String, subject_ids: [String], fields: [String], policy_version: String?, outcome: String, detail: String?, hash: String
+    ) {
         self.seq = seq
         self.at = at
         self.request_id = request_id
@@ -327,8 +331,10 @@ public struct ConsentEventBody: Codable, Sendable, Equatable {
     public let expires_at: String?
     public let notice_version: String?
     public let evidence: String?
-    public init(purpose: String, status: String, lawful_basis: String, jurisdiction: String?, channel: String?, occurred_at: String,
-                expires_at: String?, notice_version: String?, evidence: String?) {
+    public init(
+        purpose: String, status: String, lawful_basis: String, jurisdiction: String?, channel: String?, occurred_at: String,
+        expires_at: String?, notice_version: String?, evidence: String?
+    ) {
         self.purpose = purpose
         self.status = status
         self.lawful_basis = lawful_basis
@@ -473,8 +479,10 @@ public struct OpenRequestBody: Codable, Sendable {
     public let purposes: [String]?
     /// Rectification: corrected values.
     public let fields: [String: JSONValue]?
-    public init(kind: String, regulation: String, subject_id: String? = nil, identifiers: [String: JSONValue]? = nil, received_at: String? = nil,
-                purposes: [String]? = nil, fields: [String: JSONValue]? = nil) {
+    public init(
+        kind: String, regulation: String, subject_id: String? = nil, identifiers: [String: JSONValue]? = nil, received_at: String? = nil,
+        purposes: [String]? = nil, fields: [String: JSONValue]? = nil
+    ) {
         self.kind = kind
         self.regulation = regulation
         self.subject_id = subject_id
@@ -502,9 +510,11 @@ public struct SubjectRequestBody: Codable, Sendable, Equatable {
     public let completed_at: String?
     public let rejected_reason: String?
     public let purposes: [String]
-    public init(id: String, kind: String, regulation: String, subject_id: String?, status: String, received_at: String, due_at: String,
-                extended_due_at: String?, extension_reason: String?, overdue: Bool, days_left: Int, duplicate_of: String?,
-                verification_method: String?, completed_at: String?, rejected_reason: String?, purposes: [String]) {
+    public init(
+        id: String, kind: String, regulation: String, subject_id: String?, status: String, received_at: String, due_at: String,
+        extended_due_at: String?, extension_reason: String?, overdue: Bool, days_left: Int, duplicate_of: String?,
+        verification_method: String?, completed_at: String?, rejected_reason: String?, purposes: [String]
+    ) {
         self.id = id
         self.kind = kind
         self.regulation = regulation

@@ -1,8 +1,9 @@
 import Foundation
+import VaultAPI
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import VaultAPI
 
 /// HTTP client of the v1 API, for vaultctl and the tests.
 public struct VaultClient: Sendable {
@@ -19,8 +20,10 @@ public struct VaultClient: Sendable {
     }
 
     /// Sends a request; decodes a 2xx body as `T`, throws `ClientError.problem` otherwise.
-    public func send<T: Decodable>(_ method: String, _ path: String, body: (some Encodable)? = Optional<Empty>.none,
-                                   headers: [String: String] = [:], as: T.Type = T.self) async throws -> T {
+    public func send<T: Decodable>(
+        _ method: String, _ path: String, body: (some Encodable)? = Optional<Empty>.none,
+        headers: [String: String] = [:], as: T.Type = T.self
+    ) async throws -> T {
         let (data, status) = try await raw(method, path, body: body, headers: headers)
         if T.self == Empty.self { return Empty() as! T }
         do {
@@ -31,15 +34,19 @@ public struct VaultClient: Sendable {
     }
 
     /// The status and body of any request; throws for non-2xx answers.
-    public func raw(_ method: String, _ path: String, body: (some Encodable)? = Optional<Empty>.none,
-                    headers: [String: String] = [:]) async throws -> (Data, Int) {
+    public func raw(
+        _ method: String, _ path: String, body: (some Encodable)? = Optional<Empty>.none,
+        headers: [String: String] = [:]
+    ) async throws -> (Data, Int) {
         let (data, response) = try await exchange(method, path, body: body, headers: headers)
         return (data, response.statusCode)
     }
 
     /// The body and the response (for its headers) of a request that succeeded.
-    public func exchange(_ method: String, _ path: String, body: (some Encodable)? = Optional<Empty>.none,
-                         headers: [String: String] = [:]) async throws -> (Data, HTTPURLResponse) {
+    public func exchange(
+        _ method: String, _ path: String, body: (some Encodable)? = Optional<Empty>.none,
+        headers: [String: String] = [:]
+    ) async throws -> (Data, HTTPURLResponse) {
         guard let url = URL(string: path, relativeTo: baseURL) else { throw ClientError.invalidAddress }
         var request = URLRequest(url: url)
         request.httpMethod = method

@@ -41,7 +41,10 @@ extension ValidatedDottedKey {
         }
         self.init(unchecked: text)
     }
-    public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(rawValue) }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
 }
 
 /// A data category (`user.contact.email`).

@@ -74,7 +74,10 @@ public enum JSONParser {
             index += 1
             var members: [String: JSONValue] = [:]
             skipWhitespace()
-            if current == UInt8(ascii: "}") { index += 1; return .object(members) }
+            if current == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
             while true {
                 skipWhitespace()
                 guard current == UInt8(ascii: "\"") else { throw .invalid(offset: index) }
@@ -86,7 +89,10 @@ public enum JSONParser {
                 let member = try value(depth: depth)
                 guard members.updateValue(member, forKey: key) == nil else { throw .repeatedMember(offset: keyOffset) }
                 skipWhitespace()
-                if current == UInt8(ascii: ",") { index += 1; continue }
+                if current == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
                 try expect(UInt8(ascii: "}"))
                 return .object(members)
             }
@@ -97,12 +103,18 @@ public enum JSONParser {
             index += 1
             var items: [JSONValue] = []
             skipWhitespace()
-            if current == UInt8(ascii: "]") { index += 1; return .array(items) }
+            if current == UInt8(ascii: "]") {
+                index += 1
+                return .array(items)
+            }
             while true {
                 skipWhitespace()
                 items.append(try value(depth: depth))
                 skipWhitespace()
-                if current == UInt8(ascii: ",") { index += 1; continue }
+                if current == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
                 try expect(UInt8(ascii: "]"))
                 return .array(items)
             }

@@ -16,13 +16,21 @@ public enum JSONValue: Sendable, Equatable, Codable {
     /// came after booleans and numbers). JSON's types are disjoint, so the order changes nothing else.
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let o = try? c.decode([String: JSONValue].self) { self = .object(o) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a JSON value")) }
+        if c.decodeNil() {
+            self = .null
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let o = try? c.decode([String: JSONValue].self) {
+            self = .object(o)
+        } else if let n = try? c.decode(Double.self) {
+            self = .number(n)
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a JSON value"))
+        }
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -3,7 +3,7 @@ public struct SourceName: Hashable, Sendable, Codable, CustomStringConvertible, 
     public let rawValue: String
     public init?(_ rawValue: String) {
         guard !rawValue.isEmpty, rawValue.count <= 64,
-              rawValue.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 })
+            rawValue.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 })
         else { return nil }
         self.rawValue = rawValue
     }
@@ -17,7 +17,8 @@ public struct SourceName: Hashable, Sendable, Codable, CustomStringConvertible, 
         self = value
     }
     public func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer(); try c.encode(rawValue)
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
     }
 }
 
@@ -29,7 +30,10 @@ public struct FieldName: Hashable, Sendable, Codable, CustomStringConvertible, C
     public var description: String { rawValue }
     public static func < (l: Self, r: Self) -> Bool { l.rawValue < r.rawValue }
     public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(rawValue) }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
 }
 
 /// A role name from the policy bundle (`support`, `compliance`, …).
@@ -41,5 +45,8 @@ public struct RoleName: Hashable, Sendable, Codable, CustomStringConvertible, Ex
     public static let admin: RoleName = "admin"
     public static let compliance: RoleName = "compliance"
     public init(from decoder: Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: Encoder) throws { var c = encoder.singleValueContainer(); try c.encode(rawValue) }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
 }

@@ -34,8 +34,11 @@ public struct SubjectID: Hashable, Sendable, Codable, CustomStringConvertible, C
             }
         }
         guard position == 36, bytes.count == 16 else { return nil }
-        uuid = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        uuid = UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
     }
     public static func mint() -> SubjectID { SubjectID(UUID()) }
 
@@ -46,7 +49,10 @@ public struct SubjectID: Hashable, Sendable, Codable, CustomStringConvertible, C
             String(unsafeUninitializedCapacity: 36) { out in
                 var i = 0
                 for (index, byte) in raw.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 { out[i] = UInt8(ascii: "-"); i += 1 }
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[i] = UInt8(ascii: "-")
+                        i += 1
+                    }
                     out[i] = HexDigit.lowercase(byte >> 4)
                     out[i + 1] = HexDigit.lowercase(byte)
                     i += 2

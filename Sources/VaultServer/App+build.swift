@@ -3,9 +3,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import NIOSSL
-import NIOCore
 import Logging
+import NIOCore
+import NIOSSL
 import Vault
 
 /// Where and how vaultd serves.
@@ -45,8 +45,10 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// The production router; tests drive this same router in process.
-public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetrics(), lookupsPerMinute: Int = 600,
-                        benchRoutes: Bool = false, secureCookies: Bool = false, revealOutcomes: Bool = false) -> Router<AppRequestContext> {
+public func buildRouter(
+    vault: ProfileVault, metrics: VaultMetrics = VaultMetrics(), lookupsPerMinute: Int = 600,
+    benchRoutes: Bool = false, secureCookies: Bool = false, revealOutcomes: Bool = false
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware(metrics: metrics))
     HealthController(audit: vault.audit, integrity: vault.integrity).register(on: router)
@@ -76,19 +78,24 @@ public func buildRouter(vault: ProfileVault, metrics: VaultMetrics = VaultMetric
 
 /// The application: HTTP server plus (later) background services, in one service group
 /// that shuts down gracefully on SIGINT/SIGTERM.
-public func buildApplication(vault: ProfileVault, configuration: ServerConfiguration, logger: Logger,
-                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+public func buildApplication(
+    vault: ProfileVault, configuration: ServerConfiguration, logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
     let metrics = VaultMetrics()
     vault.audit.observer.set { metrics.auditAppended($0) }
     return Application(
-        router: buildRouter(vault: vault, metrics: metrics, lookupsPerMinute: configuration.lookupsPerMinute, benchRoutes: configuration.benchRoutes,
-                            secureCookies: configuration.tls != nil, revealOutcomes: configuration.revealOutcomes),
+        router: buildRouter(
+            vault: vault, metrics: metrics, lookupsPerMinute: configuration.lookupsPerMinute, benchRoutes: configuration.benchRoutes,
+            secureCookies: configuration.tls != nil, revealOutcomes: configuration.revealOutcomes),
         server: try serverBuilder(configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vaultd"),
-        services: [AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger),
-                   KeyRewrapService(rotation: vault.rotation, batchSize: configuration.rewrapBatch, logger: logger),
-                   RetentionSweepService(retention: vault.retention, interval: configuration.retentionInterval, logger: logger),
-                   IntegrityCheckService(vault: vault, interval: configuration.integrityCheckInterval, logger: logger)]
+        services: [
+            AuditCheckpointService(audit: vault.audit, interval: configuration.anchorInterval, logger: logger),
+            KeyRewrapService(rotation: vault.rotation, batchSize: configuration.rewrapBatch, logger: logger),
+            RetentionSweepService(retention: vault.retention, interval: configuration.retentionInterval, logger: logger),
+            IntegrityCheckService(vault: vault, interval: configuration.integrityCheckInterval, logger: logger),
+        ]
             + (configuration.policyRefreshInterval.map { [PolicyRefreshService(policies: vault.policyService, interval: $0, logger: logger)] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
@@ -98,11 +105,13 @@ public func buildApplication(vault: ProfileVault, configuration: ServerConfigura
 /// or others, like the master key. Headers are bounded (16 KiB a field, 32 KiB in all, 100
 /// fields; larger answer 431) and slow requests are cut off (`requestTimeout`).
 func serverBuilder(_ configuration: ServerConfiguration) throws -> HTTPServerBuilder {
-    let timeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000
-                                         + configuration.requestTimeout.components.attoseconds / 1_000_000_000)
-    let http1 = HTTPServerBuilder.http1(configuration: .init(
-        additionalChannelHandlers: [RequestDeadlineHandler(timeout: timeout)],
-        httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)))
+    let timeout = TimeAmount.nanoseconds(
+        Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000
+            + configuration.requestTimeout.components.attoseconds / 1_000_000_000)
+    let http1 = HTTPServerBuilder.http1(
+        configuration: .init(
+            additionalChannelHandlers: [RequestDeadlineHandler(timeout: timeout)],
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)))
     guard let tls = configuration.tls else { return http1 }
     var info = stat()
     guard stat(tls.privateKey, &info) == 0 else { throw TLSSetupError.unreadable(tls.privateKey) }

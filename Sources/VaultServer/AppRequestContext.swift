@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import Synchronization
 import Logging
+import Synchronization
 import VaultModel
 
 /// Per-request state: who is calling (set by `AuthenticationMiddleware`) and the request id

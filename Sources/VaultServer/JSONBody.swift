@@ -46,10 +46,11 @@ enum JSONBody {
     static func refuseUnknown(_ names: some Sequence<String>, known: Set<String>) throws {
         let unknown = names.filter { !known.contains($0) }.sorted()
         guard unknown.isEmpty else {
-            throw IngestError.invalidBatch(unknown.map { name in
-                let echo = SubmittedName.unknown(name, known: known.sorted(), what: "member")
-                return BatchIssue(index: 0, field: echo.field, type: "unknown-field", reason: echo.reason)
-            })
+            throw IngestError.invalidBatch(
+                unknown.map { name in
+                    let echo = SubmittedName.unknown(name, known: known.sorted(), what: "member")
+                    return BatchIssue(index: 0, field: echo.field, type: "unknown-field", reason: echo.reason)
+                })
         }
     }
 

@@ -22,10 +22,22 @@ enum ViewJSON {
         if let aggregates = body.aggregates {
             json.key("aggregates")
             json.open()
-            if let last = aggregates.last_contact { json.key("last_contact"); json.string(last) }
-            if let value = aggregates.lifetime_value { json.key("lifetime_value"); json.number(value) }
-            if let open = aggregates.open_tickets { json.key("open_tickets"); json.raw(String(open)) }
-            if let orders = aggregates.order_count { json.key("order_count"); json.raw(String(orders)) }
+            if let last = aggregates.last_contact {
+                json.key("last_contact")
+                json.string(last)
+            }
+            if let value = aggregates.lifetime_value {
+                json.key("lifetime_value")
+                json.number(value)
+            }
+            if let open = aggregates.open_tickets {
+                json.key("open_tickets")
+                json.raw(String(open))
+            }
+            if let orders = aggregates.order_count {
+                json.key("order_count")
+                json.raw(String(orders))
+            }
             json.close()
         }
         json.key("fields")
@@ -35,12 +47,18 @@ enum ViewJSON {
             json.string(value)
         }
         json.close()
-        json.key("policy_version"); json.string(body.policy_version)
-        json.key("purpose"); json.string(body.purpose)
-        json.key("restricted"); json.raw(body.restricted ? "true" : "false")
-        json.key("role"); json.string(body.role)
-        json.key("sources"); json.strings(body.sources)
-        json.key("subject_id"); json.string(body.subject_id)
+        json.key("policy_version")
+        json.string(body.policy_version)
+        json.key("purpose")
+        json.string(body.purpose)
+        json.key("restricted")
+        json.raw(body.restricted ? "true" : "false")
+        json.key("role")
+        json.string(body.role)
+        json.key("sources")
+        json.strings(body.sources)
+        json.key("subject_id")
+        json.string(body.subject_id)
         json.close()
         return json.bytes
     }

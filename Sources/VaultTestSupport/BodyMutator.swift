@@ -13,10 +13,15 @@ public enum BodyMutator {
             case 0: if !bytes.isEmpty { bytes[at] ^= UInt8(1 << (rng.next() % 8)) }
             case 1: bytes.removeSubrange(at..<min(bytes.count, at + Int(rng.next() % 12)))
             case 2: bytes.insert(contentsOf: [0xff, 0xc0, 0x80, 0xed, 0xa0, 0x80][Int(rng.next() % 3)...], at: at)
-            case 3: bytes.insert(contentsOf: Array(["\u{0301}", "\u{0430}", "\u{FF21}", "\u{0}", "\\u0000", "\"", "\\", "🧪", "\u{202E}"][Int(rng.next() % 9)].utf8), at: at)
+            case 3:
+                bytes.insert(
+                    contentsOf: Array(["\u{0301}", "\u{0430}", "\u{FF21}", "\u{0}", "\\u0000", "\"", "\\", "🧪", "\u{202E}"][Int(rng.next() % 9)].utf8), at: at)
             case 4: bytes.insert(contentsOf: Array((String(repeating: "[", count: 600) + String(repeating: "]", count: 600)).utf8), at: at)
-            case 5: let end = min(bytes.count, at + 30); bytes.insert(contentsOf: Array(bytes[at..<end]), at: end)
-            default: bytes.insert(contentsOf: Array(["null", "1e999", "-0", "true", "{}", "[]", "\"\"", "12345678901234567890"][Int(rng.next() % 8)].utf8), at: at)
+            case 5:
+                let end = min(bytes.count, at + 30)
+                bytes.insert(contentsOf: Array(bytes[at..<end]), at: end)
+            default:
+                bytes.insert(contentsOf: Array(["null", "1e999", "-0", "true", "{}", "[]", "\"\"", "12345678901234567890"][Int(rng.next() % 8)].utf8), at: at)
             }
         }
         return Data(bytes)

@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import PostgresNIO
 import PostgresStorage
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The PostgreSQL server tests run against.
 ///
@@ -33,8 +34,9 @@ public enum TestPostgres {
     /// A plain connection to `location` (the test cluster trusts loopback), for statements a
     /// test runs behind the store's back: creating databases, tampering, inspecting pages.
     public static func connect(to location: PostgresLocation) async throws -> PostgresConnection {
-        var configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.username,
-                                                             password: nil, database: location.database, tls: .disable)
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.username,
+            password: nil, database: location.database, tls: .disable)
         configuration.options.connectTimeout = .seconds(10)
         return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
     }

@@ -21,8 +21,10 @@ enum CryptoFloorBench {
             start = ContinuousClock.now
             for _ in 0..<rounds { _ = try AESGCM.seal(plaintext, key: key, authenticating: aad) }
             let seal = Double(rounds) / VaultBench.seconds(ContinuousClock.now - start)
-            print(String(format: "  %2d-byte value: open %9.0f ops/s (%.2f µs)   seal %9.0f ops/s (%.2f µs, with a random nonce)",
-                         size, open, 1e6 / open, seal, 1e6 / seal))
+            print(
+                String(
+                    format: "  %2d-byte value: open %9.0f ops/s (%.2f µs)   seal %9.0f ops/s (%.2f µs, with a random nonce)",
+                    size, open, 1e6 / open, seal, 1e6 / seal))
         }
         let identifier = Array("ann.lee@example.com".utf8)
         let rounds = 500_000

@@ -16,7 +16,9 @@ enum ErasureBench {
         let summary = try await DemoLoader(vault: vault).load(DemoDataset.generate(people: people, seed: 11), batchSize: 1000)
         let loadSeconds = VaultBench.seconds(ContinuousClock.now - loadStart)
         let size = (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("vault.sqlite").path)[.size] as? Int) ?? 0
-        print("store: \(summary.subjects) subjects, \(summary.records) records, \(summary.events) events, \(size / 1_048_576) MiB; loaded in \(Int(loadSeconds)) s")
+        print(
+            "store: \(summary.subjects) subjects, \(summary.records) records, \(summary.events) events, \(size / 1_048_576) MiB; loaded in \(Int(loadSeconds)) s"
+        )
 
         let caller = Caller(requestID: "bench-erasure", principal: "bench", role: .compliance)
         let ids = Array(Set(summary.subjectOf.values)).sorted()
@@ -24,8 +26,9 @@ enum ErasureBench {
         for i in 0..<min(erasures, ids.count) {
             let id = ids[(i * 7919) % ids.count]
             guard try await vault.subjects.exists(id) else { continue }
-            let request = try await vault.requests.open(.init(kind: .erasure, regulation: .gdpr, subjectID: id, identifiers: nil, receivedAt: nil),
-                                                       caller: caller)
+            let request = try await vault.requests.open(
+                .init(kind: .erasure, regulation: .gdpr, subjectID: id, identifiers: nil, receivedAt: nil),
+                caller: caller)
             _ = try await vault.requests.verify(request.id, method: "bench", caller: caller)
             let start = ContinuousClock.now
             _ = try await vault.requests.execute(request.id, caller: caller)
@@ -33,7 +36,10 @@ enum ErasureBench {
         }
         latencies.sort()
         func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-        print(String(format: "erasure execute (crypto-shred, delete, suppress, notices, receipt, WAL checkpoint) over %d erasures: p50 %.1f ms, p90 %.1f ms, max %.1f ms",
-                     latencies.count, percentile(0.5), percentile(0.9), latencies.last ?? 0))
+        print(
+            String(
+                format:
+                    "erasure execute (crypto-shred, delete, suppress, notices, receipt, WAL checkpoint) over %d erasures: p50 %.1f ms, p90 %.1f ms, max %.1f ms",
+                latencies.count, percentile(0.5), percentile(0.9), latencies.last ?? 0))
     }
 }

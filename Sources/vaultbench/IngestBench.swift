@@ -1,6 +1,6 @@
 import Foundation
-import SQLiteStorage
 import GRDB
+import SQLiteStorage
 import Vault
 import VaultModel
 
@@ -46,9 +46,11 @@ enum IngestBench {
         print("ingest of \(count) records (\(people) people), batches of 500 of one source:")
         print(String(format: "  raw GRDB inserts of the records' JSON (baseline): %8.0f records/s", rawRate))
         print(String(format: "  ProfileVault ingest pipeline:                      %8.0f records/s   ratio %.2f", vaultRate, vaultRate / rawRate))
-        print(String(format: "  raw GRDB inserts of the rows the pipeline wrote (%.1f rows per record, the vault's schema): %.0f records/s   ratio %.2f;"
-                     + " pipeline / this floor %.2f", floor.rowsPerRecord, floor.recordsPerSecond, floor.recordsPerSecond / rawRate,
-                     vaultRate / floor.recordsPerSecond))
+        print(
+            String(
+                format: "  raw GRDB inserts of the rows the pipeline wrote (%.1f rows per record, the vault's schema): %.0f records/s   ratio %.2f;"
+                    + " pipeline / this floor %.2f", floor.rowsPerRecord, floor.recordsPerSecond, floor.recordsPerSecond / rawRate,
+                vaultRate / floor.recordsPerSecond))
         print("    rows per record by table: \(floor.tables)")
     }
 
@@ -108,22 +110,33 @@ enum IngestBench {
     /// Two knobs price the layout (BENCHMARKS.md, "What this machine allows"):
     /// `PV_FLOOR_KEY_ORDER=1` inserts the clustered tables' subjects in key order, as subject
     /// keys that arrive in order would; `PV_FLOOR_TABLES_ONLY=1` leaves out the secondary indexes.
-    static func schemaFloor(copying database: URL, records: Int, transactions: Int) async throws -> (rowsPerRecord: Double, recordsPerSecond: Double, tables: String) {
+    static func schemaFloor(
+        copying database: URL, records: Int, transactions: Int
+    ) async throws -> (rowsPerRecord: Double, recordsPerSecond: Double, tables: String) {
         let environment = ProcessInfo.processInfo.environment
-        let inKeyOrder = environment["PV_FLOOR_KEY_ORDER"] == "1", tablesOnly = environment["PV_FLOOR_TABLES_ONLY"] == "1"
+        let inKeyOrder = environment["PV_FLOOR_KEY_ORDER"] == "1"
+        let tablesOnly = environment["PV_FLOOR_TABLES_ONLY"] == "1"
         var readOnly = Configuration()
         readOnly.readonly = true
         let source = try DatabaseQueue(path: database.path, configuration: readOnly)
         let (schema, tables) = try await source.read { db -> ([String], [(name: String, columns: Int, rows: [[DatabaseValue]])]) in
-            let schema = try String.fetchAll(db, sql: """
-                SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
-                \(tablesOnly ? "AND type = 'table'" : "")
-                ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid
-                """)
-            let listed = try Row.fetchAll(db, sql: "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'")
+            let schema = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'
+                    \(tablesOnly ? "AND type = 'table'" : "")
+                    ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END, rowid
+                    """)
+            let listed = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations'"
+            )
             let tables = try listed.map { table in
                 let name: String = table["name"]
-                var rows = try Row.fetchAll(db, sql: "SELECT * FROM \"\(name)\"\((table["wr"] as Int) == 0 ? " ORDER BY rowid" : "")").map { Array($0.databaseValues) }
+                var rows = try Row.fetchAll(db, sql: "SELECT * FROM \"\(name)\"\((table["wr"] as Int) == 0 ? " ORDER BY rowid" : "")").map {
+                    Array($0.databaseValues)
+                }
                 if (table["wr"] as Int) != 0 {
                     let bySubject = Dictionary(grouping: rows) { $0[0] }
                     let subjects = inKeyOrder ? bySubject.keys.sorted { "\($0)" < "\($1)" } : bySubject.keys.shuffled()
@@ -151,7 +164,7 @@ enum IngestBench {
         for part in 0..<transactions {
             try await copy.write { db in
                 for table in tables where !table.rows.isEmpty {
-                    let slice = table.rows[table.rows.count * part / transactions ..< table.rows.count * (part + 1) / transactions]
+                    let slice = table.rows[table.rows.count * part / transactions..<table.rows.count * (part + 1) / transactions]
                     let placeholders = Array(repeating: "?", count: table.columns).joined(separator: ", ")
                     let insert = try db.cachedStatement(sql: "INSERT INTO \"\(table.name)\" VALUES (\(placeholders))")
                     for row in slice { try insert.execute(arguments: StatementArguments(row)) }

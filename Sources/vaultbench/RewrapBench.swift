@@ -19,8 +19,10 @@ enum RewrapBench {
             total += n
         }
         let seconds = VaultBench.seconds(ContinuousClock.now - start)
-        print(String(format: "rewrap: %d keys (%d subjects' data keys incl. merged-away ones, + vault secrets) in %.2f s = %.0f keys/s (batches of 1000)",
-                     total, before.total, seconds, Double(total) / seconds))
+        print(
+            String(
+                format: "rewrap: %d keys (%d subjects' data keys incl. merged-away ones, + vault secrets) in %.2f s = %.0f keys/s (batches of 1000)",
+                total, before.total, seconds, Double(total) / seconds))
         _ = summary
     }
 }

@@ -30,8 +30,12 @@ enum ScaleBench {
             filled += count
             try "\(filled)\n".write(to: progressFile, atomically: true, encoding: .utf8)
             let elapsed = VaultBench.seconds(ContinuousClock.now - fillStart)
-            FileHandle.standardError.write(Data(String(format: "  filled %d of %d people (%.0f s; last chunk %.0f records/s, %.0f events/s)\n",
-                                                       filled, target, elapsed, last!.recordsPerSecond, last!.eventsPerSecond).utf8))
+            FileHandle.standardError.write(
+                Data(
+                    String(
+                        format: "  filled %d of %d people (%.0f s; last chunk %.0f records/s, %.0f events/s)\n",
+                        filled, target, elapsed, last!.recordsPerSecond, last!.eventsPerSecond
+                    ).utf8))
         }
         let subjects = try await vault.subjects.count()
         let size = fileSize(directory.appendingPathComponent("vault.sqlite"))
@@ -45,8 +49,9 @@ enum ScaleBench {
             var latencies: [Double] = []
             for (i, id) in sample.enumerated() {
                 let start = ContinuousClock.now
-                _ = try await vault.views.view(id, role: "support", purpose: purpose,
-                                               caller: Caller(requestID: "scale-\(pass)-\(i)", principal: "bench", role: "support"))
+                _ = try await vault.views.view(
+                    id, role: "support", purpose: purpose,
+                    caller: Caller(requestID: "scale-\(pass)-\(i)", principal: "bench", role: "support"))
                 latencies.append(VaultBench.seconds(ContinuousClock.now - start) * 1e6)
             }
             passes.append(latencies.sorted())
@@ -57,7 +62,8 @@ enum ScaleBench {
         let compliance = Caller(requestID: "scale-erasure", principal: "bench", role: .compliance)
         for id in sample.suffix(20) {
             guard try await vault.subjects.exists(id) else { continue }
-            let request = try await vault.requests.open(.init(kind: .erasure, regulation: .gdpr, subjectID: id, identifiers: nil, receivedAt: nil), caller: compliance)
+            let request = try await vault.requests.open(
+                .init(kind: .erasure, regulation: .gdpr, subjectID: id, identifiers: nil, receivedAt: nil), caller: compliance)
             _ = try await vault.requests.verify(request.id, method: "bench", caller: compliance)
             let start = ContinuousClock.now
             _ = try await vault.requests.execute(request.id, caller: compliance)
@@ -73,14 +79,18 @@ enum ScaleBench {
         try await writeToken(vault, role: .compliance, to: directory.appendingPathComponent("compliance-token"))
 
         let rate = last.map { String(format: "%.0f records/s, %.0f events/s", $0.recordsPerSecond, $0.eventsPerSecond) } ?? "not filled in this run"
-        print(String(format: "scale %d people: %d subjects, %d MiB | view p50 %.0f µs p99 %.0f µs, cached p50 %.0f µs p99 %.0f µs (in process, one client) | ingest of the last chunk %@ | erasure p50 %.1f ms | bench RSS %d MiB",
-                     target, subjects, size / 1_048_576, latencies[latencies.count / 2], latencies[latencies.count * 99 / 100],
-                     cached[cached.count / 2], cached[cached.count * 99 / 100],
-                     rate, erasures.isEmpty ? 0 : erasures[erasures.count / 2], residentMiB()))
+        print(
+            String(
+                format:
+                    "scale %d people: %d subjects, %d MiB | view p50 %.0f µs p99 %.0f µs, cached p50 %.0f µs p99 %.0f µs (in process, one client) | ingest of the last chunk %@ | erasure p50 %.1f ms | bench RSS %d MiB",
+                target, subjects, size / 1_048_576, latencies[latencies.count / 2], latencies[latencies.count * 99 / 100],
+                cached[cached.count / 2], cached[cached.count * 99 / 100],
+                rate, erasures.isEmpty ? 0 : erasures[erasures.count / 2], residentMiB()))
         if ProcessInfo.processInfo.environment["PV_JSON"] == "1" {
-            print("{\"people\": \(target), \"subjects\": \(subjects), \"mib\": \(size / 1_048_576), \"view_p50_us\": \(Int(latencies[latencies.count / 2])), "
-                  + "\"view_p99_us\": \(Int(latencies[latencies.count * 99 / 100])), \"records_per_s\": \(Int(last?.recordsPerSecond ?? 0)), "
-                  + "\"erasure_p50_ms\": \(erasures.isEmpty ? 0 : erasures[erasures.count / 2])}")
+            print(
+                "{\"people\": \(target), \"subjects\": \(subjects), \"mib\": \(size / 1_048_576), \"view_p50_us\": \(Int(latencies[latencies.count / 2])), "
+                    + "\"view_p99_us\": \(Int(latencies[latencies.count * 99 / 100])), \"records_per_s\": \(Int(last?.recordsPerSecond ?? 0)), "
+                    + "\"erasure_p50_ms\": \(erasures.isEmpty ? 0 : erasures[erasures.count / 2])}")
         }
     }
 
@@ -93,7 +103,8 @@ enum ScaleBench {
     /// (the API's batch size in the issue); returns the records and events rates of the chunk.
     static func fill(_ vault: ProfileVault, firstIndex: Int, people: Int) async throws -> ChunkRate {
         let dataset = DemoDataset.generate(people: people, seed: UInt64(7 + firstIndex), firstIndex: firstIndex)
-        var recordTime = Duration.zero, eventTime = Duration.zero
+        var recordTime = Duration.zero
+        var eventTime = Duration.zero
         /// Sends `items` in batches of 500 and returns the time spent in `send`.
         func timed(_ items: [JSONValue], _ send: ([JSONValue]) async throws -> Void) async throws -> Duration {
             var spent = Duration.zero
@@ -113,8 +124,9 @@ enum ScaleBench {
                 _ = try await vault.events.ingest(events: $0, from: name, caller: .system("bench"))
             }
         }
-        return ChunkRate(recordsPerSecond: Double(dataset.records.count) / VaultBench.seconds(recordTime),
-                         eventsPerSecond: Double(dataset.events.count) / VaultBench.seconds(eventTime))
+        return ChunkRate(
+            recordsPerSecond: Double(dataset.records.count) / VaultBench.seconds(recordTime),
+            eventsPerSecond: Double(dataset.events.count) / VaultBench.seconds(eventTime))
     }
 
     /// Distinct live subjects picked uniformly: the first id after a random UUID.
@@ -141,7 +153,8 @@ enum ScaleBench {
     /// VmRSS of this process, from /proc.
     static func residentMiB() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
     }
 }

@@ -30,8 +30,9 @@ struct VaultBench {
             return
         }
         if CommandLine.arguments.dropFirst().first == "backends" {
-            try await BackendsBench.run(people: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 5_000,
-                                        views: Int(CommandLine.arguments.dropFirst(3).first ?? "") ?? 20_000)
+            try await BackendsBench.run(
+                people: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 5_000,
+                views: Int(CommandLine.arguments.dropFirst(3).first ?? "") ?? 20_000)
             return
         }
         if CommandLine.arguments.dropFirst().first == "crypto" {
@@ -48,8 +49,9 @@ struct VaultBench {
             return
         }
         if CommandLine.arguments.dropFirst().first == "erasure" {
-            try await ErasureBench.run(people: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 10_000,
-                                       erasures: Int(CommandLine.arguments.dropFirst(3).first ?? "") ?? 50)
+            try await ErasureBench.run(
+                people: Int(CommandLine.arguments.dropFirst(2).first ?? "") ?? 10_000,
+                erasures: Int(CommandLine.arguments.dropFirst(3).first ?? "") ?? 50)
             return
         }
         let arguments = CommandLine.arguments
@@ -66,7 +68,9 @@ struct VaultBench {
         let loadStart = ContinuousClock.now
         let summary = try await DemoLoader(vault: vault).load(dataset)
         let loadSeconds = seconds(ContinuousClock.now - loadStart)
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; dataset: \(people) people, \(summary.records) records, \(summary.events) events, \(summary.subjects) subjects")
+        print(
+            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; dataset: \(people) people, \(summary.records) records, \(summary.events) events, \(summary.subjects) subjects"
+        )
         print(String(format: "ingest through the pipeline (batches of 500, with audit): %.0f records/s", Double(summary.records) / loadSeconds))
 
         let ids = Array(Set(summary.subjectOf.values)).sorted()
@@ -79,13 +83,15 @@ struct VaultBench {
             _ = try await vault.reader.read(ids[i % ids.count])
         }
         let audited = try await measure(reads, concurrency: concurrency) { i in
-            _ = try await vault.views.view(ids[i % ids.count], role: .compliance, purpose: purpose,
-                                           caller: Caller(requestID: "bench-\(i)", principal: "bench", role: .compliance))
+            _ = try await vault.views.view(
+                ids[i % ids.count], role: .compliance, purpose: purpose,
+                caller: Caller(requestID: "bench-\(i)", principal: "bench", role: .compliance))
         }
         let supportPurpose = Purpose("essential.service.operations.support")!
         let support = try await measure(reads, concurrency: concurrency) { i in
-            _ = try await vault.views.view(ids[i % ids.count], role: "support", purpose: supportPurpose,
-                                           caller: Caller(requestID: "bench-s-\(i)", principal: "bench", role: "support"))
+            _ = try await vault.views.view(
+                ids[i % ids.count], role: "support", purpose: supportPurpose,
+                caller: Caller(requestID: "bench-s-\(i)", principal: "bench", role: "support"))
         }
         // The policy step alone: decisions by table lookup and actions over a decrypted profile.
         var profiles: [DecryptedProfile] = []
@@ -104,17 +110,23 @@ struct VaultBench {
         let policySeconds = seconds(ContinuousClock.now - policyStart)
         let fieldsPerView = Double(shown) / Double(policyRounds)
         let auditOnly = try await measure(reads, concurrency: concurrency) { i in
-            try await vault.audit.record(Caller(requestID: "bench-a-\(i)", principal: "bench").draft("bench.append", subjects: [ids[i % ids.count].description]))
+            try await vault.audit.record(
+                Caller(requestID: "bench-a-\(i)", principal: "bench").draft("bench.append", subjects: [ids[i % ids.count].description]))
         }
         print(String(format: "load + decrypt + survivorship, no audit (baseline): %8.0f profiles/s", baseline))
         print(String(format: "compliance view with audit (group commit):         %8.0f views/s   ratio %.2f", audited, audited / baseline))
         print(String(format: "support view with audit (rules, masks, generalize): %8.0f views/s   ratio %.2f", support, support / baseline))
-        print(String(format: "policy step alone (one core): %.2f µs per view of %.1f fields (%.0f ns per field)",
-                     policySeconds / Double(policyRounds) * 1e6, fieldsPerView, policySeconds / Double(shown) * 1e9))
+        print(
+            String(
+                format: "policy step alone (one core): %.2f µs per view of %.1f fields (%.0f ns per field)",
+                policySeconds / Double(policyRounds) * 1e6, fieldsPerView, policySeconds / Double(shown) * 1e9))
         print(String(format: "audit append alone (group commit, %d concurrent):  %8.0f entries/s", concurrency, auditOnly))
         let verifyStart = ContinuousClock.now
         let report = try await vault.audit.verify()
-        print(String(format: "audit verify: %lld entries in %.2f s (valid: %@)", report.entries, seconds(ContinuousClock.now - verifyStart), report.valid ? "yes" : "no"))
+        print(
+            String(
+                format: "audit verify: %lld entries in %.2f s (valid: %@)", report.entries, seconds(ContinuousClock.now - verifyStart),
+                report.valid ? "yes" : "no"))
     }
 
     /// Operations per second of `count` calls spread over `concurrency` tasks.

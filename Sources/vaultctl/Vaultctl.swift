@@ -9,5 +9,8 @@ struct Vaultctl: AsyncParsableCommand {
             Connects to PROFILEVAULT_ADDR (default http://127.0.0.1:8420) with PROFILEVAULT_TOKEN, or --addr/--token.
             Exit codes: 0 ok, 1 failed, 64 usage, 65 invalid input, 69 vaultd unreachable, 77 denied.
             """,
-        subcommands: [PolicyCommand.self, TokenCommand.self, ImportCommand.self, LookupCommand.self, ViewCommand.self, ConsentCommand.self, RequestCommand.self, AuditCommand.self, KeysCommand.self, RetentionCommand.self, BackupCommand.self, RestoreCommand.self])
+        subcommands: [
+            PolicyCommand.self, TokenCommand.self, ImportCommand.self, LookupCommand.self, ViewCommand.self, ConsentCommand.self, RequestCommand.self,
+            AuditCommand.self, KeysCommand.self, RetentionCommand.self, BackupCommand.self, RestoreCommand.self,
+        ])
 }

@@ -1,5 +1,6 @@
-import Foundation
 import CHardening
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif

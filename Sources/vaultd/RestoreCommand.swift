@@ -21,11 +21,22 @@ struct RestoreCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessHardening.restrictCreatedFiles()
-        let dataDir = try await VaultdSettings.load(configPath: daemon.config).string(daemon.dataDir, "data_dir", default: "data")
+        let dataDir: String
+        if let flag = daemon.dataDir {
+            dataDir = flag  // a flag wins: no configuration file is read (vaultctl restore always passes one)
+        } else {
+            do {
+                dataDir = try await VaultdSettings.load(configPath: daemon.config).string(nil, "data_dir", default: "data")
+            } catch {
+                Console.error("vaultd: cannot read the configuration for the data directory: \(error); pass --data-dir")
+                throw ExitCode(64)
+            }
+        }
         let report: BackupService.RestoreReport
         do {
-            report = try BackupService.restore(URL(fileURLWithPath: file), into: URL(fileURLWithPath: dataDir),
-                                               ledger: ledger.map { URL(fileURLWithPath: $0) })
+            report = try BackupService.restore(
+                URL(fileURLWithPath: file), into: URL(fileURLWithPath: dataDir),
+                ledger: ledger.map { URL(fileURLWithPath: $0) })
         } catch let error as RestoreError {
             Console.error("vaultd: \(error.description)")
             throw ExitCode(65)
@@ -36,7 +47,9 @@ struct RestoreCommand: AsyncParsableCommand {
         Console.line("Restored \(file) into \(dataDir). Start vaultd: it replays the erasure ledger before serving.")
         if report.ledgerCopied, let ledger { Console.line("Erasure ledger copied from \(ledger).") }
         if let archive = report.archivedAnchorsFile {
-            Console.line("\(report.archivedAnchors) audit anchors signed after the backup moved to \(archive.lastPathComponent) (the restored chain ends where the backup's did).")
+            Console.line(
+                "\(report.archivedAnchors) audit anchors signed after the backup moved to \(archive.lastPathComponent) (the restored chain ends where the backup's did)."
+            )
         }
     }
 }

@@ -11,8 +11,9 @@ func auditedVault(writes count: Int = 6) async throws -> (TemporaryVault, Databa
     let t = try await TemporaryVault.make()
     var ids: [SubjectID] = []
     for i in 0..<count {
-        let result = try await t.vault.ingest.ingest(records: [record("crm-\(i)", ["email": "person\(i)@example.com", "first_name": "P\(i)"])],
-                                                     from: crm, caller: caller(i))
+        let result = try await t.vault.ingest.ingest(
+            records: [record("crm-\(i)", ["email": "person\(i)@example.com", "first_name": "P\(i)"])],
+            from: crm, caller: caller(i))
         ids.append(result[0].outcome.subjectID)
     }
     return (t, try DatabasePool(path: t.databasePath), ids)

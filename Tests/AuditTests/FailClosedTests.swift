@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 @Suite("Audit: fail closed, contents")
 struct FailClosedTests {
@@ -17,7 +18,8 @@ struct FailClosedTests {
 
     @Test("a write whose audit entry fails is not applied, and the sink stays failed until restart")
     func failedWrite() async throws {
-        let (t, pool, ids) = try await auditedVault(writes: 2); defer { t.remove() }
+        let (t, pool, ids) = try await auditedVault(writes: 2)
+        defer { t.remove() }
         try await Self.breakAuditWrites(pool)
         await #expect(throws: StoreError.self) {
             try await t.vault.ingest.ingest(records: [record("crm-new", ["email": "new@example.com"])], from: crm, caller: caller(7))
@@ -43,7 +45,8 @@ struct FailClosedTests {
 
     @Test("entries record ids and field names, never values")
     func noValues() async throws {
-        let (t, _, ids) = try await auditedVault(writes: 2); defer { t.remove() }
+        let (t, _, ids) = try await auditedVault(writes: 2)
+        defer { t.remove() }
         _ = try await t.vault.views.view(ids[1], role: .compliance, purpose: Purpose("essential.legal_obligation")!, caller: caller(5))
         var query = AuditQuery()
         query.subjectID = ids[1].description
@@ -62,7 +65,8 @@ struct FailClosedTests {
 struct RecipientsTests {
     @Test("recipients list who viewed which fields, when and for which purpose; refusals and other subjects are left out")
     func recipients() async throws {
-        let (t, _, ids) = try await auditedVault(writes: 2); defer { t.remove() }
+        let (t, _, ids) = try await auditedVault(writes: 2)
+        defer { t.remove() }
         let support = Caller(requestID: "r-1", principal: "support-app", role: "support")
         _ = try await t.vault.views.view(ids[0], role: "support", purpose: Purpose("essential.service.operations.support")!, caller: support)
         _ = try await t.vault.views.view(ids[0], role: .compliance, purpose: Purpose("essential")!, caller: caller(2))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VaultModel
+
 @testable import Catalog
 
 @Suite("Field catalog and policy bundle")
@@ -50,7 +51,7 @@ struct FieldCatalogTests {
             #expect(error.kind == .invalidValue)
             #expect(!error.description.contains("ann.secret"))
         }
-        #expect(throws: FieldIssue.self) { try catalog.normalize(field: "phone", value: .number(4155550100)) }
+        #expect(throws: FieldIssue.self) { try catalog.normalize(field: "phone", value: .number(4_155_550_100)) }
         #expect(throws: FieldIssue.self) { try catalog.normalize(attribute: "status", of: "ticket", value: .string("lost")) }
         #expect(try catalog.normalize(attribute: "amount", of: "order", value: .number(12.5)) == .number(12.5))
     }

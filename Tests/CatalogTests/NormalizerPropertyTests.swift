@@ -51,21 +51,29 @@ struct IdentifierProfileTests {
         }
     }
 
-    @Test("an invisible or direction character anywhere in an identifier is refused",
-          arguments: ["\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}", "\u{00AD}", "\u{034F}", "\u{FE0F}", "\u{202A}", "\u{202E}", "\u{2066}", "\u{2069}", "\u{200E}", "\u{061C}"])
+    @Test(
+        "an invisible or direction character anywhere in an identifier is refused",
+        arguments: [
+            "\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}", "\u{00AD}", "\u{034F}", "\u{FE0F}", "\u{202A}", "\u{202E}", "\u{2066}", "\u{2069}",
+            "\u{200E}", "\u{061C}",
+        ])
     func invisibleRefused(_ invisible: String) {
-        #expect(throws: NormalizationFailure.self) { try Normalizers.normalize("ann\(invisible)@example.com", with: .email, phoneRegion: "US", identifier: true) }
+        #expect(throws: NormalizationFailure.self) {
+            try Normalizers.normalize("ann\(invisible)@example.com", with: .email, phoneRegion: "US", identifier: true)
+        }
         #expect(throws: NormalizationFailure.self) { try Normalizers.normalize("C-\(invisible)77", with: .trim, phoneRegion: "US", identifier: true) }
         // A name (not an identifier) keeps its own rules.
         #expect(throws: Never.self) { try Normalizers.normalize("Ann\(invisible)", with: .trim, phoneRegion: "US") }
     }
 
-    @Test("width and compatibility forms map to one identifier", arguments: [
-        ("ＡＮＮ@ｅｘａｍｐｌｅ.ｃｏｍ", NormalizerKind.email, "ann@example.com"),
-        ("＋１ ４１５ ５５５ ０１００", .phone, "+14155550100"),
-        ("ＤＥＶ-１", .lowercase, "dev-1"),
-        ("Ｃ-７７", .trim, "C-77"),
-    ])
+    @Test(
+        "width and compatibility forms map to one identifier",
+        arguments: [
+            ("ＡＮＮ@ｅｘａｍｐｌｅ.ｃｏｍ", NormalizerKind.email, "ann@example.com"),
+            ("＋１ ４１５ ５５５ ０１００", .phone, "+14155550100"),
+            ("ＤＥＶ-１", .lowercase, "dev-1"),
+            ("Ｃ-７７", .trim, "C-77"),
+        ])
     func widthMapped(_ raw: String, _ kind: NormalizerKind, _ expected: String) throws {
         #expect(try Normalizers.normalize(raw, with: kind, phoneRegion: "US", identifier: true) == expected)
     }

@@ -1,29 +1,38 @@
 import Foundation
 import Testing
+
 @testable import Catalog
 
 @Suite("Normalizers")
 struct NormalizerTests {
-    @Test("emails: trimmed, NFC, lowercased", arguments: [
-        (" Ann.Lee@Example.com", "ann.lee@example.com"),
-        ("ANN@EXAMPLE.ORG\n", "ann@example.org"),
-        ("zoe\u{0308}@example.com", "zoë@example.com"), // decomposed ë becomes the precomposed form
-        ("o'brien+tag@mail.example.net", "o'brien+tag@mail.example.net"),
-    ])
+    @Test(
+        "emails: trimmed, NFC, lowercased",
+        arguments: [
+            (" Ann.Lee@Example.com", "ann.lee@example.com"),
+            ("ANN@EXAMPLE.ORG\n", "ann@example.org"),
+            ("zoe\u{0308}@example.com", "zoë@example.com"),  // decomposed ë becomes the precomposed form
+            ("o'brien+tag@mail.example.net", "o'brien+tag@mail.example.net"),
+        ])
     func emails(input: String, expected: String) throws {
         #expect(try Normalizers.email(input) == expected)
     }
 
-    @Test("malformed emails are refused", arguments: ["", "   ", "ann", "ann@", "@example.com", "ann@example", "a b@example.com",
-                                                     "ann@@example.com", "ann@exa mple.com", ".ann@example.com", "ann@-example.com"])
+    @Test(
+        "malformed emails are refused",
+        arguments: [
+            "", "   ", "ann", "ann@", "@example.com", "ann@example", "a b@example.com",
+            "ann@@example.com", "ann@exa mple.com", ".ann@example.com", "ann@-example.com",
+        ])
     func badEmails(input: String) {
         #expect(throws: NormalizationFailure.self) { try Normalizers.email(input) }
     }
 
-    @Test("phones to E.164 in region US", arguments: [
-        ("(415) 555-0100", "+14155550100"), ("415.555.0100", "+14155550100"), ("1 415 555 0100", "+14155550100"),
-        ("+1 415 555 0100", "+14155550100"), ("0044 20 7946 0958", "+442079460958"), ("+49 30 123456", "+4930123456"),
-    ])
+    @Test(
+        "phones to E.164 in region US",
+        arguments: [
+            ("(415) 555-0100", "+14155550100"), ("415.555.0100", "+14155550100"), ("1 415 555 0100", "+14155550100"),
+            ("+1 415 555 0100", "+14155550100"), ("0044 20 7946 0958", "+442079460958"), ("+49 30 123456", "+4930123456"),
+        ])
     func phones(input: String, expected: String) throws {
         #expect(try PhoneNormalizer.e164(input, defaultRegion: "US") == expected)
     }
@@ -34,14 +43,18 @@ struct NormalizerTests {
         #expect(try PhoneNormalizer.e164("030 123456", defaultRegion: "DE") == "+4930123456")
     }
 
-    @Test("one number written internationally with its trunk prefix in brackets, without it, or nationally, is one E.164 number", arguments: [
-        "+44 (0)20 7946 0958", "+44(0)2079460958", "0044 (0)20 7946 0958", "+44 20 7946 0958", "020 7946 0958",
-    ])
+    @Test(
+        "one number written internationally with its trunk prefix in brackets, without it, or nationally, is one E.164 number",
+        arguments: [
+            "+44 (0)20 7946 0958", "+44(0)2079460958", "0044 (0)20 7946 0958", "+44 20 7946 0958", "020 7946 0958",
+        ])
     func bracketedTrunkPrefix(input: String) throws {
         #expect(try PhoneNormalizer.e164(input, defaultRegion: "GB") == "+442079460958")
     }
 
-    @Test("malformed phones are refused", arguments: ["", "555-0100", "call me", "+0 123 456 789", "(115) 555-0100", "415 555 0100 ext 2", "+1 415 555 01000000000"])
+    @Test(
+        "malformed phones are refused",
+        arguments: ["", "555-0100", "call me", "+0 123 456 789", "(115) 555-0100", "415 555 0100 ext 2", "+1 415 555 01000000000"])
     func badPhones(input: String) {
         #expect(throws: NormalizationFailure.self) { try PhoneNormalizer.e164(input, defaultRegion: "US") }
     }
@@ -103,8 +116,10 @@ struct NormalizerTests {
 struct NormalizerFastPathTests {
     @Test("trimming agrees with Foundation for every ASCII character at either end, and for non-ASCII text")
     func trimmingAgrees() {
-        var samples = ["", " ", "a", " a ", "\t\n a b \r\n", "a  b", "  ", "\u{0B}\u{0C}x\u{0B}", "é ", " \u{00A0}x\u{00A0} ", "\u{2003}y\u{2028}",
-                       "\u{85}z\u{85}", "日本 ", " x\u{3000}"]
+        var samples = [
+            "", " ", "a", " a ", "\t\n a b \r\n", "a  b", "  ", "\u{0B}\u{0C}x\u{0B}", "é ", " \u{00A0}x\u{00A0} ", "\u{2003}y\u{2028}",
+            "\u{85}z\u{85}", "日本 ", " x\u{3000}",
+        ]
         for byte in 0..<128 {
             let c = String(UnicodeScalar(UInt8(byte)))
             samples += [c + "v" + c, c, "v" + c + c, c + c + "v"]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VaultModel
+
 @testable import Consent
 
 @Suite("Consent state derived from the ledger")
@@ -10,8 +11,9 @@ struct ConsentStateTests {
     static let marketing = Purpose("marketing")!
 
     static func event(_ purpose: Purpose, _ status: ConsentStatus, at minutes: Double, expires: Double? = nil, seq: Int64 = 0) -> ConsentEvent {
-        ConsentEvent(purpose: purpose, status: status, lawfulBasis: .consent, occurredAt: t0.addingTimeInterval(minutes * 60),
-                     expiresAt: expires.map { t0.addingTimeInterval($0 * 60) }, sequence: seq)
+        ConsentEvent(
+            purpose: purpose, status: status, lawfulBasis: .consent, occurredAt: t0.addingTimeInterval(minutes * 60),
+            expiresAt: expires.map { t0.addingTimeInterval($0 * 60) }, sequence: seq)
     }
 
     @Test("the latest event per purpose decides, whatever order they were recorded in")
@@ -64,7 +66,8 @@ struct ConsentStateTests {
 
     @Test("GPC refusals cover the sale and sharing families")
     func gpc() {
-        let events = [Self.event(Purpose("marketing.advertising.third_party.targeted")!, .granted, at: 0)]
+        let events =
+            [Self.event(Purpose("marketing.advertising.third_party.targeted")!, .granted, at: 0)]
             + SaleAndSharing.purposes.map { Self.event($0, .denied, at: 1) }
         let state = ConsentState(events: events)
         #expect(!state.isPermitted(Purpose("marketing.advertising.third_party.targeted")!, at: Self.t0.addingTimeInterval(600)))

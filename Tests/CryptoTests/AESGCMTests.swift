@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VaultCrypto
 
 @Suite("AES-256-GCM")
@@ -7,13 +8,17 @@ struct AESGCMTests {
     /// (the NIST GCM submission), 256-bit keys.
     static let vectors: [(name: String, key: String, iv: String, plaintext: String, aad: String, ciphertext: String, tag: String)] = [
         ("TC13", String(repeating: "00", count: 32), String(repeating: "00", count: 12), "", "", "", "530f8afbc74536b9a963b4f1c4cb738b"),
-        ("TC14", String(repeating: "00", count: 32), String(repeating: "00", count: 12), String(repeating: "00", count: 16), "",
-         "cea7403d4d606b6e074ec5d3baf39d18", "d0d1c8a799996bf0265b98b5d48ab919"),
-        ("TC16", "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308", "cafebabefacedbaddecaf888",
-         "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
-         "feedfacedeadbeeffeedfacedeadbeefabaddad2",
-         "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662",
-         "76fc6ece0f4e1768cddf8853bb2d551b"),
+        (
+            "TC14", String(repeating: "00", count: 32), String(repeating: "00", count: 12), String(repeating: "00", count: 16), "",
+            "cea7403d4d606b6e074ec5d3baf39d18", "d0d1c8a799996bf0265b98b5d48ab919"
+        ),
+        (
+            "TC16", "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308", "cafebabefacedbaddecaf888",
+            "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+            "feedfacedeadbeeffeedfacedeadbeefabaddad2",
+            "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662",
+            "76fc6ece0f4e1768cddf8853bb2d551b"
+        ),
     ]
 
     @Test("published GCM vectors seal and open", arguments: vectors.indices)
@@ -63,7 +68,7 @@ struct AESGCMTests {
     @Test("buffered nonces: 12 bytes each, never repeated across refills, and seals still open")
     func pooledNonces() throws {
         let pool = NoncePool()
-        let drawn = try (0..<1000).map { _ in try pool.bytes(AESGCM.nonceCount) } // ≈ 3 refills
+        let drawn = try (0..<1000).map { _ in try pool.bytes(AESGCM.nonceCount) }  // ≈ 3 refills
         #expect(drawn.allSatisfy { $0.count == 12 })
         #expect(Set(drawn).count == drawn.count)
         let key = try SymmetricKey.generate()

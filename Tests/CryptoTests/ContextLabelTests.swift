@@ -6,7 +6,8 @@ import VaultCrypto
 struct ContextLabelTests {
     @Test("every AEAD context and derivation label is distinct and versioned")
     func distinct() {
-        let contexts = CiphertextContext.allCases.map(\.rawValue), derived = DerivedKeyLabel.allCases.map(\.rawValue)
+        let contexts = CiphertextContext.allCases.map(\.rawValue)
+        let derived = DerivedKeyLabel.allCases.map(\.rawValue)
         #expect(Set(contexts).count == contexts.count)
         #expect(Set(derived).count == derived.count)
         #expect(Set(contexts).isDisjoint(with: derived))

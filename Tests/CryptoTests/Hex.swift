@@ -1,3 +1,5 @@
+import Foundation
+
 extension Array where Element == UInt8 {
     init(hex: String) {
         var bytes: [UInt8] = []
@@ -9,5 +11,3 @@ extension Array where Element == UInt8 {
     }
     var hex: String { map { String(format: "%02x", $0) }.joined() }
 }
-
-import Foundation

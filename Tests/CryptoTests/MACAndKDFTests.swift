@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VaultCrypto
 
 @Suite("HMAC-SHA256, HKDF, key wrapping, constant time")
@@ -10,13 +11,16 @@ struct MACAndKDFTests {
         let two = try HMACKey(secret: SecureBytes(copying: Array("Jefe".utf8)))
         #expect(two.authenticate(Array("what do ya want for nothing?".utf8)).hex == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
         // Parts are fed in order without separators, and a key can be reused.
-        #expect(two.authenticate(Array("what do ya ".utf8), Array("want for nothing?".utf8)).hex == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(
+            two.authenticate(Array("what do ya ".utf8), Array("want for nothing?".utf8)).hex
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
     @Test("RFC 5869 test case 1")
     func rfc5869() throws {
-        let okm = try HKDF.derive(from: SecureBytes(copying: [UInt8](repeating: 0x0b, count: 22)),
-                                  salt: Array(0x00...0x0c), info: Array(0xf0...0xf9), count: 42)
+        let okm = try HKDF.derive(
+            from: SecureBytes(copying: [UInt8](repeating: 0x0b, count: 22)),
+            salt: Array(0x00...0x0c), info: Array(0xf0...0xf9), count: 42)
         #expect(okm.unsafeArray.hex == "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
     }
 
@@ -36,12 +40,15 @@ struct MACAndKDFTests {
         let wrapped = try KeyWrap.wrap(dek, under: kek, context: Array("subject-a|kek-v1".utf8))
         #expect(try KeyWrap.unwrap(wrapped, under: kek, context: Array("subject-a|kek-v1".utf8)) == dek)
         #expect(throws: CryptoError.authenticationFailed) { try KeyWrap.unwrap(wrapped, under: kek, context: Array("subject-b|kek-v1".utf8)) }
-        #expect(throws: CryptoError.authenticationFailed) { try KeyWrap.unwrap(wrapped, under: SymmetricKey.generate(), context: Array("subject-a|kek-v1".utf8)) }
+        #expect(throws: CryptoError.authenticationFailed) {
+            try KeyWrap.unwrap(wrapped, under: SymmetricKey.generate(), context: Array("subject-a|kek-v1".utf8))
+        }
     }
 
     @Test("key check values tell keys apart without revealing them")
     func keyCheckValue() throws {
-        let a = try SymmetricKey.generate(), b = try SymmetricKey.generate()
+        let a = try SymmetricKey.generate()
+        let b = try SymmetricKey.generate()
         #expect(try Keyring.checkValue(of: a) == Keyring.checkValue(of: a))
         #expect(try Keyring.checkValue(of: a) != Keyring.checkValue(of: b))
         #expect(try Keyring.checkValue(of: a).count == 16)

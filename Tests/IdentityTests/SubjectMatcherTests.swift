@@ -13,8 +13,10 @@ struct SubjectMatcherTests {
     static func subject(_ n: UInt8) -> SubjectID {
         SubjectID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, n)))
     }
-    static let facts: [SubjectID: SubjectFacts] = [a: .init(createdAt: 100, restricted: false), b: .init(createdAt: 200, restricted: false),
-                                                   c: .init(createdAt: 300, restricted: false)]
+    static let facts: [SubjectID: SubjectFacts] = [
+        a: .init(createdAt: 100, restricted: false), b: .init(createdAt: 200, restricted: false),
+        c: .init(createdAt: 300, restricted: false),
+    ]
 
     static func record(owner: SubjectID = minted, minted: Bool = true, observedAt: Int64 = 1_000, fields: [FieldName] = ["email"]) -> MatchRecord {
         MatchRecord(owner: owner, minted: minted, observedAt: observedAt, fields: fields)
@@ -32,34 +34,44 @@ struct SubjectMatcherTests {
     }
 
     static let resolved: [Case] = [
-        Case(name: "nothing matches: the minted subject is created", record: record(), reads: MatchReads(),
-             target: minted, kind: .created),
-        Case(name: "one identifier match: linked, the minted subject kept as a key alias",
-             record: record(), reads: MatchReads(identifierMatches: [b]), target: b, kind: .linked, alias: minted),
-        Case(name: "the same source key again: linked to its subject",
-             record: record(owner: b, minted: false), reads: MatchReads(existing: .init(recordID: 7, subject: b), owner: .holdsKey(canonical: b)),
-             target: b, kind: .linked),
-        Case(name: "a bridge of three subjects: merged into the oldest",
-             record: record(owner: c, minted: false),
-             reads: MatchReads(identifierMatches: [c, b, a, b], owner: .holdsKey(canonical: c), subjects: facts),
-             target: a, kind: .merged, losers: [b, c]),
-        Case(name: "equal creation times: the lower id survives",
-             record: record(owner: b, minted: false),
-             reads: MatchReads(identifierMatches: [b, a], owner: .holdsKey(canonical: b),
-                               subjects: [a: .init(createdAt: 5, restricted: false), b: .init(createdAt: 5, restricted: false)]),
-             target: a, kind: .merged, losers: [b]),
-        Case(name: "a candidate without facts sorts last",
-             record: record(owner: b, minted: false),
-             reads: MatchReads(identifierMatches: [a, b], owner: .holdsKey(canonical: b), subjects: [b: .init(createdAt: 200, restricted: false)]),
-             target: b, kind: .merged, losers: [a]),
-        Case(name: "nothing matches and the owner was merged away: linked to its survivor",
-             record: record(owner: c, minted: false), reads: MatchReads(owner: .holdsKey(canonical: a)), target: a, kind: .linked),
-        Case(name: "attached to a subject: linked to its canonical one whatever the identifiers say",
-             record: record(owner: a, minted: false), reads: MatchReads(attachment: .to(a), owner: .holdsKey(canonical: a)),
-             target: a, kind: .linked),
-        Case(name: "a minted record bridging two: merged, the minted subject aliased to the survivor",
-             record: record(), reads: MatchReads(identifierMatches: [b, a], subjects: facts),
-             target: a, kind: .merged, losers: [b], alias: minted),
+        Case(
+            name: "nothing matches: the minted subject is created", record: record(), reads: MatchReads(),
+            target: minted, kind: .created),
+        Case(
+            name: "one identifier match: linked, the minted subject kept as a key alias",
+            record: record(), reads: MatchReads(identifierMatches: [b]), target: b, kind: .linked, alias: minted),
+        Case(
+            name: "the same source key again: linked to its subject",
+            record: record(owner: b, minted: false), reads: MatchReads(existing: .init(recordID: 7, subject: b), owner: .holdsKey(canonical: b)),
+            target: b, kind: .linked),
+        Case(
+            name: "a bridge of three subjects: merged into the oldest",
+            record: record(owner: c, minted: false),
+            reads: MatchReads(identifierMatches: [c, b, a, b], owner: .holdsKey(canonical: c), subjects: facts),
+            target: a, kind: .merged, losers: [b, c]),
+        Case(
+            name: "equal creation times: the lower id survives",
+            record: record(owner: b, minted: false),
+            reads: MatchReads(
+                identifierMatches: [b, a], owner: .holdsKey(canonical: b),
+                subjects: [a: .init(createdAt: 5, restricted: false), b: .init(createdAt: 5, restricted: false)]),
+            target: a, kind: .merged, losers: [b]),
+        Case(
+            name: "a candidate without facts sorts last",
+            record: record(owner: b, minted: false),
+            reads: MatchReads(identifierMatches: [a, b], owner: .holdsKey(canonical: b), subjects: [b: .init(createdAt: 200, restricted: false)]),
+            target: b, kind: .merged, losers: [a]),
+        Case(
+            name: "nothing matches and the owner was merged away: linked to its survivor",
+            record: record(owner: c, minted: false), reads: MatchReads(owner: .holdsKey(canonical: a)), target: a, kind: .linked),
+        Case(
+            name: "attached to a subject: linked to its canonical one whatever the identifiers say",
+            record: record(owner: a, minted: false), reads: MatchReads(attachment: .to(a), owner: .holdsKey(canonical: a)),
+            target: a, kind: .linked),
+        Case(
+            name: "a minted record bridging two: merged, the minted subject aliased to the survivor",
+            record: record(), reads: MatchReads(identifierMatches: [b, a], subjects: facts),
+            target: a, kind: .merged, losers: [b], alias: minted),
     ]
 
     @Test("resolves", arguments: resolved)
@@ -78,8 +90,10 @@ struct SubjectMatcherTests {
         ("an erased person's identifier", record(), MatchReads(suppressed: true, identifierMatches: [a]), "suppressed"),
         ("attached to a subject erased meanwhile", record(owner: a, minted: false), MatchReads(attachment: .gone, owner: .holdsKey(canonical: a)), "stale"),
         ("the owner was erased or its key rotated", record(owner: a, minted: false), MatchReads(owner: .gone), "stale"),
-        ("sealed for a subject the record no longer resolves to", record(owner: c, minted: false),
-         MatchReads(identifierMatches: [b], owner: .holdsKey(canonical: c)), "stale"),
+        (
+            "sealed for a subject the record no longer resolves to", record(owner: c, minted: false),
+            MatchReads(identifierMatches: [b], owner: .holdsKey(canonical: c)), "stale"
+        ),
     ]
 
     @Test("refuses", arguments: refused)
@@ -93,27 +107,39 @@ struct SubjectMatcherTests {
 
     @Test("an owner that is one of the merged losers still resolves to the survivor")
     func ownerAmongLosers() throws {
-        let plan = try #require(resolvedPlan(Self.record(owner: Self.b, minted: false),
-                                             MatchReads(identifierMatches: [Self.b, Self.a], owner: .holdsKey(canonical: Self.b), subjects: Self.facts)))
+        let plan = try #require(
+            resolvedPlan(
+                Self.record(owner: Self.b, minted: false),
+                MatchReads(identifierMatches: [Self.b, Self.a], owner: .holdsKey(canonical: Self.b), subjects: Self.facts)))
         #expect(plan.target == Self.a)
     }
 
-    @Test("a restriction on a loser carries over to the survivor", arguments: [(false, false, false), (true, false, true), (false, true, false), (true, true, false)])
+    @Test(
+        "a restriction on a loser carries over to the survivor",
+        arguments: [(false, false, false), (true, false, true), (false, true, false), (true, true, false)])
     func restrictionCarries(_ row: (loserRestricted: Bool, winnerRestricted: Bool, expected: Bool)) throws {
-        let facts: [SubjectID: SubjectFacts] = [Self.a: .init(createdAt: 1, restricted: row.winnerRestricted),
-                                                Self.b: .init(createdAt: 2, restricted: row.loserRestricted)]
-        let plan = try #require(resolvedPlan(Self.record(owner: Self.b, minted: false),
-                                             MatchReads(identifierMatches: [Self.a, Self.b], owner: .holdsKey(canonical: Self.b), subjects: facts)))
+        let facts: [SubjectID: SubjectFacts] = [
+            Self.a: .init(createdAt: 1, restricted: row.winnerRestricted),
+            Self.b: .init(createdAt: 2, restricted: row.loserRestricted),
+        ]
+        let plan = try #require(
+            resolvedPlan(
+                Self.record(owner: Self.b, minted: false),
+                MatchReads(identifierMatches: [Self.a, Self.b], owner: .holdsKey(canonical: Self.b), subjects: facts)))
         #expect(plan.restrictTarget == row.expected)
     }
 
-    @Test("an older observation never overwrites a newer one; equal times and new fields are written",
-          arguments: [(500, true), (1_000, true), (1_500, false), (nil, true)] as [(Int64?, Bool)])
+    @Test(
+        "an older observation never overwrites a newer one; equal times and new fields are written",
+        arguments: [(500, true), (1_000, true), (1_500, false), (nil, true)] as [(Int64?, Bool)])
     func olderObservationKept(_ row: (stored: Int64?, written: Bool)) throws {
         let observed: [FieldName: Int64] = row.stored.map { ["email": $0] } ?? [:]
-        let plan = try #require(resolvedPlan(Self.record(owner: Self.a, minted: false, observedAt: 1_000, fields: ["email", "phone"]),
-                                             MatchReads(existing: .init(recordID: 1, subject: Self.a, observedAt: observed.merging(["phone": 1]) { x, _ in x }),
-                                                        owner: .holdsKey(canonical: Self.a))))
+        let plan = try #require(
+            resolvedPlan(
+                Self.record(owner: Self.a, minted: false, observedAt: 1_000, fields: ["email", "phone"]),
+                MatchReads(
+                    existing: .init(recordID: 1, subject: Self.a, observedAt: observed.merging(["phone": 1]) { x, _ in x }),
+                    owner: .holdsKey(canonical: Self.a))))
         #expect(plan.writtenFields.contains("email") == row.written)
         #expect(plan.writtenFields.contains("phone"))
         #expect(plan.record == .update(recordID: 1, movesFrom: nil))
@@ -121,9 +147,12 @@ struct SubjectMatcherTests {
 
     @Test("a record that moves to another subject takes its values along")
     func recordMoves() throws {
-        let plan = try #require(resolvedPlan(Self.record(owner: Self.b, minted: false),
-                                             MatchReads(existing: .init(recordID: 3, subject: Self.b), identifierMatches: [Self.a],
-                                                        owner: .holdsKey(canonical: Self.b), subjects: Self.facts)))
+        let plan = try #require(
+            resolvedPlan(
+                Self.record(owner: Self.b, minted: false),
+                MatchReads(
+                    existing: .init(recordID: 3, subject: Self.b), identifierMatches: [Self.a],
+                    owner: .holdsKey(canonical: Self.b), subjects: Self.facts)))
         #expect(plan.target == Self.a)
         #expect(plan.record == .update(recordID: 3, movesFrom: Self.b))
     }

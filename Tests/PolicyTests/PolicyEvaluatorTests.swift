@@ -2,6 +2,7 @@ import Consent
 import Foundation
 import Testing
 import VaultModel
+
 @testable import Policy
 
 @Suite("Compiled policy and its evaluator")
@@ -72,15 +73,16 @@ struct PolicyEvaluatorTests {
 
     @Test("the most specific category rule wins")
     func precedence() throws {
-        let policy = try Fixtures.compile(roles: """
-            roles:
-              r:
-                purposes: [essential]
-                rules:
-                  - { category: user, action: redact }
-                  - { category: user.contact, action: show }
-                  - { category: user.contact.email, action: mask, mask: email }
-            """)
+        let policy = try Fixtures.compile(
+            roles: """
+                roles:
+                  r:
+                    purposes: [essential]
+                    rules:
+                      - { category: user, action: redact }
+                      - { category: user.contact, action: show }
+                      - { category: user.contact.email, action: mask, mask: email }
+                """)
         let view = Self.evaluate(policy, role: "r", purpose: Purpose("essential.service")!)
         #expect(view["email"]?.value?.unsafeValue == "a***@example.com")
         #expect(view["phone"]?.value?.unsafeValue == "+14155550100")
@@ -90,32 +92,48 @@ struct PolicyEvaluatorTests {
 
     @Test("rules limited to purposes apply only to reads for those purposes")
     func purposeScopedRules() throws {
-        let policy = try Fixtures.compile(roles: """
-            roles:
-              r:
-                purposes: [essential.service, essential.legal_obligation]
-                rules:
-                  - { category: user.contact.email, action: show, purposes: [essential.legal_obligation] }
-                  - { category: user.contact.email, action: hash, purposes: [essential.service] }
-            """)
+        let policy = try Fixtures.compile(
+            roles: """
+                roles:
+                  r:
+                    purposes: [essential.service, essential.legal_obligation]
+                    rules:
+                      - { category: user.contact.email, action: show, purposes: [essential.legal_obligation] }
+                      - { category: user.contact.email, action: hash, purposes: [essential.service] }
+                """)
         #expect(Self.evaluate(policy, role: "r", purpose: Purpose("essential.legal_obligation")!)["email"]?.action == .show)
         #expect(Self.evaluate(policy, role: "r", purpose: Purpose("essential.service.operations")!)["email"]?.action == .hash)
     }
 
-    @Test("validation errors name file, line and rule", arguments: [
-        ("  r:\n    purposes: [essential]\n    rules:\n      - { category: user.contact, action: show }\n      - { category: user.contact, action: redact }\n",
-         6, "contradicts the rule on line 5"),
-        ("  r:\n    purposes: [essential]\n    rules:\n      - { category: user.contactless, action: show }\n", 5, "unknown category"),
-        ("  r:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: mask, mask: stars }\n", 5, "unknown mask"),
-        ("  r:\n    purposes: []\n", 2, "declares no purposes"),
-        ("  r:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: generalize, to: year }\n", nil, "not a date"),
-        ("  r:\n    purposes: [telepathy]\n", 2, "not in purposes.yaml"),
-        ("  r:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: show, requires_consent: telepathy }\n", 5, "requires_consent"),
-        ("  r:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: show }\n      - { category: user.name, action: show }\n", 6, "duplicates the rule on line 5"),
-        ("  r:\n    purposes: [essential.service]\n    rules:\n      - { category: user.contact, action: show }\n      - { category: user.contact.email, action: redact, purposes: [essential.service.operations] }\n",
-         6, "narrower than the purposes the role declares"),
-        ("  r:\n    purposes: [essential.service]\n    rules:\n      - { category: user.contact.email, action: redact, purposes: [marketing] }\n", 5, "not held by the role"),
-    ] as [(String, Int?, String)])
+    @Test(
+        "validation errors name file, line and rule",
+        arguments: [
+            (
+                "  r:\n    purposes: [essential]\n    rules:\n      - { category: user.contact, action: show }\n      - { category: user.contact, action: redact }\n",
+                6, "contradicts the rule on line 5"
+            ),
+            ("  r:\n    purposes: [essential]\n    rules:\n      - { category: user.contactless, action: show }\n", 5, "unknown category"),
+            ("  r:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: mask, mask: stars }\n", 5, "unknown mask"),
+            ("  r:\n    purposes: []\n", 2, "declares no purposes"),
+            ("  r:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: generalize, to: year }\n", nil, "not a date"),
+            ("  r:\n    purposes: [telepathy]\n", 2, "not in purposes.yaml"),
+            (
+                "  r:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: show, requires_consent: telepathy }\n", 5,
+                "requires_consent"
+            ),
+            (
+                "  r:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: show }\n      - { category: user.name, action: show }\n",
+                6, "duplicates the rule on line 5"
+            ),
+            (
+                "  r:\n    purposes: [essential.service]\n    rules:\n      - { category: user.contact, action: show }\n      - { category: user.contact.email, action: redact, purposes: [essential.service.operations] }\n",
+                6, "narrower than the purposes the role declares"
+            ),
+            (
+                "  r:\n    purposes: [essential.service]\n    rules:\n      - { category: user.contact.email, action: redact, purposes: [marketing] }\n", 5,
+                "not held by the role"
+            ),
+        ] as [(String, Int?, String)])
     func validation(roles: String, line: Int?, message: String) throws {
         let issues = try Fixtures.issues(roles: "roles:\n" + roles)
         let issue = try #require(issues.first, "the bundle was accepted")
@@ -125,8 +143,9 @@ struct PolicyEvaluatorTests {
         #expect(issue.description.contains("role 'r'"))
     }
 
-    @Test("separation of duties: a bundle giving admin any disclosing action is refused; redact is allowed",
-          arguments: ["show", "mask, mask: last4", "hash", "generalize, to: year"])
+    @Test(
+        "separation of duties: a bundle giving admin any disclosing action is refused; redact is allowed",
+        arguments: ["show", "mask, mask: last4", "hash", "generalize, to: year"])
     func adminMayNotDisclose(action: String) throws {
         let roles = "roles:\n  admin:\n    purposes: [operations]\n    rules:\n      - { category: user.demographic.date_of_birth, action: \(action) }\n"
         let issue = try #require(try Fixtures.issues(roles: roles).first, "admin was given \(action)")

@@ -10,8 +10,9 @@ struct AuditProcessTests {
     func verifyTailTruncate() async throws {
         let data = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
-        let first = VaultdProcess(dataDirectory: data, arguments: ["--anchor-interval", "1"],
-                                  environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
+        let first = VaultdProcess(
+            dataDirectory: data, arguments: ["--anchor-interval", "1"],
+            environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
         try await first.start()
         for principal in ["a", "b", "c"] {
             let created = try vaultctl(["token", "create", "--principal", principal, "--role", "support"], address: first.address, token: Self.rootToken)
@@ -28,7 +29,7 @@ struct AuditProcessTests {
         #expect(privileged.out.split(separator: "\n").count == 3, "the three support tokens")
         let flagged = try vaultctl(["audit", "tail", "--action", "token.create.privileged"], address: first.address, token: Self.rootToken)
         #expect(flagged.out.split(separator: "\n").filter { $0.contains("⚑ privileged grant") }.count == 3, "\(flagged.out)")
-        #expect(first.terminate() == 0) // graceful stop anchors the head
+        #expect(first.terminate() == 0)  // graceful stop anchors the head
 
         #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("audit-anchors.jsonl").path))
         #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("audit-signing.pub").path))

@@ -23,25 +23,33 @@ struct BackupProcessTests {
     func restoreDoesNotResurrect() async throws {
         let data = temporaryDirectory()
         let backup = temporaryDirectory().appendingPathExtension("sqlite")
-        defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: backup) }
+        defer {
+            try? FileManager.default.removeItem(at: data)
+            try? FileManager.default.removeItem(at: backup)
+        }
         let (first, crm, dpo) = try await Self.startWithTokens(data)
         let file = data.appendingPathComponent("two.jsonl")
-        try #"{"key": "crm-1", "fields": {"email": "keep.me@example.com"}}"# .appending("\n")
+        try #"{"key": "crm-1", "fields": {"email": "keep.me@example.com"}}"#.appending("\n")
             .appending(#"{"key": "crm-2", "fields": {"email": "erase.me@example.com", "last_name": "Erasedottir"}}"#)
             .write(to: file, atomically: true, encoding: .utf8)
         #expect(try vaultctl(["import", "--source", "crm", file.path], address: first.address, token: crm).status == 0)
         try FileManager.default.removeItem(at: file)
 
+        // Opened and verified before the backup, executed after: the restored row is `verified`,
+        // and the ledger replay completes it.
+        let opened = try Self.json(
+            try vaultctl(
+                ["request", "open", "--kind", "erasure", "--regulation", "gdpr", "--email", "erase.me@example.com", "--json"],
+                address: first.address, token: dpo
+            ).out)
+        let id = opened["id"] as! String
+        _ = try vaultctl(["request", "verify", id, "--method", "email_link"], address: first.address, token: dpo)
         let made = try vaultctl(["backup", backup.path], address: first.address, token: Self.rootToken)
         #expect(made.status == 0, "\(made.err)")
         #expect(made.out.contains("needs master key versions 1"), "the versions a restore needs are shown: \(made.out)")
         let backupData = try Data(contentsOf: backup)
         #expect(backupData.count > 0 && backupData.range(of: Data("Erasedottir".utf8)) == nil, "a backup holds ciphertext only")
 
-        let opened = try Self.json(try vaultctl(["request", "open", "--kind", "erasure", "--regulation", "gdpr", "--email", "erase.me@example.com", "--json"],
-                                                address: first.address, token: dpo).out)
-        let id = opened["id"] as! String
-        _ = try vaultctl(["request", "verify", id, "--method", "email_link"], address: first.address, token: dpo)
         #expect(try vaultctl(["request", "execute", id], address: first.address, token: dpo).status == 0)
         #expect(first.terminate() == 0)
 
@@ -59,6 +67,8 @@ struct BackupProcessTests {
         #expect((erased["subject_ids"] as? [String])?.isEmpty == true, "the ledger replay erased the person again before serving")
         let kept = try Self.json(try vaultctl(["lookup", "--email", "keep.me@example.com", "--json"], address: second.address, token: dpo).out)
         #expect((kept["subject_ids"] as? [String])?.count == 1)
+        let request = try Self.json(try vaultctl(["request", "show", id, "--json"], address: second.address, token: dpo).out)
+        #expect(request["status"] as? String == "completed", "the replay completed the request the backup held as verified")
         #expect(second.terminate() == 0)
         let database = try Data(contentsOf: data.appendingPathComponent("vault.sqlite"))
         #expect(database.range(of: Data("Erasedottir".utf8)) == nil)
@@ -68,7 +78,10 @@ struct BackupProcessTests {
     func restoreErasesSubjectsMergedAfterTheBackup() async throws {
         let data = temporaryDirectory()
         let backup = temporaryDirectory().appendingPathExtension("sqlite")
-        defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: backup) }
+        defer {
+            try? FileManager.default.removeItem(at: data)
+            try? FileManager.default.removeItem(at: backup)
+        }
         let (first, crm, dpo) = try await Self.startWithTokens(data)
         func importLines(_ lines: [String]) throws {
             let file = data.appendingPathComponent("records.jsonl")
@@ -77,13 +90,18 @@ struct BackupProcessTests {
             try FileManager.default.removeItem(at: file)
         }
         // Two records of one person that nothing links yet: two subjects in the backup.
-        try importLines([#"{"key": "crm-1", "fields": {"email": "erase.me@example.com"}}"#,
-                         #"{"key": "crm-2", "fields": {"phone": "4155550100", "last_name": "Mergedottir"}}"#])
+        try importLines([
+            #"{"key": "crm-1", "fields": {"email": "erase.me@example.com"}}"#,
+            #"{"key": "crm-2", "fields": {"phone": "4155550100", "last_name": "Mergedottir"}}"#,
+        ])
         #expect(try vaultctl(["backup", backup.path], address: first.address, token: Self.rootToken).status == 0)
         // Then a record carrying both links them, and the person asks for erasure.
         try importLines([#"{"key": "crm-3", "fields": {"email": "erase.me@example.com", "phone": "4155550100"}}"#])
-        let opened = try Self.json(try vaultctl(["request", "open", "--kind", "erasure", "--regulation", "gdpr", "--email", "erase.me@example.com", "--json"],
-                                                address: first.address, token: dpo).out)
+        let opened = try Self.json(
+            try vaultctl(
+                ["request", "open", "--kind", "erasure", "--regulation", "gdpr", "--email", "erase.me@example.com", "--json"],
+                address: first.address, token: dpo
+            ).out)
         let id = opened["id"] as! String
         _ = try vaultctl(["request", "verify", id, "--method", "email_link"], address: first.address, token: dpo)
         #expect(try vaultctl(["request", "execute", id], address: first.address, token: dpo).status == 0)
@@ -103,8 +121,11 @@ struct BackupProcessTests {
 extension BackupProcessTests {
     /// Opens, verifies and executes an erasure request for `email`.
     static func erase(_ email: String, address: String, token: String) throws {
-        let opened = try json(try vaultctl(["request", "open", "--kind", "erasure", "--regulation", "gdpr", "--email", email, "--json"],
-                                           address: address, token: token).out)
+        let opened = try json(
+            try vaultctl(
+                ["request", "open", "--kind", "erasure", "--regulation", "gdpr", "--email", email, "--json"],
+                address: address, token: token
+            ).out)
         let id = try #require(opened["id"] as? String)
         _ = try vaultctl(["request", "verify", id, "--method", "email_link"], address: address, token: token)
         #expect(try vaultctl(["request", "execute", id], address: address, token: token).status == 0)
@@ -112,13 +133,14 @@ extension BackupProcessTests {
 
     @Test("a restore into a new directory needs the vault's erasure ledger, and refuses one behind the backup")
     func restoreIntoNewDirectoryNeedsTheLedger() async throws {
-        let data = temporaryDirectory(), fresh = temporaryDirectory()
+        let data = temporaryDirectory()
+        let fresh = temporaryDirectory()
         let backup = temporaryDirectory().appendingPathExtension("sqlite")
         let stale = temporaryDirectory().appendingPathExtension("jsonl")
         defer { for url in [data, fresh, backup, stale] { try? FileManager.default.removeItem(at: url) } }
         let (first, crm, dpo) = try await Self.startWithTokens(data)
         let file = data.appendingPathComponent("two.jsonl")
-        try #"{"key": "crm-1", "fields": {"email": "before@example.com"}}"# .appending("\n")
+        try #"{"key": "crm-1", "fields": {"email": "before@example.com"}}"#.appending("\n")
             .appending(#"{"key": "crm-2", "fields": {"email": "after@example.com"}}"#)
             .write(to: file, atomically: true, encoding: .utf8)
         #expect(try vaultctl(["import", "--source", "crm", file.path], address: first.address, token: crm).status == 0)
@@ -151,8 +173,9 @@ extension BackupProcessTests {
         let behind = try vaultctl(["restore", backup.path, "--data-dir", fresh.path, "--ledger", stale.path], address: "http://127.0.0.1:1", token: "unused")
         #expect(behind.status == 65 && behind.err.contains("holds 0 entries but the backup was taken when it held 1"), "\(behind.err)")
 
-        let restored = try vaultctl(["restore", backup.path, "--data-dir", fresh.path, "--ledger", data.appendingPathComponent("erasure-ledger.jsonl").path],
-                                    address: "http://127.0.0.1:1", token: "unused")
+        let restored = try vaultctl(
+            ["restore", backup.path, "--data-dir", fresh.path, "--ledger", data.appendingPathComponent("erasure-ledger.jsonl").path],
+            address: "http://127.0.0.1:1", token: "unused")
         #expect(restored.status == 0 && restored.out.contains("Erasure ledger copied"), "\(restored.err)")
         let second = VaultdProcess(dataDirectory: fresh)
         try await second.start()

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,7 +46,8 @@ final class ChromiumDriver: Sendable {
     /// Starts Chromium with a fresh profile in `profile`; its own output goes to `profile/chromium.log`.
     init(executable: String, profile: URL) throws {
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
-        var toBrowser: [Int32] = [0, 0], fromBrowser: [Int32] = [0, 0]
+        var toBrowser: [Int32] = [0, 0]
+        var fromBrowser: [Int32] = [0, 0]
         guard pipe(&toBrowser) == 0, pipe(&fromBrowser) == 0 else { throw Failure(description: "pipe() failed") }
         // Move all four ends above fd 4 with close-on-exec, so the child keeps only the dup2'd 3 and 4.
         func high(_ fd: Int32) -> Int32 {
@@ -53,8 +55,10 @@ final class ChromiumDriver: Sendable {
             Glibc.close(fd)
             return moved
         }
-        let childReads = high(toBrowser[0]), parentWrites = high(toBrowser[1])
-        let parentReads = high(fromBrowser[0]), childWrites = high(fromBrowser[1])
+        let childReads = high(toBrowser[0])
+        let parentWrites = high(toBrowser[1])
+        let parentReads = high(fromBrowser[0])
+        let childWrites = high(fromBrowser[1])
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -66,13 +70,15 @@ final class ChromiumDriver: Sendable {
         posix_spawn_file_actions_adddup2(&actions, childReads, 3)
         posix_spawn_file_actions_adddup2(&actions, childWrites, 4)
 
-        let arguments = [executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
-                         "--user-data-dir=\(profile.path)", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-                         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                         "--mute-audio", "--hide-scrollbars", "--window-size=1280,900", "about:blank"]
+        let arguments = [
+            executable, "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+            "--user-data-dir=\(profile.path)", "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+            "--mute-audio", "--hide-scrollbars", "--window-size=1280,900", "about:blank",
+        ]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         var envp: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for pointer in argv + envp { free(pointer) } }
         var child: pid_t = 0
         let status = posix_spawn(&child, executable, &actions, nil, &argv, &envp)
         Glibc.close(childReads)
@@ -262,10 +268,12 @@ struct ChromiumPage: Sendable {
         let metrics = try await browser.send("Page.getLayoutMetrics", session: session)
         let content = metrics["cssContentSize"] as? [String: Any]
         let height = max(600, min(4000, Int(((content?["height"] as? Double) ?? 900).rounded(.up))))
-        let shot = try await browser.send("Page.captureScreenshot", [
-            "format": "png", "captureBeyondViewport": true,
-            "clip": ["x": 0, "y": 0, "width": width, "height": height, "scale": 1],
-        ], session: session)
+        let shot = try await browser.send(
+            "Page.captureScreenshot",
+            [
+                "format": "png", "captureBeyondViewport": true,
+                "clip": ["x": 0, "y": 0, "width": width, "height": height, "scale": 1],
+            ], session: session)
         guard let base64 = shot["data"] as? String, let data = Data(base64Encoded: base64) else {
             throw ChromiumDriver.Failure(description: "no screenshot data")
         }

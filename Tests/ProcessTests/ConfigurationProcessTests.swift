@@ -29,12 +29,14 @@ struct ConfigurationProcessTests {
         try "max_batch: 2\nlog_level: warning\n".write(to: file, atomically: true, encoding: .utf8)
 
         func run(_ arguments: [String], _ environment: [String: String], records: Int) async throws -> Int {
-            let vaultd = VaultdProcess(dataDirectory: data, arguments: ["--config", file.path] + arguments,
-                                       environment: environment.merging(["PROFILEVAULT_ROOT_TOKEN": Self.rootToken]) { a, _ in a })
+            let vaultd = VaultdProcess(
+                dataDirectory: data, arguments: ["--config", file.path] + arguments,
+                environment: environment.merging(["PROFILEVAULT_ROOT_TOKEN": Self.rootToken]) { a, _ in a })
             try await vaultd.start()
             defer { _ = vaultd.terminate() }
-            let created = try vaultctl(["token", "create", "--principal", "crm-\(UUID().uuidString.prefix(6))", "--source", "crm", "--json"],
-                                       address: vaultd.address, token: Self.rootToken)
+            let created = try vaultctl(
+                ["token", "create", "--principal", "crm-\(UUID().uuidString.prefix(6))", "--source", "crm", "--json"],
+                address: vaultd.address, token: Self.rootToken)
             let token = (try JSONSerialization.jsonObject(with: Data(created.out.utf8)) as! [String: Any])["token"] as! String
             return try await Self.batch(vaultd, token: token, count: records)
         }

@@ -29,15 +29,18 @@ struct ConsentPolicyProcessTests {
         try #"{"key": "crm-1", "fields": {"email": "ann@example.com", "first_name": "Ann", "iban": "DE89 3704 0044 0532 0130 00"}}"#
             .write(to: file, atomically: true, encoding: .utf8)
         #expect(try vaultctl(["import", "--source", "crm", file.path], address: vaultd.address, token: crm).status == 0)
-        let id = try (Self.json(try vaultctl(["lookup", "--email", "ann@example.com", "--json"], address: vaultd.address, token: support).out)["subject_ids"] as! [String])[0]
+        let id = try
+            (Self.json(try vaultctl(["lookup", "--email", "ann@example.com", "--json"], address: vaultd.address, token: support).out)["subject_ids"]
+            as! [String])[0]
 
         func marketingEmail() throws -> String? {
             let view = try vaultctl(["view", id, "--purpose", "marketing.communications.email", "--json"], address: vaultd.address, token: marketing)
             return (try Self.json(view.out)["fields"] as? [String: String])?["email"]
         }
         #expect(try marketingEmail() == nil)
-        let grant = try vaultctl(["consent", "grant", id, "--purpose", "marketing.communications.email", "--channel", "phone", "--evidence", "rec-1"],
-                                 address: vaultd.address, token: support)
+        let grant = try vaultctl(
+            ["consent", "grant", id, "--purpose", "marketing.communications.email", "--channel", "phone", "--evidence", "rec-1"],
+            address: vaultd.address, token: support)
         #expect(grant.status == 0 && grant.out.contains("Recorded granted"), "\(grant.err)")
         #expect(try marketingEmail() == "ann@example.com")
         #expect(try vaultctl(["consent", "withdraw", id, "--purpose", "marketing.communications.email"], address: vaultd.address, token: support).status == 0)
@@ -52,7 +55,9 @@ struct ConsentPolicyProcessTests {
         try FileManager.default.copyItem(at: Binaries.policies, to: bundle)
         let roles = bundle.appendingPathComponent("roles.yaml")
         try String(contentsOf: roles, encoding: .utf8)
-            .replacingOccurrences(of: "{ category: user.financial.bank_account, action: redact }", with: "{ category: user.financial.bank_account, action: mask, mask: last4 }")
+            .replacingOccurrences(
+                of: "{ category: user.financial.bank_account, action: redact }", with: "{ category: user.financial.bank_account, action: mask, mask: last4 }"
+            )
             .write(to: roles, atomically: true, encoding: .utf8)
         let diff = try vaultctl(["policy", "diff", bundle.path], address: vaultd.address, token: Self.rootToken)
         #expect(diff.status == 0 && diff.out.contains("--- roles.yaml") && diff.out.contains("mask: last4"))

@@ -29,32 +29,37 @@ struct ConsoleBrowserTests {
         let compliance = try await token(#"{"principal": "dpo-browser", "role": "compliance"}"#)
         let crm = try await token(#"{"principal": "crm-sync", "source": "crm"}"#)
         let support = try await token(#"{"principal": "support-sync", "source": "support"}"#)
-        let records = try await http.object("POST", "/v1/sources/crm/records", token: crm, json: """
-            {"records": [
-              {"key": "crm-ada-1", "fields": {"email": "ada.lovelace@example.org", "first_name": "Ada", "last_name": "Lovelace"}},
-              {"key": "crm-alan-2", "fields": {"email": "alan.turing@example.org", "first_name": "Alan", "last_name": "Turing"}},
-              {"key": "crm-grace-3", "fields": {"email": "grace.hopper@example.org", "first_name": "Grace", "last_name": "Hopper"}},
-              {"key": "crm-edsger-4", "fields": {"email": "edsger.dijkstra@example.org", "first_name": "Edsger"}}
-            ]}
-            """)
+        let records = try await http.object(
+            "POST", "/v1/sources/crm/records", token: crm,
+            json: """
+                {"records": [
+                  {"key": "crm-ada-1", "fields": {"email": "ada.lovelace@example.org", "first_name": "Ada", "last_name": "Lovelace"}},
+                  {"key": "crm-alan-2", "fields": {"email": "alan.turing@example.org", "first_name": "Alan", "last_name": "Turing"}},
+                  {"key": "crm-grace-3", "fields": {"email": "grace.hopper@example.org", "first_name": "Grace", "last_name": "Hopper"}},
+                  {"key": "crm-edsger-4", "fields": {"email": "edsger.dijkstra@example.org", "first_name": "Edsger"}}
+                ]}
+                """)
         #expect(try #require(records["results"] as? [[String: Any]]).map { $0["outcome"] as? String } == Array(repeating: "accepted", count: 4))
         var subjects: [String] = []
         for key in ["crm-ada-1", "crm-alan-2", "crm-grace-3", "crm-edsger-4"] {
-            let found = try await http.object("POST", "/v1/subjects/lookup", token: compliance, json: #"{"source_record": {"source": "crm", "key": "\#(key)"}}"#)
+            let found = try await http.object(
+                "POST", "/v1/subjects/lookup", token: compliance, json: #"{"source_record": {"source": "crm", "key": "\#(key)"}}"#)
             subjects += try #require(found["subject_ids"] as? [String])
         }
         #expect(subjects.count == 4)
-        let supportRecord = try await http.call("POST", "/v1/sources/support/records", token: support,
-                                                json: #"{"records": [{"key": "sup-ada-9", "fields": {"email": "Ada.Lovelace@example.org", "phone": "(415) 555-0142"}}]}"#)
+        let supportRecord = try await http.call(
+            "POST", "/v1/sources/support/records", token: support,
+            json: #"{"records": [{"key": "sup-ada-9", "fields": {"email": "Ada.Lovelace@example.org", "phone": "(415) 555-0142"}}]}"#)
         #expect(supportRecord.status == 200)
         func open(_ body: String) async throws -> String {
             try #require(try await http.object("POST", "/v1/requests", token: compliance, json: body)["id"] as? String)
         }
         let received = Timestamp.format(Date().addingTimeInterval(-40 * 86_400))
-        return Seeded(compliance: compliance, crm: crm,
-                      erasure: try await open(#"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(subjects[0])"}"#),
-                      access: try await open(#"{"kind": "access", "regulation": "ccpa", "subject_id": "\#(subjects[1])"}"#),
-                      overdue: try await open(#"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(subjects[2])", "received_at": "\#(received)"}"#))
+        return Seeded(
+            compliance: compliance, crm: crm,
+            erasure: try await open(#"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(subjects[0])"}"#),
+            access: try await open(#"{"kind": "access", "regulation": "ccpa", "subject_id": "\#(subjects[1])"}"#),
+            overdue: try await open(#"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(subjects[2])", "received_at": "\#(received)"}"#))
     }
 
     @Test("headless Chromium: sign in, open an erasure, verify and execute it, download the receipt; CSRF and sessions enforced; screenshots of the main pages")
@@ -70,7 +75,8 @@ struct ConsoleBrowserTests {
         let executable = try #require(ChromiumDriver.executable(), "Chromium is missing: scripts/test installs Debian's chromium")
         let chromium = try ChromiumDriver(executable: executable, profile: work.appendingPathComponent("profile"))
         defer { chromium.close() }
-        let downloads = work.appendingPathComponent("downloads"), shots = work.appendingPathComponent("screenshots")
+        let downloads = work.appendingPathComponent("downloads")
+        let shots = work.appendingPathComponent("screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
         try await chromium.allowDownloads(into: downloads)
         let page = try await chromium.newPage(width: 1280, height: 900)
@@ -89,7 +95,8 @@ struct ConsoleBrowserTests {
         try await shot("signin")
 
         // Sign in as a person would: type the token, press the button.
-        try await page.perform("""
+        try await page.perform(
+            """
             document.getElementById('token').value = \(ChromiumPage.literal(seeded.compliance));
             document.querySelector('form[action="/console/signin"] button[type=submit]').click()
             """)
@@ -111,7 +118,8 @@ struct ConsoleBrowserTests {
         #expect(try await page.string("document.querySelector('tbody tr').className") == "overdue")
         #expect(try await page.string("document.querySelector('tbody tr a').textContent") == seeded.overdue)
         try await shot("queue")
-        try await page.perform("""
+        try await page.perform(
+            """
             document.getElementById('kind').value = 'erasure';
             document.getElementById('overdue').checked = true;
             document.querySelector('form.filters button[type=submit]').click()
@@ -126,7 +134,8 @@ struct ConsoleBrowserTests {
         #expect(try await page.string("document.getElementById('status').textContent") == "received")
 
         // A form posted without its CSRF token is refused, and nothing moves.
-        try await page.perform("""
+        try await page.perform(
+            """
             const form = document.querySelector('form[action$="/verify"]');
             form.querySelector('input[name=csrf]').remove();
             form.querySelector('button[type=submit]').click()
@@ -137,7 +146,8 @@ struct ConsoleBrowserTests {
 
         // Verify, then execute.
         try await page.navigate(console + "/requests/\(seeded.erasure)")
-        try await page.perform("""
+        try await page.perform(
+            """
             document.getElementById('method').value = 'id_document';
             document.getElementById('verify').click()
             """)
@@ -186,20 +196,24 @@ struct ConsoleBrowserTests {
         #expect(try await page.path == "/console/signin")
 
         // The admin: create a token (shown once), then the policy and key pages.
-        try await page.perform("""
+        try await page.perform(
+            """
             document.getElementById('token').value = \(ChromiumPage.literal(Self.rootToken));
             document.querySelector('form[action="/console/signin"] button[type=submit]').click()
             """)
         try await page.perform("document.querySelector('nav a[href=\"/console/tokens\"]').click()")
-        try await page.perform("""
+        try await page.perform(
+            """
             document.getElementById('principal').value = 'support-app';
             document.getElementById('scope').value = 'role:support';
             document.getElementById('create-token').click()
             """)
         let created = try await page.string("document.getElementById('new-token').value")
         #expect(created.hasPrefix("pvt_"))
-        #expect(try await http.call("GET", "/v1/subjects/\(UUID().uuidString.lowercased())", token: created, purpose: "essential.service.operations.support").status == 404,
-                "the new token authenticates")
+        #expect(
+            try await http.call("GET", "/v1/subjects/\(UUID().uuidString.lowercased())", token: created, purpose: "essential.service.operations.support").status
+                == 404,
+            "the new token authenticates")
         try await shot("tokens")
         try await page.navigate(console + "/tokens")
         #expect(!(try await page.text).contains(created), "the token is shown once")
@@ -207,8 +221,9 @@ struct ConsoleBrowserTests {
         let bundle = try JSONDecoder().decode(PolicyBody.self, from: try await http.call("GET", "/v1/policies", token: Self.rootToken).body)
         var files = bundle.files
         files["retention.yaml"] = try #require(files["retention.yaml"]).replacingOccurrences(of: "page_view: 180d", with: "page_view: 90d")
-        let applied = try await http.call("PUT", "/v1/policies", token: Self.rootToken,
-                                          json: String(decoding: try JSONEncoder().encode(PolicyFilesBody(files: files)), as: UTF8.self))
+        let applied = try await http.call(
+            "PUT", "/v1/policies", token: Self.rootToken,
+            json: String(decoding: try JSONEncoder().encode(PolicyFilesBody(files: files)), as: UTF8.self))
         #expect(applied.status == 200)
         try await page.navigate(console + "/policies")
         let policies = try await page.text
@@ -219,10 +234,13 @@ struct ConsoleBrowserTests {
         try await shot("keys")
 
         // Every page and action is in the audit log, by the console's principals.
-        let entries = try #require(try await http.object("GET", "/v1/audit?principal=dpo-browser&limit=500", token: Self.rootToken)["entries"] as? [[String: Any]])
+        let entries = try #require(
+            try await http.object("GET", "/v1/audit?principal=dpo-browser&limit=500", token: Self.rootToken)["entries"] as? [[String: Any]])
         let actions = Set(entries.compactMap { $0["action"] as? String })
-        for action in ["console.signin", "request.list", "request.read", "request.verify", "request.execute", "request.receipt", "audit.read",
-                       "audit.verify", "access.denied", "console.signout"] {
+        for action in [
+            "console.signin", "request.list", "request.read", "request.verify", "request.execute", "request.receipt", "audit.read",
+            "audit.verify", "access.denied", "console.signout",
+        ] {
             #expect(actions.contains(action), "\(action) audited")
         }
 

@@ -20,8 +20,9 @@ struct DataDirectoryProcessTests {
             try await refused.start(timeout: .seconds(60))
             Issue.record("vaultd started on a data directory of mode 755")
         } catch let failure as VaultdProcess.StartFailure {
-            #expect(failure.errors.contains("the data directory \(data.path) has mode 755; it must not be open to group or others (chmod 700)"),
-                    "\(failure.errors)")
+            #expect(
+                failure.errors.contains("the data directory \(data.path) has mode 755; it must not be open to group or others (chmod 700)"),
+                "\(failure.errors)")
         }
         #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("vault.sqlite").path), "nothing was written")
 
@@ -43,8 +44,9 @@ struct DataDirectoryProcessTests {
         try await first.start()
         let crm = try createToken(["--principal", "crm-sync", "--source", "crm"], address: first.address, root: rootToken)
         let records = (0..<200).map { #"{"key": "crm-\#($0)", "fields": {"email": "p\#($0)@example.com", "first_name": "P\#($0)"}}"# }
-        let reply = try await ProcessHTTP(address: first.address).call("POST", "/v1/sources/crm/records", token: crm,
-                                                                        json: #"{"records": [\#(records.joined(separator: ","))]}"#)
+        let reply = try await ProcessHTTP(address: first.address).call(
+            "POST", "/v1/sources/crm/records", token: crm,
+            json: #"{"records": [\#(records.joined(separator: ","))]}"#)
         #expect(reply.status == 200)
         let ready = try await ProcessHTTP(address: first.address).call("GET", "/readyz")
         #expect(ready.status == 200)
@@ -55,8 +57,10 @@ struct DataDirectoryProcessTests {
         let queue = try DatabaseQueue(path: path)
         let (rootPage, pageSize) = try await queue.writeWithoutTransaction { db -> (Int, Int) in
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-            return (try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'field_values_record'")!,
-                    try Int.fetchOne(db, sql: "PRAGMA page_size")!)
+            return (
+                try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'field_values_record'")!,
+                try Int.fetchOne(db, sql: "PRAGMA page_size")!
+            )
         }
         try queue.close()
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))

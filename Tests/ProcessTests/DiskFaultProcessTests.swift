@@ -21,7 +21,10 @@ struct DiskFaultProcessTests {
     func diskFull() async throws {
         let mountPoint = temporaryDirectory()
         try Mounts.tmpfs(at: mountPoint, size: "4m")
-        defer { Mounts.unmount(mountPoint); try? FileManager.default.removeItem(at: mountPoint) }
+        defer {
+            Mounts.unmount(mountPoint)
+            try? FileManager.default.removeItem(at: mountPoint)
+        }
         let data = mountPoint.appendingPathComponent("data")
         let environment = ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken]
         let vaultd = VaultdProcess(dataDirectory: data, environment: environment)
@@ -34,7 +37,10 @@ struct DiskFaultProcessTests {
         var refused: Int?
         for n in 0..<400 {
             let reply = try await http.call("POST", "/v1/sources/crm/records", token: crm, json: Self.batch(n))
-            if reply.status == 200 { acknowledged.append(n); continue }
+            if reply.status == 200 {
+                acknowledged.append(n)
+                continue
+            }
             let problem = (try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any])?["type"] as? String ?? ""
             #expect(reply.status == 503 && (problem.hasSuffix("/storage-unavailable") || problem.hasSuffix("/audit-unavailable")), "\(reply.status) \(problem)")
             refused = n
@@ -51,7 +57,7 @@ struct DiskFaultProcessTests {
         #expect(try await http.call("GET", "/readyz").status == 503)
         #expect(vaultd.process.isRunning, "no crash on a full disk")
 
-        try Mounts.run(["mount", "-o", "remount,size=64m", mountPoint.path])       // space returns
+        try Mounts.run(["mount", "-o", "remount,size=64m", mountPoint.path])  // space returns
         vaultd.kill()
         let restarted = VaultdProcess(dataDirectory: data, arguments: ["--lookups-per-minute", "100000"], environment: environment)
         try await restarted.start()
@@ -72,14 +78,19 @@ struct DiskFaultProcessTests {
         #expect(restarted.terminate() == 0)
         let pool = try DatabaseQueue(path: data.appendingPathComponent("vault.sqlite").path)
         #expect(try await pool.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
-        print("Disk full (tmpfs 4 MiB): \(acknowledged.count) batches acknowledged, refused at batch \(refusedBatch) with 503; after space returned: all acknowledged present, refused absent, chain valid, integrity ok")
+        print(
+            "Disk full (tmpfs 4 MiB): \(acknowledged.count) batches acknowledged, refused at batch \(refusedBatch) with 503; after space returned: all acknowledged present, refused absent, chain valid, integrity ok"
+        )
     }
 
     @Test("a read-only data directory: vaultd refuses to start with one clear sentence and changes nothing")
     func readOnly() async throws {
         let data = temporaryDirectory()
         let view = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: data); try? FileManager.default.removeItem(at: view) }
+        defer {
+            try? FileManager.default.removeItem(at: data)
+            try? FileManager.default.removeItem(at: view)
+        }
         let environment = ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken]
         let first = VaultdProcess(dataDirectory: data, environment: environment)
         try await first.start()

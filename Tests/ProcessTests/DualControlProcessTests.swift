@@ -30,7 +30,8 @@ struct DualControlProcessTests {
 
         let officer = try create("officer-1", "compliance", as: Self.rootToken)
         #expect(officer["privileged"] as? Bool == true && officer["awaiting_approval"] as? Bool == true)
-        let officerToken = try #require(officer["token"] as? String), officerID = try #require(officer["id"] as? String)
+        let officerToken = try #require(officer["token"] as? String)
+        let officerID = try #require(officer["id"] as? String)
         #expect(try await http.call("GET", "/v1/requests", token: officerToken).status == 401, "not usable before approval")
         let listed = try vaultctl(["token", "list"], address: vaultd.address, token: Self.rootToken)
         #expect(listed.out.contains("awaiting approval"))
@@ -56,14 +57,21 @@ struct DualControlProcessTests {
 
         // From now on a compliance principal approves; an admin no longer can.
         let desk = try create("desk-1", "support", as: Self.rootToken)
-        let deskToken = try #require(desk["token"] as? String), deskID = try #require(desk["id"] as? String)
+        let deskToken = try #require(desk["token"] as? String)
+        let deskID = try #require(desk["id"] as? String)
         let byAdmin = try vaultctl(["token", "approve", deskID], address: vaultd.address, token: second)
         #expect(byAdmin.status != 0 && byAdmin.err.contains("compliance principal approves"), "\(byAdmin.err)")
-        #expect(try await http.call("GET", "/v1/subjects/00000000-0000-4000-8000-000000000001", token: deskToken,
-                                    purpose: "essential.service.operations.support").status == 401)
+        #expect(
+            try await http.call(
+                "GET", "/v1/subjects/00000000-0000-4000-8000-000000000001", token: deskToken,
+                purpose: "essential.service.operations.support"
+            ).status == 401)
         #expect(try vaultctl(["token", "approve", deskID], address: vaultd.address, token: officerToken).status == 0)
-        #expect(try await http.call("GET", "/v1/subjects/00000000-0000-4000-8000-000000000001", token: deskToken,
-                                    purpose: "essential.service.operations.support").status == 404, "works once approved")
+        #expect(
+            try await http.call(
+                "GET", "/v1/subjects/00000000-0000-4000-8000-000000000001", token: deskToken,
+                purpose: "essential.service.operations.support"
+            ).status == 404, "works once approved")
 
         let approvals = try vaultctl(["audit", "tail", "--json", "--action", "token.approve"], address: vaultd.address, token: Self.rootToken)
         let entries = try approvals.out.split(separator: "\n").map { try Self.json(String($0)) }

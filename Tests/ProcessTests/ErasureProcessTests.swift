@@ -4,8 +4,10 @@ import Testing
 @Suite("erasure with real processes", .serialized)
 struct ErasureProcessTests {
     static let rootToken = "pv-test-root-token-erasure-01"
-    static let values = ["yara.voss@example.org", "+14155550199", "Yara", "Voss-Lindqvist", "1979-03-08", "12 Fjord Street",
-                         "Y-778899", "yv-device-42", "crm-yv-7", "bill-yv-7", "sup-yv-7", "web-yv-7"]
+    static let values = [
+        "yara.voss@example.org", "+14155550199", "Yara", "Voss-Lindqvist", "1979-03-08", "12 Fjord Street",
+        "Y-778899", "yv-device-42", "crm-yv-7", "bill-yv-7", "sup-yv-7", "web-yv-7",
+    ]
 
     static func json(_ text: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
@@ -19,7 +21,8 @@ struct ErasureProcessTests {
         let compliance = try token(["--principal", "dpo", "--role", "compliance"])
         var sources: [String: String] = [:]
         let lines = [
-            "crm": #"{"key": "crm-yv-7", "fields": {"email": "yara.voss@example.org", "first_name": "Yara", "last_name": "Voss-Lindqvist", "birth_date": "1979-03-08", "street_address": "12 Fjord Street", "customer_id": "Y-778899"}}"#
+            "crm":
+                #"{"key": "crm-yv-7", "fields": {"email": "yara.voss@example.org", "first_name": "Yara", "last_name": "Voss-Lindqvist", "birth_date": "1979-03-08", "street_address": "12 Fjord Street", "customer_id": "Y-778899"}}"#
                 + "\n" + #"{"key": "crm-other-1", "fields": {"email": "other.person@example.org", "first_name": "Other"}}"#,
             "billing": #"{"key": "bill-yv-7", "fields": {"customer_id": "Y-778899", "card_last4": "9911"}}"#,
             "support": #"{"key": "sup-yv-7", "fields": {"email": "Yara.Voss@example.org", "phone": "(415) 555-0199"}}"#,
@@ -60,8 +63,9 @@ struct ErasureProcessTests {
         let vaultd = VaultdProcess(dataDirectory: data, environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken, "PROFILEVAULT_LOG_LEVEL": "debug"])
         try await vaultd.start()
         let (compliance, subject, sources) = try Self.seed(vaultd, data: data)
-        let opened = try vaultctl(["request", "open", "--kind", "erasure", "--regulation", "gdpr", "--subject-id", subject, "--json"],
-                                  address: vaultd.address, token: compliance)
+        let opened = try vaultctl(
+            ["request", "open", "--kind", "erasure", "--regulation", "gdpr", "--subject-id", subject, "--json"],
+            address: vaultd.address, token: compliance)
         #expect(opened.status == 0, "\(opened.err)")
         let id = try Self.json(opened.out)["id"] as! String
         #expect(try vaultctl(["request", "execute", id], address: vaultd.address, token: compliance).status == 1, "not verified yet")
@@ -87,12 +91,17 @@ struct ErasureProcessTests {
     func crashMidErasure() async throws {
         let data = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
-        let first = VaultdProcess(dataDirectory: data, environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken,
-                                                                     "PROFILEVAULT_FAULT_INJECTION": "erasure-after-ledger"])
+        let first = VaultdProcess(
+            dataDirectory: data,
+            environment: [
+                "PROFILEVAULT_ROOT_TOKEN": Self.rootToken,
+                "PROFILEVAULT_FAULT_INJECTION": "erasure-after-ledger",
+            ])
         try await first.start()
         let (compliance, subject, _) = try Self.seed(first, data: data)
-        let opened = try vaultctl(["request", "open", "--kind", "erasure", "--regulation", "ccpa", "--subject-id", subject, "--json"],
-                                  address: first.address, token: compliance)
+        let opened = try vaultctl(
+            ["request", "open", "--kind", "erasure", "--regulation", "ccpa", "--subject-id", subject, "--json"],
+            address: first.address, token: compliance)
         let id = try Self.json(opened.out)["id"] as! String
         _ = try vaultctl(["request", "verify", id, "--method", "account_login"], address: first.address, token: compliance)
         let crashed = try vaultctl(["request", "execute", id], address: first.address, token: compliance)

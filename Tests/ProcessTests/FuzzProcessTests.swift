@@ -17,8 +17,14 @@ struct FuzzProcessTests {
         let dpo = try createToken(["--principal", "dpo", "--role", "compliance"], address: vaultd.address, root: root)
         let marker = "fuzz.process.4417@example.com"
         let templates = [
-            ("/v1/sources/crm/records", crm, #"{"records": [{"key": "f-1", "fields": {"email": "\#(marker)", "phone": "(415) 555-0100", "first_name": "Fuzz"}}]}"#),
-            ("/v1/sources/crm/consents", crm, #"{"consents": [{"key": "f-1", "purpose": "marketing.communications.email", "status": "granted", "lawful_basis": "consent"}]}"#),
+            (
+                "/v1/sources/crm/records", crm,
+                #"{"records": [{"key": "f-1", "fields": {"email": "\#(marker)", "phone": "(415) 555-0100", "first_name": "Fuzz"}}]}"#
+            ),
+            (
+                "/v1/sources/crm/consents", crm,
+                #"{"consents": [{"key": "f-1", "purpose": "marketing.communications.email", "status": "granted", "lawful_basis": "consent"}]}"#
+            ),
             ("/v1/subjects/lookup", dpo, #"{"identifiers": {"email": "\#(marker)"}}"#),
         ]
         let http = ProcessHTTP(address: vaultd.address)
@@ -35,6 +41,7 @@ struct FuzzProcessTests {
         let verify = try vaultctl(["audit", "verify"], address: vaultd.address, token: root)
         #expect(verify.status == 0)
         #expect(vaultd.terminate() == 0)
-        print("Fuzz (real vaultd): 1,000 mutated bodies; statuses \(statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))")
+        print(
+            "Fuzz (real vaultd): 1,000 mutated bodies; statuses \(statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))")
     }
 }

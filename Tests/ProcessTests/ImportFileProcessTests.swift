@@ -36,7 +36,8 @@ struct ImportFileProcessTests {
 
     @Test("a JSON line repeating a member name is refused, naming its line")
     func repeatedMember() throws {
-        let lines = Data(#"{"key": "c1", "fields": {"email": "a@example.com"}}"#.utf8) + Data("\n".utf8)
+        let lines =
+            Data(#"{"key": "c1", "fields": {"email": "a@example.com"}}"#.utf8) + Data("\n".utf8)
             + Data(#"{"key": "c2", "fields": {"email": "b@example.com", "email": "c@example.com"}}"#.utf8)
         let result = try Self.importing(lines, named: "people.jsonl")
         #expect(result.status == 65 && result.err.contains("line 2 repeats a member name"), "\(result)")

@@ -47,7 +47,8 @@ struct IngestCrashProcessTests {
         while await acknowledged.batches.count < 12 { try await Task.sleep(for: .milliseconds(20)) }
         first.kill()
         for writer in writers { await writer.value }
-        let acked = await acknowledged.batches, sent = await acknowledged.sent
+        let acked = await acknowledged.batches
+        let sent = await acknowledged.sent
 
         let second = VaultdProcess(dataDirectory: data, environment: environment)
         try await second.start()
@@ -73,7 +74,8 @@ struct IngestCrashProcessTests {
         let dpo = try createToken(["--principal", "dpo", "--role", "compliance"], address: third.address, root: Self.rootToken)
         let client = ProcessHTTP(address: third.address)
         func present(_ n: Int, _ j: Int) async throws -> Bool {
-            let found = try await client.object("POST", "/v1/subjects/lookup", token: dpo, json: #"{"identifiers": {"email": "crash-\#(n)-\#(j)@example.com"}}"#)
+            let found = try await client.object(
+                "POST", "/v1/subjects/lookup", token: dpo, json: #"{"identifiers": {"email": "crash-\#(n)-\#(j)@example.com"}}"#)
             return !((found["subject_ids"] as? [String]) ?? []).isEmpty
         }
         var whole = 0
@@ -84,6 +86,8 @@ struct IngestCrashProcessTests {
             if head { whole += 1 }
         }
         #expect(whole == applied)
-        print("Ingest crash: \(sent.count) batches sent, \(acked.count) acknowledged, \(applied) applied after kill -9 (\(applied - acked.count) in flight), 0 lost, 0 partial")
+        print(
+            "Ingest crash: \(sent.count) batches sent, \(acked.count) acknowledged, \(applied) applied after kill -9 (\(applied - acked.count) in flight), 0 lost, 0 partial"
+        )
     }
 }

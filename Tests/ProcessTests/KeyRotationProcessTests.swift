@@ -24,16 +24,21 @@ struct KeyRotationProcessTests {
         try (0..<400).map { #"{"key": "crm-\#($0)", "fields": {"email": "p\#($0)@example.com", "first_name": "P\#($0)"}}"# }
             .joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
         #expect(try vaultctl(["import", "--source", "crm", file.path], address: first.address, token: crm).status == 0)
-        let ids = try (JSONSerialization.jsonObject(with: Data(try vaultctl(["lookup", "--email", "p1@example.com", "--json"], address: first.address, token: dpo).out.utf8))
-                       as! [String: Any])["subject_ids"] as! [String]
+        let ids =
+            try
+            (JSONSerialization.jsonObject(
+                with: Data(try vaultctl(["lookup", "--email", "p1@example.com", "--json"], address: first.address, token: dpo).out.utf8))
+            as! [String: Any])["subject_ids"] as! [String]
 
         // Rotate while a reader views continuously.
         let client = VaultClient(baseURL: URL(string: first.address + "/")!, token: dpo)
         let reader = Task { () -> (ok: Int, failed: Int) in
-            var ok = 0, failed = 0
+            var ok = 0
+            var failed = 0
             for _ in 0..<150 {
                 do {
-                    let view: SubjectViewBody = try await client.send("GET", "v1/subjects/\(ids[0])", headers: ["X-Purpose": "essential"], as: SubjectViewBody.self)
+                    let view: SubjectViewBody = try await client.send(
+                        "GET", "v1/subjects/\(ids[0])", headers: ["X-Purpose": "essential"], as: SubjectViewBody.self)
                     if view.fields["email"] == "p1@example.com" { ok += 1 } else { failed += 1 }
                 } catch { failed += 1 }
             }
@@ -46,7 +51,8 @@ struct KeyRotationProcessTests {
         #expect(first.terminate() == 0)
 
         // Rotate again, and kill vaultd right after the first re-wrapped batch.
-        let crashing = VaultdProcess(dataDirectory: data, environment: ["PROFILEVAULT_REWRAP_BATCH": "25", "PROFILEVAULT_FAULT_INJECTION": "rewrap-after-batch"])
+        let crashing = VaultdProcess(
+            dataDirectory: data, environment: ["PROFILEVAULT_REWRAP_BATCH": "25", "PROFILEVAULT_FAULT_INJECTION": "rewrap-after-batch"])
         try await crashing.start()
         _ = try vaultctl(["keys", "rotate"], address: crashing.address, token: Self.rootToken)
         #expect(crashing.waitForExit() != 0, "killed at the fault point")

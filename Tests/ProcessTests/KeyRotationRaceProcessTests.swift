@@ -96,8 +96,9 @@ struct KeyRotationRaceProcessTests {
         #expect(vaultd.terminate() == 0)
     }
 
-    @Test("kill -9 at each step of a rotation: the vault restarts, every key opens, and the next rotation works",
-          arguments: [("rotate-after-pending-row", false), ("rotate-after-key-file", true), ("rotate-after-activate-row", true)])
+    @Test(
+        "kill -9 at each step of a rotation: the vault restarts, every key opens, and the next rotation works",
+        arguments: [("rotate-after-pending-row", false), ("rotate-after-key-file", true), ("rotate-after-activate-row", true)])
     func killedMidRotation(point: String, versionSurvives: Bool) async throws {
         let data = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }

@@ -27,10 +27,12 @@ struct LeakScanProcessTests {
     func leakScan() async throws {
         let data = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
-        let vaultd = VaultdProcess(dataDirectory: data, arguments: ["--demo", "--demo-people", "\(Self.people)", "--log-level", "debug", "--lookups-per-minute", "100000"],
-                                   environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken, "PROFILEVAULT_LOG_LEVEL": "debug"])
+        let vaultd = VaultdProcess(
+            dataDirectory: data, arguments: ["--demo", "--demo-people", "\(Self.people)", "--log-level", "debug", "--lookups-per-minute", "100000"],
+            environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken, "PROFILEVAULT_LOG_LEVEL": "debug"])
         try await vaultd.start()
-        let compliance = printedToken(vaultd.output, "demo-compliance"), support = printedToken(vaultd.output, "demo-support ")
+        let compliance = printedToken(vaultd.output, "demo-compliance")
+        let support = printedToken(vaultd.output, "demo-support ")
         let http = ProcessHTTP(address: vaultd.address)
         let dataset = DemoDataset.generate(people: Self.people)
         let byPerson = Dictionary(grouping: dataset.records, by: \.person)
@@ -42,7 +44,8 @@ struct LeakScanProcessTests {
             return ids.count == 1 ? ids[0] : nil
         }
         func completed(_ kind: String, _ subject: String) async throws -> String {
-            let opened = try await http.object("POST", "/v1/requests", token: compliance, json: #"{"kind": "\#(kind)", "regulation": "gdpr", "subject_id": "\#(subject)"}"#)
+            let opened = try await http.object(
+                "POST", "/v1/requests", token: compliance, json: #"{"kind": "\#(kind)", "regulation": "gdpr", "subject_id": "\#(subject)"}"#)
             let id = try #require(opened["id"] as? String)
             _ = try await http.call("POST", "/v1/requests/\(id)/verify", token: compliance, json: #"{"method": "id_document"}"#)
             let executed = try await http.call("POST", "/v1/requests/\(id)/execute", token: compliance)
@@ -57,7 +60,10 @@ struct LeakScanProcessTests {
             if try await http.call("GET", "/v1/subjects/\(id)", token: support, purpose: "essential.service.operations.support").status == 200 { views += 1 }
         }
         // Access exports; the people whose subject holds exactly their own records are erased.
-        var erasedPeople: [Int] = [], erasedValues: Set<String> = [], exports = 0, erasedExports = Data()
+        var erasedPeople: [Int] = []
+        var erasedValues: Set<String> = []
+        var exports = 0
+        var erasedExports = Data()
         for person in 40..<90 where erasedPeople.count < 6 {
             guard let id = try await subject(of: person), let records = byPerson[person] else { continue }
             let request = try await completed("access", id)
@@ -78,15 +84,17 @@ struct LeakScanProcessTests {
         }
         #expect(erasedPeople.count >= 3, "found too few people with a subject of their own")
         // Values other people also have (a common first name, a city) may stay.
-        let others = Set(dataset.records.filter { !erasedPeople.contains($0.person) }.flatMap { $0.fields.values }
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        let others = Set(
+            dataset.records.filter { !erasedPeople.contains($0.person) }.flatMap { $0.fields.values }
+                .map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
         let mustBeGone = erasedValues.filter { $0.count >= 6 && !others.contains($0.lowercased()) }
 
         // The control: the same search finds these values in the exports taken before erasure.
         #expect(mustBeGone.filter { erasedExports.range(of: Data($0.utf8)) != nil }.count * 2 >= mustBeGone.count, "the scan would not see the values")
 
         let metrics = String(decoding: try await http.call("GET", "/metrics").body, as: UTF8.self)
-        var audit = "", after = 0
+        var audit = ""
+        var after = 0
         while true {
             let page = try await http.object("GET", "/v1/audit?after=\(after)&limit=500", token: Self.rootToken)
             audit += String(decoding: try JSONSerialization.data(withJSONObject: page), as: UTF8.self)
@@ -116,6 +124,8 @@ struct LeakScanProcessTests {
         }
         #expect(hits.isEmpty, "\(hits.count) values found in \(Set(hits).sorted())")
         #expect(views >= 30 && exports >= 3 && audit.count > 10_000 && logs.contains("route="))
-        print("Leak scan: \(views) views, \(exports) exports, \(erasedPeople.count) erasures; \(mustBeGone.count) erased values × \(scannedFiles) files + logs, metrics, audit log: \(erasedHits.count) hits; \(everyone.count) values of everyone in logs (\(logs.count) bytes), metrics, audit log (\(audit.count) bytes): \(hits.count) hits")
+        print(
+            "Leak scan: \(views) views, \(exports) exports, \(erasedPeople.count) erasures; \(mustBeGone.count) erased values × \(scannedFiles) files + logs, metrics, audit log: \(erasedHits.count) hits; \(everyone.count) values of everyone in logs (\(logs.count) bytes), metrics, audit log (\(audit.count) bytes): \(hits.count) hits"
+        )
     }
 }

@@ -14,21 +14,25 @@ struct LogScanProcessTests {
             let line = vaultd.output.split(separator: "\n").first { $0.contains(principal) } ?? ""
             return String(line.split(separator: " ").last ?? "")
         }
-        let compliance = token("demo-compliance"), support = token("demo-support "), crm = token("demo-crm-sync")
+        let compliance = token("demo-compliance")
+        let support = token("demo-support ")
+        let crm = token("demo-crm-sync")
         let dataset = DemoDataset.generate(people: 200)
         let emails = dataset.records.compactMap { $0.fields["email"] }.prefix(20)
         var viewed = 0
         for email in emails {
             let found = try vaultctl(["lookup", "--email", email, "--json"], address: vaultd.address, token: compliance)
             if let ids = (try? JSONSerialization.jsonObject(with: Data(found.out.utf8)) as? [String: Any])?["subject_ids"] as? [String], let id = ids.first {
-                let view = try vaultctl(["view", id, "--purpose", "essential.service.operations.support", "--explain"], address: vaultd.address, token: support)
+                let view = try vaultctl(
+                    ["view", id, "--purpose", "essential.service.operations.support", "--explain"], address: vaultd.address, token: support)
                 if view.status == 0 { viewed += 1 }
             }
         }
         #expect(viewed >= 15, "views were served and logged")
         // Refused input must not be echoed into the logs either.
         let bad = data.appendingPathComponent("bad.jsonl")
-        try #"{"key": "crm-bad", "fields": {"email": "not-an-email-secretvalue", "emial": "typo@secret.example"}}"#.write(to: bad, atomically: true, encoding: .utf8)
+        try #"{"key": "crm-bad", "fields": {"email": "not-an-email-secretvalue", "emial": "typo@secret.example"}}"#.write(
+            to: bad, atomically: true, encoding: .utf8)
         _ = try vaultctl(["import", "--source", "crm", bad.path], address: vaultd.address, token: crm)
         try FileManager.default.removeItem(at: bad)
         #expect(vaultd.terminate() == 0)

@@ -24,7 +24,8 @@ struct PolicyCLITests {
         let roles = copy.appendingPathComponent("roles.yaml")
         // Support would now see bank details: the shipped test must catch it.
         let text = try String(contentsOf: roles, encoding: .utf8)
-            .replacingOccurrences(of: "{ category: user.financial.bank_account, action: redact }", with: "{ category: user.financial.bank_account, action: show }")
+            .replacingOccurrences(
+                of: "{ category: user.financial.bank_account, action: redact }", with: "{ category: user.financial.bank_account, action: show }")
         try text.write(to: roles, atomically: true, encoding: .utf8)
         let result = try vaultctl(["policy", "test", copy.path], address: "http://127.0.0.1:1", token: "unused")
         #expect(result.status == 1)
@@ -37,13 +38,15 @@ struct PolicyCLITests {
         defer { try? FileManager.default.removeItem(at: copy) }
         let roles = copy.appendingPathComponent("roles.yaml")
         var text = try String(contentsOf: roles, encoding: .utf8)
-        text += "  auditors:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: show }\n      - { category: user.name, action: redact }\n"
+        text +=
+            "  auditors:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: show }\n      - { category: user.name, action: redact }\n"
         try text.write(to: roles, atomically: true, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
         for command in ["validate", "test"] {
             let result = try vaultctl(["policy", command, copy.path], address: "http://127.0.0.1:1", token: "unused")
             #expect(result.status == 65, "\(command)")
-            #expect(result.out.contains("roles.yaml:\(lines) (user.name → redact): role 'auditors': contradicts the rule on line \(lines - 1)"), "\(result.out)")
+            #expect(
+                result.out.contains("roles.yaml:\(lines) (user.name → redact): role 'auditors': contradicts the rule on line \(lines - 1)"), "\(result.out)")
         }
     }
 }

@@ -15,8 +15,13 @@ struct RowTagProcessTests {
         defer { try? FileManager.default.removeItem(at: data) }
         let first = VaultdProcess(dataDirectory: data, environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
         try await first.start()
-        let created = try JSONSerialization.jsonObject(with: Data(try vaultctl(["token", "create", "--json", "--principal", "agent", "--role", "support"],
-                                                                               address: first.address, token: Self.rootToken).out.utf8)) as? [String: Any]
+        let created =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    try vaultctl(
+                        ["token", "create", "--json", "--principal", "agent", "--role", "support"],
+                        address: first.address, token: Self.rootToken
+                    ).out.utf8)) as? [String: Any]
         let support = try #require(created?["token"] as? String)
         let client = ProcessHTTP(address: first.address)
         #expect(try await client.call("GET", "/v1/requests", token: support).status == 403, "support may not read data-subject requests")

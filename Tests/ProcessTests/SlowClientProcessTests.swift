@@ -53,7 +53,10 @@ struct SlowClientProcessTests {
         let attempts: [(String, [UInt8])] = [
             ("a 40 KiB header", Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 40_000))\r\n\r\n".utf8)),
             ("200 headers", Array(("GET /healthz HTTP/1.1\r\nHost: x\r\n" + (0..<200).map { "X-H\($0): v\r\n" }.joined() + "\r\n").utf8)),
-            ("binary garbage", [0x00, 0xff, 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03] + Array(repeating: 0x41, count: 300) + [0x0d, 0x0a, 0x0d, 0x0a]),
+            (
+                "binary garbage",
+                [0x00, 0xff, 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03] + Array(repeating: 0x41, count: 300) + [0x0d, 0x0a, 0x0d, 0x0a]
+            ),
             ("a bad request line", Array("GET\u{0}/v1/../../etc/passwd HTTP/9.9\r\n\r\n".utf8)),
             ("a negative content length", Array("POST /v1/subjects/lookup HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n".utf8)),
             ("two content lengths", Array("POST /v1/subjects/lookup HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 9\r\n\r\n{}{}{}{}{".utf8)),

@@ -21,10 +21,15 @@ struct TLSProcessTests {
         let data = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let cert = data.appendingPathComponent("cert.pem").path, key = data.appendingPathComponent("key.pem").path
-        let made = try Self.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                                                     "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-                                                     "-addext", "subjectAltName=IP:127.0.0.1"])
+        let cert = data.appendingPathComponent("cert.pem").path
+        let key = data.appendingPathComponent("key.pem").path
+        let made = try Self.run(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1",
+            ])
         #expect(made.status == 0)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
         let vaultd = VaultdProcess(dataDirectory: data.appendingPathComponent("vault"), arguments: ["--tls-cert", cert, "--tls-key", key])

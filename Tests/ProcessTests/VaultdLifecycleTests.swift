@@ -19,18 +19,19 @@ struct VaultdLifecycleTests {
         let crm = try vaultctl(["token", "create", "--principal", "crm-sync", "--source", "crm", "--json"], address: first.address, token: Self.rootToken)
         #expect(crm.status == 0, "\(crm.err)")
         let crmToken = try #require(try JSONSerialization.jsonObject(with: Data(crm.out.utf8)) as? [String: Any])["token"] as! String
-        let compliance = try vaultctl(["token", "create", "--principal", "dpo", "--role", "compliance", "--json"], address: first.address, token: Self.rootToken)
+        let compliance = try vaultctl(
+            ["token", "create", "--principal", "dpo", "--role", "compliance", "--json"], address: first.address, token: Self.rootToken)
         let complianceToken = try #require(try JSONSerialization.jsonObject(with: Data(compliance.out.utf8)) as? [String: Any])["token"] as! String
 
         // Import a JSON Lines file with one bad record.
         let file = data.appendingPathComponent("crm.jsonl")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try """
-            {"key": "crm-1", "observed_at": "2026-03-01T10:00:00Z", "fields": {"email": " Ann.Lee@Example.com", "phone": "(415) 555-0100", "first_name": "Ann"}}
-            {"key": "crm-2", "fields": {"email": "bob@example.com", "first_name": "Bob"}}
-            {"key": "crm-3", "fields": {"emial": "typo@example.com"}}
-            {"key": "crm-4", "fields": {"email": "ANN.LEE@example.com", "customer_id": "C-1"}}
-            """.write(to: file, atomically: true, encoding: .utf8)
+        {"key": "crm-1", "observed_at": "2026-03-01T10:00:00Z", "fields": {"email": " Ann.Lee@Example.com", "phone": "(415) 555-0100", "first_name": "Ann"}}
+        {"key": "crm-2", "fields": {"email": "bob@example.com", "first_name": "Bob"}}
+        {"key": "crm-3", "fields": {"emial": "typo@example.com"}}
+        {"key": "crm-4", "fields": {"email": "ANN.LEE@example.com", "customer_id": "C-1"}}
+        """.write(to: file, atomically: true, encoding: .utf8)
         let imported = try vaultctl(["import", "--source", "crm", file.path, "--json"], address: first.address, token: crmToken)
         #expect(imported.status == 65, "one rejected record makes the exit code 65")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(imported.out.utf8)) as? [String: Any])

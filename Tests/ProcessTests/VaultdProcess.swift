@@ -83,8 +83,12 @@ final class VaultdProcess: @unchecked Sendable {
         guard stdout.fileHandleForReading.readabilityHandler != nil else { return }
         stdout.fileHandleForReading.readabilityHandler = nil
         stderr.fileHandleForReading.readabilityHandler = nil
-        let out = stdout.fileHandleForReading.readDataToEndOfFile(), err = stderr.fileHandleForReading.readDataToEndOfFile()
-        drained.withLock { $0.out += out; $0.err += err }
+        let out = stdout.fileHandleForReading.readDataToEndOfFile()
+        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        drained.withLock {
+            $0.out += out
+            $0.err += err
+        }
     }
 
     /// Waits for the process to exit after it was told to stop, or refused to start.
@@ -106,7 +110,7 @@ final class VaultdProcess: @unchecked Sendable {
     }
 
     func terminate() -> Int32 {
-        process.terminate() // SIGTERM
+        process.terminate()  // SIGTERM
         return waitForExit()
     }
 
@@ -131,7 +135,8 @@ func vaultctl(_ arguments: [String], address: String, token: String) throws -> (
     env["PROFILEVAULT_ADDR"] = address
     env["PROFILEVAULT_TOKEN"] = token
     process.environment = env
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()

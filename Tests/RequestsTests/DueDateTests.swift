@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Requests
 
 @Suite("Deadlines and lifecycle")
@@ -7,10 +8,12 @@ struct DueDateTests {
     static func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
     static func day(_ date: Date) -> String { String(ISO8601DateFormatter().string(from: date).prefix(10)) }
 
-    @Test("GDPR: one calendar month, clamped to the end of shorter months (Reg. 1182/71)", arguments: [
-        ("2026-01-31T09:00:00Z", "2026-02-28"), ("2028-01-31T09:00:00Z", "2028-02-29"), ("2026-01-15T09:00:00Z", "2026-02-15"),
-        ("2026-03-31T09:00:00Z", "2026-04-30"), ("2026-12-31T23:00:00Z", "2027-01-31"), ("2026-02-28T09:00:00Z", "2026-03-28"),
-    ])
+    @Test(
+        "GDPR: one calendar month, clamped to the end of shorter months (Reg. 1182/71)",
+        arguments: [
+            ("2026-01-31T09:00:00Z", "2026-02-28"), ("2028-01-31T09:00:00Z", "2028-02-29"), ("2026-01-15T09:00:00Z", "2026-02-15"),
+            ("2026-03-31T09:00:00Z", "2026-04-30"), ("2026-12-31T23:00:00Z", "2027-01-31"), ("2026-02-28T09:00:00Z", "2026-03-28"),
+        ])
     func gdpr(received: String, due: String) {
         #expect(Self.day(DueDate.due(regulation: .gdpr, kind: .access, receivedAt: Self.date(received))) == due)
     }
@@ -31,13 +34,15 @@ struct DueDateTests {
         #expect(Self.day(DueDate.due(regulation: .ccpa, kind: .optOut, receivedAt: Self.date("2026-11-20T10:00:00Z"))) == "2026-12-11")
     }
 
-    @Test("the lifecycle allows only its moves", arguments: [
-        (RequestStatus.received, RequestLifecycle.Step.verify, RequestKind.erasure, RequestStatus?.some(.verified)),
-        (.received, .execute, .erasure, nil), (.verified, .execute, .erasure, .inProgress),
-        (.received, .execute, .optOut, .inProgress), (.inProgress, .complete, .access, .completed),
-        (.completed, .execute, .access, nil), (.rejected, .verify, .access, nil), (.verified, .reject, .access, .rejected),
-        (.inProgress, .reject, .access, nil),
-    ])
+    @Test(
+        "the lifecycle allows only its moves",
+        arguments: [
+            (RequestStatus.received, RequestLifecycle.Step.verify, RequestKind.erasure, RequestStatus?.some(.verified)),
+            (.received, .execute, .erasure, nil), (.verified, .execute, .erasure, .inProgress),
+            (.received, .execute, .optOut, .inProgress), (.inProgress, .complete, .access, .completed),
+            (.completed, .execute, .access, nil), (.rejected, .verify, .access, nil), (.verified, .reject, .access, .rejected),
+            (.inProgress, .reject, .access, nil),
+        ])
     func lifecycle(from: RequestStatus, step: RequestLifecycle.Step, kind: RequestKind, expected: RequestStatus?) {
         #expect(RequestLifecycle.next(from: from, by: step, kind: kind) == expected)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VaultServer
 
 /// Refusals without a credential are recorded one by one up to a rate; the rest are counted

@@ -18,9 +18,12 @@ struct AuditHTTPTests {
             let ingest = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: IngestAndViewHTTPTests.annRecord)
             track(ingest, 200)
             let id = try ingest.decode(IngestRecordsResponse.self).results[0].subject_id!
-            track(try await client.call(.post, "/v1/sources/crm/events", token: h.crm, json: """
-                {"events": [{"id": "o-1", "key": "crm-0000042", "type": "call", "occurred_at": "2026-03-05T09:00:00Z", "attributes": {"minutes": 4}}]}
-                """), 200)
+            track(
+                try await client.call(
+                    .post, "/v1/sources/crm/events", token: h.crm,
+                    json: """
+                        {"events": [{"id": "o-1", "key": "crm-0000042", "type": "call", "occurred_at": "2026-03-05T09:00:00Z", "attributes": {"minutes": 4}}]}
+                        """), 200)
             track(try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifiers": {"email": "ann.lee@example.com"}}"#), 200)
             track(try await client.call(.get, "/v1/subjects/\(id)", token: h.compliance, purpose: "essential"), 200)
             track(try await client.call(.post, "/v1/tokens", token: h.admin, json: #"{"principal": "p", "role": "support"}"#), 201)
@@ -41,7 +44,8 @@ struct AuditHTTPTests {
             }
             let deniedEntry = try await client.call(.get, "/v1/audit?request_id=\(denied.requestID!)", token: h.admin).decode(AuditPageBody.self).entries[0]
             #expect(deniedEntry.action == "access.denied" && deniedEntry.outcome == "denied" && deniedEntry.role == "support")
-            let anonymousEntry = try await client.call(.get, "/v1/audit?request_id=\(anonymous.requestID!)", token: h.admin).decode(AuditPageBody.self).entries[0]
+            let anonymousEntry = try await client.call(.get, "/v1/audit?request_id=\(anonymous.requestID!)", token: h.admin).decode(AuditPageBody.self).entries[
+                0]
             #expect(anonymousEntry.principal == "anonymous")
             let viewEntries = try await client.call(.get, "/v1/audit?subject_id=\(id)&action=subject.view", token: h.admin).decode(AuditPageBody.self).entries
             #expect(viewEntries.map(\.outcome) == ["ok", "denied"])
@@ -66,8 +70,9 @@ struct AuditHTTPTests {
             let view = try await client.call(.get, "/v1/subjects/\(id)", token: h.compliance, purpose: "essential")
             #expect(view.status == 503 && view.problem?.slug == "audit-unavailable")
             #expect(!view.text.contains("ann"), "nothing of the view is returned")
-            let write = try await client.call(.post, "/v1/sources/crm/records", token: h.crm,
-                                              json: #"{"records": [{"key": "crm-2", "fields": {"email": "bob@example.com"}}]}"#)
+            let write = try await client.call(
+                .post, "/v1/sources/crm/records", token: h.crm,
+                json: #"{"records": [{"key": "crm-2", "fields": {"email": "bob@example.com"}}]}"#)
             #expect(write.status == 503)
             #expect(try await client.call(.get, "/readyz").status == 503)
             try await pool.write { try $0.execute(sql: "DROP TRIGGER audit_fault") }

@@ -12,9 +12,11 @@ struct AuthorizationMatrixTests {
     static let roles = ["admin", "compliance", "support", "marketing", "billing", "analytics"]
     static let callers = ["anonymous", "revoked"] + roles + ["ingest:crm", "ingest:billing"]
     /// A purpose each role holds (policies/roles.yaml), sent as X-Purpose on reads.
-    static let purposes = ["admin": "operations", "compliance": "essential", "support": "essential.service.operations.support",
-                           "marketing": "marketing.communications.email", "billing": "essential.service.payment_processing",
-                           "analytics": "analytics.reporting"]
+    static let purposes = [
+        "admin": "operations", "compliance": "essential", "support": "essential.service.operations.support",
+        "marketing": "marketing.communications.email", "billing": "essential.service.payment_processing",
+        "analytics": "analytics.reporting",
+    ]
     static let anyRole = Set(roles)
 
     /// Route → callers allowed. `ingest:crm` routes are called on source crm.
@@ -56,42 +58,60 @@ struct AuthorizationMatrixTests {
         let extra = try await h.ingestTokens(["support": "support-src", "web": "web-src"])
         let revoked = try await h.temporary.vault.tokens.create(principal: "gone", kind: .role(.admin), caller: .system("test"))
         _ = try await h.temporary.vault.tokens.revoke(revoked.record.id, caller: .system("test"))
-        let tokens: [String: String] = ["revoked": revoked.token.unsafeValue, "admin": h.admin, "compliance": h.compliance, "support": h.support,
-                                        "marketing": roleTokens["marketing"]!, "billing": roleTokens["billing"]!, "analytics": roleTokens["analytics"]!,
-                                        "ingest:crm": h.crm, "ingest:billing": h.billing]
+        let tokens: [String: String] = [
+            "revoked": revoked.token.unsafeValue, "admin": h.admin, "compliance": h.compliance, "support": h.support,
+            "marketing": roleTokens["marketing"]!, "billing": roleTokens["billing"]!, "analytics": roleTokens["analytics"]!,
+            "ingest:crm": h.crm, "ingest:billing": h.billing,
+        ]
         // Bearer-token routes; the console's cookie sessions are covered by "Console: HTTP".
-        let served = Set(buildRouter(vault: h.temporary.vault).routes.map { "\($0.method.rawValue) \($0.path)" }
-            .map { $0.replacingOccurrences(of: ":", with: "") }.filter { !$0.contains(" /console") })
+        let served = Set(
+            buildRouter(vault: h.temporary.vault).routes.map { "\($0.method.rawValue) \($0.path)" }
+                .map { $0.replacingOccurrences(of: ":", with: "") }.filter { !$0.contains(" /console") })
         try await h.run(lookupsPerMinute: 100_000) { client in
             let subject = try await RequestsHTTPTests.seedPerson(client, h, tokens: extra)
-            let policyFiles = String(decoding: try JSONEncoder().encode(PolicyFilesBody(files: try await client.call(.get, "/v1/policies", token: h.admin).decode(PolicyBody.self).files)), as: UTF8.self)
+            let policyFiles = String(
+                decoding: try JSONEncoder().encode(
+                    PolicyFilesBody(files: try await client.call(.get, "/v1/policies", token: h.admin).decode(PolicyBody.self).files)), as: UTF8.self)
             func openRequest() async throws -> String {
-                try await client.call(.post, "/v1/requests", token: h.compliance, json: #"{"kind": "access", "regulation": "gdpr", "subject_id": "\#(subject)"}"#).decode(SubjectRequestBody.self).id
+                try await client.call(
+                    .post, "/v1/requests", token: h.compliance, json: #"{"kind": "access", "regulation": "gdpr", "subject_id": "\#(subject)"}"#
+                ).decode(SubjectRequestBody.self).id
             }
-            let erasureSubject = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "m-1", "fields": {"email": "matrix@example.com"}}]}"#)
-                .decode(IngestRecordsResponse.self).results[0].subject_id!
-            let erasure = try await client.call(.post, "/v1/requests", token: h.compliance, json: #"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(erasureSubject)"}"#).decode(SubjectRequestBody.self).id
+            let erasureSubject = try await client.call(
+                .post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "m-1", "fields": {"email": "matrix@example.com"}}]}"#
+            )
+            .decode(IngestRecordsResponse.self).results[0].subject_id!
+            let erasure = try await client.call(
+                .post, "/v1/requests", token: h.compliance, json: #"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(erasureSubject)"}"#
+            ).decode(SubjectRequestBody.self).id
             _ = try await client.call(.post, "/v1/requests/\(erasure)/verify", token: h.compliance, json: #"{"method": "email_link"}"#)
             _ = try await client.call(.post, "/v1/requests/\(erasure)/execute", token: h.compliance)
             let notice = try await client.call(.get, "/v1/erasures/outbox", token: h.crm).decode(OutboxBody.self).notices[0].id
 
             var checked = 0
             for route in served.sorted() {
-                guard let admitted = Self.allowed[route] else { Issue.record("route missing from the matrix: \(route)"); continue }
+                guard let admitted = Self.allowed[route] else {
+                    Issue.record("route missing from the matrix: \(route)")
+                    continue
+                }
                 for caller in Self.callers {
                     let parts = route.split(separator: " ", maxSplits: 1)
                     let method = HTTPRequest.Method(String(parts[0]))!
                     var uri = String(parts[1]).replacingOccurrences(of: "{source}", with: "crm").replacingOccurrences(of: "{version}", with: "1")
-                    if uri.contains("/requests/{id}") { uri = uri.replacingOccurrences(of: "{id}", with: route.hasSuffix("/receipt") ? erasure : try await openRequest()) }
+                    if uri.contains("/requests/{id}") {
+                        uri = uri.replacingOccurrences(of: "{id}", with: route.hasSuffix("/receipt") ? erasure : try await openRequest())
+                    }
                     uri = uri.replacingOccurrences(of: "/outbox/{id}", with: "/outbox/\(notice)")
                     uri = uri.replacingOccurrences(of: "/tokens/{id}", with: "/tokens/\(UUID())").replacingOccurrences(of: "{id}", with: subject)
                     let body = Self.body(for: route, policyFiles: policyFiles, subject: subject)
-                    let reply = try await client.call(method, uri, token: caller == "anonymous" ? nil : tokens[caller], purpose: Self.purposes[caller], json: body)
+                    let reply = try await client.call(
+                        method, uri, token: caller == "anonymous" ? nil : tokens[caller], purpose: Self.purposes[caller], json: body)
                     checked += 1
                     if admitted.contains(caller) {
                         // Admitted by the route; a policy may still refuse the request itself (filter-not-allowed).
-                        #expect(reply.status != 401 && !(reply.status == 403 && reply.problem?.slug == "forbidden"),
-                                "\(caller) should reach \(route): \(reply.status) \(reply.text.prefix(160))")
+                        #expect(
+                            reply.status != 401 && !(reply.status == 403 && reply.problem?.slug == "forbidden"),
+                            "\(caller) should reach \(route): \(reply.status) \(reply.text.prefix(160))")
                     } else if Self.ownedObjects.contains(route) && caller.hasPrefix("ingest:") {
                         #expect(reply.status == 404, "\(caller) on another source's object \(route): \(reply.status)")
                     } else if caller == "anonymous" || caller == "revoked" {
@@ -132,16 +152,21 @@ struct AuthorizationMatrixTests {
         let extra = try await h.ingestTokens(["support": "support-src", "web": "web-src"])
         try await h.run { client in
             let subject = try await RequestsHTTPTests.seedPerson(client, h, tokens: extra)
-            let request = try await client.call(.post, "/v1/requests", token: h.compliance, json: #"{"kind": "restriction", "regulation": "gdpr", "subject_id": "\#(subject)"}"#).decode(SubjectRequestBody.self)
+            let request = try await client.call(
+                .post, "/v1/requests", token: h.compliance, json: #"{"kind": "restriction", "regulation": "gdpr", "subject_id": "\#(subject)"}"#
+            ).decode(SubjectRequestBody.self)
             _ = try await client.call(.post, "/v1/requests/\(request.id)/verify", token: h.compliance, json: #"{"method": "id_document"}"#)
             #expect(try await client.call(.post, "/v1/requests/\(request.id)/execute", token: h.compliance).status == 200)
-            let tokens = ["admin": h.admin, "compliance": h.compliance, "support": h.support, "marketing": roleTokens["marketing"]!,
-                          "billing": roleTokens["billing"]!, "analytics": roleTokens["analytics"]!]
+            let tokens = [
+                "admin": h.admin, "compliance": h.compliance, "support": h.support, "marketing": roleTokens["marketing"]!,
+                "billing": roleTokens["billing"]!, "analytics": roleTokens["analytics"]!,
+            ]
             for (role, token) in tokens {
                 let purpose = Self.purposes[role]!
                 let view = try await client.call(.get, "/v1/subjects/\(subject)", token: token, purpose: purpose)
                 let timeline = try await client.call(.get, "/v1/subjects/\(subject)/timeline", token: token, purpose: purpose)
-                let segment = try await client.call(.post, "/v1/segments/query", token: token, purpose: purpose, json: #"{"filter": {"field": "email", "exists": true}}"#)
+                let segment = try await client.call(
+                    .post, "/v1/segments/query", token: token, purpose: purpose, json: #"{"filter": {"field": "email", "exists": true}}"#)
                 let consents = try await client.call(.get, "/v1/subjects/\(subject)/consents", token: token)
                 let lookup = try await client.call(.post, "/v1/subjects/lookup", token: token, json: #"{"identifiers": {"email": "zelda.quist@example.com"}}"#)
                 if lookup.status == 200 {

@@ -6,6 +6,7 @@ import Testing
 import VaultAPI
 import VaultModel
 import VaultTestSupport
+
 @testable import VaultServer
 
 /// The console in process, beyond the request flow of "Console: HTTP": which role sees which
@@ -50,8 +51,9 @@ struct ConsoleAccessHTTPTests {
             #expect(!adminOverview.contains("Due within 7 days"), "request ids are compliance's")
 
             let csrf = try #require(ConsoleHTTPTests.csrf(in: try await Self.get(client, "/console", compliance)))
-            let forged = try await ConsoleHTTPTests.send(client, .post, "/console/tokens", cookie: compliance,
-                                                         form: ["principal": "x", "scope": "role:admin", "csrf": csrf])
+            let forged = try await ConsoleHTTPTests.send(
+                client, .post, "/console/tokens", cookie: compliance,
+                form: ["principal": "x", "scope": "role:admin", "csrf": csrf])
             #expect(forged.status == 403, "a compliance officer can't mint tokens, even with a valid CSRF token")
             let denied = try await Self.actions(client, h, "access.denied").filter { $0.detail?.contains("role not allowed") == true }
             #expect(denied.count == 6)
@@ -68,19 +70,26 @@ struct ConsoleAccessHTTPTests {
             #expect(list.text.contains(#"<label for="principal">"#) && list.text.contains(#"<option value="role:compliance">"#))
             #expect(!list.text.contains(#"value="source:dsr""#), "the vault's own rectification source gets no token")
             let csrf = try #require(ConsoleHTTPTests.csrf(in: list))
-            #expect(try await ConsoleHTTPTests.send(client, .post, "/console/tokens", cookie: admin, form: ["principal": "dpo-3", "scope": "role:compliance"]).status == 403)
-            let created = try await ConsoleHTTPTests.send(client, .post, "/console/tokens", cookie: admin,
-                                                          form: ["principal": "dpo-3", "scope": "role:compliance", "csrf": csrf])
+            #expect(
+                try await ConsoleHTTPTests.send(client, .post, "/console/tokens", cookie: admin, form: ["principal": "dpo-3", "scope": "role:compliance"])
+                    .status == 403)
+            let created = try await ConsoleHTTPTests.send(
+                client, .post, "/console/tokens", cookie: admin,
+                form: ["principal": "dpo-3", "scope": "role:compliance", "csrf": csrf])
             #expect(created.status == 201 && created.headers[.cacheControl] == "no-store")
             let token = try #require(created.text.firstMatch(of: /id="new-token" class="token" readonly value="(pvt_[A-Za-z0-9_-]+)"/).map { String($0.1) })
             #expect(!(try await Self.get(client, "/console/tokens", admin)).text.contains(token), "shown once")
-            let bad = try await ConsoleHTTPTests.send(client, .post, "/console/tokens", cookie: admin, form: ["principal": "x", "scope": "role:nobody", "csrf": csrf])
+            let bad = try await ConsoleHTTPTests.send(
+                client, .post, "/console/tokens", cookie: admin, form: ["principal": "x", "scope": "role:nobody", "csrf": csrf])
             #expect(bad.status == 422 && bad.text.contains("Unknown role"))
-            #expect(try await ConsoleHTTPTests.send(client, .post, "/console/tokens", cookie: admin, form: ["principal": "x", "scope": "everything", "csrf": csrf]).status == 400)
+            #expect(
+                try await ConsoleHTTPTests.send(client, .post, "/console/tokens", cookie: admin, form: ["principal": "x", "scope": "everything", "csrf": csrf])
+                    .status == 400)
 
             let officer = try await ConsoleHTTPTests.signIn(client, token: token)
             #expect(try await Self.get(client, "/console/requests", officer).status == 200)
-            let id = try #require(try await client.call(.get, "/v1/tokens", token: h.admin).decode(TokenListBody.self).tokens.first { $0.principal == "dpo-3" }?.id)
+            let id = try #require(
+                try await client.call(.get, "/v1/tokens", token: h.admin).decode(TokenListBody.self).tokens.first { $0.principal == "dpo-3" }?.id)
             let revoked = try await ConsoleHTTPTests.send(client, .post, "/console/tokens/\(id)/revoke", cookie: admin, form: ["csrf": csrf])
             #expect(revoked.status == 303 && revoked.location == "/console/tokens")
             #expect(try await Self.get(client, "/console/requests", officer).location == "/console/signin", "revocation ends the session")
@@ -111,14 +120,17 @@ struct ConsoleAccessHTTPTests {
             let subject = try await Self.get(client, "/console/audit?subject_id=%3Cb%3Ejane%40example.com", cookie)
             #expect(subject.status == 400 && !subject.text.contains("jane") && !subject.text.contains("<b>"))
 
-            let person = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "k1", "fields": {"email": "k1@example.com"}}]}"#)
-                .decode(IngestRecordsResponse.self).results[0].subject_id!
+            let person = try await client.call(
+                .post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "k1", "fields": {"email": "k1@example.com"}}]}"#
+            )
+            .decode(IngestRecordsResponse.self).results[0].subject_id!
             let request = try await RequestsHTTPTests.open(client, h, #"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(person)"}"#)
             let csrf = try #require(ConsoleHTTPTests.csrf(in: try await Self.get(client, "/console/requests/\(request.id)", cookie)))
             let early = try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(request.id)/execute", cookie: cookie, form: ["csrf": csrf])
             #expect(early.status == 409 && early.text.contains("received") && early.text.contains("Back to the overview"))
-            let nobody = try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(UUID().uuidString.lowercased())/verify", cookie: cookie,
-                                                         form: ["method": "email_link", "csrf": csrf])
+            let nobody = try await ConsoleHTTPTests.send(
+                client, .post, "/console/requests/\(UUID().uuidString.lowercased())/verify", cookie: cookie,
+                form: ["method": "email_link", "csrf": csrf])
             #expect(nobody.status == 404)
             #expect(!early.text.contains("k1@example.com"))
         }
@@ -126,7 +138,8 @@ struct ConsoleAccessHTTPTests {
 
     @Test("a session idles out after 15 minutes; each page renews it and the cookie's Max-Age")
     func sessionExpiry() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let t = try await TemporaryVault.make()
+        defer { t.remove() }
         let sessions = t.vault.consoleSessions
         let start = Date()
         let session = try await sessions.create(token: Sensitive("pvt_x"), now: start)
@@ -159,24 +172,32 @@ struct ConsoleAccessHTTPTests {
     func extendAndExport() async throws {
         let h = try await ServerHarness.make()
         try await h.run { client in
-            let person = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "e1", "fields": {"email": "e1@example.com", "first_name": "Eve"}}]}"#)
-                .decode(IngestRecordsResponse.self).results[0].subject_id!
+            let person = try await client.call(
+                .post, "/v1/sources/crm/records", token: h.crm,
+                json: #"{"records": [{"key": "e1", "fields": {"email": "e1@example.com", "first_name": "Eve"}}]}"#
+            )
+            .decode(IngestRecordsResponse.self).results[0].subject_id!
             let access = try await RequestsHTTPTests.open(client, h, #"{"kind": "access", "regulation": "gdpr", "subject_id": "\#(person)"}"#)
             let cookie = try await ConsoleHTTPTests.signIn(client, token: h.compliance)
             let page = try await Self.get(client, "/console/requests/\(access.id)", cookie)
             #expect(page.text.contains(#"<label for="extend-reason">"#))
             let csrf = try #require(ConsoleHTTPTests.csrf(in: page))
-            #expect(try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(access.id)/extend", cookie: cookie, form: ["reason": " ", "csrf": csrf]).status == 400)
-            let extended = try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(access.id)/extend", cookie: cookie,
-                                                           form: ["reason": "complex request across four systems", "csrf": csrf])
+            #expect(
+                try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(access.id)/extend", cookie: cookie, form: ["reason": " ", "csrf": csrf])
+                    .status == 400)
+            let extended = try await ConsoleHTTPTests.send(
+                client, .post, "/console/requests/\(access.id)/extend", cookie: cookie,
+                form: ["reason": "complex request across four systems", "csrf": csrf])
             #expect(extended.status == 303)
             let after = try await Self.get(client, "/console/requests/\(access.id)", cookie).text
             #expect(after.contains("because</dt><dd>complex request across four systems</dd>") && !after.contains(#"<label for="extend-reason">"#))
-            let again = try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(access.id)/extend", cookie: cookie, form: ["reason": "again", "csrf": csrf])
+            let again = try await ConsoleHTTPTests.send(
+                client, .post, "/console/requests/\(access.id)/extend", cookie: cookie, form: ["reason": "again", "csrf": csrf])
             #expect(again.status == 409 && again.text.contains("extended already"))
             #expect(try await client.call(.get, "/v1/requests/\(access.id)", token: h.compliance).decode(SubjectRequestBody.self).extended_due_at != nil)
 
-            _ = try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(access.id)/verify", cookie: cookie, form: ["method": "account_login", "csrf": csrf])
+            _ = try await ConsoleHTTPTests.send(
+                client, .post, "/console/requests/\(access.id)/verify", cookie: cookie, form: ["method": "account_login", "csrf": csrf])
             _ = try await ConsoleHTTPTests.send(client, .post, "/console/requests/\(access.id)/execute", cookie: cookie, form: ["csrf": csrf])
             #expect(try await Self.get(client, "/console/requests/\(access.id)", cookie).text.contains(#"id="export""#))
             let export = try await Self.get(client, "/console/requests/\(access.id)/export", cookie)

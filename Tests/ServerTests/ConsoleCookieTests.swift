@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Testing
+
 @testable import VaultServer
 
 /// The console reads its session only from the cookie name it sets: over TLS `__Host-pv_console`,
@@ -15,8 +16,9 @@ struct ConsoleCookieTests {
     static func request(cookie: String) -> Request {
         var fields = HTTPFields()
         fields[.cookie] = cookie
-        return Request(head: HTTPRequest(method: .get, scheme: "https", authority: "vault.example", path: "/console", headerFields: fields),
-                       body: .init(buffer: ByteBuffer()))
+        return Request(
+            head: HTTPRequest(method: .get, scheme: "https", authority: "vault.example", path: "/console", headerFields: fields),
+            body: .init(buffer: ByteBuffer()))
     }
 
     @Test("over TLS only __Host-pv_console counts, whichever comes first")

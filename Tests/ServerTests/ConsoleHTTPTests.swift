@@ -19,8 +19,10 @@ struct ConsoleHTTPTests {
         var cookie: String? { headers[.setCookie] }
     }
 
-    static func send(_ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, cookie: String? = nil,
-                     form: [String: String]? = nil) async throws -> Page {
+    static func send(
+        _ client: any TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, cookie: String? = nil,
+        form: [String: String]? = nil
+    ) async throws -> Page {
         var headers = HTTPFields()
         if let cookie { headers[.cookie] = cookie }
         var body: ByteBuffer?
@@ -74,7 +76,8 @@ struct ConsoleHTTPTests {
             }
             let forged = try await Self.send(client, .post, "/console/signin", form: ["token": h.compliance])
             #expect(forged.status == 403 && forged.cookie == nil, "login CSRF: a sign-in POST without the form's cookie and field is refused")
-            let mismatched = try await Self.send(client, .post, "/console/signin", cookie: formCookie, form: ["token": h.compliance, "csrf": String(repeating: "0", count: 64)])
+            let mismatched = try await Self.send(
+                client, .post, "/console/signin", cookie: formCookie, form: ["token": h.compliance, "csrf": String(repeating: "0", count: 64)])
             #expect(mismatched.status == 403 && mismatched.cookie == nil)
             let signedIn = try await Self.send(client, .post, "/console/signin", cookie: formCookie, form: ["token": h.compliance, "csrf": formCSRF])
             let cookie = try #require(signedIn.cookie)
@@ -110,12 +113,14 @@ struct ConsoleHTTPTests {
 
             let forged = try await Self.send(client, .post, "/console/requests/\(request.id)/verify", cookie: cookie, form: ["method": "email_link"])
             #expect(forged.status == 403, "no CSRF token")
-            let wrong = try await Self.send(client, .post, "/console/requests/\(request.id)/verify", cookie: cookie,
-                                            form: ["method": "email_link", "csrf": String(repeating: "0", count: 64)])
+            let wrong = try await Self.send(
+                client, .post, "/console/requests/\(request.id)/verify", cookie: cookie,
+                form: ["method": "email_link", "csrf": String(repeating: "0", count: 64)])
             #expect(wrong.status == 403)
             #expect(try await client.call(.get, "/v1/requests/\(request.id)", token: h.compliance).decode(SubjectRequestBody.self).status == "received")
 
-            let verified = try await Self.send(client, .post, "/console/requests/\(request.id)/verify", cookie: cookie, form: ["method": "email_link", "csrf": csrf])
+            let verified = try await Self.send(
+                client, .post, "/console/requests/\(request.id)/verify", cookie: cookie, form: ["method": "email_link", "csrf": csrf])
             #expect(verified.status == 303 && verified.location == "/console/requests/\(request.id)")
             let executed = try await Self.send(client, .post, "/console/requests/\(request.id)/execute", cookie: cookie, form: ["csrf": csrf])
             #expect(executed.status == 303)
@@ -142,13 +147,16 @@ struct ConsoleHTTPTests {
     func escapingAndSessionEnd() async throws {
         let h = try await ServerHarness.make()
         try await h.run { client in
-            let subject = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "x", "fields": {"email": "x@example.com"}}]}"#)
-                .decode(IngestRecordsResponse.self).results[0].subject_id!
+            let subject = try await client.call(
+                .post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "x", "fields": {"email": "x@example.com"}}]}"#
+            )
+            .decode(IngestRecordsResponse.self).results[0].subject_id!
             let request = try await RequestsHTTPTests.open(client, h, #"{"kind": "access", "regulation": "ccpa", "subject_id": "\#(subject)"}"#)
             let cookie = try await Self.signIn(client, token: h.compliance)
             let csrf = try #require(Self.csrf(in: try await Self.send(client, .get, "/console/requests/\(request.id)", cookie: cookie)))
-            _ = try await Self.send(client, .post, "/console/requests/\(request.id)/reject", cookie: cookie,
-                                    form: ["reason": "<script>alert(1)</script>", "csrf": csrf])
+            _ = try await Self.send(
+                client, .post, "/console/requests/\(request.id)/reject", cookie: cookie,
+                form: ["reason": "<script>alert(1)</script>", "csrf": csrf])
             let page = try await Self.send(client, .get, "/console/requests/\(request.id)", cookie: cookie)
             #expect(page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !page.text.contains("<script>"))
 
@@ -156,7 +164,8 @@ struct ConsoleHTTPTests {
             #expect(out.status == 303 && out.cookie?.contains("Max-Age=0") == true)
             #expect(try await Self.send(client, .get, "/console", cookie: cookie).status == 303, "the old cookie is dead")
 
-            let created = try await client.call(.post, "/v1/tokens", token: h.admin, json: #"{"principal": "dpo-2", "role": "compliance"}"#).decode(CreatedTokenBody.self)
+            let created = try await client.call(.post, "/v1/tokens", token: h.admin, json: #"{"principal": "dpo-2", "role": "compliance"}"#).decode(
+                CreatedTokenBody.self)
             let second = try await Self.signIn(client, token: created.token)
             #expect(try await Self.send(client, .get, "/console", cookie: second).status == 200)
             #expect(try await client.call(.delete, "/v1/tokens/\(created.id)", token: h.admin).status == 204)
@@ -178,12 +187,17 @@ struct ConsoleHTTPTests {
             #expect(list.text.contains("role:support") && list.text.contains("source:crm"))
             // A support token is a privileged grant (the role is shown personal values).
             let createsBefore = try await client.call(.get, "/v1/audit?action=token.create.privileged", token: h.admin).decode(AuditPageBody.self).entries.count
-            let created = try await Self.send(client, .post, "/console/tokens", cookie: admin, form: ["principal": "helpdesk", "scope": "role:support", "csrf": csrf])
+            let created = try await Self.send(
+                client, .post, "/console/tokens", cookie: admin, form: ["principal": "helpdesk", "scope": "role:support", "csrf": csrf])
             let token = try #require(created.text.firstMatch(of: /id="new-token" class="token" readonly value="(pvt_[^"]+)"/).map { String($0.1) })
             #expect(try await client.call(.post, "/v1/subjects/lookup", token: token, json: #"{"identifiers": {"email": "a@example.com"}}"#).status == 200)
             let again = try await Self.send(client, .get, "/console/tokens", cookie: admin)
             #expect(again.text.contains("helpdesk") && !again.text.contains(token), "shown once, never listed")
-            let id = try #require(again.text.firstMatch(of: /action="\/console\/tokens\/([0-9a-f-]{36})\/revoke" class="inline"><input type="hidden" name="csrf" value="[0-9a-f]{64}"><button type="submit" class="secondary" aria-label="Revoke the token of helpdesk"/).map { String($0.1) })
+            let id = try #require(
+                again.text.firstMatch(
+                    of:
+                        /action="\/console\/tokens\/([0-9a-f-]{36})\/revoke" class="inline"><input type="hidden" name="csrf" value="[0-9a-f]{64}"><button type="submit" class="secondary" aria-label="Revoke the token of helpdesk"/
+                ).map { String($0.1) })
             #expect(try await Self.send(client, .post, "/console/tokens/\(id)/revoke", cookie: admin, form: ["csrf": csrf]).status == 303)
             #expect(try await client.call(.post, "/v1/subjects/lookup", token: token, json: #"{"identifiers": {"email": "a@example.com"}}"#).status == 401)
             let policies = try await Self.send(client, .get, "/console/policies", cookie: admin)

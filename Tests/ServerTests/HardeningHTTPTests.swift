@@ -12,15 +12,17 @@ struct HardeningHTTPTests {
     func inventedSubPurposeRefused() async throws {
         let h = try await ServerHarness.make()
         try await h.run { client in
-            let id = try #require(try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: Self.record)
-                .decode(IngestRecordsResponse.self).results[0].subject_id)
+            let id = try #require(
+                try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: Self.record)
+                    .decode(IngestRecordsResponse.self).results[0].subject_id)
             let defined = try await client.call(.get, "/v1/subjects/\(id)", token: h.support, purpose: "essential.service.operations.support")
             #expect(defined.status == 200)
             for invented in ["essential.service.operations.support.zz_x", "marketing.nonsense"] {
                 let view = try await client.call(.get, "/v1/subjects/\(id)", token: h.support, purpose: invented)
                 #expect(view.status == 400 && view.problem?.slug == "invalid-purpose", "\(invented): \(view.status)")
-                let segment = try await client.call(.post, "/v1/segments/query", token: h.compliance, purpose: invented,
-                                                    json: #"{"filter": {"field": "city", "equals": "Denver"}}"#)
+                let segment = try await client.call(
+                    .post, "/v1/segments/query", token: h.compliance, purpose: invented,
+                    json: #"{"filter": {"field": "city", "equals": "Denver"}}"#)
                 #expect(segment.status == 400 && segment.problem?.slug == "invalid-purpose")
             }
             let audit = try await client.call(.get, "/v1/audit?action=subject.view", token: h.admin).decode(AuditPageBody.self)
@@ -28,7 +30,9 @@ struct HardeningHTTPTests {
         }
     }
 
-    @Test("a principal name with a direction override or an invisible character is refused", arguments: ["\u{202E}nimda", "ad\u{200B}min", "x\u{2066}y", "a\u{200E}"])
+    @Test(
+        "a principal name with a direction override or an invisible character is refused",
+        arguments: ["\u{202E}nimda", "ad\u{200B}min", "x\u{2066}y", "a\u{200E}"])
     func principalNameRefused(name: String) async throws {
         let h = try await ServerHarness.make()
         try await h.run { client in
@@ -42,10 +46,12 @@ struct HardeningHTTPTests {
     func exportAfterErasureGone() async throws {
         let h = try await ServerHarness.make()
         try await h.run { client in
-            let id = try #require(try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: Self.record)
-                .decode(IngestRecordsResponse.self).results[0].subject_id)
+            let id = try #require(
+                try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: Self.record)
+                    .decode(IngestRecordsResponse.self).results[0].subject_id)
             func run(_ kind: String) async throws -> String {
-                let opened = try await client.call(.post, "/v1/requests", token: h.compliance, json: #"{"kind": "\#(kind)", "regulation": "gdpr", "subject_id": "\#(id)"}"#)
+                let opened = try await client.call(
+                    .post, "/v1/requests", token: h.compliance, json: #"{"kind": "\#(kind)", "regulation": "gdpr", "subject_id": "\#(id)"}"#)
                 let request = try opened.decode(SubjectRequestBody.self)
                 _ = try await client.call(.post, "/v1/requests/\(request.id)/verify", token: h.compliance, json: #"{"method": "email_link"}"#)
                 #expect(try await client.call(.post, "/v1/requests/\(request.id)/execute", token: h.compliance).status == 200)
@@ -66,8 +72,11 @@ struct HardeningHTTPTests {
             _ = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: Self.record)
             var statuses: [Int] = []
             for _ in 0..<3 {
-                statuses.append(try await client.call(.post, "/v1/segments/query", token: h.compliance, purpose: "essential.legal_obligation",
-                                                      json: #"{"filter": {"field": "city", "equals": "Denver"}}"#).status)
+                statuses.append(
+                    try await client.call(
+                        .post, "/v1/segments/query", token: h.compliance, purpose: "essential.legal_obligation",
+                        json: #"{"filter": {"field": "city", "equals": "Denver"}}"#
+                    ).status)
             }
             #expect(statuses == [200, 200, 429])
             let lookup = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifiers": {"email": "ann@example.com"}}"#)

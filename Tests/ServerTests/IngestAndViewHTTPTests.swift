@@ -19,10 +19,12 @@ struct IngestAndViewHTTPTests {
             let result = try ingested.decode(IngestRecordsResponse.self).results[0]
             #expect(result.outcome == "created" && result.key == "crm-0000042")
 
-            let events = try await client.call(.post, "/v1/sources/crm/events", token: h.crm, json: """
-                {"events": [{"id": "t-1", "key": "crm-0000042", "type": "ticket", "occurred_at": "2026-03-05T09:00:00Z",
-                             "attributes": {"subject": "Refund", "status": "open"}}]}
-                """)
+            let events = try await client.call(
+                .post, "/v1/sources/crm/events", token: h.crm,
+                json: """
+                    {"events": [{"id": "t-1", "key": "crm-0000042", "type": "ticket", "occurred_at": "2026-03-05T09:00:00Z",
+                                 "attributes": {"subject": "Refund", "status": "open"}}]}
+                    """)
             #expect(events.status == 200)
             #expect(try events.decode(IngestEventsResponse.self).results == [IngestEventResult(id: "t-1", outcome: "created")])
 
@@ -77,19 +79,22 @@ struct IngestAndViewHTTPTests {
     func invalidBatch() async throws {
         let h = try await ServerHarness.make()
         try await h.run { client in
-            let reply = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: """
-                {"records": [{"key": "a", "fields": {"email": "fine@example.com"}},
-                             {"key": "b", "fields": {"email": "secret-not-an-email"}},
-                             {"key": "c", "fields": {"emial": "x@example.com"}},
-                             {"key": "d", "fields": {"phone": 4155550100}}]}
-                """)
+            let reply = try await client.call(
+                .post, "/v1/sources/crm/records", token: h.crm,
+                json: """
+                    {"records": [{"key": "a", "fields": {"email": "fine@example.com"}},
+                                 {"key": "b", "fields": {"email": "secret-not-an-email"}},
+                                 {"key": "c", "fields": {"emial": "x@example.com"}},
+                                 {"key": "d", "fields": {"phone": 4155550100}}]}
+                    """)
             #expect(reply.status == 422)
             #expect(reply.contentType == "application/problem+json")
             let problem = try #require(reply.problem)
             #expect(problem.slug == "validation-failed")
             #expect(problem.errors?.map(\.index) == [1, 2, 3])
             #expect(problem.errors?.map(\.field) == ["email", "emial", "phone"])
-            #expect(problem.errors?.map { ProblemBody(type: $0.type, title: "", status: 0, detail: nil, request_id: nil).slug }
+            #expect(
+                problem.errors?.map { ProblemBody(type: $0.type, title: "", status: 0, detail: nil, request_id: nil).slug }
                     == ["invalid-value", "unknown-field", "wrong-type"])
             #expect(!reply.text.contains("secret-not-an-email") && !reply.text.contains("fine@example.com"))
             #expect(problem.request_id != nil)

@@ -21,7 +21,8 @@ struct KnownMembersTests {
         #expect(try Self.keys(CreateTokenRequest(principal: "p", role: "r", source: "s")) == CreateTokenRequest.members)
         #expect(try Self.keys(BulkConsentsRequest(consents: one)) == BulkConsentsRequest.members)
         #expect(try Self.keys(PolicyFilesBody(files: [:])) == PolicyFilesBody.members)
-        #expect(try Self.keys(OpenRequestBody(kind: "k", regulation: "r", subject_id: "s", identifiers: [:], received_at: "t", purposes: [], fields: [:]))
+        #expect(
+            try Self.keys(OpenRequestBody(kind: "k", regulation: "r", subject_id: "s", identifiers: [:], received_at: "t", purposes: [], fields: [:]))
                 == OpenRequestBody.members)
         #expect(try Self.keys(VerifyRequestBody(method: "m", evidence: "e")) == VerifyRequestBody.members)
         #expect(try Self.keys(ReasonBody(reason: "r")) == ReasonBody.members)
@@ -34,11 +35,13 @@ struct KnownMembersTests {
         try await h.run { client in
             let misspelt = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifers": {"email": "a@example.com"}}"#)
             #expect(misspelt.status == 422 && misspelt.text.contains("did you mean identifiers?"), "\(misspelt.status) \(misspelt.text)")
-            let invented = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance,
-                                                 json: #"{"identifiers": {"email": "a@example.com"}, "zq.canary@example.test": 1}"#)
+            let invented = try await client.call(
+                .post, "/v1/subjects/lookup", token: h.compliance,
+                json: #"{"identifiers": {"email": "a@example.com"}, "zq.canary@example.test": 1}"#)
             #expect(invented.status == 422 && invented.problem?.slug == "validation-failed" && !invented.text.contains("zq.canary"), "\(invented.text)")
-            let ingest = try await client.call(.post, "/v1/sources/crm/records", token: h.crm,
-                                               json: #"{"records": [{"key": "k-1", "fields": {"email": "b@example.com"}}], "dry_run": true}"#)
+            let ingest = try await client.call(
+                .post, "/v1/sources/crm/records", token: h.crm,
+                json: #"{"records": [{"key": "k-1", "fields": {"email": "b@example.com"}}], "dry_run": true}"#)
             #expect(ingest.status == 422, "a batch with a member it doesn't define is not stored as if it were understood")
             let found = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifiers": {"email": "b@example.com"}}"#)
             #expect(try found.decode(LookupResponse.self).subject_ids.isEmpty, "nothing was written")

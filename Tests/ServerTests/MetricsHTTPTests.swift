@@ -12,7 +12,9 @@ struct MetricsHTTPTests {
                 .decode(IngestRecordsResponse.self).results[0].subject_id!
             _ = try await client.call(.get, "/v1/subjects/\(id)", token: h.support, purpose: "essential.service.operations.support")
             _ = try await client.call(.get, "/v1/subjects/\(id)?explain=true", token: h.compliance, purpose: "essential")
-            _ = try await client.call(.post, "/v1/requests", token: h.compliance, json: #"{"kind": "access", "regulation": "gdpr", "subject_id": "\#(id)", "received_at": "2026-01-01T00:00:00Z"}"#)
+            _ = try await client.call(
+                .post, "/v1/requests", token: h.compliance,
+                json: #"{"kind": "access", "regulation": "gdpr", "subject_id": "\#(id)", "received_at": "2026-01-01T00:00:00Z"}"#)
             let reply = try await client.call(.get, "/metrics")
             #expect(reply.status == 200)
             let text = reply.text

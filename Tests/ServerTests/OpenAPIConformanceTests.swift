@@ -36,7 +36,9 @@ struct OpenAPIConformanceTests {
                 return reply
             }
             // Health and metrics.
-            try await call(.get, "/healthz"); try await call(.get, "/readyz"); try await call(.get, "/metrics")
+            try await call(.get, "/healthz")
+            try await call(.get, "/readyz")
+            try await call(.get, "/metrics")
             // Ingest, events, bad input on the same routes.
             let id = try await RequestsHTTPTests.seedPerson(client, h, tokens: extra)
             try await call(.post, "/v1/sources/crm/records", h.crm, json: IngestAndViewHTTPTests.annRecord)
@@ -45,8 +47,12 @@ struct OpenAPIConformanceTests {
             try await call(.post, "/v1/sources/erp/records", h.crm, json: #"{"records": []}"#)
             try await call(.post, "/v1/sources/crm/records", nil, json: #"{"records": []}"#)
             try await call(.post, "/v1/sources/crm/records", h.crm, json: #"{"records": [], "pad": "\#(String(repeating: "x", count: 2_000_000))"}"#)
-            try await call(.post, "/v1/sources/crm/events", h.crm, json: #"{"events": [{"id": "e-1", "key": "crm-0000042", "type": "ticket", "occurred_at": "2026-03-05T09:00:00Z"}]}"#)
-            try await call(.post, "/v1/sources/crm/events", h.crm, json: #"{"events": [{"id": "e-2", "key": "crm-0000042", "type": "séance", "occurred_at": "2026-03-05T09:00:00Z"}]}"#)
+            try await call(
+                .post, "/v1/sources/crm/events", h.crm,
+                json: #"{"events": [{"id": "e-1", "key": "crm-0000042", "type": "ticket", "occurred_at": "2026-03-05T09:00:00Z"}]}"#)
+            try await call(
+                .post, "/v1/sources/crm/events", h.crm,
+                json: #"{"events": [{"id": "e-2", "key": "crm-0000042", "type": "séance", "occurred_at": "2026-03-05T09:00:00Z"}]}"#)
             try await call(.post, "/v1/sources/crm/events", h.billing, json: #"{"events": []}"#)
             // Reads.
             try await call(.post, "/v1/subjects/lookup", h.compliance, json: #"{"identifiers": {"email": "zelda.quist@example.com"}}"#)
@@ -60,15 +66,21 @@ struct OpenAPIConformanceTests {
             try await call(.get, "/v1/subjects/\(id)/timeline", h.support, purpose: "essential.service.operations.support")
             try await call(.get, "/v1/subjects/\(id)/timeline?limit=0", h.support, purpose: "essential.service.operations.support")
             try await call(.get, "/v1/subjects/\(id)/consents", h.compliance)
-            try await call(.post, "/v1/subjects/\(id)/consents", h.compliance, json: #"{"purpose": "marketing.communications.email", "status": "withdrawn", "lawful_basis": "consent"}"#)
-            try await call(.post, "/v1/subjects/\(id)/consents", h.compliance, json: #"{"purpose": "astrology", "status": "granted", "lawful_basis": "consent"}"#)
+            try await call(
+                .post, "/v1/subjects/\(id)/consents", h.compliance,
+                json: #"{"purpose": "marketing.communications.email", "status": "withdrawn", "lawful_basis": "consent"}"#)
+            try await call(
+                .post, "/v1/subjects/\(id)/consents", h.compliance, json: #"{"purpose": "astrology", "status": "granted", "lawful_basis": "consent"}"#)
             try await call(.post, "/v1/sources/crm/consents", h.crm, json: #"{"consents": [{"key": "crm-0000042", "gpc": true}]}"#)
             try await call(.post, "/v1/sources/crm/consents", h.crm, json: #"{"consents": [{"key": "crm-404", "gpc": true}]}"#)
             try await call(.post, "/v1/segments/query", h.compliance, purpose: "essential", json: #"{"filter": {"field": "city", "exists": true}}"#)
-            try await call(.post, "/v1/segments/query", roles["marketing"]!, purpose: "marketing.communications.email", json: #"{"filter": {"field": "iban", "exists": true}}"#)
+            try await call(
+                .post, "/v1/segments/query", roles["marketing"]!, purpose: "marketing.communications.email",
+                json: #"{"filter": {"field": "iban", "exists": true}}"#)
             try await call(.post, "/v1/segments/query", h.compliance, purpose: "essential", json: #"{"filter": {"field": "city", "exists": true}, "limit": 0}"#)
             // Requests: access (export), erasure (receipt, outbox), restriction (lift), reject, extend.
-            let access = try await call(.post, "/v1/requests", h.compliance, json: #"{"kind": "access", "regulation": "gdpr", "subject_id": "\#(id)"}"#).decode(SubjectRequestBody.self)
+            let access = try await call(.post, "/v1/requests", h.compliance, json: #"{"kind": "access", "regulation": "gdpr", "subject_id": "\#(id)"}"#).decode(
+                SubjectRequestBody.self)
             try await call(.get, "/v1/requests/\(access.id)/export", h.compliance)
             try await call(.post, "/v1/requests/\(access.id)/execute", h.compliance)
             try await call(.post, "/v1/requests/\(access.id)/verify", h.compliance, json: #"{"method": "id_document"}"#)
@@ -82,17 +94,21 @@ struct OpenAPIConformanceTests {
             try await call(.get, "/v1/requests/123", h.compliance)
             try await call(.post, "/v1/requests", h.compliance, json: #"{"kind": "forget-me", "regulation": "gdpr", "subject_id": "\#(id)"}"#)
             try await call(.post, "/v1/requests", h.compliance, json: #"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(UUID())"}"#)
-            let restriction = try await call(.post, "/v1/requests", h.compliance, json: #"{"kind": "restriction", "regulation": "gdpr", "subject_id": "\#(id)"}"#).decode(SubjectRequestBody.self)
+            let restriction = try await call(
+                .post, "/v1/requests", h.compliance, json: #"{"kind": "restriction", "regulation": "gdpr", "subject_id": "\#(id)"}"#
+            ).decode(SubjectRequestBody.self)
             try await call(.post, "/v1/requests/\(restriction.id)/lift", h.compliance)
             try await call(.post, "/v1/requests/\(restriction.id)/verify", h.compliance, json: #"{"method": "id_document"}"#)
             try await call(.post, "/v1/requests/\(restriction.id)/execute", h.compliance)
             try await call(.post, "/v1/requests/\(restriction.id)/lift", h.compliance)
-            let rejected = try await call(.post, "/v1/requests", h.compliance, json: #"{"kind": "access", "regulation": "ccpa", "subject_id": "\#(id)"}"#).decode(SubjectRequestBody.self)
+            let rejected = try await call(.post, "/v1/requests", h.compliance, json: #"{"kind": "access", "regulation": "ccpa", "subject_id": "\#(id)"}"#)
+                .decode(SubjectRequestBody.self)
             try await call(.post, "/v1/requests/\(rejected.id)/extend", h.compliance, json: #"{"reason": "many sources to search"}"#)
             try await call(.post, "/v1/requests/\(rejected.id)/extend", h.compliance, json: #"{"reason": "again"}"#)
             try await call(.post, "/v1/requests/\(rejected.id)/reject", h.compliance, json: #"{"reason": "identity could not be verified"}"#)
             try await call(.post, "/v1/requests/\(rejected.id)/reject", h.compliance, json: #"{"reason": "twice"}"#)
-            let erasure = try await call(.post, "/v1/requests", h.compliance, json: #"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(id)"}"#).decode(SubjectRequestBody.self)
+            let erasure = try await call(.post, "/v1/requests", h.compliance, json: #"{"kind": "erasure", "regulation": "gdpr", "subject_id": "\#(id)"}"#)
+                .decode(SubjectRequestBody.self)
             try await call(.get, "/v1/requests/\(erasure.id)/receipt", h.compliance)
             try await call(.post, "/v1/requests/\(erasure.id)/verify", h.compliance, json: #"{"method": "account_login"}"#)
             try await call(.post, "/v1/requests/\(erasure.id)/execute", h.compliance)
@@ -107,12 +123,13 @@ struct OpenAPIConformanceTests {
             try await call(.post, "/v1/retention/run", h.admin, json: #"{"dry_run": true}"#)
             try await call(.post, "/v1/retention/run", h.admin, json: #"{"dry_run": "yes"}"#)
             try await call(.post, "/v1/backups", h.admin)
-            let other = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: PolicyHTTPTests.record).decode(IngestRecordsResponse.self).results[0].subject_id!
+            let other = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: PolicyHTTPTests.record).decode(IngestRecordsResponse.self)
+                .results[0].subject_id!
             try await call(.post, "/v1/subjects/\(other)/rotate-key", h.admin)
             try await call(.post, "/v1/subjects/\(UUID())/rotate-key", h.admin)
             try await call(.post, "/v1/subjects/x/rotate-key", h.admin)
             try await call(.post, "/v1/keys/rotate", h.admin)
-            try await call(.post, "/v1/keys/1/retire", h.admin)       // 409: still in use
+            try await call(.post, "/v1/keys/1/retire", h.admin)  // 409: still in use
             while try await h.temporary.vault.rotation.rewrapBatch() > 0 {}
             try await call(.post, "/v1/keys/1/retire", h.admin)
             try await call(.post, "/v1/keys/x/retire", h.admin)
@@ -132,9 +149,9 @@ struct OpenAPIConformanceTests {
             try await call(.get, "/v1/policies", h.support)
             // Tokens.
             let token = try await call(.post, "/v1/tokens", h.admin, json: #"{"principal": "p", "role": "support"}"#).decode(CreatedTokenBody.self)
-            try await call(.post, "/v1/tokens/\(token.id)/approve", h.compliance) // its creator's principal: 403
+            try await call(.post, "/v1/tokens/\(token.id)/approve", h.compliance)  // its creator's principal: 403
             try await call(.post, "/v1/tokens/\(token.id)/approve", roles["compliance"]!)
-            try await call(.post, "/v1/tokens/\(token.id)/approve", roles["compliance"]!) // approved already: 404
+            try await call(.post, "/v1/tokens/\(token.id)/approve", roles["compliance"]!)  // approved already: 404
             try await call(.post, "/v1/tokens/nope/approve", roles["compliance"]!)
             try await call(.post, "/v1/tokens", h.admin, json: #"{"principal": "x", "role": "superuser"}"#)
             try await call(.post, "/v1/tokens", h.admin, json: "[]")
@@ -160,16 +177,19 @@ struct OpenAPIConformanceTests {
         for exchange in exchanges {
             let label = "\(exchange.method) \(exchange.uri.prefix(80)) → \(exchange.reply.status)"
             guard let operation = document.operation(method: exchange.method, uri: exchange.uri) else {
-                Issue.record("not documented: \(label)"); continue
+                Issue.record("not documented: \(label)")
+                continue
             }
             reached.insert(operation)
             statusesSeen[operation, default: []].insert(exchange.reply.status)
             #expect(document.statuses(of: operation).contains(exchange.reply.status), "status not documented for \(operation): \(label)")
             guard let contentType = exchange.reply.contentType else {
-                #expect(exchange.reply.body.isEmpty, "a body without a content type: \(label)"); continue
+                #expect(exchange.reply.body.isEmpty, "a body without a content type: \(label)")
+                continue
             }
             guard let schema = document.responseSchema(operation, status: exchange.reply.status, contentType: contentType) else {
-                Issue.record("media type \(contentType) not documented: \(label)"); continue
+                Issue.record("media type \(contentType) not documented: \(label)")
+                continue
             }
             guard let schema, contentType.contains("json") else { continue }
             let value = try JSONDecoder().decode(JSONValue.self, from: exchange.reply.body)
@@ -185,8 +205,9 @@ struct OpenAPIConformanceTests {
             #expect(documentedSuccess.isSubset(of: seen), "\(operation): documented success \(documentedSuccess.sorted()) never answered; saw \(seen.sorted())")
         }
         #expect(exchanges.count > 100)
-        print("OpenAPI conformance: \(exchanges.count) exchanges over \(reached.count) of \(document.operations.count) operations, "
-              + "\(Set(exchanges.map(\.reply.status)).count) distinct statuses")
+        print(
+            "OpenAPI conformance: \(exchanges.count) exchanges over \(reached.count) of \(document.operations.count) operations, "
+                + "\(Set(exchanges.map(\.reply.status)).count) distinct statuses")
     }
 
     @Test("the validator itself rejects what does not conform")
@@ -205,7 +226,10 @@ struct OpenAPIConformanceTests {
 
 /// Methods by name, so exchanges can be recorded as text.
 enum HTTPMethodName: String {
-    case get = "GET", post = "POST", put = "PUT", delete = "DELETE"
+    case get = "GET"
+    case post = "POST"
+    case put = "PUT"
+    case delete = "DELETE"
     var method: HTTPRequest.Method {
         switch self {
         case .get: .get

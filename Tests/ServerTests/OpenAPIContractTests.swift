@@ -19,7 +19,8 @@ struct OpenAPIContractTests {
 
     @Test("every route is documented and every documented operation is served")
     func routesMatch() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let t = try await TemporaryVault.make()
+        defer { t.remove() }
         let router = buildRouter(vault: t.vault)
         let served = Set(router.routes.map { "\($0.method.rawValue) \(Self.shape("\($0.path)"))" })
 
@@ -56,7 +57,9 @@ struct OpenAPIContractTests {
             if !statuses.contains(where: { (200..<400).contains($0) }) { missing.append("\(operation): no success or redirect response") }
             if operation.path.hasPrefix("/v1") && !statuses.isSuperset(of: [401, 500, 503]) { missing.append("\(operation): 401, 500 or 503 undocumented") }
             for status in statuses where status != 204 && !(300..<400).contains(status) && !operation.path.hasPrefix("/console") {
-                if case .some(.none) = document.responseSchema(operation, status: status, contentType: status < 300 ? "application/json" : "application/problem+json") {
+                if case .some(.none) = document.responseSchema(
+                    operation, status: status, contentType: status < 300 ? "application/json" : "application/problem+json")
+                {
                     missing.append("\(operation) \(status): a JSON response without a schema")
                 }
             }

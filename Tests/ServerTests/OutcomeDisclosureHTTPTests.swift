@@ -29,7 +29,8 @@ struct OutcomeDisclosureHTTPTests {
             // An administrator lets billing see outcomes (sources.yaml): now it is told.
             let current = try await client.call(.get, "/v1/policies", token: h.admin).decode(PolicyBody.self)
             var files = current.files
-            files["sources.yaml"] = files["sources.yaml"]!.replacingOccurrences(of: "billing: { trust_rank: 2 }", with: "billing: { trust_rank: 2, reveal_outcome: true }")
+            files["sources.yaml"] = files["sources.yaml"]!.replacingOccurrences(
+                of: "billing: { trust_rank: 2 }", with: "billing: { trust_rank: 2, reveal_outcome: true }")
             #expect(files["sources.yaml"] != current.files["sources.yaml"])
             let body = String(decoding: try JSONEncoder().encode(PolicyFilesBody(files: files)), as: UTF8.self)
             #expect(try await client.call(.put, "/v1/policies", token: h.admin, json: body).status == 200)
@@ -50,26 +51,31 @@ struct OutcomeDisclosureHTTPTests {
             let id = try #require(try byEmail.decode(LookupResponse.self).subject_ids.first)
 
             for (source, key) in [("crm", "crm-41"), ("billing", " b-77 ")] {
-                let found = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance,
-                                                  json: #"{"source_record": {"source": "\#(source)", "key": "\#(key)"}}"#)
+                let found = try await client.call(
+                    .post, "/v1/subjects/lookup", token: h.compliance,
+                    json: #"{"source_record": {"source": "\#(source)", "key": "\#(key)"}}"#)
                 #expect(found.status == 200, "\(source) \(found.text)")
                 #expect(try found.decode(LookupResponse.self).subject_ids == [id])
             }
-            let missing = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance,
-                                                json: #"{"source_record": {"source": "crm", "key": "zq-secret-777"}}"#)
+            let missing = try await client.call(
+                .post, "/v1/subjects/lookup", token: h.compliance,
+                json: #"{"source_record": {"source": "crm", "key": "zq-secret-777"}}"#)
             #expect(missing.status == 200 && !missing.text.contains("zq-secret-777"))
             #expect(try missing.decode(LookupResponse.self).subject_ids.isEmpty)
             // A record key says which person a source's record is: compliance only.
             let support = try await client.call(.post, "/v1/subjects/lookup", token: h.support, json: #"{"source_record": {"source": "crm", "key": "crm-41"}}"#)
             #expect(support.status == 403)
 
-            let nearMiss = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"source_record": {"source": "crmm", "key": "crm-41"}}"#)
+            let nearMiss = try await client.call(
+                .post, "/v1/subjects/lookup", token: h.compliance, json: #"{"source_record": {"source": "crmm", "key": "crm-41"}}"#)
             #expect(nearMiss.status == 422 && nearMiss.text.contains("did you mean crm?"), "\(nearMiss.text)")
-            let far = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance,
-                                            json: #"{"source_record": {"source": "zq.canary@example.test", "key": "crm-41"}}"#)
+            let far = try await client.call(
+                .post, "/v1/subjects/lookup", token: h.compliance,
+                json: #"{"source_record": {"source": "zq.canary@example.test", "key": "crm-41"}}"#)
             #expect(far.status == 422 && !far.text.contains("zq.canary"), "\(far.text)")
-            let both = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance,
-                                             json: #"{"identifiers": {"email": "held@example.com"}, "source_record": {"source": "crm", "key": "crm-41"}}"#)
+            let both = try await client.call(
+                .post, "/v1/subjects/lookup", token: h.compliance,
+                json: #"{"identifiers": {"email": "held@example.com"}, "source_record": {"source": "crm", "key": "crm-41"}}"#)
             #expect(both.status == 422)
             let neither = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: "{}")
             #expect(neither.status == 422)

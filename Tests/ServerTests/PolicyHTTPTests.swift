@@ -14,7 +14,8 @@ struct PolicyHTTPTests {
                      "birth_date": "1990-04-01", "city": "Denver", "postal_code": "80267", "street_address": "296 Mission St",
                      "country": "US", "customer_id": "C-1", "device_id": "dev-9", "ip_address": "10.1.2.3"}}]}
         """
-    static let billingRecord = #"{"records": [{"key": "b-1", "fields": {"email": "ann.lee@example.com", "card_last4": "4242", "iban": "DE89 3704 0044 0532 0130 00"}}]}"#
+    static let billingRecord =
+        #"{"records": [{"key": "b-1", "fields": {"email": "ann.lee@example.com", "card_last4": "4242", "iban": "DE89 3704 0044 0532 0130 00"}}]}"#
     static let orders = """
         {"events": [{"id": "o-1", "key": "b-1", "type": "order", "occurred_at": "2026-03-02T10:00:00Z", "attributes": {"amount": 100, "currency": "EUR"}},
                     {"id": "o-2", "key": "b-1", "type": "order", "occurred_at": "2026-03-03T10:00:00Z", "attributes": {"amount": 20.5, "currency": "EUR"}}]}
@@ -70,16 +71,20 @@ struct PolicyHTTPTests {
             let id = try await Self.seed(client, h)
             let uri = "/v1/subjects/\(id)?explain=true"
             var view = try await client.call(.get, uri, token: tokens["marketing"]!, purpose: "marketing.communications.email").decode(SubjectViewBody.self)
-            #expect(view.decisions?["email"] == DecisionBody(action: "redact", category: "user.contact.email", rule: view.decisions?["email"]?.rule, reason: "no_consent"))
+            #expect(
+                view.decisions?["email"]
+                    == DecisionBody(action: "redact", category: "user.contact.email", rule: view.decisions?["email"]?.rule, reason: "no_consent"))
             #expect(view.decisions?["email"]?.rule?.hasPrefix("roles.yaml:") == true)
             #expect(view.decisions?["iban"]?.reason == "rule" && view.decisions?["ip_address"]?.action == "redact")
             #expect(view.decisions?.count == 14, "every field the subject has")
-            _ = try await client.call(.post, "/v1/subjects/\(id)/consents", token: h.support,
-                                      json: #"{"purpose": "marketing.communications.email", "status": "granted", "lawful_basis": "consent"}"#)
+            _ = try await client.call(
+                .post, "/v1/subjects/\(id)/consents", token: h.support,
+                json: #"{"purpose": "marketing.communications.email", "status": "granted", "lawful_basis": "consent"}"#)
             view = try await client.call(.get, uri, token: tokens["marketing"]!, purpose: "marketing.communications.email").decode(SubjectViewBody.self)
             #expect(view.fields["email"] == "ann.lee@example.com" && view.fields["street_address"] == "Denver")
-            _ = try await client.call(.post, "/v1/subjects/\(id)/consents", token: h.support,
-                                      json: #"{"purpose": "marketing.communications.email", "status": "withdrawn", "lawful_basis": "consent"}"#)
+            _ = try await client.call(
+                .post, "/v1/subjects/\(id)/consents", token: h.support,
+                json: #"{"purpose": "marketing.communications.email", "status": "withdrawn", "lawful_basis": "consent"}"#)
             view = try await client.call(.get, uri, token: tokens["marketing"]!, purpose: "marketing.communications.email").decode(SubjectViewBody.self)
             #expect(view.fields["email"] == nil, "withdrawal takes effect on the very next view")
         }
@@ -115,19 +120,25 @@ struct PolicyHTTPTests {
             #expect(first.events.count == 1 && first.events[0].occurred_at == "2026-03-03T10:00:00Z")
             #expect(first.events[0].attributes["amount"] == .number(20.5))
             let cursor = try #require(first.next_cursor)
-            let second = try await client.call(.get, "/v1/subjects/\(id)/timeline?limit=1&cursor=\(cursor)", token: h.support,
-                                               purpose: "essential.service.operations.support").decode(TimelineBody.self)
+            let second = try await client.call(
+                .get, "/v1/subjects/\(id)/timeline?limit=1&cursor=\(cursor)", token: h.support,
+                purpose: "essential.service.operations.support"
+            ).decode(TimelineBody.self)
             #expect(second.events.map(\.occurred_at) == ["2026-03-02T10:00:00Z"] && second.next_cursor == nil)
             let bad = try await client.call(.get, "/v1/subjects/\(id)/timeline?cursor=zzz", token: h.support, purpose: "essential.service.operations.support")
             #expect(bad.status == 400)
             // A cursor is bound to the subject it was issued for.
-            let other = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "crm-9", "fields": {"email": "other@example.com"}}]}"#)
-                .decode(IngestRecordsResponse.self).results[0].subject_id!
-            let elsewhere = try await client.call(.get, "/v1/subjects/\(other)/timeline?limit=1&cursor=\(cursor)", token: h.support,
-                                                  purpose: "essential.service.operations.support")
+            let other = try await client.call(
+                .post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "crm-9", "fields": {"email": "other@example.com"}}]}"#
+            )
+            .decode(IngestRecordsResponse.self).results[0].subject_id!
+            let elsewhere = try await client.call(
+                .get, "/v1/subjects/\(other)/timeline?limit=1&cursor=\(cursor)", token: h.support,
+                purpose: "essential.service.operations.support")
             #expect(elsewhere.status == 400, "a cursor of one subject's timeline is refused on another's")
             let admin = try await client.call(.get, "/v1/subjects/\(id)/timeline", token: h.admin, purpose: "operations").decode(TimelineBody.self)
-            #expect(admin.events.isEmpty && admin.next_cursor == nil, "admin sees no events, not even that they exist (their count and times are behavioural data)")
+            #expect(
+                admin.events.isEmpty && admin.next_cursor == nil, "admin sees no events, not even that they exist (their count and times are behavioural data)")
             _ = tokens
         }
     }
@@ -142,22 +153,27 @@ struct PolicyHTTPTests {
             #expect(current.version == "v1" && current.files.count == 6)
             var files = current.files
             files["roles.yaml"] = files["roles.yaml"]!.replacingOccurrences(
-                of: "      - { category: user.financial.bank_account, action: redact }\n      - { category: user.demographic.date_of_birth, action: generalize, to: year }",
-                with: "      - { category: user.financial.bank_account, action: mask, mask: last4 }\n      - { category: user.demographic.date_of_birth, action: generalize, to: year }")
+                of:
+                    "      - { category: user.financial.bank_account, action: redact }\n      - { category: user.demographic.date_of_birth, action: generalize, to: year }",
+                with:
+                    "      - { category: user.financial.bank_account, action: mask, mask: last4 }\n      - { category: user.demographic.date_of_birth, action: generalize, to: year }"
+            )
             #expect(files["roles.yaml"] != current.files["roles.yaml"])
             let body = String(decoding: try JSONEncoder().encode(PolicyFilesBody(files: files)), as: UTF8.self)
             let applied = try await client.call(.put, "/v1/policies", token: h.admin, json: body)
             #expect(applied.status == 200, "\(applied.text)")
             let result = try applied.decode(PolicyAppliedBody.self)
             #expect(result.version == "v2" && result.changed && result.diff.keys.sorted() == ["roles.yaml"])
-            let view = try await client.call(.get, "/v1/subjects/\(id)", token: h.support, purpose: "essential.service.operations.support").decode(SubjectViewBody.self)
+            let view = try await client.call(.get, "/v1/subjects/\(id)", token: h.support, purpose: "essential.service.operations.support").decode(
+                SubjectViewBody.self)
             #expect(view.fields["iban"] == "••••3000" && view.policy_version == "v2")
             let same = try await client.call(.put, "/v1/policies", token: h.admin, json: body).decode(PolicyAppliedBody.self)
             #expect(!same.changed && same.version == "v2")
 
             files["roles.yaml"]! += "  broken:\n    purposes: [essential]\n    rules:\n      - { category: user.name, action: mask, mask: stars }\n"
-            let invalid = try await client.call(.put, "/v1/policies", token: h.admin,
-                                                json: String(decoding: try JSONEncoder().encode(PolicyFilesBody(files: files)), as: UTF8.self))
+            let invalid = try await client.call(
+                .put, "/v1/policies", token: h.admin,
+                json: String(decoding: try JSONEncoder().encode(PolicyFilesBody(files: files)), as: UTF8.self))
             #expect(invalid.status == 422 && invalid.problem?.slug == "invalid-policy")
             let item = try #require(invalid.problem?.errors?.first)
             #expect(item.file == "roles.yaml" && item.line != nil && item.detail?.contains("unknown mask") == true)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VaultServer
 
 /// Request ids sort by time (so audit entries append to the `request_id` index) and stay unique.

@@ -24,22 +24,26 @@ struct SegmentHTTPTests {
         let h = try await ServerHarness.make()
         try await h.run { client in
             let ids = try await Self.people(client, h)
-            let byEmail = try await client.call(.post, "/v1/segments/query", token: h.compliance, purpose: "essential.legal_obligation",
-                                                json: #"{"filter": {"field": "email", "in": ["ANN@example.com", " bob@example.com"]}}"#)
+            let byEmail = try await client.call(
+                .post, "/v1/segments/query", token: h.compliance, purpose: "essential.legal_obligation",
+                json: #"{"filter": {"field": "email", "in": ["ANN@example.com", " bob@example.com"]}}"#)
             #expect(byEmail.status == 200 && byEmail.contentType == "application/x-ndjson")
             #expect(Set(try Self.lines(byEmail).map(\.subject_id)) == [ids["crm-1"]!, ids["crm-2"]!])
-            let combined = try await client.call(.post, "/v1/segments/query", token: h.compliance, purpose: "essential",
-                                                 json: #"{"filter": {"and": [{"field": "city", "equals": "Denver"}, {"field": "birth_date", "range": {"lt": "1990-01-01"}}]}}"#)
+            let combined = try await client.call(
+                .post, "/v1/segments/query", token: h.compliance, purpose: "essential",
+                json: #"{"filter": {"and": [{"field": "city", "equals": "Denver"}, {"field": "birth_date", "range": {"lt": "1990-01-01"}}]}}"#)
             #expect(try Self.lines(combined).map(\.subject_id) == [ids["crm-1"]!])
-            let either = try await client.call(.post, "/v1/segments/query", token: h.support, purpose: "essential.service.operations.support",
-                                               json: #"{"filter": {"or": [{"field": "city", "equals": "Boston"}, {"field": "city", "equals": "Austin"}]}, "limit": 10}"#)
+            let either = try await client.call(
+                .post, "/v1/segments/query", token: h.support, purpose: "essential.service.operations.support",
+                json: #"{"filter": {"or": [{"field": "city", "equals": "Boston"}, {"field": "city", "equals": "Austin"}]}, "limit": 10}"#)
             let views = try Self.lines(either)
             #expect(Set(views.map(\.subject_id)) == [ids["crm-3"]!, ids["crm-4"]!])
             #expect(views.allSatisfy { $0.role == "support" && $0.fields["birth_date"]?.count == 4 }, "each line is the role's redacted view")
             let recorded = try await client.call(.get, "/v1/audit?request_id=\(either.requestID!)", token: h.admin).decode(AuditPageBody.self).entries
             let disclosed = Set(views.flatMap(\.fields.keys))
-            #expect(recorded.count == 1 && disclosed.isSubset(of: Set(recorded[0].fields)) && disclosed.count > 1,
-                    "the audit entry names every field disclosed, not only the filter's: \(recorded.first?.fields ?? [])")
+            #expect(
+                recorded.count == 1 && disclosed.isSubset(of: Set(recorded[0].fields)) && disclosed.count > 1,
+                "the audit entry names every field disclosed, not only the filter's: \(recorded.first?.fields ?? [])")
         }
     }
 
@@ -52,8 +56,9 @@ struct SegmentHTTPTests {
             let query = #"{"filter": {"field": "first_name", "equals": "P"}}"#
             var reply = try await client.call(.post, "/v1/segments/query", token: tokens["marketing"]!, purpose: "marketing.communications.email", json: query)
             #expect(reply.status == 200 && reply.text.isEmpty, "nobody consented yet")
-            _ = try await client.call(.post, "/v1/subjects/\(ids["crm-2"]!)/consents", token: h.support,
-                                      json: #"{"purpose": "marketing.communications.email", "status": "granted", "lawful_basis": "consent"}"#)
+            _ = try await client.call(
+                .post, "/v1/subjects/\(ids["crm-2"]!)/consents", token: h.support,
+                json: #"{"purpose": "marketing.communications.email", "status": "granted", "lawful_basis": "consent"}"#)
             reply = try await client.call(.post, "/v1/segments/query", token: tokens["marketing"]!, purpose: "marketing.communications.email", json: query)
             let views = try Self.lines(reply)
             #expect(views.map(\.subject_id) == [ids["crm-2"]!] && views[0].fields["email"] == "bob@example.com")
@@ -66,16 +71,19 @@ struct SegmentHTTPTests {
         let tokens = try await h.roleTokens(["marketing"])
         try await h.run { client in
             _ = try await Self.people(client, h)
-            let hidden = try await client.call(.post, "/v1/segments/query", token: tokens["marketing"]!, purpose: "marketing.communications.email",
-                                               json: #"{"filter": {"field": "birth_date", "range": {"gte": "1980-01-01"}}}"#)
+            let hidden = try await client.call(
+                .post, "/v1/segments/query", token: tokens["marketing"]!, purpose: "marketing.communications.email",
+                json: #"{"filter": {"field": "birth_date", "range": {"gte": "1980-01-01"}}}"#)
             #expect(hidden.status == 403 && hidden.problem?.slug == "filter-not-allowed")
             let hiddenEntry = try await client.call(.get, "/v1/audit?request_id=\(hidden.requestID!)", token: h.admin).decode(AuditPageBody.self).entries
             #expect(hiddenEntry.map(\.action) == ["access.denied"] && hiddenEntry.first?.outcome == "denied", "a refused filter is audited once")
-            let unknown = try await client.call(.post, "/v1/segments/query", token: h.compliance, purpose: "essential",
-                                                json: #"{"filter": {"field": "shoe_size", "equals": "42"}}"#)
+            let unknown = try await client.call(
+                .post, "/v1/segments/query", token: h.compliance, purpose: "essential",
+                json: #"{"filter": {"field": "shoe_size", "equals": "42"}}"#)
             #expect(unknown.status == 422)
-            let malformed = try await client.call(.post, "/v1/segments/query", token: h.compliance, purpose: "essential",
-                                                  json: #"{"filter": {"field": "email", "equals": "not-an-email"}}"#)
+            let malformed = try await client.call(
+                .post, "/v1/segments/query", token: h.compliance, purpose: "essential",
+                json: #"{"filter": {"field": "email", "equals": "not-an-email"}}"#)
             #expect(malformed.status == 422 && !malformed.text.contains("not-an-email"))
             var deep = #"{"field": "city", "equals": "Denver"}"#
             for _ in 0..<10 { deep = #"{"and": [\#(deep)]}"# }
@@ -83,8 +91,9 @@ struct SegmentHTTPTests {
             #expect(tooDeep.status == 422)
             let noPurpose = try await client.call(.post, "/v1/segments/query", token: h.compliance, json: #"{"filter": {"field": "city", "exists": true}}"#)
             #expect(noPurpose.status == 400)
-            let notHeld = try await client.call(.post, "/v1/segments/query", token: tokens["marketing"]!, purpose: "essential.service.payment_processing",
-                                                json: #"{"filter": {"field": "city", "exists": true}}"#)
+            let notHeld = try await client.call(
+                .post, "/v1/segments/query", token: tokens["marketing"]!, purpose: "essential.service.payment_processing",
+                json: #"{"filter": {"field": "city", "exists": true}}"#)
             #expect(notHeld.status == 403 && notHeld.problem?.slug == "purpose-not-held")
             let recorded = try await client.call(.get, "/v1/audit?request_id=\(notHeld.requestID!)", token: h.admin).decode(AuditPageBody.self).entries
             #expect(recorded.map(\.action) == ["segment.query"] && recorded.first?.outcome == "denied", "a refused segment query is audited")

@@ -3,9 +3,10 @@ import GRDB
 import SQLiteStorage
 import Storage
 import Testing
-@testable import Vault
 import VaultAPI
 import VaultModel
+
+@testable import Vault
 
 /// Storage faults in process: a full database (SQLite's page limit, which answers
 /// SQLITE_FULL exactly as a full disk does), tampered and misplaced ciphertext.
@@ -29,7 +30,10 @@ struct StorageFaultHTTPTests {
             try await store.limitPages(to: try await store.pageCount() + 40)
             for n in 1...200 {
                 let reply = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: Self.batch(n))
-                if reply.status == 200 { await outcome.acknowledge(n); continue }
+                if reply.status == 200 {
+                    await outcome.acknowledge(n)
+                    continue
+                }
                 #expect(reply.status == 503, "\(reply.text)")
                 #expect(["storage-unavailable", "audit-unavailable"].contains(reply.problem?.slug ?? ""), "\(reply.text)")
                 #expect(!reply.text.contains("full-\(n)"))
@@ -41,7 +45,8 @@ struct StorageFaultHTTPTests {
             let id = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifiers": {"email": "full-0-0@example.com"}}"#)
             var readRefused = id.status == 503
             for _ in 0..<300 where !readRefused {
-                let view = try await client.call(.post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifiers": {"email": "full-0-1@example.com"}}"#)
+                let view = try await client.call(
+                    .post, "/v1/subjects/lookup", token: h.compliance, json: #"{"identifiers": {"email": "full-0-1@example.com"}}"#)
                 if view.status != 200 {
                     #expect(view.status == 503 && view.problem?.slug == "audit-unavailable", "\(view.text)")
                     readRefused = true
@@ -49,7 +54,7 @@ struct StorageFaultHTTPTests {
             }
             #expect(readRefused, "reads went on while no audit entry could be written")
             #expect(try await client.call(.get, "/readyz").status == 503)
-            try await store.limitPages(to: nil)     // space returns
+            try await store.limitPages(to: nil)  // space returns
         }
         // Restart: the chain verifies, the file is sound, every acknowledged batch is whole, the refused one absent.
         let restarted = try await h.temporary.reopen()
@@ -73,8 +78,9 @@ struct StorageFaultHTTPTests {
         if let refused = await outcome.refused {
             #expect(try await stored(refused) == 0, "the refused batch was half written")
         }
-        let again = try await restarted.ingest.ingest(records: [.object(["key": .string("after-1"), "fields": .object(["email": .string("after@example.com")])])],
-                                                      from: SourceName("crm")!, caller: caller)
+        let again = try await restarted.ingest.ingest(
+            records: [.object(["key": .string("after-1"), "fields": .object(["email": .string("after@example.com")])])],
+            from: SourceName("crm")!, caller: caller)
         #expect(again.count == 1)
         print("Disk full: \(acknowledged.count) batches acknowledged before the limit, all present after restart; refused batch absent")
     }
@@ -93,15 +99,21 @@ struct StorageFaultHTTPTests {
         let extra = try await h.ingestTokens(["support": "support-src", "web": "web-src"])
         try await h.run(logs: logs) { client in
             let id = try await RequestsHTTPTests.seedPerson(client, h, tokens: extra)
-            let other = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: #"{"records": [{"key": "o-1", "fields": {"email": "other.person@example.com", "first_name": "Otto"}}]}"#)
-                .decode(IngestRecordsResponse.self).results[0].subject_id!
+            let other = try await client.call(
+                .post, "/v1/sources/crm/records", token: h.crm,
+                json: #"{"records": [{"key": "o-1", "fields": {"email": "other.person@example.com", "first_name": "Otto"}}]}"#
+            )
+            .decode(IngestRecordsResponse.self).results[0].subject_id!
             let probe = try GRDBProbe(path: h.temporary.databasePath)
             // One flipped bit in one stored value.
             try await probe.pool.write { db in
-                let row = try #require(try Row.fetchOne(db, sql: "SELECT record_id, field, ciphertext FROM field_values WHERE subject_id = ? AND field = 'email' LIMIT 1", arguments: [id]))
+                let row = try #require(
+                    try Row.fetchOne(
+                        db, sql: "SELECT record_id, field, ciphertext FROM field_values WHERE subject_id = ? AND field = 'email' LIMIT 1", arguments: [id]))
                 var bytes = [UInt8](row["ciphertext"] as Data)
                 bytes[bytes.count / 2] ^= 0x01
-                try db.execute(sql: "UPDATE field_values SET ciphertext = ? WHERE record_id = ? AND field = 'email'", arguments: [Data(bytes), row["record_id"] as Int64])
+                try db.execute(
+                    sql: "UPDATE field_values SET ciphertext = ? WHERE record_id = ? AND field = 'email'", arguments: [Data(bytes), row["record_id"] as Int64])
             }
             // Written by another connection: vaultd's per-request reads see it within this bound.
             try await Task.sleep(for: SQLiteVaultStore.foreignCommitVisibility + .milliseconds(20))

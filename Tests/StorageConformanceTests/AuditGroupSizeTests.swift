@@ -2,8 +2,9 @@ import Audit
 import Foundation
 import Storage
 import Testing
-@testable import Vault
 import VaultTestSupport
+
+@testable import Vault
 
 /// A group commit holds every audit entry queued while the writer was busy: thousands on a busy
 /// replica. PostgreSQL takes at most 65,535 bind parameters per statement (an entry binds 15),
@@ -12,7 +13,8 @@ import VaultTestSupport
 struct AuditGroupSizeTests {
     @Test("a group of 5,000 entries is appended in one transaction and the chain verifies", arguments: StorageBackend.allCases)
     func fiveThousandEntries(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let before = try await t.vault.audit.verify().entries
         let drafts = (0..<5000).map { tester.draft("subject.view", subjects: ["s-\($0)"], fields: ["email"], outcome: "ok") }
         try await t.vault.store.appendAudit(drafts, chain: t.vault.keys.auditChain)

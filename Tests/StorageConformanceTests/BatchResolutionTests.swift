@@ -1,9 +1,10 @@
 import Foundation
 import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 /// A record of a batch may match on an identifier that an earlier record of the same batch
 /// replaces. Its values must never be stored under a subject whose key did not seal them (that
@@ -11,10 +12,12 @@ import VaultTestSupport
 /// atomically or not at all.
 @Suite("Storage conformance: resolution inside one batch")
 struct BatchResolutionTests {
-    @Test("a batch whose record matches an identifier an earlier record of it replaces stores nothing; sent apart, both land readable",
-          arguments: StorageBackend.allCases)
+    @Test(
+        "a batch whose record matches an identifier an earlier record of it replaces stores nothing; sent apart, both land readable",
+        arguments: StorageBackend.allCases)
     func identifierReplacedEarlierInTheBatch(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
         let leo = try await t.vault.ingest.ingest(records: [record("crm-2", ["phone": "4155550100"])], from: crm, caller: tester)[0].outcome.subjectID
 
@@ -40,16 +43,19 @@ struct BatchResolutionTests {
 
     @Test("an event sealed for the subject its record no longer belongs to is refused, not stored", arguments: StorageBackend.allCases)
     func eventForAMovedRecord(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         _ = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)
         let leo = try await t.vault.ingest.ingest(records: [record("crm-2", ["phone": "4155550100"])], from: crm, caller: tester)[0].outcome.subjectID
         // Planned while crm-1 was Leo's (it is Ann's): the store must not put Leo's ciphertext on Ann's profile.
-        let event = SealedEvent(eventIndex: t.vault.keys.blindIndexer.index(source: crm, eventID: Sensitive("t-1")),
-                                recordKeyIndex: t.vault.keys.blindIndexer.index(source: crm, recordKey: Sensitive("crm-1")),
-                                keyOwner: leo, sealedUnder: try #require(try await t.vault.store.wrappedKey(of: leo)).bytes,
-                                type: "ticket", occurredAt: Date(), ciphertext: [1, 2, 3])
+        let event = SealedEvent(
+            eventIndex: t.vault.keys.blindIndexer.index(source: crm, eventID: Sensitive("t-1")),
+            recordKeyIndex: t.vault.keys.blindIndexer.index(source: crm, recordKey: Sensitive("crm-1")),
+            keyOwner: leo, sealedUnder: try #require(try await t.vault.store.wrappedKey(of: leo)).bytes,
+            type: "ticket", occurredAt: Date(), ciphertext: [1, 2, 3])
         await #expect(throws: StoreError.self) {
-            _ = try await t.vault.store.commit(events: [event], source: crm, audit: AuditWrite(draft: tester.draft("events.ingest"), chain: t.vault.keys.auditChain))
+            _ = try await t.vault.store.commit(
+                events: [event], source: crm, audit: AuditWrite(draft: tester.draft("events.ingest"), chain: t.vault.keys.auditChain))
         }
     }
 }

@@ -1,16 +1,18 @@
 import Foundation
 import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 /// Dual control is decided when a token is used, not only when it is created.
 @Suite("Dual control: decided at use")
 struct DualControlTests {
     @Test("a token created while its role was shown nothing is refused once a policy shows the role values", arguments: StorageBackend.allCases)
     func policySwapRefused(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend, dualControl: true); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend, dualControl: true)
+        defer { t.remove() }
         let admin = Caller(requestID: "swap", principal: "admin-1", role: .admin)
         var files = t.vault.policies.current.files
         let shown = files["roles.yaml"]!

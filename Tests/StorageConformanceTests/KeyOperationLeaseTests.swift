@@ -1,17 +1,19 @@
 import Foundation
 import Storage
 import Testing
-@testable import Vault
 import VaultCrypto
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 /// One key operation at a time, on both stores (`KeyOperationLeaseSQL`).
 @Suite("Key-operation lease and concurrent rotations")
 struct KeyOperationLeaseTests {
     @Test("one holder at a time; a release by another holder frees nothing; an expired lease is taken over", arguments: StorageBackend.allCases)
     func lease(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let store = t.vault.store
         let now = Date()
         #expect(try await store.acquireKeyOperationLease(holder: "a", now: now, expiresAt: now.addingTimeInterval(60)))
@@ -27,7 +29,8 @@ struct KeyOperationLeaseTests {
 
     @Test("concurrent rotations: exactly one succeeds, the others are refused, and the key file matches the keyring", arguments: StorageBackend.allCases)
     func concurrentRotations(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let ids = try await t.vault.ingest.ingest(records: (0..<20).map { record("crm-\($0)", ["email": "p\($0)@example.com"]) }, from: crm, caller: tester)
             .map(\.outcome.subjectID)
         let rotation = t.vault.rotation
@@ -55,7 +58,8 @@ struct KeyOperationLeaseTests {
 
     @Test("a pending version whose key never reached the key file is dropped at start; a holder's lease protects it", arguments: StorageBackend.allCases)
     func pendingVersionSettled(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let key = try SymmetricKey.generate()
         try await t.vault.store.insertKeyVersion(KeyVersionRecord(version: 2, checkValue: try Keyring.checkValue(of: key), createdAt: Date(), state: "pending"))
         // Another replica is mid-rotation (it holds the lease): its pending row is left alone.

@@ -1,15 +1,17 @@
 import Foundation
 import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 @Suite("Master-key rotation")
 struct KeyRotationTests {
     @Test("rotate, re-wrap everything (including keys minted meanwhile), retire the old version, reopen", arguments: StorageBackend.allCases)
     func rotateRewrapRetire(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let records = (0..<60).map { record("crm-\($0)", ["email": "person\($0)@example.com", "first_name": "P\($0)"]) }
         let ids = try await t.vault.ingest.ingest(records: records, from: crm, caller: tester).map(\.outcome.subjectID)
         let version = try await t.vault.rotation.rotate(caller: tester)
@@ -45,13 +47,15 @@ struct KeyRotationTests {
 struct SubjectKeyRotationTests {
     @Test("a merged subject's values are all re-encrypted under one fresh key; old ciphertexts and keys are gone", arguments: StorageBackend.allCases)
     func rotateSubjectKey(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let a = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm, caller: tester)
         _ = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "4155550100", "last_name": "Lee"])], from: support, caller: tester)
         _ = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com", "phone": "415-555-0100"])], from: billing, caller: tester)
         let subject = a[0].outcome.subjectID
-        _ = try await t.vault.consents.record(.object(["purpose": .string("marketing"), "status": .string("granted"), "lawful_basis": .string("consent")]),
-                                              for: subject, caller: tester)
+        _ = try await t.vault.consents.record(
+            .object(["purpose": .string("marketing"), "status": .string("granted"), "lawful_basis": .string("consent")]),
+            for: subject, caller: tester)
         let before = try await t.vault.store.sealedRows(of: subject)
         #expect(Set(before.map(\.keyOwner)).count == 2, "values sealed under the merged-away subject's key too")
         let oldKey = try await t.vault.store.wrappedKey(of: subject)

@@ -2,9 +2,10 @@ import Foundation
 import Requests
 import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 /// A person's records can be linked at any time, also while a data-subject request is open or
 /// after one was executed: the request must act on the merged person, and a restriction must
@@ -16,30 +17,35 @@ struct MergeAndRequestTests {
 
     /// Ann and Leo, not yet linked.
     static func twoSubjects(_ t: TemporaryVault) async throws -> (ann: SubjectID, leo: SubjectID) {
-        let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm,
-                                                  caller: tester)[0].outcome.subjectID
-        let leo = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "4155550100", "last_name": "Lee"])], from: support,
-                                                  caller: tester)[0].outcome.subjectID
+        let ann = try await t.vault.ingest.ingest(
+            records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm,
+            caller: tester)[0].outcome.subjectID
+        let leo = try await t.vault.ingest.ingest(
+            records: [record("sup-1", ["phone": "4155550100", "last_name": "Lee"])], from: support,
+            caller: tester)[0].outcome.subjectID
         #expect(ann != leo)
         return (ann, leo)
     }
 
     static func link(_ t: TemporaryVault, into ann: SubjectID) async throws {
-        let merged = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com", "phone": "415-555-0100"])],
-                                                     from: billing, caller: tester)
+        let merged = try await t.vault.ingest.ingest(
+            records: [record("bill-1", ["email": "ann@example.com", "phone": "415-555-0100"])],
+            from: billing, caller: tester)
         #expect(merged[0].outcome.kind == .merged && merged[0].outcome.subjectID == ann)
     }
 
     static func verified(_ t: TemporaryVault, _ kind: RequestKind, for subject: SubjectID) async throws -> UUID {
-        let opened = try await t.vault.requests.open(.init(kind: kind, regulation: .gdpr, subjectID: subject, identifiers: nil, receivedAt: nil),
-                                                     caller: officer)
+        let opened = try await t.vault.requests.open(
+            .init(kind: kind, regulation: .gdpr, subjectID: subject, identifiers: nil, receivedAt: nil),
+            caller: officer)
         _ = try await t.vault.requests.verify(opened.id, method: "email-link", caller: officer)
         return opened.id
     }
 
     @Test("a merge keeps a restriction: the survivor is restricted too", arguments: StorageBackend.allCases)
     func mergeKeepsRestriction(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let (ann, leo) = try await Self.twoSubjects(t)
         let restriction = try await Self.verified(t, .restriction, for: leo)
         _ = try await t.vault.requests.execute(restriction, caller: Self.officer)
@@ -54,9 +60,23 @@ struct MergeAndRequestTests {
         }
     }
 
+    @Test("restricted subjects: an id merged into a restricted survivor counts as restricted (a lookup withholds it)", arguments: StorageBackend.allCases)
+    func restrictedAmongFollowsMerges(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
+        let (ann, leo) = try await Self.twoSubjects(t)
+        let restriction = try await Self.verified(t, .restriction, for: ann)
+        _ = try await t.vault.requests.execute(restriction, caller: Self.officer)
+        #expect(try await t.vault.store.restrictedSubjects(among: [ann, leo]) == [ann])
+        try await Self.link(t, into: ann)
+        #expect(try await t.vault.store.restrictedSubjects(among: [leo]) == [leo], "merged into a restricted survivor")
+        #expect(try await t.vault.store.restrictedSubjects(among: []).isEmpty)
+    }
+
     @Test("a restriction opened before a merge restricts the merged person", arguments: StorageBackend.allCases)
     func restrictionAfterMerge(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let (ann, leo) = try await Self.twoSubjects(t)
         let restriction = try await Self.verified(t, .restriction, for: leo)
         try await Self.link(t, into: ann)
@@ -66,7 +86,8 @@ struct MergeAndRequestTests {
 
     @Test("an erasure opened before a merge erases the merged person and every key", arguments: StorageBackend.allCases)
     func erasureAfterMerge(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let (ann, leo) = try await Self.twoSubjects(t)
         let erasure = try await Self.verified(t, .erasure, for: leo)
         try await Self.link(t, into: ann)
@@ -85,13 +106,16 @@ struct MergeAndRequestTests {
 
     @Test("an erasure planned before a record was linked is refused by the store, and planned again covers it", arguments: StorageBackend.allCases)
     func erasurePlanOutdatedByALinkedRecord(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let (ann, _) = try await Self.twoSubjects(t)
         let facts = try await t.vault.store.erasureFacts(of: ann)
-        let stale = ErasurePlan(subjectID: ann, keyOwners: facts.keyOwners, suppressions: facts.identifiers + facts.records.map(\.keyIndex),
-                                notices: [], held: [], requestID: UUID(), receipt: "{}", completedAt: Date())
+        let stale = ErasurePlan(
+            subjectID: ann, keyOwners: facts.keyOwners, suppressions: facts.identifiers + facts.records.map(\.keyIndex),
+            notices: [], held: [], requestID: UUID(), receipt: "{}", completedAt: Date())
         // Meanwhile a web record with Ann's email and a new phone number is linked to her.
-        let linked = try await t.vault.ingest.ingest(records: [record("web-1", ["email": "ann@example.com", "phone": "4155550199"])], from: web, caller: tester)
+        let linked = try await t.vault.ingest.ingest(
+            records: [record("web-1", ["email": "ann@example.com", "phone": "4155550199"])], from: web, caller: tester)
         #expect(linked[0].outcome.subjectID == ann)
 
         await #expect(throws: StoreError.self) {
@@ -107,7 +131,8 @@ struct MergeAndRequestTests {
 
     @Test("an access export lists the views of the person under every id they had", arguments: StorageBackend.allCases)
     func exportRecipientsAcrossAMerge(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let (ann, leo) = try await Self.twoSubjects(t)
         let support = Caller(requestID: "before-merge", principal: "agent-before", role: "support")
         let purpose = Purpose("essential.service.operations.support")!

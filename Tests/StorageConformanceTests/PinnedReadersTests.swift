@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
-@testable import SQLiteStorage
-@testable import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import SQLiteStorage
+@testable import Storage
+@testable import Vault
 
 /// The SQLite store's per-request reads keep their read transaction across audit-only commits
 /// (`PinnedReaders`) and must still see every other commit at once.
@@ -17,9 +18,10 @@ struct PinnedReadersTests {
     static func vaultWithAnn() async throws -> (TemporaryVault, SQLiteVaultStore, SubjectID) {
         let t = try await TemporaryVault.make(.sqlite)
         let store = try #require(t.vault.store as? SQLiteVaultStore)
-        let outcome = try await t.vault.ingest.ingest(records: [record("c-1", ["email": "ann@example.com", "first_name": "Ann"])],
-                                                      from: crm, caller: tester)
-        store.checkpointer.drain() // one checkpoint at a time: a running one makes TRUNCATE busy
+        let outcome = try await t.vault.ingest.ingest(
+            records: [record("c-1", ["email": "ann@example.com", "first_name": "Ann"])],
+            from: crm, caller: tester)
+        store.checkpointer.drain()  // one checkpoint at a time: a running one makes TRUNCATE busy
         try await store.checkpoint()
         return (t, store, outcome[0].outcome.subjectID)
     }
@@ -30,7 +32,8 @@ struct PinnedReadersTests {
 
     @Test("a read after an audit-only commit keeps its transaction; a read after any other commit sees it")
     func auditOnlyCommitsKeepThePin() async throws {
-        let (t, store, ann) = try await Self.vaultWithAnn(); defer { t.remove() }
+        let (t, store, ann) = try await Self.vaultWithAnn()
+        defer { t.remove() }
         #expect(try await fieldCount(store, ann) == 2)
         let begun = store.readers.transactionsBegun.load(ordering: .relaxed)
 
@@ -38,8 +41,9 @@ struct PinnedReadersTests {
         #expect(try await fieldCount(store, ann) == 2)
         #expect(store.readers.transactionsBegun.load(ordering: .relaxed) == begun, "the audit entry did not end the snapshot")
 
-        _ = try await t.vault.ingest.ingest(records: [record("b-1", ["email": "ann@example.com", "iban": "DE89370400440532013000"])],
-                                            from: billing, caller: tester)
+        _ = try await t.vault.ingest.ingest(
+            records: [record("b-1", ["email": "ann@example.com", "iban": "DE89370400440532013000"])],
+            from: billing, caller: tester)
         #expect(try await fieldCount(store, ann) == 4, "the billing record's values are seen by the next read")
         #expect(store.readers.transactionsBegun.load(ordering: .relaxed) == begun + 1)
 
@@ -49,7 +53,8 @@ struct PinnedReadersTests {
 
     @Test("an audit-only transaction that rolls back does not hide the next commit from readers")
     func rolledBackAuditMarkIsCleared() async throws {
-        let (t, store, ann) = try await Self.vaultWithAnn(); defer { t.remove() }
+        let (t, store, ann) = try await Self.vaultWithAnn()
+        defer { t.remove() }
         #expect(try await fieldCount(store, ann) == 2)
         await #expect(throws: Rollback.self) {
             try await store.pool.write { db in
@@ -63,7 +68,8 @@ struct PinnedReadersTests {
 
     @Test("under views and their audit entries the WAL stays bounded, and an erasure's TRUNCATE checkpoint empties it")
     func walStaysBoundedUnderViews() async throws {
-        let t = try await TemporaryVault.make(.sqlite); defer { t.remove() }
+        let t = try await TemporaryVault.make(.sqlite)
+        defer { t.remove() }
         let store = try #require(t.vault.store as? SQLiteVaultStore)
         let people = DemoDataset.generate(people: 200, seed: 5)
         _ = try await DemoLoader(vault: t.vault).load(people)
@@ -78,8 +84,9 @@ struct PinnedReadersTests {
                 for task in 0..<8 {
                     group.addTask {
                         for i in stride(from: task, to: 1000, by: 8) {
-                            _ = try await t.vault.views.view(ids[i % ids.count], role: "support", purpose: purpose,
-                                                             caller: Caller(requestID: "r\(round)-\(i)", principal: "t", role: "support"))
+                            _ = try await t.vault.views.view(
+                                ids[i % ids.count], role: "support", purpose: purpose,
+                                caller: Caller(requestID: "r\(round)-\(i)", principal: "t", role: "support"))
                         }
                     }
                 }

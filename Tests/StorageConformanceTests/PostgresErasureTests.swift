@@ -4,25 +4,31 @@ import PostgresNIO
 import PostgresStorage
 import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 /// What crypto-shredding guarantees on PostgreSQL, where a DELETE leaves the old tuple in
 /// the table file until VACUUM and in the WAL until the segment is recycled (docs/postgresql.md).
 @Suite("Erasure on PostgreSQL")
 struct PostgresErasureTests {
-    @Test("after erasure no live row holds the person's key or values and VACUUM has pruned the dead rows; a copy taken before opens until the master key is rotated and the old version retired")
+    @Test(
+        "after erasure no live row holds the person's key or values and VACUUM has pruned the dead rows; a copy taken before opens until the master key is rotated and the old version retired"
+    )
     func cryptoShredding() async throws {
-        let t = try await TemporaryVault.make(.postgres); defer { t.remove() }
-        let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Annabel"])],
-                                                  from: crm, caller: tester)[0].outcome.subjectID
+        let t = try await TemporaryVault.make(.postgres)
+        defer { t.remove() }
+        let ann = try await t.vault.ingest.ingest(
+            records: [record("crm-1", ["email": "ann@example.com", "first_name": "Annabel"])],
+            from: crm, caller: tester)[0].outcome.subjectID
         // What an attacker with a copy of the table files, the WAL or a backup taken now would hold.
         let copied = try #require(try await t.vault.store.sealedProfile(of: ann))
         let copiedKey = try #require(copied.keys[ann])
         let officer = Caller(requestID: "erase", principal: "officer", role: .compliance)
-        let request = try await t.vault.requests.open(.init(kind: .erasure, regulation: .gdpr, subjectID: ann, identifiers: nil, receivedAt: nil),
-                                                      caller: officer)
+        let request = try await t.vault.requests.open(
+            .init(kind: .erasure, regulation: .gdpr, subjectID: ann, identifiers: nil, receivedAt: nil),
+            caller: officer)
         _ = try await t.vault.requests.verify(request.id, method: "email-link", caller: officer)
         _ = try await t.vault.requests.execute(request.id, caller: officer)
 
@@ -55,11 +61,14 @@ struct PostgresErasureTests {
 
     @Test("a held value the retention sweep deletes leaves no dead tuple behind, and autovacuum visits held_values after one deletion")
     func expiredHeldValuesArePruned() async throws {
-        let t = try await TemporaryVault.make(.postgres); defer { t.remove() }
-        let ann = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com", "card_last4": "4242"])],
-                                                  from: billing, caller: tester)[0].outcome.subjectID
+        let t = try await TemporaryVault.make(.postgres)
+        defer { t.remove() }
+        let ann = try await t.vault.ingest.ingest(
+            records: [record("bill-1", ["email": "ann@example.com", "card_last4": "4242"])],
+            from: billing, caller: tester)[0].outcome.subjectID
         let officer = Caller(requestID: "held", principal: "officer", role: .compliance)
-        let opened = try await t.vault.requests.open(.init(kind: .erasure, regulation: .gdpr, subjectID: ann, identifiers: nil, receivedAt: nil), caller: officer)
+        let opened = try await t.vault.requests.open(
+            .init(kind: .erasure, regulation: .gdpr, subjectID: ann, identifiers: nil, receivedAt: nil), caller: officer)
         _ = try await t.vault.requests.verify(opened.id, method: "email-link", caller: officer)
         _ = try await t.vault.requests.execute(opened.id, caller: officer)
         #expect(try await t.vault.store.heldValues(of: ann).count == 1, "the card digits are kept under the legal hold")
@@ -71,13 +80,17 @@ struct PostgresErasureTests {
         defer { Task { try? await connection.close() } }
         try await connection.query("CREATE EXTENSION IF NOT EXISTS pgstattuple", logger: TestPostgres.logger)
         var dead = -1
-        for try await count in try await connection.query("SELECT dead_tuple_count FROM pgstattuple('held_values')", logger: TestPostgres.logger).decode(Int.self) {
+        for try await count in try await connection.query("SELECT dead_tuple_count FROM pgstattuple('held_values')", logger: TestPostgres.logger).decode(
+            Int.self)
+        {
             dead = count
         }
         #expect(dead == 0, "the sweep's VACUUM pruned the expired held value")
         var options: [String] = []
-        for try await value in try await connection.query("SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'held_values'",
-                                                          logger: TestPostgres.logger).decode(String?.self) { options.append(value ?? "") }
+        for try await value in try await connection.query(
+            "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'held_values'",
+            logger: TestPostgres.logger
+        ).decode(String?.self) { options.append(value ?? "") }
         #expect(options.first?.contains("autovacuum_vacuum_threshold=1") == true, "\(options)")
     }
 }

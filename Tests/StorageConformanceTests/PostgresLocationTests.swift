@@ -13,9 +13,11 @@ struct PostgresLocationTests {
         #expect(defaults.port == 5432 && defaults.sslMode == "prefer" && !defaults.description.contains("from-env"))
     }
 
-    @Test("unusable URLs are refused with a reason", arguments: [
-        "mysql://vault@db/pv", "postgres://db/pv", "postgres://vault@/pv", "postgres://vault@db", "postgres://vault@db/pv?sslmode=verify-full",
-    ])
+    @Test(
+        "unusable URLs are refused with a reason",
+        arguments: [
+            "mysql://vault@db/pv", "postgres://db/pv", "postgres://vault@/pv", "postgres://vault@db", "postgres://vault@db/pv?sslmode=verify-full",
+        ])
     func refuses(_ url: String) {
         #expect(throws: PostgresLocation.ParseError.self) { try PostgresLocation(url: url) }
     }

@@ -4,10 +4,11 @@ import PostgresNIO
 import Requests
 import Storage
 import Testing
-@testable import Vault
 import VaultCrypto
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 /// What officers write on a data-subject request may name the person: it is stored sealed
 /// and goes with the person's erasure (`RequestFreeText`). On both stores.
@@ -25,7 +26,8 @@ struct RequestFreeTextTests {
             defer { Task { try? await connection.close() } }
             var values: [String] = []
             for try await (a, b, c) in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestPostgres.logger)
-                .decode((String?, String?, String?).self) { values += [a, b, c].compactMap { $0 } }
+                .decode((String?, String?, String?).self)
+            { values += [a, b, c].compactMap { $0 } }
             return values
         case .sqlite:
             let queue = try DatabaseQueue(path: t.databasePath)
@@ -38,10 +40,12 @@ struct RequestFreeTextTests {
         try await t.vault.requests.open(.init(kind: kind, regulation: .gdpr, subjectID: subject, identifiers: nil, receivedAt: nil), caller: tester)
     }
 
-    @Test("free text is sealed in the store, plain to officers, and cleared from every request about the person by the erasure",
-          arguments: StorageBackend.allCases)
+    @Test(
+        "free text is sealed in the store, plain to officers, and cleared from every request about the person by the erasure",
+        arguments: StorageBackend.allCases)
     func sealedThenErased(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let subject = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "zan@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
         let access = try await Self.open(t, .access, subject)
         _ = try await t.vault.requests.extend(access.id, reason: Self.reason, caller: tester)
@@ -61,10 +65,12 @@ struct RequestFreeTextTests {
         #expect(try await t.vault.requests.get(access.id, caller: tester).rejectedReason == nil)
     }
 
-    @Test("free text written before sealing is sealed at the next start; a sealed text moved to another request fails to open",
-          arguments: StorageBackend.allCases)
+    @Test(
+        "free text written before sealing is sealed at the next start; a sealed text moved to another request fails to open",
+        arguments: StorageBackend.allCases)
     func legacyTextSealedAndMovesRefused(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let subject = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "zan@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
         let first = try await Self.open(t, .access, subject)
         let second = try await Self.open(t, .access, subject)
@@ -75,7 +81,9 @@ struct RequestFreeTextTests {
         #expect(try await Self.stored(t).allSatisfy { $0.hasPrefix("pv-sealed:v1:") })
         #expect(try await reopened.requests.get(first.id, caller: tester).verificationMethod == "in the clear, Mr Zanzibar")
 
-        try await RowTagTests.behindTheStore(t, """
+        try await RowTagTests.behindTheStore(
+            t,
+            """
             UPDATE requests SET verification_method = (SELECT verification_method FROM requests WHERE request_id = '\(first.id.uuidString.lowercased())')
             WHERE request_id = '\(second.id.uuidString.lowercased())'
             """)

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultTestSupport
+
+@testable import Vault
 
 /// A restore copies the backup file itself into the data directory, through a synced
 /// temporary file: never a symlink (vaultd would then write into the archived backup).
@@ -9,7 +10,8 @@ import VaultTestSupport
 struct RestoreFileTests {
     @Test("a backup given through a symlink is copied as a regular file, and the backup is left as it was")
     func symlinkedBackup() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let t = try await TemporaryVault.make()
+        defer { t.remove() }
         _ = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)
         let (file, versions) = try await t.vault.backups.create(caller: tester)
         #expect(versions == [1])
@@ -37,7 +39,8 @@ struct RestoreFileTests {
 
     @Test("backup files a crash left in the data directory are deleted at the next start")
     func orphanedBackupsRemoved() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let t = try await TemporaryVault.make()
+        defer { t.remove() }
         let (file, _) = try await t.vault.backups.create(caller: tester)
         // As if vaultd was killed before sending and deleting it.
         let orphan = t.directory.appendingPathComponent("backup-\(UUID().uuidString).sqlite")

@@ -9,17 +9,24 @@ import VaultTestSupport
 struct RetentionTests {
     @Test("with a fake clock: expired values and events go, others stay; dry run deletes nothing; counts are audited", arguments: StorageBackend.allCases)
     func sweep(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let observed = Date(timeIntervalSince1970: 1_780_000_000)
         let iso = Timestamp.format(observed)
-        let r = try await t.vault.ingest.ingest(records: [
-            record("web-1", observedAt: iso, ["email": "ann@example.com", "ip_address": "10.0.0.1", "device_id": "D-1"]),
-        ], from: web, caller: tester, now: observed)
-        let crmResult = try await t.vault.ingest.ingest(records: [record("crm-1", observedAt: iso, ["email": "ann@example.com", "card_last4": "4242"])],
-                                                        from: crm, caller: tester, now: observed)
+        let r = try await t.vault.ingest.ingest(
+            records: [
+                record("web-1", observedAt: iso, ["email": "ann@example.com", "ip_address": "10.0.0.1", "device_id": "D-1"])
+            ], from: web, caller: tester, now: observed)
+        let crmResult = try await t.vault.ingest.ingest(
+            records: [record("crm-1", observedAt: iso, ["email": "ann@example.com", "card_last4": "4242"])],
+            from: crm, caller: tester, now: observed)
         #expect(crmResult[0].outcome.subjectID == r[0].outcome.subjectID)
-        let views: [JSONValue] = [.object(["id": .string("pv-1"), "key": .string("web-1"), "type": .string("page_view"),
-                                           "occurred_at": .string(iso), "attributes": .object(["url": .string("/pricing")])])]
+        let views: [JSONValue] = [
+            .object([
+                "id": .string("pv-1"), "key": .string("web-1"), "type": .string("page_view"),
+                "occurred_at": .string(iso), "attributes": .object(["url": .string("/pricing")]),
+            ])
+        ]
         _ = try await t.vault.events.ingest(events: views, from: web, caller: tester, now: observed)
 
         // 100 days later: ip_address (90d in fields.yaml) expires; device_id (user.device 365d) stays; page views (180d) stay.

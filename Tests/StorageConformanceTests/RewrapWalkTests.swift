@@ -1,9 +1,10 @@
 import Foundation
 import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 /// The master-key rewrap takes the keys not under the active version a batch at a time until
 /// none is left: every key once, and a key that changes back behind the walk is still found.
@@ -11,10 +12,13 @@ import VaultTestSupport
 struct RewrapWalkTests {
     @Test("batches hand out every key once, then a key changed behind the walk, then none", arguments: StorageBackend.allCases)
     func walksEveryKeyOnce(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let people = 7
-        let ids = try await t.vault.ingest.ingest(records: (0..<people).map { record("crm-\($0)", ["email": "w\($0)@example.com"]) },
-                                                  from: crm, caller: tester).map(\.outcome.subjectID)
+        let ids = try await t.vault.ingest.ingest(
+            records: (0..<people).map { record("crm-\($0)", ["email": "w\($0)@example.com"]) },
+            from: crm, caller: tester
+        ).map(\.outcome.subjectID)
         var handedOut: [SubjectID] = []
         var calls = 0
         while true {
@@ -22,7 +26,8 @@ struct RewrapWalkTests {
             calls += 1
             if batch.isEmpty { break }
             handedOut += batch.map(\.subject)
-            let moved = try await t.vault.store.replaceDataKeys(batch.map { (subject: $0.subject, from: 1, key: WrappedKey(kekVersion: 2, bytes: $0.key.bytes)) })
+            let moved = try await t.vault.store.replaceDataKeys(
+                batch.map { (subject: $0.subject, from: 1, key: WrappedKey(kekVersion: 2, bytes: $0.key.bytes)) })
             #expect(moved == batch.count)
             #expect(calls <= people, "the walk ends")
             if calls > people { break }

@@ -5,9 +5,10 @@ import Requests
 import SQLiteStorage
 import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 /// The rows that carry an authorization decision are authenticated with a key the database
 /// doesn't hold (`RowAuthenticator`): whoever writes the database can't give a token another
@@ -40,7 +41,8 @@ struct RowTagTests {
 
     @Test("a token given another role, source or name in the database is an integrity error, not a principal", arguments: StorageBackend.allCases)
     func tokenRowChanged(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let tokens = Self.uncached(t.vault)
         for (column, value) in [("role", "'compliance'"), ("principal", "'someone-else'"), ("source", "'crm'")] {
             let created = try await t.vault.tokens.create(principal: "agent-\(column)", kind: .role(RoleName("support")), caller: tester)
@@ -51,13 +53,15 @@ struct RowTagTests {
         }
         let admin = Caller(requestID: "list", principal: "admin", role: .admin)
         #expect(try await t.vault.tokens.list(caller: admin, audit: t.vault.audit).isEmpty, "changed rows are never listed")
-        var query = AuditQuery(); query.action = "integrity.error"
+        var query = AuditQuery()
+        query.action = "integrity.error"
         #expect(try await t.vault.audit.entries(query).count == 1, "the list's refusal is audited")
     }
 
     @Test("a revoked token revived in the database stays refused", arguments: StorageBackend.allCases)
     func revokedTokenRevived(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let tokens = Self.uncached(t.vault)
         let created = try await t.vault.tokens.create(principal: "leaver", kind: .role(RoleName("compliance")), caller: tester)
         #expect(try await t.vault.tokens.revoke(created.record.id, caller: tester))
@@ -66,10 +70,12 @@ struct RowTagTests {
         await #expect(throws: RowIntegrityError.self) { try await tokens.authenticate(created.token.unsafeValue) }
     }
 
-    @Test("a request whose status or receipt was changed in the database is never served; an erasure's completed row carries its tag",
-          arguments: StorageBackend.allCases)
+    @Test(
+        "a request whose status or receipt was changed in the database is never served; an erasure's completed row carries its tag",
+        arguments: StorageBackend.allCases)
     func requestRowChanged(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let subject = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "rex@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
         func open(_ kind: RequestKind) async throws -> UUID {
             try await t.vault.requests.open(.init(kind: kind, regulation: .gdpr, subjectID: subject, identifiers: nil, receivedAt: nil), caller: tester).id
@@ -88,11 +94,13 @@ struct RowTagTests {
 
     @Test("a revocation computed from a row that changed meanwhile is not written (its tag would never match)", arguments: StorageBackend.allCases)
     func revocationOfAChangedRowMisses(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let created = try await t.vault.tokens.create(principal: "racer", kind: .role(RoleName("support")), caller: tester)
         let audit = AuditWrite(draft: tester.draft("token.revoke"), chain: t.vault.keys.auditChain)
-        let stale = try await t.vault.store.revokeToken(id: created.record.id, at: Date(), mac: [UInt8](repeating: 7, count: 32),
-                                                        expectedMAC: [UInt8](repeating: 9, count: 32), audit: audit)
+        let stale = try await t.vault.store.revokeToken(
+            id: created.record.id, at: Date(), mac: [UInt8](repeating: 7, count: 32),
+            expectedMAC: [UInt8](repeating: 9, count: 32), audit: audit)
         #expect(!stale)
         #expect(try await Self.uncached(t.vault).authenticate(created.token.unsafeValue)?.name == "racer", "the row is as it was")
         #expect(try await t.vault.tokens.revoke(created.record.id, caller: tester))
@@ -101,7 +109,8 @@ struct RowTagTests {
 
     @Test("a token created before a master-key rotation authenticates after it and after a restart", arguments: StorageBackend.allCases)
     func tokenSurvivesRotation(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let created = try await t.vault.tokens.create(principal: "steady", kind: .role(RoleName("support")), caller: tester)
         #expect(try await t.vault.rotation.rotate(caller: tester) == 2)
         while try await t.vault.rotation.rewrapBatch(limit: 50) > 0 {}
@@ -112,7 +121,8 @@ struct RowTagTests {
 
     @Test("a policy version rewritten in the database is not adopted by a refresh and stops a start", arguments: StorageBackend.allCases)
     func policyVersionChanged(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let other = try await t.reopen()
         let admin = Caller(requestID: "policy", principal: "admin", role: .admin)
         var files = t.vault.policies.current.files
@@ -134,10 +144,12 @@ struct RowTagTests {
         try await behindTheStore(t, "DELETE FROM \(table) = '\(migration)'")
     }
 
-    @Test("rows written before row tags are tagged once; an untagged row afterwards is refused, even with the columns added again",
-          arguments: StorageBackend.allCases)
+    @Test(
+        "rows written before row tags are tagged once; an untagged row afterwards is refused, even with the columns added again",
+        arguments: StorageBackend.allCases)
     func upgradeTagsOldRowsOnce(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let created = try await t.vault.tokens.create(principal: "old-timer", kind: .role(RoleName("support")), caller: tester)
         // The release before tags: no columns, no rows.tag entry, no marker.
         try await Self.dropTags(t)
@@ -147,8 +159,10 @@ struct RowTagTests {
             // In a scope of its own: on SQLite the next open's checkpoint waits for this vault's readers.
             let upgraded = try await t.reopen()
             #expect(try await Self.uncached(upgraded).authenticate(created.token.unsafeValue)?.name == "old-timer")
-            var query = AuditQuery(); query.action = "rows.tag"
-            #expect(try await upgraded.audit.entries(query).map(\.draft.detail)
+            var query = AuditQuery()
+            query.action = "rows.tag"
+            #expect(
+                try await upgraded.audit.entries(query).map(\.draft.detail)
                     == ["row tags in force: 1 tokens, 1 policy versions and 0 requests written before them were tagged"])
         }
 

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
+import Testing
+
 @testable import SQLiteStorage
 @testable import Storage
-import Testing
 
 /// The SQLite statements a view, a merge, a rewrap and an erasure run must search an index, not
 /// scan a table: at a million subjects a scan takes seconds. The plans come from SQLite itself
@@ -26,14 +27,18 @@ struct SQLiteQueryPlanTests {
         ("SELECT MAX(event_row) FROM events", "events_row"),
         ("SELECT MAX(event_row) FROM consent_events", "consent_events_row"),
         // The rewrap's walk (a range of the primary key) and an erasure's lineage delete (v9).
-        ("SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE subject_id > ? AND kek_version != ? ORDER BY subject_id LIMIT ?", "PRIMARY KEY (subject_id>?)"),
+        (
+            "SELECT subject_id, kek_version, wrapped_dek FROM subjects WHERE subject_id > ? AND kek_version != ? ORDER BY subject_id LIMIT ?",
+            "PRIMARY KEY (subject_id>?)"
+        ),
         ("DELETE FROM merges WHERE winner = ? OR loser = ?", "merges_loser"),
     ]
 
     @Test("hot and per-subject statements search an index", arguments: statements.indices)
     func searchesAnIndex(_ index: Int) async throws {
         let (sql, expected) = Self.statements[index]
-        let file = try TemporaryStoreFile(); defer { file.remove() }
+        let file = try TemporaryStoreFile()
+        defer { file.remove() }
         let store = try SQLiteVaultStore(path: file.path)
         let plan = try await store.pool.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(Array(repeating: "x", count: sql.filter { $0 == "?" }.count)))
@@ -46,7 +51,8 @@ struct SQLiteQueryPlanTests {
 
     @Test("subjects_merged_into holds merged-away subjects only (live ones would be random inserts for nothing)")
     func mergedIntoIndexIsPartial() async throws {
-        let file = try TemporaryStoreFile(); defer { file.remove() }
+        let file = try TemporaryStoreFile()
+        defer { file.remove() }
         let store = try SQLiteVaultStore(path: file.path)
         let sql = try await store.pool.read { db in
             try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'subjects_merged_into'")

@@ -6,9 +6,10 @@ import Requests
 import SQLiteStorage
 import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 /// Storage behaviours that the ingest, key and retention suites beside this one don't reach:
 /// audit chain and queries, tokens, policy versions, requests, erasure and suppression, the
@@ -20,11 +21,13 @@ struct StoreConformanceTests {
 
     @Test("audit: one chain that verifies, head = last entry, filters by action, subject and principal, paging", arguments: StorageBackend.allCases)
     func auditChainAndQueries(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         var ids: [SubjectID] = []
         for i in 0..<5 {
             let caller = Caller(requestID: "req-\(i)", principal: i.isMultiple(of: 2) ? "even" : "odd")
-            ids.append(try await t.vault.ingest.ingest(records: [record("crm-\(i)", ["email": "p\(i)@example.com"])], from: crm, caller: caller)[0].outcome.subjectID)
+            ids.append(
+                try await t.vault.ingest.ingest(records: [record("crm-\(i)", ["email": "p\(i)@example.com"])], from: crm, caller: caller)[0].outcome.subjectID)
         }
         let all = try await t.vault.audit.entries(.init())
         #expect(all.map(\.seq) == Array(1...Int64(all.count)), "sequence numbers are gapless from 1")
@@ -37,35 +40,45 @@ struct StoreConformanceTests {
         var query = AuditQuery()
         query.action = "records.ingest"
         #expect(try await t.vault.audit.entries(query).count == 5)
-        query = AuditQuery(); query.subjectID = ids[3].description
+        query = AuditQuery()
+        query.subjectID = ids[3].description
         #expect(try await t.vault.audit.entries(query).map(\.draft.requestID) == ["req-3"])
-        query = AuditQuery(); query.principal = "even"
+        query = AuditQuery()
+        query.principal = "even"
         #expect(try await t.vault.audit.entries(query).map(\.draft.requestID) == ["req-0", "req-2", "req-4"])
-        query = AuditQuery(); query.requestID = "req-1"
+        query = AuditQuery()
+        query.requestID = "req-1"
         #expect(try await t.vault.audit.entries(query).count == 1)
-        query = AuditQuery(); query.afterSeq = 2; query.limit = 2
+        query = AuditQuery()
+        query.afterSeq = 2
+        query.limit = 2
         #expect(try await t.vault.audit.entries(query).map(\.seq) == [3, 4])
-        query = AuditQuery(); query.since = Date().addingTimeInterval(3600)
+        query = AuditQuery()
+        query.since = Date().addingTimeInterval(3600)
         #expect(try await t.vault.audit.entries(query).isEmpty)
     }
 
     @Test("tokens: created, found by hash, listed, revoked once (the refusal is audited)", arguments: StorageBackend.allCases)
     func tokens(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let created = try await t.vault.tokens.create(principal: "agent-7", kind: .role(RoleName("support")), caller: tester)
         #expect(try await t.vault.tokens.authenticate(created.token.unsafeValue)?.name == "agent-7")
         #expect(try await t.vault.store.tokens().map(\.principal).contains("agent-7"))
         #expect(try await t.vault.tokens.revoke(created.record.id, caller: tester))
         #expect(try await !t.vault.tokens.revoke(created.record.id, caller: tester), "a second revocation changes nothing")
         #expect(try await t.vault.tokens.authenticate(created.token.unsafeValue) == nil)
-        var query = AuditQuery(); query.action = "token.revoke"
+        var query = AuditQuery()
+        query.action = "token.revoke"
         #expect(try await t.vault.audit.entries(query).map(\.draft.outcome) == ["ok", "refused"])
     }
 
-    @Test("tokens: a revocation through another vault on the same database takes effect here once the token cache's lifetime has passed",
-          arguments: StorageBackend.allCases)
+    @Test(
+        "tokens: a revocation through another vault on the same database takes effect here once the token cache's lifetime has passed",
+        arguments: StorageBackend.allCases)
     func tokenRevokedElsewhere(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let other = try await t.reopen()
         let lifetime = Duration.milliseconds(300)
         let here = TokenService(store: t.vault.store, keys: t.vault.keys, policies: t.vault.policies, cacheLifetime: lifetime)
@@ -83,21 +96,25 @@ struct StoreConformanceTests {
 
     @Test("a value moved to another person's rows is refused on read (integrity error), not shown", arguments: StorageBackend.allCases)
     func movedRowIsRefused(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
-        let bob = try await t.vault.ingest.ingest(records: [record("crm-2", ["email": "bob@example.com", "first_name": "Bob"])], from: crm, caller: tester)[0].outcome.subjectID
+        let bob = try await t.vault.ingest.ingest(records: [record("crm-2", ["email": "bob@example.com", "first_name": "Bob"])], from: crm, caller: tester)[0]
+            .outcome.subjectID
         // Behind the store's back, as someone with write access to the database could.
         switch backend {
         case .postgres:
             let connection = try await TestPostgres.connect(to: try #require(t.postgres))
             defer { Task { try? await connection.close() } }
-            try await connection.query("UPDATE field_values SET subject_id = \(ann.description) WHERE subject_id = \(bob.description) AND field = 'first_name'",
-                                       logger: TestPostgres.logger)
+            try await connection.query(
+                "UPDATE field_values SET subject_id = \(ann.description) WHERE subject_id = \(bob.description) AND field = 'first_name'",
+                logger: TestPostgres.logger)
         case .sqlite:
             let queue = try DatabaseQueue(path: t.databasePath)
             try await queue.write { db in
-                try db.execute(sql: "UPDATE field_values SET subject_id = ? WHERE subject_id = ? AND field = 'first_name'",
-                               arguments: [ann.description, bob.description])
+                try db.execute(
+                    sql: "UPDATE field_values SET subject_id = ? WHERE subject_id = ? AND field = 'first_name'",
+                    arguments: [ann.description, bob.description])
             }
             // Written by another connection: the store's per-request reads see it within this bound.
             try await Task.sleep(for: SQLiteVaultStore.foreignCommitVisibility + .milliseconds(20))
@@ -106,9 +123,12 @@ struct StoreConformanceTests {
         #expect(try await t.vault.store.sealedProfile(of: bob)?.fields.map(\.field.rawValue) == ["email"])
     }
 
-    @Test("policy versions: numbered without gaps, a stale number is refused, a second vault on the same database adopts a new version", arguments: StorageBackend.allCases)
+    @Test(
+        "policy versions: numbered without gaps, a stale number is refused, a second vault on the same database adopts a new version",
+        arguments: StorageBackend.allCases)
     func policyVersions(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let other = try await t.reopen()
         let admin = Caller(requestID: "policy", principal: "admin", role: .admin)
         var files = t.vault.policies.current.files
@@ -120,8 +140,10 @@ struct StoreConformanceTests {
         let latest = try #require(try await t.vault.store.latestPolicyVersion())
         #expect(latest.files == files && latest.appliedBy == "admin" && !latest.diff.isEmpty)
         await #expect(throws: StoreError.self) {
-            try await t.vault.store.insertPolicyVersion(PolicyVersionRecord(version: 2, digest: "x", appliedAt: Date(), appliedBy: "late",
-                                                                            files: files, diff: [:]), audit: nil)
+            try await t.vault.store.insertPolicyVersion(
+                PolicyVersionRecord(
+                    version: 2, digest: "x", appliedAt: Date(), appliedBy: "late",
+                    files: files, diff: [:]), audit: nil)
         }
         #expect(other.policies.active.number == 1)
         #expect(try await other.policyService.refresh()?.number == 2)
@@ -131,18 +153,23 @@ struct StoreConformanceTests {
 
     @Test("requests: stored, filtered, updated only from the expected status", arguments: StorageBackend.allCases)
     func requestLifecycle(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let subject = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
-        let opened = try await t.vault.requests.open(.init(kind: .access, regulation: .gdpr, subjectID: subject, identifiers: nil, receivedAt: nil),
-                                                     caller: Self.officer)
+        let opened = try await t.vault.requests.open(
+            .init(kind: .access, regulation: .gdpr, subjectID: subject, identifiers: nil, receivedAt: nil),
+            caller: Self.officer)
         let stored = try #require(try await t.vault.store.request(id: opened.id))
         #expect(stored.kind == .access && stored.regulation == .gdpr && stored.subjectID == subject && stored.status == opened.status)
         #expect(abs(stored.dueAt.timeIntervalSince(opened.dueAt)) < 0.001, "times are kept to the millisecond")
-        var filter = RequestFilter(); filter.subjectID = subject
+        var filter = RequestFilter()
+        filter.subjectID = subject
         #expect(try await t.vault.store.requests(filter).map(\.id) == [opened.id])
-        filter = RequestFilter(); filter.overdueAt = opened.dueAt.addingTimeInterval(1)
+        filter = RequestFilter()
+        filter.overdueAt = opened.dueAt.addingTimeInterval(1)
         #expect(try await t.vault.store.requests(filter).map(\.id) == [opened.id])
-        filter = RequestFilter(); filter.overdueAt = opened.dueAt.addingTimeInterval(-1)
+        filter = RequestFilter()
+        filter.overdueAt = opened.dueAt.addingTimeInterval(-1)
         #expect(try await t.vault.store.requests(filter).isEmpty)
         var changed = opened
         changed.status = .verified
@@ -154,18 +181,22 @@ struct StoreConformanceTests {
 
     @Test("erasure: the person is gone with their keys, stays suppressed, sources are notified once, the receipt verifies", arguments: StorageBackend.allCases)
     func erasure(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
-        let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm, caller: tester)[0].outcome.subjectID
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
+        let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm, caller: tester)[0]
+            .outcome.subjectID
         _ = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "4155550100", "last_name": "Lee"])], from: support, caller: tester)
-        let merged = try await t.vault.ingest.ingest(records: [record("bill-1", ["email": "ann@example.com", "phone": "415-555-0100", "card_last4": "4242"])],
-                                                     from: billing, caller: tester)
+        let merged = try await t.vault.ingest.ingest(
+            records: [record("bill-1", ["email": "ann@example.com", "phone": "415-555-0100", "card_last4": "4242"])],
+            from: billing, caller: tester)
         #expect(merged[0].outcome.kind == .merged && merged[0].outcome.subjectID == ann)
         let bob = try await t.vault.ingest.ingest(records: [record("crm-2", ["email": "bob@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
         let owners = try await t.vault.store.erasureFacts(of: ann).keyOwners
         #expect(owners.count == 2, "the merged-away subject's key sealed values too")
 
-        let opened = try await t.vault.requests.open(.init(kind: .erasure, regulation: .gdpr, subjectID: ann, identifiers: nil, receivedAt: nil),
-                                                     caller: Self.officer)
+        let opened = try await t.vault.requests.open(
+            .init(kind: .erasure, regulation: .gdpr, subjectID: ann, identifiers: nil, receivedAt: nil),
+            caller: Self.officer)
         _ = try await t.vault.requests.verify(opened.id, method: "email-link", caller: Self.officer)
         let done = try await t.vault.requests.execute(opened.id, caller: Self.officer)
         #expect(done.status == .completed)
@@ -194,9 +225,11 @@ struct StoreConformanceTests {
         #expect(crmNotices.count == 1 && crmNotices[0].sealedKey != nil)
         #expect(try await t.vault.requests.acknowledge(crmNotices[0].id, source: crm, caller: tester))
         #expect(try await !t.vault.requests.acknowledge(crmNotices[0].id, source: crm, caller: tester), "acknowledged once")
-        #expect(try await !t.vault.store.acknowledge(notice: crmNotices[0].id, source: billing, at: Date(),
-                                                     audit: AuditWrite(draft: tester.draft("outbox.ack"), chain: t.vault.keys.auditChain)),
-                "another source cannot acknowledge it")
+        #expect(
+            try await !t.vault.store.acknowledge(
+                notice: crmNotices[0].id, source: billing, at: Date(),
+                audit: AuditWrite(draft: tester.draft("outbox.ack"), chain: t.vault.keys.auditChain)),
+            "another source cannot acknowledge it")
         let acknowledged = try await t.vault.store.outbox(source: crm, includeAcknowledged: true)
         #expect(acknowledged.count == 1 && acknowledged[0].ackedAt != nil && acknowledged[0].sealedKey == nil, "the source key goes on acknowledgement")
         #expect(try await t.vault.store.outbox(source: crm, includeAcknowledged: false).isEmpty)
@@ -206,29 +239,34 @@ struct StoreConformanceTests {
 
     @Test("legal holds and restriction are stored per subject", arguments: StorageBackend.allCases)
     func holdsAndRestriction(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let subject = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
         try await t.vault.store.setRestricted(subject, true)
         #expect(try await t.vault.store.sealedProfile(of: subject)?.restricted == true)
         try await t.vault.store.setRestricted(subject, false)
         #expect(try await t.vault.store.sealedProfile(of: subject)?.restricted == false)
 
-        let held = HeldValue(field: FieldName("card_last4"), category: "financial.card", basis: "tax law", until: Date(timeIntervalSince1970: 2_000_000_000),
-                             ciphertext: [1, 2, 3])
+        let held = HeldValue(
+            field: FieldName("card_last4"), category: "financial.card", basis: "tax law", until: Date(timeIntervalSince1970: 2_000_000_000),
+            ciphertext: [1, 2, 3])
         let facts = try await t.vault.store.erasureFacts(of: subject)
-        let plan = ErasurePlan(subjectID: subject, keyOwners: facts.keyOwners, suppressions: facts.identifiers + facts.records.map(\.keyIndex),
-                               notices: [], held: [held], requestID: UUID(), receipt: "{}", completedAt: Date())
+        let plan = ErasurePlan(
+            subjectID: subject, keyOwners: facts.keyOwners, suppressions: facts.identifiers + facts.records.map(\.keyIndex),
+            notices: [], held: [held], requestID: UUID(), receipt: "{}", completedAt: Date())
         try await t.vault.store.erase(plan, audit: AuditWrite(draft: tester.draft("request.execute"), chain: t.vault.keys.auditChain))
         #expect(try await t.vault.store.heldValues(of: subject) == [held])
-        let swept = try await t.vault.store.sweep(fields: [:], events: [:], heldBefore: Date(timeIntervalSince1970: 2_000_000_001), dryRun: false,
-                                                  audit: AuditWrite(draft: tester.draft("retention.sweep"), chain: t.vault.keys.auditChain))
+        let swept = try await t.vault.store.sweep(
+            fields: [:], events: [:], heldBefore: Date(timeIntervalSince1970: 2_000_000_001), dryRun: false,
+            audit: AuditWrite(draft: tester.draft("retention.sweep"), chain: t.vault.keys.auditChain))
         #expect(swept.held == 1)
         #expect(try await t.vault.store.heldValues(of: subject).isEmpty)
     }
 
     @Test("key metadata: versions with check values, vault secrets, wrapped-key counts, conditional re-wrap", arguments: StorageBackend.allCases)
     func keyMetadata(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let ids = try await t.vault.ingest.ingest(records: (0..<3).map { record("crm-\($0)", ["email": "k\($0)@example.com"]) }, from: crm, caller: tester)
             .map(\.outcome.subjectID)
         let versions = try await t.vault.store.keyVersions()
@@ -248,7 +286,8 @@ struct StoreConformanceTests {
 
     @Test("scans: surviving subjects page in id order, merged-away ones are skipped; subjects by field", arguments: StorageBackend.allCases)
     func scans(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let ids = try await t.vault.ingest.ingest(records: (0..<7).map { record("crm-\($0)", ["email": "s\($0)@example.com"]) }, from: crm, caller: tester)
             .map(\.outcome.subjectID)
         _ = try await t.vault.ingest.ingest(records: [record("sup-1", ["phone": "4155550100", "first_name": "Sam"])], from: support, caller: tester)
@@ -270,19 +309,22 @@ struct StoreConformanceTests {
 
     @Test("two vaults over one database ingest the same people concurrently: one subject each, nothing lost, one chain", arguments: StorageBackend.allCases)
     func twoWriters(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let second = try await t.reopen()
         let people = 40
         try await withThrowingTaskGroup(of: Void.self) { group in
             for batch in stride(from: 0, to: people, by: 5) {
                 group.addTask {
-                    _ = try await t.vault.ingest.ingest(records: (batch..<batch + 5).map { record("crm-\($0)", ["email": "w\($0)@example.com"]) },
-                                                        from: crm, caller: tester)
+                    _ = try await t.vault.ingest.ingest(
+                        records: (batch..<batch + 5).map { record("crm-\($0)", ["email": "w\($0)@example.com"]) },
+                        from: crm, caller: tester)
                 }
                 group.addTask {
-                    _ = try await second.ingest.ingest(records: (batch..<batch + 5).map {
-                        record("bill-\($0)", ["email": "W\($0)@example.com", "phone": "+1 415 555 \(String(format: "%04d", $0))"])
-                    }, from: billing, caller: tester)
+                    _ = try await second.ingest.ingest(
+                        records: (batch..<batch + 5).map {
+                            record("bill-\($0)", ["email": "W\($0)@example.com", "phone": "+1 415 555 \(String(format: "%04d", $0))"])
+                        }, from: billing, caller: tester)
                 }
             }
             try await group.waitForAll()
@@ -296,13 +338,16 @@ struct StoreConformanceTests {
         }
         let report = try await second.audit.verify()
         #expect(report.valid)
-        var query = AuditQuery(); query.action = "records.ingest"
+        var query = AuditQuery()
+        query.action = "records.ingest"
         #expect(try await t.vault.audit.entries(query).count == 2 * people / 5)
     }
 
-    @Test("console sessions: stored sealed under a hashed id, renewed by use, gone when idle or ended, shared by two vaults", arguments: StorageBackend.allCases)
+    @Test(
+        "console sessions: stored sealed under a hashed id, renewed by use, gone when idle or ended, shared by two vaults", arguments: StorageBackend.allCases)
     func consoleSessions(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let other = try await t.reopen()
         let start = Date()
         let token = "pvt_conformance_token_0123456789"
@@ -320,7 +365,8 @@ struct StoreConformanceTests {
         let raw = try await t.vault.store.touchConsoleSession(idHash: Array(created.id.utf8), now: start, renewedUntil: start)
         #expect(raw == nil, "rows are keyed by a keyed hash of the id, not the id")
         let live = try await t.vault.consoleSessions.create(token: Sensitive(token), now: start)
-        let stored = try #require(try await t.vault.store.touchConsoleSession(idHash: t.vault.consoleSessions.hash(live.id), now: start, renewedUntil: start.addingTimeInterval(60)))
+        let stored = try #require(
+            try await t.vault.store.touchConsoleSession(idHash: t.vault.consoleSessions.hash(live.id), now: start, renewedUntil: start.addingTimeInterval(60)))
         #expect(!contains(Data(stored), token) && !contains(Data(stored), live.csrf))
     }
 }

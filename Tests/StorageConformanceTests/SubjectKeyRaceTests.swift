@@ -1,9 +1,10 @@
 import Foundation
 import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 /// A subject's data key can be rotated while its records, events and consents are being
 /// written. A value sealed under the old key must never be stored beside the new key: it
@@ -14,7 +15,8 @@ struct SubjectKeyRaceTests {
 
     @Test("a record, event or consent sealed under the key before a rotation is refused", arguments: StorageBackend.allCases)
     func writesSealedUnderTheOldKey(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
         let old = try #require(try await t.vault.store.wrappedKey(of: ann)).bytes
         _ = try await t.vault.rotation.rotateDataKey(of: ann, caller: Self.officer)
@@ -22,15 +24,18 @@ struct SubjectKeyRaceTests {
         let audit = AuditWrite(draft: tester.draft("race"), chain: t.vault.keys.auditChain)
         let indexer = t.vault.keys.blindIndexer
 
-        let record = SealedRecord(keyIndex: indexer.index(source: crm, recordKey: Sensitive("crm-2")), keyCiphertext: [1], observedAt: Date(),
-                                  keyOwner: ann, sealedUnder: old, newSubject: nil, identifiers: [], fields: [])
+        let record = SealedRecord(
+            keyIndex: indexer.index(source: crm, recordKey: Sensitive("crm-2")), keyCiphertext: [1], observedAt: Date(),
+            keyOwner: ann, sealedUnder: old, newSubject: nil, identifiers: [], fields: [])
         await #expect(throws: StoreError.self) { _ = try await t.vault.store.commit(records: [record], source: crm, at: Date(), audit: audit) }
-        let event = SealedEvent(eventIndex: indexer.index(source: crm, eventID: Sensitive("t-1")), recordKeyIndex: indexer.index(source: crm, recordKey: Sensitive("crm-1")),
-                                keyOwner: ann, sealedUnder: old, type: "ticket", occurredAt: Date(), ciphertext: [1])
+        let event = SealedEvent(
+            eventIndex: indexer.index(source: crm, eventID: Sensitive("t-1")), recordKeyIndex: indexer.index(source: crm, recordKey: Sensitive("crm-1")),
+            keyOwner: ann, sealedUnder: old, type: "ticket", occurredAt: Date(), ciphertext: [1])
         await #expect(throws: StoreError.self) { _ = try await t.vault.store.commit(events: [event], source: crm, audit: audit) }
-        let consent = SealedConsent(subjectID: ann, keyOwner: ann, sealedUnder: old, purpose: "marketing.advertising", status: "granted",
-                                    lawfulBasis: "consent", jurisdiction: nil, occurredAt: Date(), expiresAt: nil, recordedAt: Date(),
-                                    recordedBy: "tester", ciphertext: [1])
+        let consent = SealedConsent(
+            subjectID: ann, keyOwner: ann, sealedUnder: old, purpose: "marketing.advertising", status: "granted",
+            lawfulBasis: "consent", jurisdiction: nil, occurredAt: Date(), expiresAt: nil, recordedAt: Date(),
+            recordedBy: "tester", ciphertext: [1])
         await #expect(throws: StoreError.self) { try await t.vault.store.appendConsents([consent], audit: audit) }
 
         let profile = try await t.vault.reader.read(ann)
@@ -39,7 +44,8 @@ struct SubjectKeyRaceTests {
 
     @Test("a rotation refuses to install its key when a value was written after it read the subject's rows", arguments: StorageBackend.allCases)
     func rotationAfterAConcurrentWrite(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let ann = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
         let rows = try await t.vault.store.sealedRows(of: ann)
         _ = try await t.vault.ingest.ingest(records: [record("web-1", ["email": "ann@example.com", "city": "Denver"])], from: web, caller: tester)

@@ -2,9 +2,10 @@ import Foundation
 import Requests
 import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import Vault
 
 /// The suppression set is checked against the erasure ledger, which lives outside the
 /// database: a suppression row deleted there doesn't let an erased person back in.
@@ -12,9 +13,11 @@ import VaultTestSupport
 struct SuppressionRestoreTests {
     @Test("by the integrity check while running, and before serving at start", arguments: StorageBackend.allCases)
     func restored(_ backend: StorageBackend) async throws {
-        let t = try await TemporaryVault.make(backend); defer { t.remove() }
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
         let subject = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "zed@example.com"])], from: crm, caller: tester)[0].outcome.subjectID
-        let opened = try await t.vault.requests.open(.init(kind: .erasure, regulation: .gdpr, subjectID: subject, identifiers: nil, receivedAt: nil), caller: tester)
+        let opened = try await t.vault.requests.open(
+            .init(kind: .erasure, regulation: .gdpr, subjectID: subject, identifiers: nil, receivedAt: nil), caller: tester)
         _ = try await t.vault.requests.verify(opened.id, method: "email_link", caller: tester)
         _ = try await t.vault.requests.execute(opened.id, caller: tester)
         let entry = try #require(try t.vault.requests.ledger.entries().last)
@@ -34,7 +37,8 @@ struct SuppressionRestoreTests {
         let reopened = try await t.reopen()
         let afterStart = try await reopened.ingest.ingest(records: [record("crm-8", ["email": "zed@example.com"])], from: crm, caller: tester)
         #expect(afterStart[0].outcome.kind == .suppressed, "put back before serving")
-        var query = AuditQuery(); query.action = "suppression.restore"
+        var query = AuditQuery()
+        query.action = "suppression.restore"
         #expect(try await reopened.audit.entries(query).count >= 2)
         #expect(try await reopened.requests.restoreSuppressions() == 0, "nothing missing now")
     }

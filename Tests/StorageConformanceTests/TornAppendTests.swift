@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultTestSupport
+
+@testable import Vault
 
 /// A crash inside an append to the erasure ledger or the anchors file leaves a torn last line.
 /// Its append never returned, so nothing acted on it; the vault must start, drop it, and keep
@@ -10,10 +11,13 @@ import VaultTestSupport
 struct TornAppendTests {
     @Test("a torn last ledger line is dropped at start; complete entries are kept and replayed")
     func tornLedgerTail() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let t = try await TemporaryVault.make()
+        defer { t.remove() }
         let ledger = t.vault.requests.ledger
-        try ledger.append(.init(request_id: UUID().uuidString.lowercased(), subject_id: UUID().uuidString.lowercased(), key_owners: [],
-                                at: "2026-11-24T00:00:00Z"))
+        try ledger.append(
+            .init(
+                request_id: UUID().uuidString.lowercased(), subject_id: UUID().uuidString.lowercased(), key_owners: [],
+                at: "2026-11-24T00:00:00Z"))
         let handle = try FileHandle(forWritingTo: ledger.file)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data(#"{"at":"2026-11-24T00:0"#.utf8))

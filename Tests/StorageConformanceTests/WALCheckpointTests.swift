@@ -1,10 +1,11 @@
 import Foundation
-@testable import SQLiteStorage
-@testable import Storage
 import Testing
-@testable import Vault
 import VaultModel
 import VaultTestSupport
+
+@testable import SQLiteStorage
+@testable import Storage
+@testable import Vault
 
 /// The SQLite store checkpoints its WAL on a connection of its own (`WALCheckpointer`)
 /// instead of inside the commit that crosses SQLite's threshold.
@@ -12,7 +13,8 @@ import VaultTestSupport
 struct WALCheckpointTests {
     @Test("written pages reach the database file through the background checkpoint, and the WAL stays bounded")
     func backgroundCheckpoint() async throws {
-        let t = try await TemporaryVault.make(.sqlite); defer { t.remove() }
+        let t = try await TemporaryVault.make(.sqlite)
+        defer { t.remove() }
         let store = try #require(t.vault.store as? SQLiteVaultStore)
         let pageSize = 4096
         func size(_ suffix: String) -> Int {
@@ -26,8 +28,9 @@ struct WALCheckpointTests {
         for source in DemoDataset.sources {
             let ofSource = records.filter { $0.source == source }
             for start in stride(from: 0, to: ofSource.count, by: 500) {
-                _ = try await t.vault.ingest.ingest(records: ofSource[start..<min(ofSource.count, start + 500)].map(\.json),
-                                                    from: SourceName(source)!, caller: tester)
+                _ = try await t.vault.ingest.ingest(
+                    records: ofSource[start..<min(ofSource.count, start + 500)].map(\.json),
+                    from: SourceName(source)!, caller: tester)
                 peakWAL = max(peakWAL, size("-wal"))
             }
         }

@@ -11,7 +11,8 @@ import VaultTestSupport
 struct AtRestTests {
     @Test("no plaintext personal value of the demo set appears in the SQLite file or its WAL")
     func noPlaintextOnDisk() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let t = try await TemporaryVault.make()
+        defer { t.remove() }
         let dataset = DemoDataset.generate(people: 300, seed: 3)
         _ = try await DemoLoader(vault: t.vault).load(dataset)
         // Every normalized value long enough not to match by chance (e.g. "US" or a 4-digit tail).
@@ -39,15 +40,18 @@ struct AtRestTests {
 
     @Test("a field ciphertext copied onto another subject's row fails to open")
     func swappedCiphertext() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let t = try await TemporaryVault.make()
+        defer { t.remove() }
         let a = try await t.vault.ingest.ingest(records: [record("crm-1", ["email": "ann@example.com", "first_name": "Ann"])], from: crm, caller: tester)
         let b = try await t.vault.ingest.ingest(records: [record("crm-2", ["email": "bob@example.com", "first_name": "Bob"])], from: crm, caller: tester)
         let pool = try DatabasePool(path: t.databasePath)
         try await pool.write { db in
-            let annCiphertext = try Data.fetchOne(db, sql: "SELECT ciphertext FROM field_values WHERE subject_id = ? AND field = 'first_name'",
-                                                  arguments: [a[0].outcome.subjectID.description])!
-            try db.execute(sql: "UPDATE field_values SET ciphertext = ? WHERE subject_id = ? AND field = 'first_name'",
-                           arguments: [annCiphertext, b[0].outcome.subjectID.description])
+            let annCiphertext = try Data.fetchOne(
+                db, sql: "SELECT ciphertext FROM field_values WHERE subject_id = ? AND field = 'first_name'",
+                arguments: [a[0].outcome.subjectID.description])!
+            try db.execute(
+                sql: "UPDATE field_values SET ciphertext = ? WHERE subject_id = ? AND field = 'first_name'",
+                arguments: [annCiphertext, b[0].outcome.subjectID.description])
         }
         // Written by another connection: the store's per-request reads see it within this bound.
         try await Task.sleep(for: SQLiteVaultStore.foreignCommitVisibility + .milliseconds(20))
@@ -57,7 +61,8 @@ struct AtRestTests {
 
     @Test("the master key file is created 0600 and data survives a reopen")
     func keyFileAndReopen() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let t = try await TemporaryVault.make()
+        defer { t.remove() }
         let keyPath = t.directory.appendingPathComponent("master.key").path
         let attributes = try FileManager.default.attributesOfItem(atPath: keyPath)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
@@ -68,7 +73,8 @@ struct AtRestTests {
 
     @Test("a group-readable key file is refused")
     func permissiveKeyFile() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let t = try await TemporaryVault.make()
+        defer { t.remove() }
         let keyPath = t.directory.appendingPathComponent("master.key").path
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: keyPath)
         await #expect { try await t.reopen() } throws: { error in
@@ -79,7 +85,8 @@ struct AtRestTests {
 
     @Test("a missing key for an existing database is refused, never replaced")
     func missingKey() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let t = try await TemporaryVault.make()
+        defer { t.remove() }
         let keyPath = t.directory.appendingPathComponent("master.key").path
         try FileManager.default.removeItem(atPath: keyPath)
         await #expect { try await t.reopen() } throws: { error in
@@ -91,7 +98,8 @@ struct AtRestTests {
 
     @Test("a wrong key is refused by the key check value")
     func wrongKey() async throws {
-        let t = try await TemporaryVault.make(); defer { t.remove() }
+        let t = try await TemporaryVault.make()
+        defer { t.remove() }
         let keyPath = t.directory.appendingPathComponent("master.key").path
         try FileManager.default.removeItem(atPath: keyPath)
         _ = try MasterKeySource.file(path: keyPath).create()

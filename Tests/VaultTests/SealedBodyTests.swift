@@ -1,19 +1,24 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultModel
+
+@testable import Vault
 
 /// Sealed bodies are written with JSONEncoder and opened with JSONParser: the two must agree.
 @Suite("Sealed bodies")
 struct SealedBodyTests {
     @Test("consent bodies written by the encoder open to the same members, absent ones as nil")
     func consentBodies() throws {
-        let decision = ConsentDecision.encode(status: "granted", lawfulBasis: "consent", jurisdiction: "EU", expiresAt: Date(timeIntervalSince1970: 1_800_000_000))
-        for body in [ConsentBody(channel: "web", notice_version: "v3", evidence: "form #12 \"ok\" / é", decision: decision),
-                     ConsentBody(channel: nil, notice_version: "v1", evidence: nil, decision: nil),
-                     ConsentBody(channel: nil, notice_version: nil, evidence: nil, decision: nil)] {
+        let decision = ConsentDecision.encode(
+            status: "granted", lawfulBasis: "consent", jurisdiction: "EU", expiresAt: Date(timeIntervalSince1970: 1_800_000_000))
+        for body in [
+            ConsentBody(channel: "web", notice_version: "v3", evidence: "form #12 \"ok\" / é", decision: decision),
+            ConsentBody(channel: nil, notice_version: "v1", evidence: nil, decision: nil),
+            ConsentBody(channel: nil, notice_version: nil, evidence: nil, decision: nil),
+        ] {
             let opened = try ConsentBody(opened: Array(try JSONEncoder().encode(body)))
-            #expect(opened.channel == body.channel && opened.notice_version == body.notice_version && opened.evidence == body.evidence
+            #expect(
+                opened.channel == body.channel && opened.notice_version == body.notice_version && opened.evidence == body.evidence
                     && opened.decision == body.decision)
         }
         #expect(try ConsentBody(opened: Array(#"{"channel": null}"#.utf8)).channel == nil)
@@ -24,7 +29,8 @@ struct SealedBodyTests {
     @Test("event bodies written by the encoder open to the same id and attributes")
     func eventBodies() throws {
         for time in [nil, Date(timeIntervalSince1970: 1_767_225_600.123)] {
-            let body = EventBody(id: "ord-7", attributes: ["amount": .number(12.5), "status": .string("open"), "tags": .array([.bool(true), .null])], occurredAt: time)
+            let body = EventBody(
+                id: "ord-7", attributes: ["amount": .number(12.5), "status": .string("open"), "tags": .array([.bool(true), .null])], occurredAt: time)
             let opened = try EventBody(opened: Array(try JSONEncoder().encode(body)))
             #expect(opened.id == body.id && opened.attributes == body.attributes && opened.occurred_at == body.occurred_at)
         }

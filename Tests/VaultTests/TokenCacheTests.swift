@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultModel
+
+@testable import Vault
 
 @Suite("Token cache")
 struct TokenCacheTests {

@@ -33,7 +33,8 @@ public enum GeneralizeAction {
         case .year:
             field.type == .date ? nil : "generalize to year applies to field \(field.name), which is not a date"
         case .prefix, .city, .country:
-            Self.address.covers(field.category) ? nil
+            Self.address.covers(field.category)
+                ? nil
                 : "generalize to \(to.rawValue) applies to field \(field.name), which is not an address field"
         }
     }

@@ -1,7 +1,7 @@
 import Audit
 import Foundation
-import Synchronization
 import Storage
+import Synchronization
 import VaultCrypto
 
 /// The audit log: group-committed appends for reads, signed anchors, verification.
@@ -111,12 +111,12 @@ public actor AuditLog {
 
     // MARK: Anchors
 
-    /// Signs the current head and appends it to the anchors file (fsynced); nil when the
-    /// chain is empty or the head is already anchored.
-    @discardableResult
     /// The chain's last entry: its sequence number and hash.
     public func head() async throws -> (seq: Int64, hash: [UInt8])? { try await store.auditHead() }
 
+    /// Signs the current head and appends it to the anchors file (fsynced); nil when the
+    /// chain is empty or the head is already anchored.
+    @discardableResult
     public func anchor(at time: Date = Date()) async throws -> AuditAnchor? {
         guard let head = try await store.auditHead(), head.seq != lastAnchoredSeq else { return nil }
         let anchor = try AuditAnchor.sign(seq: head.seq, head: head.hash, at: time, key: signingKey)
@@ -224,7 +224,8 @@ public enum AuditLogError: Error, CustomStringConvertible, Sendable {
         case .anchorsUnwritable: "the audit anchors file cannot be written"
         case .anchorsCorrupt: "the audit anchors file is corrupt"
         case .anchorForged(let seq): "refusing to start: the audit anchor at sequence \(seq) is not signed by this vault's key"
-        case .anchorNotOnChain(let seq): "refusing to start: the audit chain no longer holds the entry anchored at sequence \(seq) (its newest entries were deleted or rewritten); restore the database from a backup and investigate"
+        case .anchorNotOnChain(let seq):
+            "refusing to start: the audit chain no longer holds the entry anchored at sequence \(seq) (its newest entries were deleted or rewritten); restore the database from a backup and investigate"
         }
     }
 }

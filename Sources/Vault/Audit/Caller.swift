@@ -36,10 +36,13 @@ public struct Caller: Sendable {
     /// vaultd itself, not a principal of a request (which always has a role or a source).
     public var isSystem: Bool { role == nil && source == nil && requestID.hasPrefix("system-") && principal == "vaultd" }
 
-    public func draft(_ action: String, subjects: [String] = [], fields: [String] = [], policyVersion: String? = nil,
-                      outcome: String = "ok", detail: String? = nil, at: Date = Date()) -> AuditDraft {
-        AuditDraft(at: at, requestID: requestID, principal: principal, role: role?.rawValue, source: source?.rawValue,
-                   purpose: purpose?.rawValue, action: action, subjectIDs: subjects, fields: fields, policyVersion: policyVersion,
-                   outcome: outcome, detail: detail)
+    public func draft(
+        _ action: String, subjects: [String] = [], fields: [String] = [], policyVersion: String? = nil,
+        outcome: String = "ok", detail: String? = nil, at: Date = Date()
+    ) -> AuditDraft {
+        AuditDraft(
+            at: at, requestID: requestID, principal: principal, role: role?.rawValue, source: source?.rawValue,
+            purpose: purpose?.rawValue, action: action, subjectIDs: subjects, fields: fields, policyVersion: policyVersion,
+            outcome: outcome, detail: detail)
     }
 }

@@ -37,8 +37,9 @@ struct ConsentBody: Codable {
             default: throw StoreError.corrupt("consent body")
             }
         }
-        self.init(channel: try text("channel"), notice_version: try text("notice_version"), evidence: try text("evidence"),
-                  decision: try text("decision"))
+        self.init(
+            channel: try text("channel"), notice_version: try text("notice_version"), evidence: try text("evidence"),
+            decision: try text("decision"))
     }
 }
 
@@ -70,7 +71,9 @@ public struct ConsentService: Sendable {
 
     /// Records the events of one request for one subject; all or nothing.
     /// Returns the subject (after merges) and the events recorded.
-    public func record(_ raw: JSONValue, for id: SubjectID, gpcHeader: Bool = false, caller: Caller, now: Date = Date()) async throws -> (SubjectID, [ConsentEvent]) {
+    public func record(
+        _ raw: JSONValue, for id: SubjectID, gpcHeader: Bool = false, caller: Caller, now: Date = Date()
+    ) async throws -> (SubjectID, [ConsentEvent]) {
         let inputs = try ConsentValidator(purposes: bundle.purposes).validate([raw], gpcHeader: gpcHeader, now: now)[0]
         guard let subject = try await store.canonicalSubject(of: id) else { throw ViewError.notFound }
         try await append([(subject, inputs)], caller: caller, now: now)
@@ -78,7 +81,8 @@ public struct ConsentService: Sendable {
     }
 
     /// Bulk from a source: each item names its record by the source's key.
-    public func recordBulk(_ raw: [JSONValue], from source: SourceName, gpcHeader: Bool, caller: Caller, now: Date = Date()) async throws -> [(SubjectID, Int)] {
+    public func recordBulk(_ raw: [JSONValue], from source: SourceName, gpcHeader: Bool, caller: Caller, now: Date = Date()) async throws -> [(SubjectID, Int)]
+    {
         guard !raw.isEmpty else { throw IngestError.emptyBatch }
         guard raw.count <= 1000 else { throw IngestError.batchTooLarge(count: raw.count, limit: 1000) }
         let inputs = try ConsentValidator(purposes: bundle.purposes).validate(raw, gpcHeader: gpcHeader, now: now, requireKey: true)
@@ -114,24 +118,31 @@ public struct ConsentService: Sendable {
                     wrappedKeys[subject] = wrapped.bytes
                 }
                 for event in events {
-                    let body = ConsentBody(channel: event.channel, notice_version: event.noticeVersion, evidence: event.evidence?.unsafeValue,
-                                           decision: ConsentDecision.encode(status: event.status.rawValue, lawfulBasis: event.lawfulBasis.rawValue,
-                                                                            jurisdiction: event.jurisdiction, expiresAt: event.expiresAt))
-                    let ciphertext = try Envelope.seal(Array(try EventPipeline.encoder.encode(body)), key: dataKeys[subject]!,
-                                                       context: SealContext.consent(owner: subject, purpose: event.purpose.rawValue, occurredAt: event.occurredAt))
-                    sealed.append(SealedConsent(subjectID: subject, keyOwner: subject, sealedUnder: wrappedKeys[subject]!, purpose: event.purpose.rawValue, status: event.status.rawValue,
-                                                lawfulBasis: event.lawfulBasis.rawValue, jurisdiction: event.jurisdiction, occurredAt: event.occurredAt,
-                                                expiresAt: event.expiresAt, recordedAt: now, recordedBy: caller.principal, ciphertext: ciphertext))
+                    let body = ConsentBody(
+                        channel: event.channel, notice_version: event.noticeVersion, evidence: event.evidence?.unsafeValue,
+                        decision: ConsentDecision.encode(
+                            status: event.status.rawValue, lawfulBasis: event.lawfulBasis.rawValue,
+                            jurisdiction: event.jurisdiction, expiresAt: event.expiresAt))
+                    let ciphertext = try Envelope.seal(
+                        Array(try EventPipeline.encoder.encode(body)), key: dataKeys[subject]!,
+                        context: SealContext.consent(owner: subject, purpose: event.purpose.rawValue, occurredAt: event.occurredAt))
+                    sealed.append(
+                        SealedConsent(
+                            subjectID: subject, keyOwner: subject, sealedUnder: wrappedKeys[subject]!, purpose: event.purpose.rawValue,
+                            status: event.status.rawValue,
+                            lawfulBasis: event.lawfulBasis.rawValue, jurisdiction: event.jurisdiction, occurredAt: event.occurredAt,
+                            expiresAt: event.expiresAt, recordedAt: now, recordedBy: caller.principal, ciphertext: ciphertext))
                 }
             }
             let purposes = Set(sealed.map(\.purpose)).sorted()
-            let audit = AuditWrite(draft: caller.draft("consent.record", detail: "\(sealed.count) events: \(purposes.joined(separator: ","))", at: now),
-                                   chain: keys.auditChain)
+            let audit = AuditWrite(
+                draft: caller.draft("consent.record", detail: "\(sealed.count) events: \(purposes.joined(separator: ","))", at: now),
+                chain: keys.auditChain)
             do {
                 try await store.appendConsents(sealed, audit: audit)
                 return
             } catch StoreError.staleResolution {
-                continue // merged or erased meanwhile: resolve again
+                continue  // merged or erased meanwhile: resolve again
             }
         }
         throw IngestError.contention

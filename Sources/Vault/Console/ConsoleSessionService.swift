@@ -25,7 +25,8 @@ public struct ConsoleSessionService: Sendable {
     }
 
     public func create(token: Sensitive<String>, now: Date = Date()) async throws -> (id: String, csrf: String) {
-        let id = try Self.random(), csrf = try Self.random()
+        let id = try Self.random()
+        let csrf = try Self.random()
         let idHash = hash(id)
         let content = try JSONEncoder().encode(Content(token: token.unsafeValue, csrf: csrf))
         let sealed = try Envelope.seal(Array(content), key: keys.sessionKey, context: Self.context(idHash))
@@ -37,7 +38,7 @@ public struct ConsoleSessionService: Sendable {
     public func touch(_ id: String, now: Date = Date()) async throws -> Session? {
         let idHash = hash(id)
         guard let sealed = try await store.touchConsoleSession(idHash: idHash, now: now, renewedUntil: now.addingTimeInterval(Self.idle)),
-              let content = try? JSONDecoder().decode(Content.self, from: Data(Envelope.open(sealed, key: keys.sessionKey, context: Self.context(idHash))))
+            let content = try? JSONDecoder().decode(Content.self, from: Data(Envelope.open(sealed, key: keys.sessionKey, context: Self.context(idHash))))
         else { return nil }
         return Session(token: Sensitive(content.token), csrf: content.csrf)
     }

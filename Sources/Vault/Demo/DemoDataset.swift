@@ -15,8 +15,10 @@ public struct DemoDataset: Sendable {
         /// Index of the real person behind the record (ground truth).
         public let person: Int
         public var json: JSONValue {
-            .object(["key": .string(key), "observed_at": .string("2026-03-01T10:00:00Z"),
-                     "fields": .object(fields.mapValues { .string($0) })])
+            .object([
+                "key": .string(key), "observed_at": .string("2026-03-01T10:00:00Z"),
+                "fields": .object(fields.mapValues { .string($0) }),
+            ])
         }
     }
 
@@ -28,8 +30,10 @@ public struct DemoDataset: Sendable {
         public let occurredAt: String
         public let attributes: [String: JSONValue]
         public var json: JSONValue {
-            .object(["id": .string(id), "key": .string(key), "type": .string(type), "occurred_at": .string(occurredAt),
-                     "attributes": .object(attributes)])
+            .object([
+                "id": .string(id), "key": .string(key), "type": .string(type), "occurred_at": .string(occurredAt),
+                "attributes": .object(attributes),
+            ])
         }
     }
 
@@ -47,10 +51,11 @@ public struct DemoDataset: Sendable {
         // Households: about 1% of people share a phone with the previous person.
         for i in stride(from: 1, to: people.count, by: 1) where random.chance(0.01) {
             let p = people[i]
-            people[i] = DemoPerson(index: p.index, firstName: p.firstName, lastName: people[i - 1].lastName, email: p.email,
-                                   phoneDigits: people[i - 1].phoneDigits, birthDate: p.birthDate, street: people[i - 1].street,
-                                   city: people[i - 1].city, postalCode: people[i - 1].postalCode, customerID: p.customerID,
-                                   cardLast4: p.cardLast4, iban: p.iban, deviceID: p.deviceID, ipAddress: p.ipAddress)
+            people[i] = DemoPerson(
+                index: p.index, firstName: p.firstName, lastName: people[i - 1].lastName, email: p.email,
+                phoneDigits: people[i - 1].phoneDigits, birthDate: p.birthDate, street: people[i - 1].street,
+                city: people[i - 1].city, postalCode: people[i - 1].postalCode, customerID: p.customerID,
+                cardLast4: p.cardLast4, iban: p.iban, deviceID: p.deviceID, ipAddress: p.ipAddress)
         }
         var records: [Record] = []
         var events: [Event] = []
@@ -61,35 +66,49 @@ public struct DemoDataset: Sendable {
         }
         for person in people {
             let crmKey = String(format: "crm-%07d", person.index)
-            records.append(Record(source: "crm", key: crmKey, fields: [
-                "customer_id": person.customerID, "email": noisyEmail(person.email, &random), "phone": noisyPhone(person.phoneDigits, &random),
-                "first_name": person.firstName, "last_name": person.lastName, "birth_date": person.birthDate,
-                "street_address": person.street, "city": person.city, "postal_code": person.postalCode, "country": "US",
-            ], person: person.index))
+            records.append(
+                Record(
+                    source: "crm", key: crmKey,
+                    fields: [
+                        "customer_id": person.customerID, "email": noisyEmail(person.email, &random), "phone": noisyPhone(person.phoneDigits, &random),
+                        "first_name": person.firstName, "last_name": person.lastName, "birth_date": person.birthDate,
+                        "street_address": person.street, "city": person.city, "postal_code": person.postalCode, "country": "US",
+                    ], person: person.index))
             if random.chance(0.7) {
                 let key = String(format: "bill-%06d", person.index)
-                var fields = ["email": typo(noisyEmail(person.email, &random), &random, rate: 0.03), "card_last4": person.cardLast4,
-                              "first_name": person.firstName, "last_name": person.lastName]
+                var fields = [
+                    "email": typo(noisyEmail(person.email, &random), &random, rate: 0.03), "card_last4": person.cardLast4,
+                    "first_name": person.firstName, "last_name": person.lastName,
+                ]
                 if random.chance(0.9) { fields["customer_id"] = person.customerID }
                 if random.chance(0.3) { fields["iban"] = person.iban }
                 records.append(Record(source: "billing", key: key, fields: fields, person: person.index))
                 for _ in 0..<random.int(0...4) {
                     eventCounter += 1
-                    events.append(Event(source: "billing", id: "ord-\(eventCounter)", key: key, type: "order", occurredAt: timestamp(&random),
-                                        attributes: ["amount": .number(Double(random.int(500...40000)) / 100), "currency": .string("USD")]))
+                    events.append(
+                        Event(
+                            source: "billing", id: "ord-\(eventCounter)", key: key, type: "order", occurredAt: timestamp(&random),
+                            attributes: ["amount": .number(Double(random.int(500...40000)) / 100), "currency": .string("USD")]))
                 }
             }
             if random.chance(0.4) {
                 let key = String(format: "sup-%06d", person.index)
                 var fields = ["first_name": person.firstName, "last_name": person.lastName]
-                if random.chance(0.7) { fields["email"] = typo(noisyEmail(person.email, &random), &random, rate: 0.03) }
-                else { fields["phone"] = noisyPhone(person.phoneDigits, &random) }
+                if random.chance(0.7) {
+                    fields["email"] = typo(noisyEmail(person.email, &random), &random, rate: 0.03)
+                } else {
+                    fields["phone"] = noisyPhone(person.phoneDigits, &random)
+                }
                 records.append(Record(source: "support", key: key, fields: fields, person: person.index))
                 for _ in 0..<random.int(1...3) {
                     eventCounter += 1
-                    events.append(Event(source: "support", id: "tkt-\(eventCounter)", key: key, type: "ticket", occurredAt: timestamp(&random),
-                                        attributes: ["subject": .string(random.pick(["Login problem", "Refund request", "Delivery late", "Change address"])),
-                                                     "status": .string(random.pick(["open", "pending", "closed", "closed"]))]))
+                    events.append(
+                        Event(
+                            source: "support", id: "tkt-\(eventCounter)", key: key, type: "ticket", occurredAt: timestamp(&random),
+                            attributes: [
+                                "subject": .string(random.pick(["Login problem", "Refund request", "Delivery late", "Change address"])),
+                                "status": .string(random.pick(["open", "pending", "closed", "closed"])),
+                            ]))
                 }
             }
             if random.chance(0.5) {
@@ -99,8 +118,10 @@ public struct DemoDataset: Sendable {
                 records.append(Record(source: "web", key: key, fields: fields, person: person.index))
                 for _ in 0..<random.int(1...4) {
                     eventCounter += 1
-                    events.append(Event(source: "web", id: "pv-\(eventCounter)", key: key, type: "page_view", occurredAt: timestamp(&random),
-                                        attributes: ["url": .string(random.pick(["/pricing", "/products", "/account", "/help", "/checkout"]))]))
+                    events.append(
+                        Event(
+                            source: "web", id: "pv-\(eventCounter)", key: key, type: "page_view", occurredAt: timestamp(&random),
+                            attributes: ["url": .string(random.pick(["/pricing", "/products", "/account", "/help", "/checkout"]))]))
                 }
             }
         }
@@ -117,9 +138,13 @@ public struct DemoDataset: Sendable {
 
     static func noisyPhone(_ digits: String, _ r: inout DemoRandom) -> String {
         let d = Array(digits)
-        let area = String(d[0..<3]), exchange = String(d[3..<6]), line = String(d[6..<10])
-        return r.pick(["(\(area)) \(exchange)-\(line)", "\(area)-\(exchange)-\(line)", "+1 \(area) \(exchange) \(line)",
-                       "\(area).\(exchange).\(line)", "1\(digits)", digits])
+        let area = String(d[0..<3])
+        let exchange = String(d[3..<6])
+        let line = String(d[6..<10])
+        return r.pick([
+            "(\(area)) \(exchange)-\(line)", "\(area)-\(exchange)-\(line)", "+1 \(area) \(exchange) \(line)",
+            "\(area).\(exchange).\(line)", "1\(digits)", digits,
+        ])
     }
 
     /// Swaps two adjacent letters of the local part at `rate`: a typo no normalizer can undo.

@@ -54,21 +54,27 @@ public struct EventPipeline: Sendable {
                 if dataKeys[owner] == nil { dataKeys[owner] = try keys.unwrapDataKey(wrapped, of: owner) }
                 let body = EventBody(id: event.id.unsafeValue, attributes: event.attributes, occurredAt: event.occurredAt)
                 let plaintext = try Self.encoder.encode(body)
-                let ciphertext = try Envelope.seal(Array(plaintext), key: dataKeys[owner]!, context: SealContext.event(owner: owner, source: source, type: event.type))
-                sealed.append(SealedEvent(eventIndex: keys.blindIndexer.index(source: source, eventID: event.id), recordKeyIndex: keyIndexes[index],
-                                          keyOwner: owner, sealedUnder: wrapped.bytes, type: event.type, occurredAt: event.occurredAt, ciphertext: ciphertext))
+                let ciphertext = try Envelope.seal(
+                    Array(plaintext), key: dataKeys[owner]!, context: SealContext.event(owner: owner, source: source, type: event.type))
+                sealed.append(
+                    SealedEvent(
+                        eventIndex: keys.blindIndexer.index(source: source, eventID: event.id), recordKeyIndex: keyIndexes[index],
+                        keyOwner: owner, sealedUnder: wrapped.bytes, type: event.type, occurredAt: event.occurredAt, ciphertext: ciphertext))
             }
             guard issues.isEmpty else { throw IngestError.invalidBatch(issues) }
             do {
                 let attributes = Set(events.flatMap { $0.attributes.keys }).sorted()
-                let audit = AuditWrite(draft: caller.draft("events.ingest", fields: attributes, detail: "\(events.count) events", at: now),
-                                       chain: keys.auditChain)
+                let audit = AuditWrite(
+                    draft: caller.draft("events.ingest", fields: attributes, detail: "\(events.count) events", at: now),
+                    chain: keys.auditChain)
                 let outcomes = try await store.commit(events: sealed, source: source, audit: audit)
                 return zip(events, outcomes).map { Result(id: $0.id.unsafeValue, outcome: $1) }
             } catch StoreError.staleResolution {
                 continue
             } catch StoreError.unknownSourceKey(let index) {
-                throw IngestError.invalidBatch([BatchIssue(index: index, field: "key", type: "unknown-source-key", reason: "no record of this source has this key")])
+                throw IngestError.invalidBatch([
+                    BatchIssue(index: index, field: "key", type: "unknown-source-key", reason: "no record of this source has this key")
+                ])
             }
         }
         throw IngestError.contention
@@ -151,7 +157,8 @@ struct EventBody: Codable {
     /// An opened body, read with `JSONParser` (every view opens its subject's events).
     init(opened bytes: [UInt8]) throws {
         guard case .object(let members)? = try? JSONParser.parse(bytes), case .string(let id)? = members["id"],
-              case .object(let attributes)? = members["attributes"] else { throw StoreError.corrupt("event body") }
+            case .object(let attributes)? = members["attributes"]
+        else { throw StoreError.corrupt("event body") }
         self.id = id
         self.attributes = attributes
         switch members["occurred_at"] {

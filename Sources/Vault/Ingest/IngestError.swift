@@ -34,7 +34,8 @@ public enum IngestError: Error, Sendable, CustomStringConvertible {
         case .batchTooLarge(let count, let limit): "batch of \(count) items exceeds the limit of \(limit)"
         case .emptyBatch: "the batch is empty"
         case .unknownSource(let name): "source \(name) is not in the policy bundle"
-        case .contention: "the batch could not be applied, and nothing of it was stored: concurrent writes kept changing its subjects (retry), or a record matches on an identifier an earlier record of the batch replaces (send those in separate batches)"
+        case .contention:
+            "the batch could not be applied, and nothing of it was stored: concurrent writes kept changing its subjects (retry), or a record matches on an identifier an earlier record of the batch replaces (send those in separate batches)"
         }
     }
 }

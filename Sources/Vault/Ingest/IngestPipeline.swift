@@ -28,17 +28,20 @@ public struct IngestPipeline: Sendable {
     }
 
     /// `attachTo`: every record joins this subject (values rectified through a request).
-    public func ingest(records raw: [JSONValue], from source: SourceName, caller: Caller, now: Date = Date(),
-                       attachTo: SubjectID? = nil) async throws -> [Result] {
-        let catalog = self.catalog // one snapshot of the bundle for the whole batch
+    public func ingest(
+        records raw: [JSONValue], from source: SourceName, caller: Caller, now: Date = Date(),
+        attachTo: SubjectID? = nil
+    ) async throws -> [Result] {
+        let catalog = self.catalog  // one snapshot of the bundle for the whole batch
         guard catalog.sources[source] != nil else { throw IngestError.unknownSource(source.rawValue) }
         guard !raw.isEmpty else { throw IngestError.emptyBatch }
         guard raw.count <= maximumBatch else { throw IngestError.batchTooLarge(count: raw.count, limit: maximumBatch) }
         let records = try RecordValidator(catalog: catalog).validate(raw, now: now)
         let indexed = records.map { index($0, source: source, catalog: catalog) }
         let fieldNames = Set(records.flatMap { $0.fields.map(\.name.rawValue) }).sorted()
-        let audit = AuditWrite(draft: caller.draft("records.ingest", fields: fieldNames, detail: "\(records.count) records", at: now),
-                               chain: keys.auditChain)
+        let audit = AuditWrite(
+            draft: caller.draft("records.ingest", fields: fieldNames, detail: "\(records.count) records", at: now),
+            chain: keys.auditChain)
         // A concurrent writer can invalidate the plan (e.g. erase a planned key owner);
         // the store detects it and we plan again against the new state.
         for _ in 0..<5 {
@@ -77,7 +80,7 @@ public struct IngestPipeline: Sendable {
             source: source, sourceKeys: records.map(\.keyIndex), identifiers: records.flatMap { $0.identifiers.map(\.index) })
         if let attachTo, let wrapped = try await store.wrappedKey(of: attachTo) { snapshot.wrappedKeys[attachTo] = wrapped }
         var dataKeys: [SubjectID: SymmetricKey] = [:]
-        var wrappedKeys: [SubjectID: [UInt8]] = [:] // as the store holds them: it checks them on commit
+        var wrappedKeys: [SubjectID: [UInt8]] = [:]  // as the store holds them: it checks them on commit
         // Subjects minted earlier in this batch, so two new records of one person share one.
         var minted: [[UInt8]: SubjectID] = [:]
         var sealed: [SealedRecord] = []
@@ -86,7 +89,9 @@ public struct IngestPipeline: Sendable {
             // The matcher's candidates on the snapshot, with the subjects minted earlier in the batch.
             let candidates = SubjectMatcher.candidates(
                 existing: snapshot.subjectBySourceKey[item.keyIndex.bytes] ?? minted[item.keyIndex.bytes], attached: attachTo,
-                identifierMatches: item.identifiers.flatMap { (snapshot.subjectsByIdentifier[$0.index.bytes] ?? []) + [minted[$0.index.bytes]].compactMap { $0 } })
+                identifierMatches: item.identifiers.flatMap {
+                    (snapshot.subjectsByIdentifier[$0.index.bytes] ?? []) + [minted[$0.index.bytes]].compactMap { $0 }
+                })
             var newSubject: NewSubject?
             let owner: SubjectID
             if let existing = SubjectMatcher.keyOwner(among: candidates, hasKey: { dataKeys[$0] != nil || snapshot.wrappedKeys[$0] != nil }) {
@@ -108,13 +113,19 @@ public struct IngestPipeline: Sendable {
             }
             let key = dataKeys[owner]!
             let fields = try item.record.fields.map { field in
-                SealedFieldValue(field: field.name, ciphertext: try Envelope.seal(
-                    Array(field.value.unsafeValue.utf8), key: key, context: SealContext.field(owner: owner, field: field.name, source: source)))
+                SealedFieldValue(
+                    field: field.name,
+                    ciphertext: try Envelope.seal(
+                        Array(field.value.unsafeValue.utf8), key: key, context: SealContext.field(owner: owner, field: field.name, source: source)))
             }
-            let keyCiphertext = try Envelope.seal(Array(item.record.key.unsafeValue.utf8), key: key,
-                                                  context: SealContext.recordKey(owner: owner, source: source))
-            sealed.append(SealedRecord(keyIndex: item.keyIndex, keyCiphertext: keyCiphertext, observedAt: item.record.observedAt,
-                                       keyOwner: owner, sealedUnder: wrappedKeys[owner]!, newSubject: newSubject, identifiers: item.identifiers, fields: fields, attachedTo: attachTo))
+            let keyCiphertext = try Envelope.seal(
+                Array(item.record.key.unsafeValue.utf8), key: key,
+                context: SealContext.recordKey(owner: owner, source: source))
+            sealed.append(
+                SealedRecord(
+                    keyIndex: item.keyIndex, keyCiphertext: keyCiphertext, observedAt: item.record.observedAt,
+                    keyOwner: owner, sealedUnder: wrappedKeys[owner]!, newSubject: newSubject, identifiers: item.identifiers, fields: fields,
+                    attachedTo: attachTo))
         }
         return sealed
     }

@@ -36,7 +36,9 @@ struct RecordValidator {
             var fields: [(FieldName, Sensitive<String>)] = []
             switch object["fields"] {
             case .object(let values)?:
-                if values.isEmpty { recordIssues.append(BatchIssue(index: index, field: "fields", type: "missing-field", reason: "a record needs at least one field")) }
+                if values.isEmpty {
+                    recordIssues.append(BatchIssue(index: index, field: "fields", type: "missing-field", reason: "a record needs at least one field"))
+                }
                 for name in values.keys.sorted() {
                     do throws(FieldIssue) {
                         fields.append((FieldName(name), try catalog.normalize(field: name, value: values[name]!)))
@@ -69,7 +71,8 @@ struct RecordValidator {
         }
         let trimmed = Normalizers.trimmed(text)
         guard !trimmed.isEmpty, trimmed.unicodeScalars.count <= maximumKeyLength,
-              !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
             issues.append(BatchIssue(index: index, field: "key", type: "invalid-value", reason: "1 to \(maximumKeyLength) printable characters"))
             return nil
         }

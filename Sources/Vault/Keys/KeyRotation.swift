@@ -25,7 +25,8 @@ public enum KeyRotationError: Error, Sendable, CustomStringConvertible {
         case .pendingRectification: "the subject has a rectification request waiting for execution; execute or reject it first"
         case .operationInProgress: "another key rotation or retirement is in progress; try again when it has finished"
         case .rewrapPending(let n): "the previous rotation is still re-wrapping \(n) keys; rotate again once `keys status` shows none pending"
-        case .staleKeyring(let active, let stored): "this vaultd's active master key is version \(active) but the database records version \(stored); restart it with the current key file"
+        case .staleKeyring(let active, let stored):
+            "this vaultd's active master key is version \(active) but the database records version \(stored); restart it with the current key file"
         }
     }
 }
@@ -125,7 +126,9 @@ public final class KeyRotation: Sendable {
             faultPoint("rotate-after-key-file")
             try await store.setKeyVersionState(next, state: "active")
             // The row must be ours and active before anything is wrapped under the key.
-            guard try await store.keyVersions().contains(where: { $0.version == next && $0.state == "active" && ConstantTime.equals($0.checkValue, checkValue) }) else {
+            guard
+                try await store.keyVersions().contains(where: { $0.version == next && $0.state == "active" && ConstantTime.equals($0.checkValue, checkValue) })
+            else {
                 throw KeyRotationError.operationInProgress
             }
             faultPoint("rotate-after-activate-row")
@@ -201,7 +204,8 @@ extension KeyRotation {
             }
             let (newKey, wrapped) = try keys.mintDataKey(for: subject)
             let resealed = try rows.map { row -> (row: SealedRow, ciphertext: [UInt8]) in
-                let oldContext = Self.context(row, owner: row.keyOwner), newContext = Self.context(row, owner: subject)
+                let oldContext = Self.context(row, owner: row.keyOwner)
+                let newContext = Self.context(row, owner: subject)
                 let plaintext = try Envelope.open(row.ciphertext, key: oldKeys[row.keyOwner]!, context: oldContext)
                 return (row, try Envelope.seal(plaintext, key: newKey, context: newContext))
             }
@@ -210,7 +214,7 @@ extension KeyRotation {
                 try await store.replaceSubjectKey(subject, key: wrapped, rows: resealed, audit: AuditWrite(draft: draft, chain: keys.auditChain))
                 return rows.count
             } catch StoreError.staleResolution {
-                continue // a write touched the subject meanwhile: read again
+                continue  // a write touched the subject meanwhile: read again
             }
         }
         throw IngestError.contention

@@ -1,5 +1,6 @@
 import Foundation
 import VaultCrypto
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -109,7 +110,7 @@ public enum MasterKeySource: Sendable, Equatable {
             if line.isEmpty || line.hasPrefix("#") { continue }
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2, let version = Int(parts[0]), version > 0,
-                  var raw = Data(base64Encoded: String(parts[1])).map([UInt8].init), raw.count == SymmetricKey.byteCount
+                var raw = Data(base64Encoded: String(parts[1])).map([UInt8].init), raw.count == SymmetricKey.byteCount
             else { throw KeySetupError.malformed(origin) }
             defer { Wipe.bytes(&raw) }
             keys[version] = try SymmetricKey(copying: raw)
@@ -137,10 +138,12 @@ public enum KeySetupError: Error, Equatable, CustomStringConvertible, Sendable {
         case .environmentMissing(let v): "the environment variable \(v) is not set"
         case .unreadable(let p): "cannot read the master key file \(p)"
         case .malformed(let origin): "the master key in \(origin) is malformed (expected lines VERSION:BASE64 of 32 bytes)"
-        case .tooPermissive(let p, let mode): "refusing to start: the master key file \(p) has mode \(mode); it must not be readable by group or others (chmod 600)"
+        case .tooPermissive(let p, let mode):
+            "refusing to start: the master key file \(p) has mode \(mode); it must not be readable by group or others (chmod 600)"
         case .cannotCreate(let p): "cannot create the master key file \(p)"
         case .cannotCreateInEnvironment: "a master key from the environment can't be created"
-        case .missingForExistingDatabase(let p): "refusing to start: the database holds encrypted data but the master key file \(p) is missing; restore the key instead of creating a new one"
+        case .missingForExistingDatabase(let p):
+            "refusing to start: the database holds encrypted data but the master key file \(p) is missing; restore the key instead of creating a new one"
         case .wrongKey(let v): "refusing to start: master key version \(v) does not match this database (key check value differs)"
         case .versionMissing(let v): "refusing to start: master key version \(v), which this database uses, is not loaded"
         case .readBackMismatch(let p): "the master key file \(p) read back differs from what was written; nothing was wrapped under the new key"

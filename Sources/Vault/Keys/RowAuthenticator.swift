@@ -26,9 +26,13 @@ public struct RowAuthenticator: Sendable {
     public var vaultID: String { Self.hex(Array(tag("vault-id/v1", []).prefix(16))) }
 
     public func tag(_ token: TokenRecord) -> [UInt8] {
-        tag("token/v1", [token.id.uuidString.lowercased(), token.principal, token.role, token.source,
-                         Self.hex(token.hash), Self.millis(token.createdAt), token.revokedAt.map(Self.millis),
-                         String(token.approval.rawValue), token.createdBy])
+        tag(
+            "token/v1",
+            [
+                token.id.uuidString.lowercased(), token.principal, token.role, token.source,
+                Self.hex(token.hash), Self.millis(token.createdAt), token.revokedAt.map(Self.millis),
+                String(token.approval.rawValue), token.createdBy,
+            ])
     }
 
     public func tag(_ policy: PolicyVersionRecord) -> [UInt8] {
@@ -38,11 +42,15 @@ public struct RowAuthenticator: Sendable {
     }
 
     public func tag(_ request: RequestRecord) -> [UInt8] {
-        tag("request/v1", [request.id.uuidString.lowercased(), request.kind.rawValue, request.regulation.rawValue, request.subjectID?.description, request.status.rawValue,
-                           Self.millis(request.receivedAt), Self.millis(request.dueAt), request.extendedDueAt.map(Self.millis),
-                           request.duplicateOf?.uuidString.lowercased(), request.verifiedAt.map(Self.millis), request.startedAt.map(Self.millis),
-                           request.completedAt.map(Self.millis), request.purposes.joined(separator: ","), request.receipt,
-                           Self.millis(request.createdAt), request.createdBy])
+        tag(
+            "request/v1",
+            [
+                request.id.uuidString.lowercased(), request.kind.rawValue, request.regulation.rawValue, request.subjectID?.description, request.status.rawValue,
+                Self.millis(request.receivedAt), Self.millis(request.dueAt), request.extendedDueAt.map(Self.millis),
+                request.duplicateOf?.uuidString.lowercased(), request.verifiedAt.map(Self.millis), request.startedAt.map(Self.millis),
+                request.completedAt.map(Self.millis), request.purposes.joined(separator: ","), request.receipt,
+                Self.millis(request.createdAt), request.createdBy,
+            ])
     }
 
     public func verify(_ request: RequestRecord) -> Bool {
@@ -74,7 +82,9 @@ public struct RowAuthenticator: Sendable {
 /// A stored row that failed its authentication: never served, audited, answered with
 /// `integrity-error`. Carries no value from the row.
 public enum RowIntegrityError: Error, CustomStringConvertible, Sendable {
-    case token, policyVersion(Int), request
+    case token
+    case policyVersion(Int)
+    case request
     public var description: String {
         switch self {
         case .token: "a stored token failed its authentication (the database was changed outside the vault)"

@@ -25,7 +25,11 @@ enum RowTagsInForce {
             let tokens = Dictionary(uniqueKeysWithValues: try await store.tokens().filter { $0.mac == nil }.map { ($0.id, rows.tag($0)) })
             let policies = Dictionary(uniqueKeysWithValues: try await store.policyVersions().filter { $0.mac == nil }.map { ($0.version, rows.tag($0)) })
             let requests = Dictionary(uniqueKeysWithValues: try await store.requests(RequestFilter()).filter { $0.mac == nil }.map { ($0.id, rows.tag($0)) })
-            let draft = Caller.system("upgrade").draft(action, detail: "row tags in force: \(tokens.count) tokens, \(policies.count) policy versions and \(requests.count) requests written before them were tagged")
+            let draft = Caller.system("upgrade").draft(
+                action,
+                detail:
+                    "row tags in force: \(tokens.count) tokens, \(policies.count) policy versions and \(requests.count) requests written before them were tagged"
+            )
             try await store.tagRows(tokens: tokens, policyVersions: policies, requests: requests, audit: AuditWrite(draft: draft, chain: keys.auditChain))
         }
         try Data("row tags in force\n".utf8).write(to: marker, options: .atomic)

@@ -38,7 +38,9 @@ public final class VaultKeys: Sendable {
     static let indexRootName = "index-root"
     static let signingKeyName = "audit-signing"
 
-    init(keyring: Keyring, source: MasterKeySource, indexRoot: SymmetricKey, signingKey: Ed25519PrivateKey, outboxKey: SymmetricKey, holdKey: SymmetricKey) throws {
+    init(
+        keyring: Keyring, source: MasterKeySource, indexRoot: SymmetricKey, signingKey: Ed25519PrivateKey, outboxKey: SymmetricKey, holdKey: SymmetricKey
+    ) throws {
         self.source = source
         self.signingKey = signingKey
         self.outboxKey = outboxKey
@@ -117,9 +119,10 @@ public final class VaultKeys: Sendable {
         let keyring = Keyring(versions: versions, activeVersion: versions.keys.max()!)
         let indexRoot = try await vaultSecret(named: indexRootName, store: store, keyring: keyring)
         let signingSeed = try await vaultSecret(named: signingKeyName, store: store, keyring: keyring)
-        return try VaultKeys(keyring: keyring, source: source, indexRoot: indexRoot, signingKey: Ed25519PrivateKey(seed: signingSeed.secret),
-                             outboxKey: await vaultSecret(named: "outbox", store: store, keyring: keyring),
-                             holdKey: await vaultSecret(named: "legal-hold", store: store, keyring: keyring))
+        return try VaultKeys(
+            keyring: keyring, source: source, indexRoot: indexRoot, signingKey: Ed25519PrivateKey(seed: signingSeed.secret),
+            outboxKey: await vaultSecret(named: "outbox", store: store, keyring: keyring),
+            holdKey: await vaultSecret(named: "legal-hold", store: store, keyring: keyring))
     }
 
     /// Finishes or drops the `pending` version a rotation killed midway left behind
@@ -127,8 +130,10 @@ public final class VaultKeys: Sendable {
     /// the version becomes active; absent from the file, nothing was ever wrapped under it, so
     /// the row goes. Done under the key-operation lease, so a replica starting while another
     /// rotates leaves that rotation's row alone (and doesn't check it).
-    static func settlePendingVersions(_ known: [KeyVersionRecord], loaded versions: [Int: SymmetricKey], store: any VaultStore,
-                                      now: Date) async throws -> [KeyVersionRecord] {
+    static func settlePendingVersions(
+        _ known: [KeyVersionRecord], loaded versions: [Int: SymmetricKey], store: any VaultStore,
+        now: Date
+    ) async throws -> [KeyVersionRecord] {
         let pending = known.filter { $0.state == "pending" }
         guard !pending.isEmpty else { return known }
         let holder = "start-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"

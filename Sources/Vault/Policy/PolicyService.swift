@@ -21,8 +21,9 @@ public struct PolicyService: Sendable {
             guard keys.rows.verify(latest) else { throw RowIntegrityError.policyVersion(latest.version) }
             return ActivePolicy(number: latest.version, policy: try CompiledPolicy.compile(files: latest.files, phoneRegion: phoneRegion))
         }
-        var record = PolicyVersionRecord(version: 1, digest: seed.version, appliedAt: now, appliedBy: "vaultd (first start)",
-                                         files: seed.files, diff: LineDiff.diff(bundles: [:], seed.files))
+        var record = PolicyVersionRecord(
+            version: 1, digest: seed.version, appliedAt: now, appliedBy: "vaultd (first start)",
+            files: seed.files, diff: LineDiff.diff(bundles: [:], seed.files))
         record.mac = keys.rows.tag(record)
         let draft = Caller.system("policy").draft("policy.apply", detail: "v1 \(seed.version) from the policy directory", at: now)
         do {
@@ -42,13 +43,16 @@ public struct PolicyService: Sendable {
         guard let latest = try await store.latestPolicyVersion(), latest.version > state.active.number else { return nil }
         guard keys.rows.verify(latest) else {
             if state.refuseOnce(latest.version) {
-                try await audit.record(Caller.system("policy").draft("integrity.error", outcome: "failed",
-                                                                     detail: "stored policy version \(latest.version) failed its authentication; \(state.active.label) stays in force"))
+                try await audit.record(
+                    Caller.system("policy").draft(
+                        "integrity.error", outcome: "failed",
+                        detail: "stored policy version \(latest.version) failed its authentication; \(state.active.label) stays in force"))
             }
             throw RowIntegrityError.policyVersion(latest.version)
         }
-        let next = ActivePolicy(number: latest.version,
-                                policy: try CompiledPolicy.compile(files: latest.files, phoneRegion: state.current.catalog.phoneRegion))
+        let next = ActivePolicy(
+            number: latest.version,
+            policy: try CompiledPolicy.compile(files: latest.files, phoneRegion: state.current.catalog.phoneRegion))
         return state.adopt(next) ? next : nil
     }
 
@@ -70,8 +74,9 @@ public struct PolicyService: Sendable {
         let next = ActivePolicy(number: active.number + 1, policy: policy)
         let changed = diff.map { "\($0.key) \($0.value.filter { $0.hasPrefix("+") }.count)+/\($0.value.filter { $0.hasPrefix("-") }.count)-" }.sorted()
         let draft = caller.draft("policy.apply", detail: "\(active.label) → \(next.label) \(policy.version): \(changed.joined(separator: ", "))", at: now)
-        var record = PolicyVersionRecord(version: next.number, digest: policy.version, appliedAt: now, appliedBy: caller.principal,
-                                         files: policy.files, diff: diff)
+        var record = PolicyVersionRecord(
+            version: next.number, digest: policy.version, appliedAt: now, appliedBy: caller.principal,
+            files: policy.files, diff: diff)
         record.mac = keys.rows.tag(record)
         try await store.insertPolicyVersion(record, audit: AuditWrite(draft: draft, chain: keys.auditChain))
         state.replace(with: next)

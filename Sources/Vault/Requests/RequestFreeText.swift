@@ -16,7 +16,11 @@ struct RequestFreeText {
     let key: SymmetricKey
     static let prefix = "pv-sealed:v1:"
 
-    enum Column: String { case verificationMethod = "verification_method", rejectedReason = "rejected_reason", extensionReason = "extension_reason" }
+    enum Column: String {
+        case verificationMethod = "verification_method"
+        case rejectedReason = "rejected_reason"
+        case extensionReason = "extension_reason"
+    }
 
     func seal(_ text: String?, request: UUID, column: Column) throws -> String? {
         guard let text else { return nil }

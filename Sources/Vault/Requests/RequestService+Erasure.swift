@@ -74,11 +74,17 @@ extension RequestService {
     /// request completed with its signed receipt, all in one transaction; the ledger entry is
     /// written first, and the WAL is truncated after.
     func eraseOnce(_ record: RequestRecord, caller: Caller, now: Date) async throws -> RequestRecord {
+        // Refused before anything is written (the ledger entry comes first).
+        guard record.moved(by: .complete) != nil else { throw RequestError.invalidTransition(from: record.status.rawValue, step: "complete") }
         let policy = policies.current
         guard let subject = try await currentSubject(of: record) else {
             // Nothing held (or already erased, e.g. by a ledger replay after a crash).
-            let receipt = try sign(receipt(record, subject: record.subjectID, erased: .init(fields: [], field_values: 0, sources: [], events: 0, consents: 0,
-                                                                                          data_keys_destroyed: 0), held: [], suppressed: 0, notices: [], now: now))
+            let receipt = try sign(
+                receipt(
+                    record, subject: record.subjectID,
+                    erased: .init(
+                        fields: [], field_values: 0, sources: [], events: 0, consents: 0,
+                        data_keys_destroyed: 0), held: [], suppressed: 0, notices: [], now: now))
             var done = record
             done.receipt = receipt
             return try await completeErasure(done, caller: caller, detail: "nothing held (already erased or unknown)", now: now)
@@ -90,27 +96,36 @@ extension RequestService {
         var held: [HeldValue] = []
         for (name, surviving) in profile.fields.sorted(by: { $0.key < $1.key }) {
             guard let category = policy.catalog.fields[name]?.category, let hold = policy.hold(for: category) else { continue }
-            let ciphertext = try Envelope.seal(Array(surviving.golden.value.unsafeValue.utf8), key: keys.holdKey,
-                                               context: Self.holdContext(subject, name))
-            held.append(HeldValue(field: name, category: category.rawValue, basis: hold.basis,
-                                  until: DueDate.addDays(hold.days, to: now), ciphertext: ciphertext))
+            let ciphertext = try Envelope.seal(
+                Array(surviving.golden.value.unsafeValue.utf8), key: keys.holdKey,
+                context: Self.holdContext(subject, name))
+            held.append(
+                HeldValue(
+                    field: name, category: category.rawValue, basis: hold.basis,
+                    until: DueDate.addDays(hold.days, to: now), ciphertext: ciphertext))
         }
         let notices = try notices(for: record, kind: .erasure, records: facts.records, dataKeys: dataKeys, now: now)
         let suppressions = facts.identifiers + facts.records.map(\.keyIndex)
         let head = try await store.auditHead()
-        let erased = ErasureReceipt.Erased(fields: profile.fields.keys.map(\.rawValue).sorted(),
-                                           field_values: profile.fields.values.reduce(0) { $0 + 1 + $1.alternatives.count },
-                                           sources: profile.sources.map(\.rawValue), events: profile.events.count, consents: profile.consents.count,
-                                           data_keys_destroyed: facts.keyOwners.count)
-        let signed = try sign(receipt(record, subject: subject, erased: erased, held: held, suppressed: Set(suppressions.map(\.bytes)).count,
-                                      notices: notices, now: now, head: head))
+        let erased = ErasureReceipt.Erased(
+            fields: profile.fields.keys.map(\.rawValue).sorted(),
+            field_values: profile.fields.values.reduce(0) { $0 + 1 + $1.alternatives.count },
+            sources: profile.sources.map(\.rawValue), events: profile.events.count, consents: profile.consents.count,
+            data_keys_destroyed: facts.keyOwners.count)
+        let signed = try sign(
+            receipt(
+                record, subject: subject, erased: erased, held: held, suppressed: Set(suppressions.map(\.bytes)).count,
+                notices: notices, now: now, head: head))
 
-        try ledger.append(.init(request_id: record.id.uuidString.lowercased(), subject_id: subject.description,
-                                key_owners: facts.keyOwners.map(\.description), at: Timestamp.format(now),
-                                suppressions: Set(suppressions.map { HashChain.hex($0.bytes) }).sorted()))
+        try ledger.append(
+            .init(
+                request_id: record.id.uuidString.lowercased(), subject_id: subject.description,
+                key_owners: facts.keyOwners.map(\.description), at: Timestamp.format(now),
+                suppressions: Set(suppressions.map { HashChain.hex($0.bytes) }).sorted()))
         faultPoint("erasure-after-ledger")
-        var plan = ErasurePlan(subjectID: subject, keyOwners: facts.keyOwners, suppressions: suppressions, notices: notices, held: held,
-                               requestID: record.id, receipt: signed, completedAt: now)
+        var plan = ErasurePlan(
+            subjectID: subject, keyOwners: facts.keyOwners, suppressions: suppressions, notices: notices, held: held,
+            requestID: record.id, receipt: signed, completedAt: now)
         guard var completed = record.moved(by: .complete) else { throw RequestError.invalidTransition(from: record.status.rawValue, step: "complete") }
         completed.completedAt = now
         completed.receipt = signed
@@ -118,14 +133,18 @@ extension RequestService {
         plan.requestStatus = completed.status
         plan.requestTag = keys.rows.tag(completed)
         plan.requestSubject = completed.subjectID
-        let draft = caller.draft("request.complete", subjects: [subject.description], fields: erased.fields,
-                                 detail: "request \(record.id.uuidString.lowercased()) erasure: \(facts.keyOwners.count) data keys destroyed, "
-                                     + "\(held.count) values held, \(notices.count) notices", at: now)
+        let draft = caller.draft(
+            "request.complete", subjects: [subject.description], fields: erased.fields,
+            detail: "request \(record.id.uuidString.lowercased()) erasure: \(facts.keyOwners.count) data keys destroyed, "
+                + "\(held.count) values held, \(notices.count) notices", at: now)
         try await store.erase(plan, audit: AuditWrite(draft: draft, chain: keys.auditChain))
         // The erasure is committed; the checkpoint only moves freed pages out of the WAL. A
         // long reader can make it busy: retry briefly, and the next checkpoint completes it.
         for attempt in 0..<5 {
-            do { try await store.checkpoint(); break } catch { try? await Task.sleep(for: .milliseconds(20 << attempt)) }
+            do {
+                try await store.checkpoint()
+                break
+            } catch { try? await Task.sleep(for: .milliseconds(20 << attempt)) }
         }
         var done = completed
         // The erasure cleared what officers wrote on the person's requests, this one's too.
@@ -146,22 +165,26 @@ extension RequestService {
         SealContext.frame(.legalHold, subject.description, field.rawValue)
     }
 
-    func receipt(_ record: RequestRecord, subject: SubjectID?, erased: ErasureReceipt.Erased, held: [HeldValue], suppressed: Int,
-                 notices: [OutboxNotice], now: Date, head: (seq: Int64, hash: [UInt8])? = nil) -> ErasureReceipt {
-        ErasureReceipt(receipt_version: 1, request_id: record.id.uuidString.lowercased(), subject_id: subject?.description ?? "none",
-                       regulation: record.regulation.rawValue, received_at: Timestamp.format(record.receivedAt), completed_at: Timestamp.format(now),
-                       erased: erased,
-                       held: held.map { .init(field: $0.field.rawValue, category: $0.category, basis: $0.basis, until: Timestamp.format($0.until)) },
-                       suppressed_identifiers: suppressed,
-                       notices: notices.map { .init(id: $0.id.uuidString.lowercased(), source: $0.source.rawValue) },
-                       audit_head: head.map { .init(seq: $0.seq, hash: $0.hash.map { String(format: "%02x", $0) }.joined()) })
+    func receipt(
+        _ record: RequestRecord, subject: SubjectID?, erased: ErasureReceipt.Erased, held: [HeldValue], suppressed: Int,
+        notices: [OutboxNotice], now: Date, head: (seq: Int64, hash: [UInt8])? = nil
+    ) -> ErasureReceipt {
+        ErasureReceipt(
+            receipt_version: 1, request_id: record.id.uuidString.lowercased(), subject_id: subject?.description ?? "none",
+            regulation: record.regulation.rawValue, received_at: Timestamp.format(record.receivedAt), completed_at: Timestamp.format(now),
+            erased: erased,
+            held: held.map { .init(field: $0.field.rawValue, category: $0.category, basis: $0.basis, until: Timestamp.format($0.until)) },
+            suppressed_identifiers: suppressed,
+            notices: notices.map { .init(id: $0.id.uuidString.lowercased(), source: $0.source.rawValue) },
+            audit_head: head.map { .init(seq: $0.seq, hash: $0.hash.map { String(format: "%02x", $0) }.joined()) })
     }
 
     func sign(_ receipt: ErasureReceipt) throws -> String {
         let text = String(decoding: try JSONEncoder.sorted.encode(receipt), as: UTF8.self)
         let signature = try keys.signingKey.signature(for: Array(text.utf8))
-        let signed = SignedReceipt(signed: text, signature: Data(signature).base64EncodedString(),
-                                   public_key: Data(try keys.signingKey.publicKey.bytes).base64EncodedString())
+        let signed = SignedReceipt(
+            signed: text, signature: Data(signature).base64EncodedString(),
+            public_key: Data(try keys.signingKey.publicKey.bytes).base64EncodedString())
         return String(decoding: try JSONEncoder.sorted.encode(signed), as: UTF8.self)
     }
 
@@ -178,10 +201,15 @@ extension RequestService {
             for named in ([entry.subject_id] + entry.key_owners).compactMap(SubjectID.init) {
                 guard let subject = try await store.canonicalSubject(of: named), erased.insert(subject).inserted else { continue }
                 let requestID = UUID(uuidString: entry.request_id) ?? UUID()
-                var record = try await storedRequest(id: requestID)
-                    ?? RequestRecord(id: requestID, kind: .erasure, regulation: .gdpr, subjectID: subject,
-                                     status: .inProgress, receivedAt: now, dueAt: now, createdAt: now, createdBy: "erasure-ledger")
+                var record =
+                    try await storedRequest(id: requestID)
+                    ?? RequestRecord(
+                        id: requestID, kind: .erasure, regulation: .gdpr, subjectID: subject,
+                        status: .inProgress, receivedAt: now, dueAt: now, createdAt: now, createdBy: "erasure-ledger")
                 record.subjectID = subject
+                // The ledger says the erasure was executed: whatever the restored row says
+                // (received, verified, or completed for another key owner), it was in progress.
+                record.status = .inProgress
                 _ = try await erase(record, caller: .system("ledger-replay"), now: now)
                 replayed += 1
             }
@@ -210,17 +238,23 @@ extension RequestService {
             guard indexes.count == hex.count else { throw ErasureLedgerError.corrupt }
             let missing = try await store.restoreSuppressions(indexes, requestID: request, at: now)
             guard missing > 0 else { continue }
-            try await audit.record(caller.draft("suppression.restore", outcome: "failed",
-                                                detail: "\(missing) suppression entries of request \(entry.request_id) were missing from the database; restored from the erasure ledger"))
+            try await audit.record(
+                caller.draft(
+                    "suppression.restore", outcome: "failed",
+                    detail: "\(missing) suppression entries of request \(entry.request_id) were missing from the database; restored from the erasure ledger"))
             restored += missing
             // While an entry was missing, a record with the person's identifier could create a
             // new subject: it is erased like the person was.
             for subject in try await store.subjects(matching: indexes.map { BlindIndex(version: BlindIndex.currentVersion, bytes: $0) }) {
-                let record = RequestRecord(id: UUID(), kind: .erasure, regulation: .gdpr, subjectID: subject,
-                                           status: .inProgress, receivedAt: now, dueAt: now, createdAt: now,
-                                           createdBy: "suppression-restore")
-                try await insertStoredRequest(record, audit: write(caller, "request.open", record,
-                                                                   detail: "erasure of a subject created while suppression entries were missing", at: now))
+                let record = RequestRecord(
+                    id: UUID(), kind: .erasure, regulation: .gdpr, subjectID: subject,
+                    status: .inProgress, receivedAt: now, dueAt: now, createdAt: now,
+                    createdBy: "suppression-restore")
+                try await insertStoredRequest(
+                    record,
+                    audit: write(
+                        caller, "request.open", record,
+                        detail: "erasure of a subject created while suppression entries were missing", at: now))
                 _ = try await erase(record, caller: caller, now: now)
             }
         }

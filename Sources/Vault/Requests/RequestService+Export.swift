@@ -80,8 +80,12 @@ extension RequestService {
         guard record.status == .completed else { throw RequestError.notAvailable("the request is not completed yet") }
         let portability = record.kind == .portability
         let catalog = policies.current.catalog
-        var fields: [AccessExport.Field] = [], events: [AccessExport.Event] = [], consents: [AccessExport.Consent] = []
-        var recipients: [AccessExport.Recipient] = [], held: [AccessExport.Held] = [], sources: [String] = []
+        var fields: [AccessExport.Field] = []
+        var events: [AccessExport.Event] = []
+        var consents: [AccessExport.Consent] = []
+        var recipients: [AccessExport.Recipient] = []
+        var held: [AccessExport.Held] = []
+        var sources: [String] = []
         if let subject = record.subjectID {
             // Erased since: an export now would be an empty package presented as complete.
             guard try await store.canonicalSubject(of: subject) != nil else { throw RequestError.subjectErased }
@@ -90,45 +94,63 @@ extension RequestService {
             sources = profile.sources.map(\.rawValue)
             for (name, value) in profile.fields.sorted(by: { $0.key < $1.key }) {
                 let definition = catalog.fields[name]
-                fields.append(.init(name: name.rawValue, category: definition?.category.rawValue ?? "unknown", value: value.golden.value.unsafeValue,
-                                    source: value.golden.source.rawValue, observed_at: Timestamp.format(value.golden.observedAt),
-                                    alternatives: value.alternatives.map { .init(value: $0.value.unsafeValue, source: $0.source.rawValue,
-                                                                                 observed_at: Timestamp.format($0.observedAt)) },
-                                    // As the sweep applies it: the field's own, else its category's (retention.yaml).
-                                    retention: policies.current.retention.fields[name].map { "\($0)d" } ?? definition?.retention))
+                fields.append(
+                    .init(
+                        name: name.rawValue, category: definition?.category.rawValue ?? "unknown", value: value.golden.value.unsafeValue,
+                        source: value.golden.source.rawValue, observed_at: Timestamp.format(value.golden.observedAt),
+                        alternatives: value.alternatives.map {
+                            .init(
+                                value: $0.value.unsafeValue, source: $0.source.rawValue,
+                                observed_at: Timestamp.format($0.observedAt))
+                        },
+                        // As the sweep applies it: the field's own, else its category's (retention.yaml).
+                        retention: policies.current.retention.fields[name].map { "\($0)d" } ?? definition?.retention))
             }
-            events = profile.events.map { .init(type: $0.type, source: $0.source.rawValue, occurred_at: Timestamp.format($0.occurredAt),
-                                                attributes: $0.attributes.unsafeValue) }
-            consents = profile.consents.map { .init(purpose: $0.purpose.rawValue, status: $0.status.rawValue, lawful_basis: $0.lawfulBasis.rawValue,
-                                                    occurred_at: Timestamp.format($0.occurredAt), expires_at: $0.expiresAt.map(Timestamp.format),
-                                                    channel: $0.channel, notice_version: $0.noticeVersion) }
+            events = profile.events.map {
+                .init(
+                    type: $0.type, source: $0.source.rawValue, occurred_at: Timestamp.format($0.occurredAt),
+                    attributes: $0.attributes.unsafeValue)
+            }
+            consents = profile.consents.map {
+                .init(
+                    purpose: $0.purpose.rawValue, status: $0.status.rawValue, lawful_basis: $0.lawfulBasis.rawValue,
+                    occurred_at: Timestamp.format($0.occurredAt), expires_at: $0.expiresAt.map(Timestamp.format),
+                    channel: $0.channel, notice_version: $0.noticeVersion)
+            }
             // Disclosures are audited under the id the subject had then: the one asked about, the
             // one it was merged into since, and those merged into it.
             let ids = Set([subject, profile.subjectID] + (try await store.erasureFacts(of: profile.subjectID).keyOwners))
             var disclosures: [Int64: AuditEntry] = [:]
             for id in ids { for entry in try await audit.recipients(of: id.description) { disclosures[entry.seq] = entry } }
             recipients = disclosures.keys.sorted().map { disclosures[$0]! }.map {
-                .init(principal: $0.draft.principal, role: $0.draft.role, purpose: $0.draft.purpose, fields: $0.draft.fields,
-                      at: Timestamp.format($0.draft.at), action: $0.draft.action)
+                .init(
+                    principal: $0.draft.principal, role: $0.draft.role, purpose: $0.draft.purpose, fields: $0.draft.fields,
+                    at: Timestamp.format($0.draft.at), action: $0.draft.action)
             }
         }
         if let subject = record.subjectID {
             for value in try await store.heldValues(of: subject) {
                 let plaintext = try Envelope.open(value.ciphertext, key: keys.holdKey, context: Self.holdContext(subject, value.field))
-                held.append(.init(field: value.field.rawValue, category: value.category, value: String(decoding: plaintext, as: UTF8.self),
-                                  basis: value.basis, until: Timestamp.format(value.until)))
+                held.append(
+                    .init(
+                        field: value.field.rawValue, category: value.category, value: String(decoding: plaintext, as: UTF8.self),
+                        basis: value.basis, until: Timestamp.format(value.until)))
             }
         }
         let purposes = Set(consents.map(\.purpose) + recipients.compactMap(\.purpose)).sorted()
-        let rights = record.regulation == .ccpa
+        let rights =
+            record.regulation == .ccpa
             ? ["know", "delete", "correct", "opt_out_of_sale_or_sharing", "limit_use_of_sensitive_information", "non_discrimination"]
             : ["access", "rectification", "erasure", "restriction", "portability", "objection", "withdraw_consent", "complain_to_supervisory_authority"]
-        let export = AccessExport(format: "profilevault-export-v1", request_id: id.uuidString.lowercased(), kind: record.kind.rawValue, regulation: record.regulation.rawValue,
-                                  subject_id: record.subjectID?.description, generated_at: Timestamp.format(now), sources: sources, fields: fields,
-                                  events: portability ? nil : events, consents: consents, purposes: purposes,
-                                  recipients: portability ? nil : recipients, held_under_legal_obligation: held, rights: rights)
-        try await audit.record(caller.draft("request.export", subjects: record.subjectID.map { [$0.description] } ?? [],
-                                            fields: fields.map(\.name), detail: "request \(id.uuidString.lowercased()) \(record.kind.rawValue)"))
+        let export = AccessExport(
+            format: "profilevault-export-v1", request_id: id.uuidString.lowercased(), kind: record.kind.rawValue, regulation: record.regulation.rawValue,
+            subject_id: record.subjectID?.description, generated_at: Timestamp.format(now), sources: sources, fields: fields,
+            events: portability ? nil : events, consents: consents, purposes: purposes,
+            recipients: portability ? nil : recipients, held_under_legal_obligation: held, rights: rights)
+        try await audit.record(
+            caller.draft(
+                "request.export", subjects: record.subjectID.map { [$0.description] } ?? [],
+                fields: fields.map(\.name), detail: "request \(id.uuidString.lowercased()) \(record.kind.rawValue)"))
         return export
     }
 
@@ -138,8 +160,10 @@ extension RequestService {
             throw RequestError.notAvailable("only completed erasure requests have a receipt")
         }
         let notices = try await store.outbox(request: id)
-        try await audit.record(caller.draft("request.receipt", subjects: record.subjectID.map { [$0.description] } ?? [],
-                                            detail: "request \(id.uuidString.lowercased())"))
+        try await audit.record(
+            caller.draft(
+                "request.receipt", subjects: record.subjectID.map { [$0.description] } ?? [],
+                detail: "request \(id.uuidString.lowercased())"))
         return (receipt, notices)
     }
 
@@ -150,7 +174,8 @@ extension RequestService {
             throw RequestError.notAvailable("only a completed restriction can be lifted")
         }
         try await store.setRestricted(subject, false)
-        try await audit.record(caller.draft("request.lift", subjects: [subject.description], detail: "request \(id.uuidString.lowercased()) restriction lifted"))
+        try await audit.record(
+            caller.draft("request.lift", subjects: [subject.description], detail: "request \(id.uuidString.lowercased()) restriction lifted"))
         try await notify(record, kind: .restrictionLifted, now: Date())
         return record
     }
@@ -179,7 +204,8 @@ extension RequestService {
     }
 
     public func acknowledge(_ id: UUID, source: SourceName, caller: Caller, now: Date = Date()) async throws -> Bool {
-        try await store.acknowledge(notice: id, source: source, at: now,
-                                    audit: AuditWrite(draft: caller.draft("outbox.ack", detail: "notice \(id.uuidString.lowercased())", at: now), chain: keys.auditChain))
+        try await store.acknowledge(
+            notice: id, source: source, at: now,
+            audit: AuditWrite(draft: caller.draft("outbox.ack", detail: "notice \(id.uuidString.lowercased())", at: now), chain: keys.auditChain))
     }
 }

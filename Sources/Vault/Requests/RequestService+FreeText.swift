@@ -24,11 +24,12 @@ extension RequestService {
         try await store.request(id: id).map(authenticated)
     }
 
-    /// Requests not completed or rejected, for the gauges (not audited: no personal data).
-    public func openRequests() async throws -> [RequestRecord] {
+    /// The due dates of requests not completed or rejected, for the gauges: counts only, so the
+    /// rows are neither audited nor opened (their sealed free text stays sealed).
+    public func openRequestDueDates() async throws -> [Date] {
         var filter = RequestFilter()
         filter.openOnly = true
-        return try await storedRequests(filter)
+        return try await store.requests(filter).map(\.effectiveDue)
     }
 
     /// The dashboard's figures (counts and durations only).

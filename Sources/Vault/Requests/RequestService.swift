@@ -23,8 +23,10 @@ public struct RequestService: Sendable {
     /// Named points where tests make vaultd crash (`PROFILEVAULT_FAULT_INJECTION`); a no-op otherwise.
     let faultPoint: @Sendable (String) -> Void
 
-    init(store: any VaultStore, keys: VaultKeys, policies: PolicyState, reader: ProfileReader, lookup: LookupService, consents: ConsentService,
-         ingest: IngestPipeline, audit: AuditLog, ledger: ErasureLedger, faultPoint: @escaping @Sendable (String) -> Void) {
+    init(
+        store: any VaultStore, keys: VaultKeys, policies: PolicyState, reader: ProfileReader, lookup: LookupService, consents: ConsentService,
+        ingest: IngestPipeline, audit: AuditLog, ledger: ErasureLedger, faultPoint: @escaping @Sendable (String) -> Void
+    ) {
         self.store = store
         self.keys = keys
         self.policies = policies
@@ -38,9 +40,11 @@ public struct RequestService: Sendable {
     }
 
     func write(_ caller: Caller, _ action: String, _ request: RequestRecord, detail: String? = nil, at: Date = Date()) -> AuditWrite {
-        AuditWrite(draft: caller.draft(action, subjects: request.subjectID.map { [$0.description] } ?? [],
-                                       detail: "request \(request.id.uuidString.lowercased()) \(request.kind)" + (detail.map { ": \($0)" } ?? ""), at: at),
-                   chain: keys.auditChain)
+        AuditWrite(
+            draft: caller.draft(
+                action, subjects: request.subjectID.map { [$0.description] } ?? [],
+                detail: "request \(request.id.uuidString.lowercased()) \(request.kind)" + (detail.map { ": \($0)" } ?? ""), at: at),
+            chain: keys.auditChain)
     }
 
     // MARK: Intake
@@ -53,8 +57,10 @@ public struct RequestService: Sendable {
         public var receivedAt: Date?
         public var purposes: [Purpose]
         public var corrections: [String: JSONValue]
-        public init(kind: RequestKind, regulation: Regulation, subjectID: SubjectID?, identifiers: [String: JSONValue]?, receivedAt: Date?,
-                    purposes: [Purpose] = [], corrections: [String: JSONValue] = [:]) {
+        public init(
+            kind: RequestKind, regulation: Regulation, subjectID: SubjectID?, identifiers: [String: JSONValue]?, receivedAt: Date?,
+            purposes: [Purpose] = [], corrections: [String: JSONValue] = [:]
+        ) {
             self.kind = kind
             self.regulation = regulation
             self.subjectID = subjectID
@@ -73,7 +79,7 @@ public struct RequestService: Sendable {
         } else if let identifiers = input.identifiers {
             let found = try await lookup.lookup(identifiers, caller: caller)
             guard found.count <= 1 else { throw RequestError.ambiguousIdentifiers(count: found.count) }
-            subject = found.first // none: the vault holds nothing about this person; the request still runs
+            subject = found.first  // none: the vault holds nothing about this person; the request still runs
         }
         var issues: [BatchIssue] = []
         let received = input.receivedAt ?? now
@@ -86,23 +92,29 @@ public struct RequestService: Sendable {
         }
         var sealed: [UInt8]?
         if input.kind == .rectification {
-            if input.corrections.isEmpty { issues.append(BatchIssue(index: 0, field: "fields", type: "missing-field", reason: "a rectification names corrected fields")) }
+            if input.corrections.isEmpty {
+                issues.append(BatchIssue(index: 0, field: "fields", type: "missing-field", reason: "a rectification names corrected fields"))
+            }
             var normalized: [String: String] = [:]
             for (name, value) in input.corrections {
-                do throws(FieldIssue) { normalized[name] = try policies.current.catalog.normalize(field: name, value: value).unsafeValue }
-                catch { issues.append(BatchIssue(index: 0, error)) }
+                do throws(FieldIssue) { normalized[name] = try policies.current.catalog.normalize(field: name, value: value).unsafeValue } catch {
+                    issues.append(BatchIssue(index: 0, error))
+                }
             }
-            if subject == nil { issues.append(BatchIssue(index: 0, field: "subject_id", type: "missing-field", reason: "a rectification needs a known subject")) }
+            if subject == nil {
+                issues.append(BatchIssue(index: 0, field: "subject_id", type: "missing-field", reason: "a rectification needs a known subject"))
+            }
             if issues.isEmpty, let subject, let wrapped = try await store.wrappedKey(of: subject) {
                 let key = try keys.unwrapDataKey(wrapped, of: subject)
                 sealed = try Envelope.seal(Array(try JSONEncoder.sorted.encode(normalized)), key: key, context: Self.detailsContext(subject))
             }
         }
         guard issues.isEmpty else { throw RequestError.invalid(issues) }
-        var record = RequestRecord(id: UUID(), kind: input.kind, regulation: input.regulation, subjectID: subject,
-                                   status: .received, receivedAt: received,
-                                   dueAt: DueDate.due(regulation: input.regulation, kind: input.kind, receivedAt: received),
-                                   purposes: input.purposes.map(\.rawValue), sealedDetails: sealed, createdAt: now, createdBy: caller.principal)
+        var record = RequestRecord(
+            id: UUID(), kind: input.kind, regulation: input.regulation, subjectID: subject,
+            status: .received, receivedAt: received,
+            dueAt: DueDate.due(regulation: input.regulation, kind: input.kind, receivedAt: received),
+            purposes: input.purposes.map(\.rawValue), sealedDetails: sealed, createdAt: now, createdBy: caller.principal)
         if let subject {
             var filter = RequestFilter()
             filter.subjectID = subject
@@ -121,8 +133,10 @@ public struct RequestService: Sendable {
 
     public func get(_ id: UUID, caller: Caller) async throws -> RequestRecord {
         guard let record = try await storedRequest(id: id) else { throw RequestError.notFound }
-        try await audit.record(caller.draft("request.read", subjects: record.subjectID.map { [$0.description] } ?? [],
-                                            detail: "request \(id.uuidString.lowercased())"))
+        try await audit.record(
+            caller.draft(
+                "request.read", subjects: record.subjectID.map { [$0.description] } ?? [],
+                detail: "request \(id.uuidString.lowercased())"))
         return record
     }
 
@@ -134,8 +148,10 @@ public struct RequestService: Sendable {
 
     // MARK: Lifecycle
 
-    func transition(_ id: UUID, _ step: RequestLifecycle.Step, caller: Caller, detail: String? = nil,
-                    change: (inout RequestRecord) -> Void) async throws -> RequestRecord {
+    func transition(
+        _ id: UUID, _ step: RequestLifecycle.Step, caller: Caller, detail: String? = nil,
+        change: (inout RequestRecord) -> Void
+    ) async throws -> RequestRecord {
         guard let stored = try await storedRequest(id: id) else { throw RequestError.notFound }
         guard var record = stored.moved(by: step) else { throw RequestError.invalidTransition(from: stored.status.rawValue, step: step.rawValue) }
         let expected = stored.status
@@ -176,9 +192,12 @@ public struct RequestService: Sendable {
         }
         record.extendedDueAt = DueDate.extended(regulation: record.regulation, originalDue: record.dueAt)
         record.extensionReason = reason
-        guard try await updateStoredRequest(record, expectedStatus: record.status,
-                                            audit: write(caller, "request.extend", record,
-                                                         detail: "due \(Timestamp.format(record.extendedDueAt!)) (reason recorded on the request)"))
+        guard
+            try await updateStoredRequest(
+                record, expectedStatus: record.status,
+                audit: write(
+                    caller, "request.extend", record,
+                    detail: "due \(Timestamp.format(record.extendedDueAt!)) (reason recorded on the request)"))
         else { throw RequestError.invalidTransition(from: "changed", step: "extend") }
         return record
     }
@@ -215,21 +234,29 @@ public struct RequestService: Sendable {
         case .objection, .optOut:
             if let subject = try await currentSubject(of: record) {
                 let purposes = kind == .optOut ? SaleAndSharing.purposes : record.purposes.compactMap(Purpose.init)
-                let events = purposes.map { ConsentEvent(purpose: $0, status: .denied, lawfulBasis: kind == .optOut ? .consent : .legitimateInterests,
-                                                         channel: "dsr:\(record.id.uuidString.lowercased())", occurredAt: now) }
+                let events = purposes.map {
+                    ConsentEvent(
+                        purpose: $0, status: .denied, lawfulBasis: kind == .optOut ? .consent : .legitimateInterests,
+                        channel: "dsr:\(record.id.uuidString.lowercased())", occurredAt: now)
+                }
                 try await consents.append([(subject, events)], caller: caller, now: now)
             }
-            return try await complete(record, caller: caller, detail: "denied for \(kind == .optOut ? "sale and sharing" : record.purposes.joined(separator: ","))")
+            return try await complete(
+                record, caller: caller, detail: "denied for \(kind == .optOut ? "sale and sharing" : record.purposes.joined(separator: ","))")
         case .rectification:
             if let subject = record.subjectID, let sealed = record.sealedDetails, let wrapped = try await store.wrappedKey(of: subject) {
                 let key = try keys.unwrapDataKey(wrapped, of: subject)
-                let values = try JSONDecoder().decode([String: String].self, from: Data(try Envelope.open(sealed, key: key, context: Self.detailsContext(subject))))
-                let recordJSON: JSONValue = .object(["key": .string("dsr:\(record.id.uuidString.lowercased())"),
-                                                     // Full precision: a source value of the same second must not look newer.
-                                                     "observed_at": .string(now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
-                                                     "fields": .object(values.mapValues { .string($0) })])
-                _ = try await ingest.ingest(records: [recordJSON], from: SourceName(Survivorship.rectificationSource)!, caller: caller, now: now,
-                                            attachTo: subject)
+                let values = try JSONDecoder().decode(
+                    [String: String].self, from: Data(try Envelope.open(sealed, key: key, context: Self.detailsContext(subject))))
+                let recordJSON: JSONValue = .object([
+                    "key": .string("dsr:\(record.id.uuidString.lowercased())"),
+                    // Full precision: a source value of the same second must not look newer.
+                    "observed_at": .string(now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
+                    "fields": .object(values.mapValues { .string($0) }),
+                ])
+                _ = try await ingest.ingest(
+                    records: [recordJSON], from: SourceName(Survivorship.rectificationSource)!, caller: caller, now: now,
+                    attachTo: subject)
                 try await notify(record, kind: .rectification, now: now)
             }
             return try await complete(record, caller: caller, detail: "rectified")
@@ -247,8 +274,11 @@ public struct RequestService: Sendable {
     func complete(_ record: RequestRecord, caller: Caller, detail: String) async throws -> RequestRecord {
         guard var done = record.moved(by: .complete) else { throw RequestError.invalidTransition(from: record.status.rawValue, step: "complete") }
         done.completedAt = Date()
-        guard try await updateStoredRequest(done, expectedStatus: record.status,
-                                            audit: write(caller, "request.complete", done, detail: detail)) else {
+        guard
+            try await updateStoredRequest(
+                done, expectedStatus: record.status,
+                audit: write(caller, "request.complete", done, detail: detail))
+        else {
             return try await storedRequest(id: record.id) ?? done
         }
         return done
@@ -264,8 +294,10 @@ public struct RequestService: Sendable {
     }
 
     /// One notice per source record: the source learns which of its records to act on.
-    func notices(for record: RequestRecord, kind: NoticeKind, records: [SubjectRecordRef], dataKeys: [SubjectID: SymmetricKey],
-                 skipping: Set<SourceName> = [], now: Date) throws -> [OutboxNotice] {
+    func notices(
+        for record: RequestRecord, kind: NoticeKind, records: [SubjectRecordRef], dataKeys: [SubjectID: SymmetricKey],
+        skipping: Set<SourceName> = [], now: Date
+    ) throws -> [OutboxNotice] {
         var notices: [OutboxNotice] = []
         for ref in records where ref.source.rawValue != Survivorship.rectificationSource && !skipping.contains(ref.source) {
             // The source's own key, re-sealed under the outbox key: the data key may be about to go.
@@ -274,8 +306,10 @@ public struct RequestService: Sendable {
                 let plaintext = try Envelope.open(ref.keyCiphertext, key: key, context: SealContext.recordKey(owner: ref.keyOwner, source: ref.source))
                 sealedKey = try Envelope.seal(plaintext, key: keys.outboxKey, context: SealContext.frame(.outbox, ref.source.rawValue))
             }
-            notices.append(OutboxNotice(id: UUID(), source: ref.source, requestID: record.id, kind: kind, subjectID: record.subjectID!,
-                                        sealedKey: sealedKey, createdAt: now, ackedAt: nil))
+            notices.append(
+                OutboxNotice(
+                    id: UUID(), source: ref.source, requestID: record.id, kind: kind, subjectID: record.subjectID!,
+                    sealedKey: sealedKey, createdAt: now, ackedAt: nil))
         }
         return notices
     }

@@ -51,30 +51,48 @@ struct SegmentFilterParser {
     var predicates = 0
 
     mutating func parse(_ json: JSONValue, path: String = "filter", depth: Int = 0) -> SegmentFilter? {
-        guard depth < Self.maximumDepth else { issue(path, "too-deep", "filters nest at most \(Self.maximumDepth) levels"); return nil }
-        guard case .object(let o) = json else { issue(path, "wrong-type", "a filter is an object"); return nil }
+        guard depth < Self.maximumDepth else {
+            issue(path, "too-deep", "filters nest at most \(Self.maximumDepth) levels")
+            return nil
+        }
+        guard case .object(let o) = json else {
+            issue(path, "wrong-type", "a filter is an object")
+            return nil
+        }
         predicates += 1
-        guard predicates <= Self.maximumPredicates else { issue(path, "too-many-predicates", "at most \(Self.maximumPredicates) predicates"); return nil }
+        guard predicates <= Self.maximumPredicates else {
+            issue(path, "too-many-predicates", "at most \(Self.maximumPredicates) predicates")
+            return nil
+        }
         for combinator in ["and", "or"] where o[combinator] != nil {
             guard o.count == 1, case .array(let items)? = o[combinator], !items.isEmpty else {
-                issue(path, "invalid-value", "\(combinator) takes a non-empty list and nothing else"); return nil
+                issue(path, "invalid-value", "\(combinator) takes a non-empty list and nothing else")
+                return nil
             }
             let parts = items.enumerated().compactMap { parse($1, path: "\(path).\(combinator).\($0)", depth: depth + 1) }
             guard parts.count == items.count else { return nil }
             return combinator == "and" ? .and(parts) : .or(parts)
         }
-        guard case .string(let name)? = o["field"] else { issue(path, "missing-field", "a predicate names a field"); return nil }
-        guard let definition = catalog.fields[FieldName(name)] else { issue("\(path).field", "unknown-field", "not in the field catalog"); return nil }
+        guard case .string(let name)? = o["field"] else {
+            issue(path, "missing-field", "a predicate names a field")
+            return nil
+        }
+        guard let definition = catalog.fields[FieldName(name)] else {
+            issue("\(path).field", "unknown-field", "not in the field catalog")
+            return nil
+        }
         let field = definition.name
         let operators = Set(o.keys).subtracting(["field"])
         guard operators.count == 1, let op = operators.first else {
-            issue(path, "invalid-value", "a predicate has exactly one of equals, in, range, exists"); return nil
+            issue(path, "invalid-value", "a predicate has exactly one of equals, in, range, exists")
+            return nil
         }
         func normalized(_ value: JSONValue, at p: String) -> Sensitive<String>? {
             do throws(FieldIssue) {
                 return try catalog.normalize(field: name, value: value)
             } catch {
-                issue(p, error.kind.rawValue, error.reason); return nil
+                issue(p, error.kind.rawValue, error.reason)
+                return nil
             }
         }
         switch (op, o[op]!) {
@@ -86,16 +104,22 @@ struct SegmentFilterParser {
         case ("exists", .bool(let present)):
             return .exists(field, present)
         case ("range", .object(let bounds)):
-            var lower: (String, Bool)?, upper: (String, Bool)?
+            var lower: (String, Bool)?
+            var upper: (String, Bool)?
             for (key, value) in bounds {
                 guard let v = normalized(value, at: "\(path).range.\(key)") else { return nil }
                 switch key {
                 case "gt", "gte": lower = (v.unsafeValue, key == "gte")
                 case "lt", "lte": upper = (v.unsafeValue, key == "lte")
-                default: issue("\(path).range.\(key)", "invalid-value", "bounds are gt, gte, lt, lte"); return nil
+                default:
+                    issue("\(path).range.\(key)", "invalid-value", "bounds are gt, gte, lt, lte")
+                    return nil
                 }
             }
-            guard lower != nil || upper != nil else { issue("\(path).range", "invalid-value", "a range needs a bound"); return nil }
+            guard lower != nil || upper != nil else {
+                issue("\(path).range", "invalid-value", "a range needs a bound")
+                return nil
+            }
             return .range(field, lower: lower.map { ($0.0, $0.1) }, upper: upper.map { ($0.0, $0.1) })
         default:
             issue("\(path).\(op)", "invalid-value", "equals takes a value, in a list of 1 to 100, exists a boolean, range an object")

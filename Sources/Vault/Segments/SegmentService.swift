@@ -14,7 +14,8 @@ public enum SegmentError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .fieldNotAllowed(let field): "the role may not filter on \(field): it is not shown to it for this purpose"
-        case .scanTooLarge(let limit): "the filter has no indexed predicate and the vault holds more than \(limit) subjects; add an equals/in on an identifier or an exists"
+        case .scanTooLarge(let limit):
+            "the filter has no indexed predicate and the vault holds more than \(limit) subjects; add an equals/in on an identifier or an exists"
         }
     }
 }
@@ -51,13 +52,17 @@ public struct SegmentService: Sendable {
     }
 
     /// Views of matching subjects, at most `limit`, in subject id order.
-    public func query(_ filter: SegmentFilter, role: RoleName, purpose: Purpose, limit: Int, caller: Caller,
-                      now: Date = Date()) async throws -> [SubjectView] {
+    public func query(
+        _ filter: SegmentFilter, role: RoleName, purpose: Purpose, limit: Int, caller: Caller,
+        now: Date = Date()
+    ) async throws -> [SubjectView] {
         let active = policies.active
         guard let decisions = active.policy.table.decisions(role: role, purpose: purpose) else {
             // Audited here: the server passes view errors through as already recorded.
-            try await views.audit.record(caller.reading(for: purpose).draft("segment.query", policyVersion: active.label, outcome: "denied",
-                                                                            detail: "purpose not held by role"))
+            try await views.audit.record(
+                caller.reading(for: purpose).draft(
+                    "segment.query", policyVersion: active.label, outcome: "denied",
+                    detail: "purpose not held by role"))
             throw ViewError.purposeNotHeld(role: role, purpose: purpose)
         }
         for field in filter.fields.sorted() {
@@ -97,14 +102,17 @@ public struct SegmentService: Sendable {
             guard filter.matches(visible) else { continue }
             var shown: [FieldName: Sensitive<String>] = [:]
             for field in evaluated { if let value = field.value { shown[field.field] = value } }
-            results.append(SubjectView(subjectID: profile.subjectID, role: role, purpose: purpose, policyVersion: active.label,
-                                       restricted: profile.restricted, fields: shown, decisions: [], aggregates: nil, sources: profile.sources))
+            results.append(
+                SubjectView(
+                    subjectID: profile.subjectID, role: role, purpose: purpose, policyVersion: active.label,
+                    restricted: profile.restricted, fields: shown, decisions: [], aggregates: nil, sources: profile.sources))
         }
-        try await views.audit.record(caller.reading(for: purpose).draft(
-            // The fields disclosed (what the access export lists as received), not only those filtered on.
-            "segment.query", subjects: results.map(\.subjectID.description),
-            fields: Set(results.flatMap { $0.fields.keys.map(\.rawValue) } + filter.fields.map(\.rawValue)).sorted(),
-            policyVersion: active.label, detail: "\(candidates.count) candidates, \(results.count) matches"))
+        try await views.audit.record(
+            caller.reading(for: purpose).draft(
+                // The fields disclosed (what the access export lists as received), not only those filtered on.
+                "segment.query", subjects: results.map(\.subjectID.description),
+                fields: Set(results.flatMap { $0.fields.keys.map(\.rawValue) } + filter.fields.map(\.rawValue)).sorted(),
+                policyVersion: active.label, detail: "\(candidates.count) candidates, \(results.count) matches"))
         return results
     }
 

@@ -49,7 +49,8 @@ public struct TokenService: Sendable {
         // Control and format characters (bidi overrides, zero-width) would make an audit line or
         // a console row read as another principal's name.
         guard !name.isEmpty, name.count <= 128,
-              name.unicodeScalars.allSatisfy({ ![.control, .format].contains($0.properties.generalCategory) }) else {
+            name.unicodeScalars.allSatisfy({ ![.control, .format].contains($0.properties.generalCategory) })
+        else {
             throw TokenError.invalidPrincipal
         }
         switch kind {
@@ -61,7 +62,8 @@ public struct TokenService: Sendable {
         let token: String
         if let presetToken {
             guard presetToken.utf8.count >= 16, presetToken.utf8.count <= 256,
-                  presetToken.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isWhitespace == false }) else {
+                presetToken.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isWhitespace == false })
+            else {
                 throw TokenError.weakPresetToken
             }
             token = presetToken
@@ -71,13 +73,15 @@ public struct TokenService: Sendable {
         let privileged = kind.roleName.map { policies.current.table.disclosesValues(to: $0) } ?? false
         // The bootstrap (the root token, the demo's principals) is the vault's own doing: no second principal exists yet.
         let awaiting = dualControl && privileged && !caller.isSystem
-        var record = TokenRecord(id: UUID(), principal: name, role: kind.roleName?.rawValue, source: kind.sourceName?.rawValue,
-                                 hash: keys.tokenHash(token), createdAt: now, revokedAt: nil, approval: awaiting ? .awaiting : .notRequired,
-                                 createdBy: caller.isSystem ? Self.systemCreator : caller.principal)
+        var record = TokenRecord(
+            id: UUID(), principal: name, role: kind.roleName?.rawValue, source: kind.sourceName?.rawValue,
+            hash: keys.tokenHash(token), createdAt: now, revokedAt: nil, approval: awaiting ? .awaiting : .notRequired,
+            createdBy: caller.isSystem ? Self.systemCreator : caller.principal)
         record.mac = keys.rows.tag(record)
         let scope = kind.roleName.map { "role \($0)" } ?? "source \(kind.sourceName!.rawValue)"
         let action = privileged ? Self.privilegedAction : "token.create"
-        let detail = "token \(record.id.uuidString.lowercased()) for \(name), \(scope)" + (privileged ? " (privileged: the role is shown personal values)" : "")
+        let detail =
+            "token \(record.id.uuidString.lowercased()) for \(name), \(scope)" + (privileged ? " (privileged: the role is shown personal values)" : "")
             + (awaiting ? "; awaiting a second principal's approval (dual control)" : "")
         let audit = AuditWrite(draft: caller.draft(action, detail: detail, at: now), chain: keys.auditChain)
         try await store.insertToken(record, audit: audit)
@@ -117,7 +121,8 @@ public struct TokenService: Sendable {
         let tokens = all.filter(keys.rows.verify)
         if tokens.count < all.count {
             let failed = all.filter { !keys.rows.verify($0) }.map { $0.id.uuidString.lowercased() }
-            try await audit.record(caller.draft("integrity.error", outcome: "failed", detail: "token rows failed their authentication: \(failed.joined(separator: ", "))"))
+            try await audit.record(
+                caller.draft("integrity.error", outcome: "failed", detail: "token rows failed their authentication: \(failed.joined(separator: ", "))"))
         }
         try await audit.record(caller.draft("token.list", detail: "\(tokens.count) tokens"))
         return tokens
@@ -135,9 +140,10 @@ public struct TokenService: Sendable {
             guard let current = try await store.tokens().first(where: { $0.id == id }), current.revokedAt == nil else {
                 return try await store.revokeToken(id: id, at: now, mac: [], expectedMAC: [], audit: audit)
             }
-            let revoked = TokenRecord(id: current.id, principal: current.principal, role: current.role, source: current.source,
-                                      hash: current.hash, createdAt: current.createdAt, revokedAt: now,
-                                      approval: current.approval, createdBy: current.createdBy)
+            let revoked = TokenRecord(
+                id: current.id, principal: current.principal, role: current.role, source: current.source,
+                hash: current.hash, createdAt: current.createdAt, revokedAt: now,
+                approval: current.approval, createdBy: current.createdBy)
             if try await store.revokeToken(id: id, at: now, mac: keys.rows.tag(revoked), expectedMAC: current.mac, audit: audit) { return true }
         }
         throw StoreError.staleResolution
@@ -169,12 +175,15 @@ public struct TokenService: Sendable {
         var approved = current
         approved.approval = .approved
         approved.mac = keys.rows.tag(approved)
-        let audit = AuditWrite(draft: caller.draft("token.approve", detail: "token \(id.uuidString.lowercased()) for \(current.principal), role \(current.role ?? "-"), created by \(current.createdBy ?? "-")", at: now),
-                               chain: keys.auditChain)
+        let audit = AuditWrite(
+            draft: caller.draft(
+                "token.approve",
+                detail: "token \(id.uuidString.lowercased()) for \(current.principal), role \(current.role ?? "-"), created by \(current.createdBy ?? "-")",
+                at: now),
+            chain: keys.auditChain)
         guard try await store.approveToken(id: id, mac: approved.mac!, audit: audit) else { throw TokenError.notAwaitingApproval }
         return approved
     }
-
 
     public func hasAnyToken() async throws -> Bool { !(try await store.tokens().isEmpty) }
 }

@@ -13,7 +13,9 @@ public struct ProfileAggregates: Sendable, Equatable {
     public let lastContact: Date?
 
     public init(events: [DecryptedEvent]) {
-        var orders = 0, value = 0.0, open = 0
+        var orders = 0
+        var value = 0.0
+        var open = 0
         var last: Date?
         for event in events {
             let attributes = event.attributes.unsafeValue

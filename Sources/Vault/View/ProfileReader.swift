@@ -59,11 +59,13 @@ public struct ProfileReader: Sendable {
         var observed: [FieldName: [ObservedValue]] = [:]
         for value in sealed.fields {
             guard let key = dataKeys[value.keyOwner] else { throw StoreError.corrupt("no data key for a field value") }
-            let plaintext = try Envelope.open(value.ciphertext, key: key,
-                                              context: SealContext.field(owner: value.keyOwner, field: value.field, source: value.source))
+            let plaintext = try Envelope.open(
+                value.ciphertext, key: key,
+                context: SealContext.field(owner: value.keyOwner, field: value.field, source: value.source))
             let rank = catalog.sources[value.source]?.trustRank ?? Int.max
-            observed[value.field, default: []].append(ObservedValue(
-                value: Sensitive(String(decoding: plaintext, as: UTF8.self)), source: value.source, observedAt: value.observedAt, trustRank: rank))
+            observed[value.field, default: []].append(
+                ObservedValue(
+                    value: Sensitive(String(decoding: plaintext, as: UTF8.self)), source: value.source, observedAt: value.observedAt, trustRank: rank))
         }
         var fields: [FieldName: SurvivingValue] = [:]
         for (name, values) in observed {
@@ -75,32 +77,42 @@ public struct ProfileReader: Sendable {
         var seen = Set<EventIdentity>()
         let events = try sealed.events.map { event -> DecryptedEvent in
             guard let key = dataKeys[event.keyOwner] else { throw StoreError.corrupt("no data key for an event") }
-            let plaintext = try Envelope.open(event.ciphertext, key: key, context: SealContext.event(owner: event.keyOwner, source: event.source, type: event.type))
+            let plaintext = try Envelope.open(
+                event.ciphertext, key: key, context: SealContext.event(owner: event.keyOwner, source: event.source, type: event.type))
             let body = try EventBody(opened: plaintext)
             guard seen.insert(EventIdentity(source: event.source, id: body.id)).inserted else { throw StoreError.corrupt("an event row is repeated") }
             if let sealedTime = body.occurred_at, sealedTime != event.occurredAt.unixMillis {
                 throw StoreError.corrupt("an event's time differs from the one sealed with it")
             }
-            return DecryptedEvent(source: event.source, type: event.type, occurredAt: event.occurredAt,
-                                  id: Sensitive(body.id), attributes: Sensitive(body.attributes))
+            return DecryptedEvent(
+                source: event.source, type: event.type, occurredAt: event.occurredAt,
+                id: Sensitive(body.id), attributes: Sensitive(body.attributes))
         }
         let consents = try sealed.consents.map { stored -> ConsentEvent in
             guard let key = dataKeys[stored.keyOwner] else { throw StoreError.corrupt("no data key for a consent event") }
-            let plaintext = try Envelope.open(stored.ciphertext, key: key,
-                                              context: SealContext.consent(owner: stored.keyOwner, purpose: stored.purpose, occurredAt: stored.occurredAt))
+            let plaintext = try Envelope.open(
+                stored.ciphertext, key: key,
+                context: SealContext.consent(owner: stored.keyOwner, purpose: stored.purpose, occurredAt: stored.occurredAt))
             let body = try ConsentBody(opened: plaintext)
-            if let decision = body.decision, decision != ConsentDecision.encode(status: stored.status, lawfulBasis: stored.lawfulBasis,
-                                                                                jurisdiction: stored.jurisdiction, expiresAt: stored.expiresAt) {
+            if let decision = body.decision,
+                decision
+                    != ConsentDecision.encode(
+                        status: stored.status, lawfulBasis: stored.lawfulBasis,
+                        jurisdiction: stored.jurisdiction, expiresAt: stored.expiresAt)
+            {
                 throw StoreError.corrupt("a consent event's status, basis or expiry differs from the one sealed with it")
             }
             guard let purpose = Purpose(stored.purpose), let status = ConsentStatus(rawValue: stored.status),
-                  let basis = LawfulBasis(rawValue: stored.lawfulBasis) else { throw StoreError.corrupt("consent_events row") }
-            return ConsentEvent(purpose: purpose, status: status, lawfulBasis: basis, jurisdiction: stored.jurisdiction, channel: body.channel,
-                                occurredAt: stored.occurredAt, expiresAt: stored.expiresAt, noticeVersion: body.notice_version,
-                                evidence: body.evidence.map(Sensitive.init), sequence: stored.sequence)
+                let basis = LawfulBasis(rawValue: stored.lawfulBasis)
+            else { throw StoreError.corrupt("consent_events row") }
+            return ConsentEvent(
+                purpose: purpose, status: status, lawfulBasis: basis, jurisdiction: stored.jurisdiction, channel: body.channel,
+                occurredAt: stored.occurredAt, expiresAt: stored.expiresAt, noticeVersion: body.notice_version,
+                evidence: body.evidence.map(Sensitive.init), sequence: stored.sequence)
         }
-        return DecryptedProfile(subjectID: sealed.subjectID, restricted: sealed.restricted, fields: fields, events: events,
-                                consents: consents, sources: sealed.sources)
+        return DecryptedProfile(
+            subjectID: sealed.subjectID, restricted: sealed.restricted, fields: fields, events: events,
+            consents: consents, sources: sealed.sources)
     }
 }
 

@@ -21,8 +21,10 @@ public struct TimelinePage: Sendable {
 extension ViewService {
     /// A page of the subject's events, newest first. Each attribute is decided by its
     /// category like a field; numbers are shown or redacted, never masked.
-    public func timeline(_ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller, cursor: String?, limit: Int,
-                         now: Date = Date()) async throws -> TimelinePage {
+    public func timeline(
+        _ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller, cursor: String?, limit: Int,
+        now: Date = Date()
+    ) async throws -> TimelinePage {
         let caller = caller.reading(for: purpose)
         let active = policies.active
         let policy = active.policy
@@ -44,8 +46,9 @@ extension ViewService {
                 let decision = evaluator.decision(role: role, purpose: purpose, category: definition.category)
                 switch value {
                 case .string(let text):
-                    let result = evaluator.apply(decision, field: FieldName("\(event.type).\(name)"), value: Sensitive(text),
-                                                 consent: consent, context: context, at: now)
+                    let result = evaluator.apply(
+                        decision, field: FieldName("\(event.type).\(name)"), value: Sensitive(text),
+                        consent: consent, context: context, at: now)
                     if let shown = result.value { attributes[name] = .string(shown.unsafeValue) }
                 default:
                     if evaluator.shows(definition.category, role: role, purpose: purpose, consent: consent, at: now) { attributes[name] = value }
@@ -57,8 +60,10 @@ extension ViewService {
         }
         let nextOffset = offset + page.count
         let next = nextOffset < profile.events.count ? timelineCursor(offset: nextOffset, subject: id) : nil
-        try await audit.record(caller.draft("subject.timeline", subjects: [profile.subjectID.description],
-                                            fields: shownAttributes.sorted(), policyVersion: active.label, detail: "\(entries.count) events"))
+        try await audit.record(
+            caller.draft(
+                "subject.timeline", subjects: [profile.subjectID.description],
+                fields: shownAttributes.sorted(), policyVersion: active.label, detail: "\(entries.count) events"))
         return TimelinePage(entries: entries, next: next)
     }
 }
@@ -73,7 +78,8 @@ extension ViewService {
     func timelineOffset(ofCursor cursor: String, subject: SubjectID) throws -> Int {
         let parts = cursor.split(separator: "-", maxSplits: 1).map(String.init)
         guard parts.count == 2, parts[0].count <= 9, let offset = Int(parts[0]), offset >= 0,
-              ConstantTime.equals(Array(parts[1].utf8), Array(cursorTag(offset: offset, subject: subject).utf8)) else { throw TimelineError.invalidCursor }
+            ConstantTime.equals(Array(parts[1].utf8), Array(cursorTag(offset: offset, subject: subject).utf8))
+        else { throw TimelineError.invalidCursor }
         return offset
     }
 

@@ -71,22 +71,30 @@ public struct ViewService: Sendable {
 
     /// Loads the profile after the checks every read shares: the role holds the purpose, the
     /// subject exists, and a restricted subject is shown to compliance only. Refusals are audited.
-    func authorizedProfile(_ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller, action: String,
-                           active: ActivePolicy) async throws -> DecryptedProfile {
+    func authorizedProfile(
+        _ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller, action: String,
+        active: ActivePolicy
+    ) async throws -> DecryptedProfile {
         let policy = active.policy
         guard policy.table.declaredPurpose(of: role, for: purpose) != nil else {
-            try await audit.record(caller.draft(action, subjects: [id.description], policyVersion: active.label,
-                                                outcome: "denied", detail: "purpose not held by role"))
+            try await audit.record(
+                caller.draft(
+                    action, subjects: [id.description], policyVersion: active.label,
+                    outcome: "denied", detail: "purpose not held by role"))
             throw ViewError.purposeNotHeld(role: role, purpose: purpose)
         }
         guard let profile = try await reader.read(id) else {
-            try await audit.record(caller.draft(action, subjects: [id.description], policyVersion: active.label,
-                                                outcome: "refused", detail: "no such subject"))
+            try await audit.record(
+                caller.draft(
+                    action, subjects: [id.description], policyVersion: active.label,
+                    outcome: "refused", detail: "no such subject"))
             throw ViewError.notFound
         }
         if profile.restricted && role != .compliance {
-            try await audit.record(caller.draft(action, subjects: [profile.subjectID.description], policyVersion: active.label,
-                                                outcome: "denied", detail: "subject restricted"))
+            try await audit.record(
+                caller.draft(
+                    action, subjects: [profile.subjectID.description], policyVersion: active.label,
+                    outcome: "denied", detail: "subject restricted"))
             throw ViewError.restricted
         }
         return profile
@@ -109,15 +117,19 @@ public struct ViewService: Sendable {
         let all = ProfileAggregates(events: profile.events)
         func shows(_ category: DataCategory) -> Bool { evaluator.shows(category, role: role, purpose: purpose, consent: consent, at: now) }
         let purchases = shows(VisibleAggregates.purchases)
-        let visible = VisibleAggregates(orderCount: purchases ? all.orderCount : nil, lifetimeValue: purchases ? all.lifetimeValue : nil,
-                                        openTickets: shows(VisibleAggregates.tickets) ? all.openTickets : nil,
-                                        lastContact: shows(VisibleAggregates.contact) ? all.lastContact : nil)
+        let visible = VisibleAggregates(
+            orderCount: purchases ? all.orderCount : nil, lifetimeValue: purchases ? all.lifetimeValue : nil,
+            openTickets: shows(VisibleAggregates.tickets) ? all.openTickets : nil,
+            lastContact: shows(VisibleAggregates.contact) ? all.lastContact : nil)
         let anyVisible = visible.orderCount != nil || visible.openTickets != nil || visible.lastContact != nil
 
-        try await audit.record(caller.draft("subject.view", subjects: [profile.subjectID.description],
-                                            fields: fields.keys.map(\.rawValue).sorted(), policyVersion: active.label))
-        return SubjectView(subjectID: profile.subjectID, role: role, purpose: purpose, policyVersion: active.label,
-                           restricted: profile.restricted, fields: fields, decisions: evaluated,
-                           aggregates: anyVisible ? visible : nil, sources: profile.sources)
+        try await audit.record(
+            caller.draft(
+                "subject.view", subjects: [profile.subjectID.description],
+                fields: fields.keys.map(\.rawValue).sorted(), policyVersion: active.label))
+        return SubjectView(
+            subjectID: profile.subjectID, role: role, purpose: purpose, policyVersion: active.label,
+            restricted: profile.restricted, fields: fields, decisions: evaluated,
+            aggregates: anyVisible ? visible : nil, sources: profile.sources)
     }
 }

@@ -34,21 +34,27 @@ extension ConsoleController {
         let tokens = try await vault.tokens.list(caller: context.caller(), audit: vault.audit)
             .sorted { ($0.revokedAt == nil ? 0 : 1, $0.createdAt) < ($1.revokedAt == nil ? 0 : 1, $1.createdAt) }
         let bundle = vault.bundle
-        let scopes = bundle.roles.purposes.keys.map { "role:\($0.rawValue)" }.sorted()
+        let scopes =
+            bundle.roles.purposes.keys.map { "role:\($0.rawValue)" }.sorted()
             + bundle.catalog.sources.keys.filter { $0.rawValue != Survivorship.rectificationSource }.map { "source:\($0.rawValue)" }.sorted()
         var values: [String: Any] = [
             "tokens": tokens.map { t -> [String: Any] in
-                ["id": t.id.uuidString.lowercased(), "principal": t.principal,
-                 "scope": t.role.map { "role \($0)" } ?? t.source.map { "source \($0)" } ?? "–",
-                 "created": Timestamp.format(t.createdAt), "revoked": t.revokedAt.map(Timestamp.format) ?? "", "active": t.revokedAt == nil,
-                 "own": t.id == context.principal?.tokenID]
+                [
+                    "id": t.id.uuidString.lowercased(), "principal": t.principal,
+                    "scope": t.role.map { "role \($0)" } ?? t.source.map { "source \($0)" } ?? "–",
+                    "created": Timestamp.format(t.createdAt), "revoked": t.revokedAt.map(Timestamp.format) ?? "", "active": t.revokedAt == nil,
+                    "own": t.id == context.principal?.tokenID,
+                ]
             },
             "scopes": scopes.map { ["value": $0, "label": $0.replacingOccurrences(of: ":", with: " ")] },
             "activeCount": tokens.filter { $0.revokedAt == nil }.count,
         ]
         if let created {
-            values["created"] = ["token": created.token.unsafeValue, "principal": created.record.principal,
-                                 "scope": created.record.role.map { "role \($0)" } ?? "source \(created.record.source ?? "")"] as [String: Any]
+            values["created"] =
+                [
+                    "token": created.token.unsafeValue, "principal": created.record.principal,
+                    "scope": created.record.role.map { "role \($0)" } ?? "source \(created.record.source ?? "")",
+                ] as [String: Any]
         }
         return ConsolePage.render("tokens", title: "Tokens", values, context: context, status: status)
     }
@@ -74,22 +80,32 @@ extension ConsoleController {
     func policiesPage(_ context: AppRequestContext) async throws -> Response {
         let (active, record) = try await vault.policyService.current(caller: context.caller())
         let versions = try await vault.policyService.history(caller: context.caller()).sorted { $0.version > $1.version }
-        return ConsolePage.render("policies", title: "Policies", [
-            "label": active.label, "digest": active.policy.version,
-            "appliedAt": record.map { Timestamp.format($0.appliedAt) } ?? "", "appliedBy": record?.appliedBy ?? "",
-            "files": active.policy.files.keys.sorted().map { ["name": $0, "lines": active.policy.files[$0]!.split(separator: "\n").count] as [String: Any] },
-            "versions": versions.map { v -> [String: Any] in
-                let added = v.diff.values.reduce(0) { $0 + $1.filter { $0.hasPrefix("+") }.count }
-                let removed = v.diff.values.reduce(0) { $0 + $1.filter { $0.hasPrefix("-") }.count }
-                return ["version": "v\(v.version)", "digest": v.digest, "appliedAt": Timestamp.format(v.appliedAt), "appliedBy": v.appliedBy,
-                        "inForce": v.version == active.number, "openDiff": v.version == active.number && v.version > 1, "added": added, "removed": removed, "first": v.version == 1,
+        return ConsolePage.render(
+            "policies", title: "Policies",
+            [
+                "label": active.label, "digest": active.policy.version,
+                "appliedAt": record.map { Timestamp.format($0.appliedAt) } ?? "", "appliedBy": record?.appliedBy ?? "",
+                "files": active.policy.files.keys.sorted().map {
+                    ["name": $0, "lines": active.policy.files[$0]!.split(separator: "\n").count] as [String: Any]
+                },
+                "versions": versions.map { v -> [String: Any] in
+                    let added = v.diff.values.reduce(0) { $0 + $1.filter { $0.hasPrefix("+") }.count }
+                    let removed = v.diff.values.reduce(0) { $0 + $1.filter { $0.hasPrefix("-") }.count }
+                    return [
+                        "version": "v\(v.version)", "digest": v.digest, "appliedAt": Timestamp.format(v.appliedAt), "appliedBy": v.appliedBy,
+                        "inForce": v.version == active.number, "openDiff": v.version == active.number && v.version > 1, "added": added, "removed": removed,
+                        "first": v.version == 1,
                         "files": v.diff.keys.sorted().map { name -> [String: Any] in
-                            ["name": name, "lines": v.diff[name]!.map { line -> [String: Any] in
-                                ["text": line, "added": line.hasPrefix("+"), "removed": line.hasPrefix("-")]
-                            }]
-                        }]
-            },
-        ], context: context)
+                            [
+                                "name": name,
+                                "lines": v.diff[name]!.map { line -> [String: Any] in
+                                    ["text": line, "added": line.hasPrefix("+"), "removed": line.hasPrefix("-")]
+                                },
+                            ]
+                        },
+                    ]
+                },
+            ], context: context)
     }
 
     // MARK: Keys
@@ -103,10 +119,13 @@ extension ConsoleController {
         let done = status.total - status.pending
         let percent = status.total == 0 ? 100 : Int((Double(done) / Double(status.total) * 100).rounded(.down))
         var values: [String: Any] = [
-            "active": status.activeVersion, "next": (versions.map(\.version).max() ?? status.activeVersion) + 1, "publicKey": Data(vault.audit.publicKey.bytes).base64EncodedString(),
+            "active": status.activeVersion, "next": (versions.map(\.version).max() ?? status.activeVersion) + 1,
+            "publicKey": Data(vault.audit.publicKey.bytes).base64EncodedString(),
             "versions": versions.sorted { $0.version > $1.version }.map {
-                ["version": $0.version, "state": $0.state, "created": Timestamp.format($0.createdAt), "keys": status.counts[$0.version] ?? 0,
-                 "isActive": $0.version == status.activeVersion] as [String: Any]
+                [
+                    "version": $0.version, "state": $0.state, "created": Timestamp.format($0.createdAt), "keys": status.counts[$0.version] ?? 0,
+                    "isActive": $0.version == status.activeVersion,
+                ] as [String: Any]
             },
             "total": status.total, "done": done, "pending": status.pending, "percent": percent, "complete": status.pending == 0,
         ]

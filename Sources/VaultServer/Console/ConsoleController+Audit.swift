@@ -30,7 +30,8 @@ extension ConsoleController {
         let entries = try await newest(query, outcome: outcome, filtered: filtered, head: head?.seq ?? 0)
         try await vault.audit.record(context.caller().draft("audit.read", detail: "console, \(entries.count) entries"))
         let report = try await vault.audit.verify()
-        try await vault.audit.record(context.caller().draft("audit.verify", outcome: report.valid ? "ok" : "failed", detail: "console, \(report.entries) entries checked"))
+        try await vault.audit.record(
+            context.caller().draft("audit.verify", outcome: report.valid ? "ok" : "failed", detail: "console, \(report.entries) entries checked"))
         var values: [String: Any] = [
             "valid": report.valid, "checked": report.entries, "problem": report.problem?.rawValue ?? "unknown",
             "anchored": report.anchoredSeq.map(String.init) ?? "", "hasAnchor": report.anchoredSeq != nil,
@@ -39,9 +40,11 @@ extension ConsoleController {
             "outcomes": ["ok", "denied", "refused", "failed"].map { ["value": $0, "selected": $0 == (outcome ?? "")] as [String: Any] },
             "filtered": filtered, "count": entries.count,
             "entries": entries.map { entry -> [String: Any] in
-                ["seq": entry.seq, "at": Timestamp.format(entry.draft.at), "principal": entry.draft.principal, "role": entry.draft.role ?? "",
-                 "action": entry.draft.action, "outcome": entry.draft.outcome, "notOK": entry.draft.outcome != "ok",
-                 "subjects": entry.draft.subjectIDs.count, "detail": entry.draft.detail ?? ""]
+                [
+                    "seq": entry.seq, "at": Timestamp.format(entry.draft.at), "principal": entry.draft.principal, "role": entry.draft.role ?? "",
+                    "action": entry.draft.action, "outcome": entry.draft.outcome, "notOK": entry.draft.outcome != "ok",
+                    "subjects": entry.draft.subjectIDs.count, "detail": entry.draft.detail ?? "",
+                ]
             },
         ]
         // Absent when unknown: a Mustache section renders for any present value.

@@ -60,12 +60,14 @@ extension ConsoleController {
         func options(_ all: [String], _ chosen: String?) -> [[String: Any]] {
             all.map { ["value": $0, "label": Self.label($0), "selected": $0 == chosen] }
         }
-        return ConsolePage.render("queue", title: "Requests", [
-            "rows": rows.map(Self.row), "count": rows.count, "overdueOnly": overdueOnly,
-            "statuses": options(RequestStatus.allCases.map(\.rawValue), filter.status?.rawValue),
-            "kinds": options(RequestKind.allCases.map(\.rawValue), filter.kind?.rawValue),
-            "regulations": options(Regulation.allCases.map(\.rawValue), regulation),
-        ], context: context)
+        return ConsolePage.render(
+            "queue", title: "Requests",
+            [
+                "rows": rows.map(Self.row), "count": rows.count, "overdueOnly": overdueOnly,
+                "statuses": options(RequestStatus.allCases.map(\.rawValue), filter.status?.rawValue),
+                "kinds": options(RequestKind.allCases.map(\.rawValue), filter.kind?.rawValue),
+                "regulations": options(Regulation.allCases.map(\.rawValue), regulation),
+            ], context: context)
     }
 
     func act(_ step: String, _ context: AppRequestContext) async throws -> Response {
@@ -75,14 +77,20 @@ extension ConsoleController {
             switch step {
             case "verify":
                 let method = (context.form["method"] ?? "").trimmingCharacters(in: .whitespaces)
-                guard !method.isEmpty, method.count <= 128 else { return ConsolePage.error(status: .badRequest, "Choose how the identity was verified.", context: context) }
+                guard !method.isEmpty, method.count <= 128 else {
+                    return ConsolePage.error(status: .badRequest, "Choose how the identity was verified.", context: context)
+                }
                 _ = try await vault.requests.verify(id, method: method, caller: context.caller())
             case "execute": _ = try await vault.requests.execute(id, caller: context.caller())
             case "reject":
-                guard !reason.isEmpty, reason.count <= 1024 else { return ConsolePage.error(status: .badRequest, "A rejection needs a reason.", context: context) }
+                guard !reason.isEmpty, reason.count <= 1024 else {
+                    return ConsolePage.error(status: .badRequest, "A rejection needs a reason.", context: context)
+                }
                 _ = try await vault.requests.reject(id, reason: reason, caller: context.caller())
             default:
-                guard !reason.isEmpty, reason.count <= 1024 else { return ConsolePage.error(status: .badRequest, "An extension needs a reason.", context: context) }
+                guard !reason.isEmpty, reason.count <= 1024 else {
+                    return ConsolePage.error(status: .badRequest, "An extension needs a reason.", context: context)
+                }
                 _ = try await vault.requests.extend(id, reason: reason, caller: context.caller())
             }
         } catch let error as RequestError {
@@ -99,9 +107,11 @@ extension ConsoleController {
 
     static func row(_ r: SubjectRequestBody) -> [String: Any] {
         let open = RequestStatus(rawValue: r.status)?.isOpen == true
-        return ["id": r.id, "kind": r.kind, "regulation": r.regulation, "status": r.status, "statusLabel": label(r.status),
-                "received": String(r.received_at.prefix(10)), "due": String((r.extended_due_at ?? r.due_at).prefix(10)),
-                "daysLeft": r.days_left, "overdue": r.overdue, "open": open, "extended": r.extended_due_at != nil]
+        return [
+            "id": r.id, "kind": r.kind, "regulation": r.regulation, "status": r.status, "statusLabel": label(r.status),
+            "received": String(r.received_at.prefix(10)), "due": String((r.extended_due_at ?? r.due_at).prefix(10)),
+            "daysLeft": r.days_left, "overdue": r.overdue, "open": open, "extended": r.extended_due_at != nil,
+        ]
     }
 
     func requestPage(_ record: RequestRecord, context: AppRequestContext) async throws -> [String: Any] {
@@ -117,7 +127,8 @@ extension ConsoleController {
         page["canVerify"] = record.moved(by: .verify) != nil && record.kind != .optOut
         page["canExecute"] = record.moved(by: .execute) != nil
         page["canReject"] = record.moved(by: .reject) != nil
-        page["canExtend"] = record.status.isOpen && record.status != .inProgress && record.extendedDueAt == nil && record.kind != .optOut && record.dueAt > Date()
+        page["canExtend"] =
+            record.status.isOpen && record.status != .inProgress && record.extendedDueAt == nil && record.kind != .optOut && record.dueAt > Date()
         page["isErasure"] = record.kind == .erasure
         page["steps"] = Self.lifecycle(record)
         if record.status == .completed && record.kind == .erasure {
@@ -126,8 +137,10 @@ extension ConsoleController {
         }
         let notices = try await vault.requests.notices(of: record.id)
         page["notices"] = notices.map {
-            ["source": $0.source.rawValue, "kind": $0.kind.rawValue.replacingOccurrences(of: "_", with: " "), "sent": Timestamp.format($0.createdAt),
-             "acked": $0.ackedAt.map(Timestamp.format) ?? "not yet", "pending": $0.ackedAt == nil] as [String: Any]
+            [
+                "source": $0.source.rawValue, "kind": $0.kind.rawValue.replacingOccurrences(of: "_", with: " "), "sent": Timestamp.format($0.createdAt),
+                "acked": $0.ackedAt.map(Timestamp.format) ?? "not yet", "pending": $0.ackedAt == nil,
+            ] as [String: Any]
         }
         page["hasNotices"] = !notices.isEmpty
         page["pendingNotices"] = notices.filter { $0.ackedAt == nil }.count

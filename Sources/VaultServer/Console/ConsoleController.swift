@@ -75,22 +75,30 @@ struct ConsoleController {
     }
 
     func signIn(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        var request = request, context = context
+        var request = request
+        var context = context
         let form = try await ConsoleForm.read(&request, context: context)
         guard let expected = ConsoleCookie.value(ConsoleCookie.signInName, in: request), let sent = form["csrf"],
-              ConstantTime.equals(Array(sent.utf8), Array(expected.utf8)) else {
+            ConstantTime.equals(Array(sent.utf8), Array(expected.utf8))
+        else {
             if let unrecorded = anonymous.admit() {
-                try await vault.audit.record(context.caller().draft("access.denied", outcome: "denied",
-                                                                    detail: AnonymousDenials.detail("console sign-in without a valid CSRF token", unrecorded: unrecorded)))
+                try await vault.audit.record(
+                    context.caller().draft(
+                        "access.denied", outcome: "denied",
+                        detail: AnonymousDenials.detail("console sign-in without a valid CSRF token", unrecorded: unrecorded)))
             }
-            return ConsolePage.error(status: .forbidden, "This sign-in form has expired or did not come from the console. Reload the sign-in page and try again.")
+            return ConsolePage.error(
+                status: .forbidden, "This sign-in form has expired or did not come from the console. Reload the sign-in page and try again.")
         }
         let token = (form["token"] ?? "").trimmingCharacters(in: .whitespaces)
         guard let principal = try await vault.tokens.authenticate(token),
-              case .role(let role) = principal.kind, Self.roles.contains(role) else {
+            case .role(let role) = principal.kind, Self.roles.contains(role)
+        else {
             if let unrecorded = anonymous.admit() {
-                try await vault.audit.record(context.caller().draft("access.denied", outcome: "denied",
-                                                                    detail: AnonymousDenials.detail("console sign-in refused", unrecorded: unrecorded)))
+                try await vault.audit.record(
+                    context.caller().draft(
+                        "access.denied", outcome: "denied",
+                        detail: AnonymousDenials.detail("console sign-in refused", unrecorded: unrecorded)))
             }
             return try signInForm(context, failed: true, status: .unauthorized)
         }
@@ -111,23 +119,28 @@ struct ConsoleController {
             ["status": status.rawValue, "label": Self.label(status.rawValue), "count": bodies.filter { $0.status == status.rawValue }.count] as [String: Any]
         }
         let days = records.compactMap { r in r.completedAt.map { $0.timeIntervalSince(r.receivedAt) / 86_400 } }.sorted()
-        let median = days.isEmpty ? "–" : String(format: "%.1f", days.count % 2 == 1 ? days[days.count / 2] : (days[days.count / 2 - 1] + days[days.count / 2]) / 2)
+        let median =
+            days.isEmpty ? "–" : String(format: "%.1f", days.count % 2 == 1 ? days[days.count / 2] : (days[days.count / 2 - 1] + days[days.count / 2]) / 2)
         let compliance = context.principal?.role == .compliance
         // Grants of roles that are shown personal values, newest first (separation of duties).
-        var privileged = AuditQuery(); privileged.action = TokenService.privilegedAction
-        privileged.since = now.addingTimeInterval(-30 * 86_400); privileged.limit = 1000
+        var privileged = AuditQuery()
+        privileged.action = TokenService.privilegedAction
+        privileged.since = now.addingTimeInterval(-30 * 86_400)
+        privileged.limit = 1000
         let grants = try await vault.audit.entries(privileged).reversed().map { entry -> [String: Any] in
             ["at": Timestamp.format(entry.draft.at), "by": entry.draft.principal, "detail": entry.draft.detail ?? ""]
         }
-        return ConsolePage.render("overview", title: "Overview", [
-            "privilegedGrants": Array(grants.prefix(10)), "privilegedCount": grants.count, "hasPrivileged": !grants.isEmpty,
-            "statuses": statuses, "total": bodies.count, "overdue": bodies.filter(\.overdue).count, "median": median,
-            "completedCount": days.count, "suppressions": figures.suppressions, "pendingNotices": figures.pendingNotices,
-            "showDue": compliance, "hasOverdue": bodies.contains(where: \.overdue), "hasPending": figures.pendingNotices > 0,
-            "dueSoon": bodies.filter { !$0.overdue && RequestStatus(rawValue: $0.status)?.isOpen == true && $0.days_left <= 7 }
-                .sorted { $0.due_at < $1.due_at }.map(Self.row),
-            "overdueRows": bodies.filter(\.overdue).sorted { $0.due_at < $1.due_at }.map(Self.row),
-        ], context: context)
+        return ConsolePage.render(
+            "overview", title: "Overview",
+            [
+                "privilegedGrants": Array(grants.prefix(10)), "privilegedCount": grants.count, "hasPrivileged": !grants.isEmpty,
+                "statuses": statuses, "total": bodies.count, "overdue": bodies.filter(\.overdue).count, "median": median,
+                "completedCount": days.count, "suppressions": figures.suppressions, "pendingNotices": figures.pendingNotices,
+                "showDue": compliance, "hasOverdue": bodies.contains(where: \.overdue), "hasPending": figures.pendingNotices > 0,
+                "dueSoon": bodies.filter { !$0.overdue && RequestStatus(rawValue: $0.status)?.isOpen == true && $0.days_left <= 7 }
+                    .sorted { $0.due_at < $1.due_at }.map(Self.row),
+                "overdueRows": bodies.filter(\.overdue).sorted { $0.due_at < $1.due_at }.map(Self.row),
+            ], context: context)
     }
 
     /// A status as people read it.

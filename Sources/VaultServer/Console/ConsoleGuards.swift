@@ -13,8 +13,10 @@ struct ConsoleRoleMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let principal = context.principal, case .role(let role) = principal.kind, roles.contains(role) else {
-            try await audit.record(context.caller().draft("access.denied", outcome: "denied",
-                                                          detail: "console \(request.method.rawValue) \(context.endpointPath ?? "page"): role not allowed"))
+            try await audit.record(
+                context.caller().draft(
+                    "access.denied", outcome: "denied",
+                    detail: "console \(request.method.rawValue) \(context.endpointPath ?? "page"): role not allowed"))
             let allowed = roles.map(\.rawValue).sorted().joined(separator: " and ")
             return ConsolePage.error(status: .forbidden, "This page is for the \(allowed) role; your token's role may not use it.", context: context)
         }

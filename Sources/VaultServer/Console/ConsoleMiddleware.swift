@@ -35,8 +35,8 @@ struct ConsoleSessionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let id = ConsoleCookie.session(in: request, secure: secure), let session = try await sessions.touch(id),
-              let principal = try await tokens.authenticate(session.token.unsafeValue),
-              case .role(let role) = principal.kind, ConsoleController.roles.contains(role)
+            let principal = try await tokens.authenticate(session.token.unsafeValue),
+            case .role(let role) = principal.kind, ConsoleController.roles.contains(role)
         else {
             if let id = ConsoleCookie.session(in: request, secure: secure) { try await sessions.end(id) }
             return ConsolePage.redirect(to: "/console/signin")

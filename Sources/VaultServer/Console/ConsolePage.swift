@@ -34,9 +34,12 @@ enum ConsolePage {
     /// The page around `content`: the navigation shows what the signed-in role may open.
     static func layout(title: String, content: String, context: AppRequestContext?) -> String {
         let role = context?.principal?.role
-        return library.render(["title": title, "content": content, "signedIn": context?.principal != nil, "csrf": context?.csrf ?? "",
-                               "principal": context?.principal?.name ?? "", "role": role?.rawValue ?? "",
-                               "isCompliance": role == .compliance, "isAdmin": role == .admin] as [String: Any], withTemplate: "layout") ?? ""
+        return library.render(
+            [
+                "title": title, "content": content, "signedIn": context?.principal != nil, "csrf": context?.csrf ?? "",
+                "principal": context?.principal?.name ?? "", "role": role?.rawValue ?? "",
+                "isCompliance": role == .compliance, "isAdmin": role == .admin,
+            ] as [String: Any], withTemplate: "layout") ?? ""
     }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
@@ -54,8 +57,10 @@ enum ConsolePage {
 
     /// An error page; with the request's `context`, signed-in users keep their navigation.
     static func error(status: HTTPResponse.Status, _ message: String, context: AppRequestContext? = nil) -> Response {
-        let content = library.render(["message": message, "status": Int(status.code), "signedIn": context?.principal != nil] as [String: Any],
-                                     withTemplate: "error") ?? ""
+        let content =
+            library.render(
+                ["message": message, "status": Int(status.code), "signedIn": context?.principal != nil] as [String: Any],
+                withTemplate: "error") ?? ""
         return html(layout(title: status.code == 404 ? "Not found" : "Not done", content: content, context: context), status: status)
     }
 

@@ -29,10 +29,14 @@ struct AuditController {
         group.get("/audit/verify") { _, context in
             _ = try context.requireRole(Self.roles)
             let report = try await vault.audit.verify()
-            try await vault.audit.record(context.caller().draft("audit.verify", outcome: report.valid ? "ok" : "failed",
-                                                                 detail: "\(report.entries) entries checked"))
-            return try JSONBody.response(AuditVerifyBody(valid: report.valid, entries: report.entries, first_invalid: report.firstInvalid,
-                                                         problem: report.problem?.rawValue, anchored_seq: report.anchoredSeq))
+            try await vault.audit.record(
+                context.caller().draft(
+                    "audit.verify", outcome: report.valid ? "ok" : "failed",
+                    detail: "\(report.entries) entries checked"))
+            return try JSONBody.response(
+                AuditVerifyBody(
+                    valid: report.valid, entries: report.entries, first_invalid: report.firstInvalid,
+                    problem: report.problem?.rawValue, anchored_seq: report.anchoredSeq))
         }
     }
 
@@ -71,9 +75,10 @@ struct AuditController {
 
     static func body(_ entry: AuditEntry) -> AuditEntryBody {
         let d = entry.draft
-        return AuditEntryBody(seq: entry.seq, at: Timestamp.format(d.at), request_id: d.requestID, principal: d.principal, role: d.role,
-                              source: d.source, purpose: d.purpose, action: d.action, subject_ids: d.subjectIDs, fields: d.fields,
-                              policy_version: d.policyVersion, outcome: d.outcome, detail: d.detail,
-                              hash: entry.hash.map { String(format: "%02x", $0) }.joined())
+        return AuditEntryBody(
+            seq: entry.seq, at: Timestamp.format(d.at), request_id: d.requestID, principal: d.principal, role: d.role,
+            source: d.source, purpose: d.purpose, action: d.action, subject_ids: d.subjectIDs, fields: d.fields,
+            policy_version: d.policyVersion, outcome: d.outcome, detail: d.detail,
+            hash: entry.hash.map { String(format: "%02x", $0) }.joined())
     }
 }

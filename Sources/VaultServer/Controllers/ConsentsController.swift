@@ -25,30 +25,36 @@ struct ConsentsController {
             let id = try Self.subjectID(context)
             let (subject, state, history) = try await vault.consents.show(id, caller: context.caller())
             let now = Date()
-            return try JSONBody.response(ConsentsBody(
-                subject_id: subject.description,
-                current: state.summary(at: now).map {
-                    CurrentConsentBody(purpose: $0.purpose.rawValue, status: $0.status, lawful_basis: $0.event.lawfulBasis.rawValue,
-                                       occurred_at: Timestamp.format($0.event.occurredAt), expires_at: $0.event.expiresAt.map(Timestamp.format))
-                },
-                history: history.map { Self.body($0, withEvidence: role == .compliance) }))
+            return try JSONBody.response(
+                ConsentsBody(
+                    subject_id: subject.description,
+                    current: state.summary(at: now).map {
+                        CurrentConsentBody(
+                            purpose: $0.purpose.rawValue, status: $0.status, lawful_basis: $0.event.lawfulBasis.rawValue,
+                            occurred_at: Timestamp.format($0.event.occurredAt), expires_at: $0.event.expiresAt.map(Timestamp.format))
+                    },
+                    history: history.map { Self.body($0, withEvidence: role == .compliance) }))
         }
         group.post("/subjects/{id}/consents") { request, context in
             let role = try context.requireRole(Self.recorders)
             let id = try Self.subjectID(context)
             let body = try await JSONBody.decode(JSONValue.self, from: request, context: context)
             let (subject, recorded) = try await vault.consents.record(body, for: id, gpcHeader: Self.gpc(request), caller: context.caller())
-            return try JSONBody.response(RecordedConsentsBody(subject_id: subject.description,
-                                                              recorded: recorded.map { Self.body($0, withEvidence: role == .compliance) }),
-                                         status: .created)
+            return try JSONBody.response(
+                RecordedConsentsBody(
+                    subject_id: subject.description,
+                    recorded: recorded.map { Self.body($0, withEvidence: role == .compliance) }),
+                status: .created)
         }
         group.post("/sources/{source}/consents") { request, context in
             let source = try context.requireIngest(for: context.parameters.require("source"))
             let body = try await JSONBody.decode(BulkConsentsRequest.self, from: request, context: context)
             let results = try await vault.consents.recordBulk(body.consents, from: source, gpcHeader: Self.gpc(request), caller: context.caller())
-            return try JSONBody.response(BulkConsentsResponse(results: results.enumerated().map {
-                BulkConsentResult(index: $0.offset, subject_id: $0.element.0.description, recorded: $0.element.1)
-            }), status: .created)
+            return try JSONBody.response(
+                BulkConsentsResponse(
+                    results: results.enumerated().map {
+                        BulkConsentResult(index: $0.offset, subject_id: $0.element.0.description, recorded: $0.element.1)
+                    }), status: .created)
         }
     }
 
@@ -62,9 +68,10 @@ struct ConsentsController {
     }
 
     static func body(_ event: ConsentEvent, withEvidence: Bool) -> ConsentEventBody {
-        ConsentEventBody(purpose: event.purpose.rawValue, status: event.status.rawValue, lawful_basis: event.lawfulBasis.rawValue,
-                         jurisdiction: event.jurisdiction, channel: event.channel, occurred_at: Timestamp.format(event.occurredAt),
-                         expires_at: event.expiresAt.map(Timestamp.format), notice_version: event.noticeVersion,
-                         evidence: withEvidence ? event.evidence?.unsafeValue : nil)
+        ConsentEventBody(
+            purpose: event.purpose.rawValue, status: event.status.rawValue, lawful_basis: event.lawfulBasis.rawValue,
+            jurisdiction: event.jurisdiction, channel: event.channel, occurred_at: Timestamp.format(event.occurredAt),
+            expires_at: event.expiresAt.map(Timestamp.format), notice_version: event.noticeVersion,
+            evidence: withEvidence ? event.evidence?.unsafeValue : nil)
     }
 }

@@ -21,8 +21,9 @@ struct HealthController {
             _ = try await audit.head()
             // Its last page-level check found corruption: out of the pool until restored.
             guard integrity.current.intact != false else {
-                throw Problem(.serviceUnavailable, "storage-corrupt", "Storage corrupt",
-                              detail: "the database failed its integrity check; restore it from a backup")
+                throw Problem(
+                    .serviceUnavailable, "storage-corrupt", "Storage corrupt",
+                    detail: "the database failed its integrity check; restore it from a backup")
             }
             return try JSONBody.response(HealthBody(status: "ready"))
         }

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
-import NIOCore
 import Hummingbird
+import NIOCore
 import Vault
 import VaultAPI
 import VaultModel
@@ -27,8 +27,10 @@ struct KeysController {
             _ = try context.requireRole([.admin])
             let body = try await JSONBody.decode(RetentionRunBody.self, from: request, context: context)
             let report = try await vault.retention.run(dryRun: body.dry_run ?? false, caller: context.caller())
-            return try JSONBody.response(RetentionReportBody(dry_run: report.dryRun, fields: Dictionary(uniqueKeysWithValues: report.fields.map { ($0.key.rawValue, $0.value) }),
-                                                             events: report.events, held_values: report.held))
+            return try JSONBody.response(
+                RetentionReportBody(
+                    dry_run: report.dryRun, fields: Dictionary(uniqueKeysWithValues: report.fields.map { ($0.key.rawValue, $0.value) }),
+                    events: report.events, held_values: report.held))
         }
         group.post("/backups") { _, context in
             _ = try context.requireRole([.admin])
@@ -57,9 +59,13 @@ struct KeysController {
     static func body(_ vault: ProfileVault) async throws -> KeysBody {
         let status = try await vault.rotation.status()
         let versions = try await vault.rotation.versions()
-        return KeysBody(signing_public_key: Data(vault.audit.publicKey.bytes).base64EncodedString(), active_version: status.activeVersion,
-                        versions: versions.map { .init(version: $0.version, state: $0.state, created_at: Timestamp.format($0.createdAt),
-                                                       keys: status.counts[$0.version] ?? 0) },
-                        rewrap: .init(pending: status.pending, total: status.total, rate_per_second: status.ratePerSecond, eta_seconds: status.etaSeconds))
+        return KeysBody(
+            signing_public_key: Data(vault.audit.publicKey.bytes).base64EncodedString(), active_version: status.activeVersion,
+            versions: versions.map {
+                .init(
+                    version: $0.version, state: $0.state, created_at: Timestamp.format($0.createdAt),
+                    keys: status.counts[$0.version] ?? 0)
+            },
+            rewrap: .init(pending: status.pending, total: status.total, rate_per_second: status.ratePerSecond, eta_seconds: status.etaSeconds))
     }
 }

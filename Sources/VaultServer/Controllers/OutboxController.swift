@@ -18,10 +18,13 @@ struct OutboxController {
         group.get("/erasures/outbox") { _, context in
             guard let source = context.principal?.source else { throw Problem.forbidden("this route needs an ingest token") }
             let notices = try await vault.requests.outbox(for: source, caller: context.caller())
-            return try JSONBody.response(OutboxBody(notices: notices.map {
-                OutboxNoticeBody(id: $0.id.uuidString.lowercased(), request_id: $0.requestID.uuidString.lowercased(), kind: $0.kind.rawValue,
-                                 key: $0.sourceKey?.unsafeValue, created_at: Timestamp.format($0.createdAt))
-            }))
+            return try JSONBody.response(
+                OutboxBody(
+                    notices: notices.map {
+                        OutboxNoticeBody(
+                            id: $0.id.uuidString.lowercased(), request_id: $0.requestID.uuidString.lowercased(), kind: $0.kind.rawValue,
+                            key: $0.sourceKey?.unsafeValue, created_at: Timestamp.format($0.createdAt))
+                    }))
         }
         group.post("/erasures/outbox/{id}/ack") { _, context in
             guard let source = context.principal?.source else { throw Problem.forbidden("this route needs an ingest token") }

@@ -18,16 +18,20 @@ struct PoliciesController {
         group.get("/policies") { _, context in
             _ = try context.requireRole([.admin])
             let (active, record) = try await vault.policyService.current(caller: context.caller())
-            return try JSONBody.response(PolicyBody(version: active.label, digest: active.policy.version,
-                                                    applied_at: record.map { Timestamp.format($0.appliedAt) }, applied_by: record?.appliedBy,
-                                                    files: active.policy.files))
+            return try JSONBody.response(
+                PolicyBody(
+                    version: active.label, digest: active.policy.version,
+                    applied_at: record.map { Timestamp.format($0.appliedAt) }, applied_by: record?.appliedBy,
+                    files: active.policy.files))
         }
         group.put("/policies") { request, context in
             _ = try context.requireRole([.admin])
             let body = try await JSONBody.decode(PolicyFilesBody.self, from: request, context: context)
             let applied = try await vault.policyService.apply(files: body.files, caller: context.caller())
-            return try JSONBody.response(PolicyAppliedBody(version: applied.version.label, digest: applied.version.policy.version,
-                                                           changed: applied.changed, diff: applied.diff))
+            return try JSONBody.response(
+                PolicyAppliedBody(
+                    version: applied.version.label, digest: applied.version.policy.version,
+                    changed: applied.changed, diff: applied.diff))
         }
         group.post("/policies/validate") { request, context in
             _ = try context.requireRole([.admin])
@@ -38,10 +42,13 @@ struct PoliciesController {
         group.get("/policies/history") { _, context in
             _ = try context.requireRole([.admin])
             let versions = try await vault.policyService.history(caller: context.caller())
-            return try JSONBody.response(PolicyHistoryBody(versions: versions.map {
-                PolicyVersionBody(version: "v\($0.version)", digest: $0.digest, applied_at: Timestamp.format($0.appliedAt),
-                                  applied_by: $0.appliedBy, diff: $0.diff)
-            }))
+            return try JSONBody.response(
+                PolicyHistoryBody(
+                    versions: versions.map {
+                        PolicyVersionBody(
+                            version: "v\($0.version)", digest: $0.digest, applied_at: Timestamp.format($0.appliedAt),
+                            applied_by: $0.appliedBy, diff: $0.diff)
+                    }))
         }
     }
 }

@@ -85,8 +85,11 @@ struct RequestsController {
 
     /// The wire form of a signed receipt and its notices (API and console download).
     static func receiptBody(_ receipt: SignedReceipt, _ notices: [OutboxNotice]) -> ReceiptBody {
-        ReceiptBody(signed: receipt.signed, signature: receipt.signature, public_key: receipt.public_key,
-                    notices: notices.map { ReceiptNoticeBody(id: $0.id.uuidString.lowercased(), source: $0.source.rawValue, acked_at: $0.ackedAt.map(Timestamp.format)) })
+        ReceiptBody(
+            signed: receipt.signed, signature: receipt.signature, public_key: receipt.public_key,
+            notices: notices.map {
+                ReceiptNoticeBody(id: $0.id.uuidString.lowercased(), source: $0.source.rawValue, acked_at: $0.ackedAt.map(Timestamp.format))
+            })
     }
 
     static func id(_ context: AppRequestContext) throws -> UUID {
@@ -101,7 +104,9 @@ struct RequestsController {
     static func input(_ body: OpenRequestBody) throws -> RequestService.OpenInput {
         var issues: [BatchIssue] = []
         let kind = RequestKind(rawValue: body.kind)
-        if kind == nil { issues.append(BatchIssue(index: 0, field: "kind", type: "invalid-value", reason: RequestKind.allCases.map(\.rawValue).joined(separator: ", "))) }
+        if kind == nil {
+            issues.append(BatchIssue(index: 0, field: "kind", type: "invalid-value", reason: RequestKind.allCases.map(\.rawValue).joined(separator: ", ")))
+        }
         let regulation = Regulation(rawValue: body.regulation)
         if regulation == nil { issues.append(BatchIssue(index: 0, field: "regulation", type: "invalid-value", reason: "gdpr or ccpa")) }
         var subject: SubjectID?
@@ -118,22 +123,28 @@ struct RequestsController {
             if received == nil { issues.append(BatchIssue(index: 0, field: "received_at", type: "invalid-value", reason: "not an RFC 3339 time")) }
         }
         let purposes = (body.purposes ?? []).compactMap { text -> Purpose? in
-            guard let purpose = Purpose(text) else { issues.append(BatchIssue(index: 0, field: "purposes", type: "unknown-purpose", reason: "not a purpose key")); return nil }
+            guard let purpose = Purpose(text) else {
+                issues.append(BatchIssue(index: 0, field: "purposes", type: "unknown-purpose", reason: "not a purpose key"))
+                return nil
+            }
             return purpose
         }
         guard issues.isEmpty, let kind, let regulation else { throw IngestError.invalidBatch(issues) }
-        return RequestService.OpenInput(kind: kind, regulation: regulation, subjectID: subject, identifiers: body.identifiers, receivedAt: received,
-                                        purposes: purposes, corrections: body.fields ?? [:])
+        return RequestService.OpenInput(
+            kind: kind, regulation: regulation, subjectID: subject, identifiers: body.identifiers, receivedAt: received,
+            purposes: purposes, corrections: body.fields ?? [:])
     }
 
     static func body(_ r: RequestRecord, now: Date = Date()) -> SubjectRequestBody {
         let due = r.effectiveDue
         let open = r.status.isOpen
         let daysLeft = Int((due.timeIntervalSince(now) / 86400).rounded(.down))
-        return SubjectRequestBody(id: r.id.uuidString.lowercased(), kind: r.kind.rawValue, regulation: r.regulation.rawValue, subject_id: r.subjectID?.description, status: r.status.rawValue,
-                           received_at: Timestamp.format(r.receivedAt), due_at: Timestamp.format(r.dueAt), extended_due_at: r.extendedDueAt.map(Timestamp.format),
-                           extension_reason: r.extensionReason, overdue: open && due < now, days_left: daysLeft,
-                           duplicate_of: r.duplicateOf?.uuidString.lowercased(), verification_method: r.verificationMethod,
-                           completed_at: r.completedAt.map(Timestamp.format), rejected_reason: r.rejectedReason, purposes: r.purposes)
+        return SubjectRequestBody(
+            id: r.id.uuidString.lowercased(), kind: r.kind.rawValue, regulation: r.regulation.rawValue, subject_id: r.subjectID?.description,
+            status: r.status.rawValue,
+            received_at: Timestamp.format(r.receivedAt), due_at: Timestamp.format(r.dueAt), extended_due_at: r.extendedDueAt.map(Timestamp.format),
+            extension_reason: r.extensionReason, overdue: open && due < now, days_left: daysLeft,
+            duplicate_of: r.duplicateOf?.uuidString.lowercased(), verification_method: r.verificationMethod,
+            completed_at: r.completedAt.map(Timestamp.format), rejected_reason: r.rejectedReason, purposes: r.purposes)
     }
 }

@@ -43,10 +43,12 @@ struct SegmentsController {
             var headers = HTTPFields()
             headers[.contentType] = "application/x-ndjson"
             let chunks = Self.chunks(of: lines, size: 64 * 1024)
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                for chunk in chunks { try await writer.write(chunk) }
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    for chunk in chunks { try await writer.write(chunk) }
+                    try await writer.finish(nil)
+                })
         }
     }
 

@@ -21,10 +21,12 @@ struct SourcesController {
             let results = try await vault.ingest.ingest(records: body.records, from: source, caller: context.caller())
             for (outcome, group) in Dictionary(grouping: results, by: { $0.outcome.kind.rawValue }) { metrics.ingested(outcome, count: group.count) }
             let revealing = revealOutcomes || vault.policies.current.catalog.sources[source]?.revealOutcome == true
-            return try JSONBody.response(IngestRecordsResponse(results: results.map {
-                let (outcome, subject) = OutcomeDisclosure.disclose($0.outcome, revealing: revealing)
-                return IngestRecordResult(key: $0.key, subject_id: subject?.description, outcome: outcome)
-            }))
+            return try JSONBody.response(
+                IngestRecordsResponse(
+                    results: results.map {
+                        let (outcome, subject) = OutcomeDisclosure.disclose($0.outcome, revealing: revealing)
+                        return IngestRecordResult(key: $0.key, subject_id: subject?.description, outcome: outcome)
+                    }))
         }
         group.post("/sources/{source}/events") { request, context in
             let source = try context.requireIngest(for: context.parameters.require("source"))

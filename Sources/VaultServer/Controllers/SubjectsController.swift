@@ -54,13 +54,18 @@ struct SubjectsController {
                 }
                 limit = value
             }
-            let page = try await vault.views.timeline(id, role: role, purpose: purpose, caller: context.caller(purpose: purpose),
-                                                      cursor: parameters["cursor"].map(String.init), limit: limit)
-            return try JSONBody.response(TimelineBody(
-                subject_id: id.description,
-                events: page.entries.map { TimelineEntryBody(type: $0.type, source: $0.source.rawValue, occurred_at: Timestamp.format($0.occurredAt),
-                                                             attributes: $0.attributes) },
-                next_cursor: page.next))
+            let page = try await vault.views.timeline(
+                id, role: role, purpose: purpose, caller: context.caller(purpose: purpose),
+                cursor: parameters["cursor"].map(String.init), limit: limit)
+            return try JSONBody.response(
+                TimelineBody(
+                    subject_id: id.description,
+                    events: page.entries.map {
+                        TimelineEntryBody(
+                            type: $0.type, source: $0.source.rawValue, occurred_at: Timestamp.format($0.occurredAt),
+                            attributes: $0.attributes)
+                    },
+                    next_cursor: page.next))
         }
     }
 
@@ -86,17 +91,23 @@ struct SubjectsController {
         var fields: [String: String] = [:]
         for (name, value) in view.fields { fields[name.rawValue] = value.unsafeValue }
         let aggregates = view.aggregates.map {
-            AggregatesBody(order_count: $0.orderCount, lifetime_value: $0.lifetimeValue, open_tickets: $0.openTickets,
-                           last_contact: $0.lastContact.map(Timestamp.format))
+            AggregatesBody(
+                order_count: $0.orderCount, lifetime_value: $0.lifetimeValue, open_tickets: $0.openTickets,
+                last_contact: $0.lastContact.map(Timestamp.format))
         }
         var decisions: [String: DecisionBody]?
         if explain {
-            decisions = Dictionary(uniqueKeysWithValues: view.decisions.map {
-                ($0.field.rawValue, DecisionBody(action: $0.action.name, category: $0.decision.category.rawValue, rule: $0.decision.rule, reason: $0.reason))
-            })
+            decisions = Dictionary(
+                uniqueKeysWithValues: view.decisions.map {
+                    (
+                        $0.field.rawValue,
+                        DecisionBody(action: $0.action.name, category: $0.decision.category.rawValue, rule: $0.decision.rule, reason: $0.reason)
+                    )
+                })
         }
-        return SubjectViewBody(subject_id: view.subjectID.description, role: view.role.rawValue, purpose: view.purpose.rawValue,
-                               policy_version: view.policyVersion, restricted: view.restricted, fields: fields,
-                               aggregates: aggregates, sources: view.sources.map(\.rawValue), decisions: decisions)
+        return SubjectViewBody(
+            subject_id: view.subjectID.description, role: view.role.rawValue, purpose: view.purpose.rawValue,
+            policy_version: view.policyVersion, restricted: view.restricted, fields: fields,
+            aggregates: aggregates, sources: view.sources.map(\.rawValue), decisions: decisions)
     }
 }

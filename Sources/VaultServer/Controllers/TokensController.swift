@@ -32,10 +32,12 @@ struct TokensController {
             }
             let created = try await vault.tokens.create(principal: body.principal, kind: kind, caller: context.caller())
             metrics.tokenCreated(created)
-            return try JSONBody.response(CreatedTokenBody(id: created.record.id.uuidString.lowercased(), token: created.token.unsafeValue,
-                                                          principal: created.record.principal, role: created.record.role,
-                                                          source: created.record.source, privileged: created.privileged,
-                                                          awaiting_approval: created.awaitingApproval ? true : nil), status: .created)
+            return try JSONBody.response(
+                CreatedTokenBody(
+                    id: created.record.id.uuidString.lowercased(), token: created.token.unsafeValue,
+                    principal: created.record.principal, role: created.record.role,
+                    source: created.record.source, privileged: created.privileged,
+                    awaiting_approval: created.awaitingApproval ? true : nil), status: .created)
         }
         group.get("/tokens") { _, context in
             _ = try context.requireRole([.admin])
@@ -56,8 +58,9 @@ struct TokensController {
     }
 
     static func body(_ record: TokenRecord) -> TokenBody {
-        TokenBody(id: record.id.uuidString.lowercased(), principal: record.principal, role: record.role, source: record.source,
-                  created_at: Timestamp.format(record.createdAt), revoked_at: record.revokedAt.map(Timestamp.format),
-                  awaiting_approval: record.awaitingApproval ? true : nil)
+        TokenBody(
+            id: record.id.uuidString.lowercased(), principal: record.principal, role: record.role, source: record.source,
+            created_at: Timestamp.format(record.createdAt), revoked_at: record.revokedAt.map(Timestamp.format),
+            awaiting_approval: record.awaitingApproval ? true : nil)
     }
 }

@@ -11,6 +11,6 @@ struct AuditCheckpointService: Service {
 
     func run() async throws {
         await runPeriodically(every: interval, logger: logger, failure: "audit anchor failed") { try await audit.anchor() }
-        await logFailure(of: { try await audit.anchor() }, logger: logger, "audit anchor failed") // the final anchor at shutdown
+        await logFailure(of: { try await audit.anchor() }, logger: logger, "audit anchor failed")  // the final anchor at shutdown
     }
 }

@@ -17,8 +17,9 @@ struct IntegrityCheckService: Service {
             // The suppression set against the erasure ledger: a deleted entry is put back.
             let restored = try await vault.requests.restoreSuppressions()
             if restored > 0 {
-                logger.error("suppression entries were missing from the database; restored from the erasure ledger",
-                             metadata: ["restored": .stringConvertible(restored)])
+                logger.error(
+                    "suppression entries were missing from the database; restored from the erasure ledger",
+                    metadata: ["restored": .stringConvertible(restored)])
             }
         }
     }

@@ -4,8 +4,10 @@ import ServiceLifecycle
 /// Runs `body` every `interval` until graceful shutdown; a sleep cut short by shutdown does
 /// not run `body` once more (services that want a last run do it after this returns). A
 /// failed round is logged (`logFailure`) and the next one runs as planned.
-func runPeriodically(every interval: Duration, logger: Logger, failure: Logger.Message, level: Logger.Level = .error,
-                     _ body: @escaping @Sendable () async throws -> Void) async {
+func runPeriodically(
+    every interval: Duration, logger: Logger, failure: Logger.Message, level: Logger.Level = .error,
+    _ body: @escaping @Sendable () async throws -> Void
+) async {
     await cancelWhenGracefulShutdown {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)

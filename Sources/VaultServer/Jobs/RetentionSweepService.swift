@@ -12,9 +12,13 @@ struct RetentionSweepService: Service {
     func run() async throws {
         await runPeriodically(every: interval, logger: logger, failure: "retention sweep failed") {
             let report = try await retention.run(dryRun: false, caller: .system("retention"))
-            logger.info("retention sweep", metadata: ["fields": .stringConvertible(report.fields.values.reduce(0, +)),
-                                                      "events": .stringConvertible(report.events.values.reduce(0, +)),
-                                                      "held": .stringConvertible(report.held)])
+            logger.info(
+                "retention sweep",
+                metadata: [
+                    "fields": .stringConvertible(report.fields.values.reduce(0, +)),
+                    "events": .stringConvertible(report.events.values.reduce(0, +)),
+                    "held": .stringConvertible(report.held),
+                ])
         }
     }
 }

@@ -39,8 +39,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 if let principal = context.principal {
                     try await audit.record(Caller(requestID: context.requestID, principal: principal).draft("access.denied", outcome: "denied", detail: detail))
                 } else if let unrecorded = anonymous.admit() {
-                    try await audit.record(Caller(requestID: context.requestID, principal: "anonymous")
-                        .draft("access.denied", outcome: "denied", detail: AnonymousDenials.detail(detail, unrecorded: unrecorded)))
+                    try await audit.record(
+                        Caller(requestID: context.requestID, principal: "anonymous")
+                            .draft("access.denied", outcome: "denied", detail: AnonymousDenials.detail(detail, unrecorded: unrecorded)))
                 }
             }
             throw error

@@ -27,8 +27,12 @@ struct ProblemMiddleware: RouterMiddleware {
                     context.logger.error("request failed", metadata: ["problem": .string(problem.slug), "request_id": .string(context.requestID)])
                 }
             } else {
-                context.logger.error("unhandled error", metadata: ["error_type": .string(String(describing: type(of: error))),
-                                                                   "request_id": .string(context.requestID)])
+                context.logger.error(
+                    "unhandled error",
+                    metadata: [
+                        "error_type": .string(String(describing: type(of: error))),
+                        "request_id": .string(context.requestID),
+                    ])
                 problem = .internalError
             }
             response = problem.response(requestID: context.requestID)
@@ -36,13 +40,15 @@ struct ProblemMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - started
         metrics.request(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: Int(response.status.code), duration: elapsed)
         // The route template, not the URI: query strings are never logged.
-        context.logger.info("request", metadata: [
-            "method": .string(request.method.rawValue),
-            "route": .string(context.endpointPath ?? "unmatched"),
-            "status": .stringConvertible(response.status.code),
-            "ms": .string(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
-            "request_id": .string(context.requestID),
-        ])
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue),
+                "route": .string(context.endpointPath ?? "unmatched"),
+                "status": .stringConvertible(response.status.code),
+                "ms": .string(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
+                "request_id": .string(context.requestID),
+            ])
         return response
     }
 }

@@ -1,6 +1,6 @@
 import Catalog
-import Policy
 import Hummingbird
+import Policy
 import Storage
 import Vault
 import VaultAPI
@@ -15,9 +15,10 @@ extension Problem {
         case let error as IngestError:
             switch error {
             case .invalidBatch(let issues):
-                return Problem(.unprocessableContent, "validation-failed", "Invalid batch",
-                               detail: "\(issues.count) problem(s); nothing of this batch was stored",
-                               items: issues.map { .init(index: $0.index, field: $0.field, type: ProblemBody.typeBase + $0.type, detail: $0.reason) })
+                return Problem(
+                    .unprocessableContent, "validation-failed", "Invalid batch",
+                    detail: "\(issues.count) problem(s); nothing of this batch was stored",
+                    items: issues.map { .init(index: $0.index, field: $0.field, type: ProblemBody.typeBase + $0.type, detail: $0.reason) })
             case .batchTooLarge(let count, let limit):
                 return Problem(.contentTooLarge, "batch-too-large", "Batch too large", detail: "\(count) items; the limit is \(limit)")
             case .emptyBatch:
@@ -59,10 +60,14 @@ extension Problem {
             case .scanTooLarge: return Problem(.unprocessableContent, "filter-too-broad", "Filter too broad", detail: error.description)
             }
         case let error as PolicyValidationError:
-            return Problem(.unprocessableContent, "invalid-policy", "Invalid policy bundle",
-                           detail: "\(error.issues.count) problem(s); the bundle in force is unchanged",
-                           items: error.issues.map { .init(index: nil, field: nil, type: ProblemBody.typeBase + "invalid-policy", detail: $0.message,
-                                                           file: $0.file, line: $0.line, rule: $0.rule) })
+            return Problem(
+                .unprocessableContent, "invalid-policy", "Invalid policy bundle",
+                detail: "\(error.issues.count) problem(s); the bundle in force is unchanged",
+                items: error.issues.map {
+                    .init(
+                        index: nil, field: nil, type: ProblemBody.typeBase + "invalid-policy", detail: $0.message,
+                        file: $0.file, line: $0.line, rule: $0.rule)
+                })
         case StoreError.staleResolution:
             return Problem(.conflict, "conflict", "Concurrent change", detail: "another change was applied meanwhile; retry")
         case StoreError.corrupt, CryptoError.authenticationFailed, CryptoError.malformedCiphertext, is RowIntegrityError:
@@ -70,8 +75,9 @@ extension Problem {
         case StoreError.unsupported:
             return Problem(.conflict, "not-available", "Not available", detail: "\(error)")
         case StoreError.auditUnavailable:
-            return Problem(.serviceUnavailable, "audit-unavailable", "Audit log unavailable",
-                           detail: "the audit entry for this request could not be written, so the request was refused")
+            return Problem(
+                .serviceUnavailable, "audit-unavailable", "Audit log unavailable",
+                detail: "the audit entry for this request could not be written, so the request was refused")
         case let error as LookupError:
             return Problem.forbidden(error.description)
         case let error as TokenError:
@@ -84,7 +90,8 @@ extension Problem {
             }
         case let error as any HTTPResponseError:
             switch error.status {
-            case .contentTooLarge: return Problem(.contentTooLarge, "body-too-large", "Body too large", detail: "the limit is \(ServerLimits.maximumBodyBytes) bytes")
+            case .contentTooLarge:
+                return Problem(.contentTooLarge, "body-too-large", "Body too large", detail: "the limit is \(ServerLimits.maximumBodyBytes) bytes")
             case .notFound: return .notFound("no such route")
             case .methodNotAllowed: return Problem(.methodNotAllowed, "method-not-allowed", "Method not allowed")
             default: return Problem(error.status, "http-\(error.status.code)", error.status.reasonPhrase)
@@ -92,8 +99,9 @@ extension Problem {
         default:
             switch StorageFailure(error) {
             case .unavailable?:
-                return Problem(.serviceUnavailable, "storage-unavailable", "Storage unavailable",
-                               detail: "the database could not be written or read (disk full, read-only or failing); nothing was changed")
+                return Problem(
+                    .serviceUnavailable, "storage-unavailable", "Storage unavailable",
+                    detail: "the database could not be written or read (disk full, read-only or failing); nothing was changed")
             case .corrupt?: return .integrityError
             case nil: return nil
             }
@@ -101,6 +109,7 @@ extension Problem {
     }
 
     /// Stored data failed its check (a tampered or moved ciphertext, a damaged file).
-    static let integrityError = Problem(.internalServerError, "integrity-error", "Stored data failed its integrity check",
-                                        detail: "the request was refused and the event logged with this request id")
+    static let integrityError = Problem(
+        .internalServerError, "integrity-error", "Stored data failed its integrity check",
+        detail: "the request was refused and the event logged with this request id")
 }

@@ -16,8 +16,10 @@ public struct Problem: Error, Sendable {
     /// Seconds for `Retry-After` (429).
     public let retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, _ slug: String, _ title: String, detail: String? = nil, items: [ProblemBody.Item]? = nil,
-                retryAfter: Int? = nil) {
+    public init(
+        _ status: HTTPResponse.Status, _ slug: String, _ title: String, detail: String? = nil, items: [ProblemBody.Item]? = nil,
+        retryAfter: Int? = nil
+    ) {
         self.status = status
         self.slug = slug
         self.title = title
@@ -27,8 +29,9 @@ public struct Problem: Error, Sendable {
     }
 
     func body(requestID: String) -> ProblemBody {
-        ProblemBody(type: ProblemBody.typeBase + slug, title: title, status: Int(status.code), detail: detail,
-                    request_id: requestID, errors: items)
+        ProblemBody(
+            type: ProblemBody.typeBase + slug, title: title, status: Int(status.code), detail: detail,
+            request_id: requestID, errors: items)
     }
 
     func response(requestID: String) -> Response {

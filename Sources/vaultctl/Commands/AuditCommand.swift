@@ -19,9 +19,13 @@ struct AuditVerify: AsyncParsableCommand {
             if connection.json {
                 try Output.json(report)
             } else if report.valid {
-                Output.line("Audit chain valid: \(report.entries) entries checked" + (report.anchored_seq.map { ", anchored at entry \($0)" } ?? ", no anchor yet") + ".")
+                Output.line(
+                    "Audit chain valid: \(report.entries) entries checked" + (report.anchored_seq.map { ", anchored at entry \($0)" } ?? ", no anchor yet")
+                        + ".")
             } else {
-                Output.line("Audit chain BROKEN: \(report.problem ?? "invalid") at entry \(report.first_invalid.map(String.init) ?? "?") (\(report.entries) entries checked).")
+                Output.line(
+                    "Audit chain BROKEN: \(report.problem ?? "invalid") at entry \(report.first_invalid.map(String.init) ?? "?") (\(report.entries) entries checked)."
+                )
             }
             if !report.valid { throw ExitCode(1) }
         }
@@ -51,7 +55,8 @@ struct AuditTail: AsyncParsableCommand {
             var after: Int64 = 0
             var window: [AuditEntryBody] = []
             while true {
-                let page: AuditPageBody = try await client.send("GET", "v1/audit?" + (filters + ["after=\(after)", "limit=500"]).joined(separator: "&"), as: AuditPageBody.self)
+                let page: AuditPageBody = try await client.send(
+                    "GET", "v1/audit?" + (filters + ["after=\(after)", "limit=500"]).joined(separator: "&"), as: AuditPageBody.self)
                 window = Array((window + page.entries).suffix(lines))
                 if let last = page.entries.last { after = last.seq }
                 if page.next_after == nil { break }
@@ -60,7 +65,8 @@ struct AuditTail: AsyncParsableCommand {
             try window.forEach(print)
             while follow {
                 try await Task.sleep(for: .seconds(interval))
-                let page: AuditPageBody = try await client.send("GET", "v1/audit?" + (filters + ["after=\(after)", "limit=500"]).joined(separator: "&"), as: AuditPageBody.self)
+                let page: AuditPageBody = try await client.send(
+                    "GET", "v1/audit?" + (filters + ["after=\(after)", "limit=500"]).joined(separator: "&"), as: AuditPageBody.self)
                 try page.entries.forEach(print)
                 if let last = page.entries.last { after = last.seq }
             }
@@ -78,8 +84,9 @@ struct AuditTail: AsyncParsableCommand {
         }
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? String(s.prefix(n - 1)) + " " : s.padding(toLength: n, withPad: " ", startingAt: 0) }
         let subjects = entry.subject_ids.count == 1 ? String(entry.subject_ids[0].prefix(8)) : "\(entry.subject_ids.count)"
-        Output.line(pad(String(entry.seq), 8) + pad(entry.at, 22) + pad(entry.principal, 18) + pad(entry.role ?? entry.source ?? "-", 14)
-                    + pad(entry.action, 16) + pad(entry.outcome, 9) + pad(subjects, 10) + entry.fields.joined(separator: ",")
-                    + (entry.action.hasSuffix(".privileged") ? "  ⚑ privileged grant: a role shown personal values" : ""))
+        Output.line(
+            pad(String(entry.seq), 8) + pad(entry.at, 22) + pad(entry.principal, 18) + pad(entry.role ?? entry.source ?? "-", 14)
+                + pad(entry.action, 16) + pad(entry.outcome, 9) + pad(subjects, 10) + entry.fields.joined(separator: ",")
+                + (entry.action.hasSuffix(".privileged") ? "  ⚑ privileged grant: a role shown personal values" : ""))
     }
 }

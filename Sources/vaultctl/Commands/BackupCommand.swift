@@ -16,8 +16,11 @@ struct BackupCommand: AsyncParsableCommand {
             }
             // The master-key versions a restore of this file needs: don't retire them while you keep it.
             let versions = response.value(forHTTPHeaderField: "X-Key-Versions") ?? ""
-            if connection.json { try Output.json(["file": file, "bytes": "\(data.count)", "key_versions": versions]) } else {
-                Output.line("Backup written to \(file) (\(data.count) bytes). It needs master key versions \(versions): keep them, and the key file apart from it.")
+            if connection.json {
+                try Output.json(["file": file, "bytes": "\(data.count)", "key_versions": versions])
+            } else {
+                Output.line(
+                    "Backup written to \(file) (\(data.count) bytes). It needs master key versions \(versions): keep them, and the key file apart from it.")
             }
         }
     }

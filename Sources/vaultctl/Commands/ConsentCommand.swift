@@ -54,8 +54,13 @@ struct ConsentWithdraw: AsyncParsableCommand {
 enum ConsentRecorder {
     static func send(_ body: JSONValue, _ subjectID: String, _ connection: ConnectionOptions) async throws {
         let recorded: RecordedConsentsBody = try await connection.client().send("POST", "v1/subjects/\(subjectID)/consents", body: body)
-        if connection.json { try Output.json(recorded); return }
-        for event in recorded.recorded { Output.line("Recorded \(event.status) for \(event.purpose) (\(event.lawful_basis)) on subject \(recorded.subject_id).") }
+        if connection.json {
+            try Output.json(recorded)
+            return
+        }
+        for event in recorded.recorded {
+            Output.line("Recorded \(event.status) for \(event.purpose) (\(event.lawful_basis)) on subject \(recorded.subject_id).")
+        }
     }
 }
 
@@ -67,14 +72,22 @@ struct ConsentShow: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let consents: ConsentsBody = try await connection.client().send("GET", "v1/subjects/\(subjectID)/consents", as: ConsentsBody.self)
-            if connection.json { try Output.json(consents); return }
+            if connection.json {
+                try Output.json(consents)
+                return
+            }
             Output.line("Subject \(consents.subject_id)")
-            if consents.current.isEmpty { Output.line("No consent recorded: nothing that needs consent is permitted."); return }
-            Output.table(["PURPOSE", "STATUS", "BASIS", "SINCE", "EXPIRES"],
-                         consents.current.map { [$0.purpose, $0.status, $0.lawful_basis, $0.occurred_at, $0.expires_at ?? "-"] })
+            if consents.current.isEmpty {
+                Output.line("No consent recorded: nothing that needs consent is permitted.")
+                return
+            }
+            Output.table(
+                ["PURPOSE", "STATUS", "BASIS", "SINCE", "EXPIRES"],
+                consents.current.map { [$0.purpose, $0.status, $0.lawful_basis, $0.occurred_at, $0.expires_at ?? "-"] })
             Output.line()
-            Output.table(["HISTORY", "STATUS", "BASIS", "AT", "CHANNEL", "NOTICE"],
-                         consents.history.map { [$0.purpose, $0.status, $0.lawful_basis, $0.occurred_at, $0.channel ?? "-", $0.notice_version ?? "-"] })
+            Output.table(
+                ["HISTORY", "STATUS", "BASIS", "AT", "CHANNEL", "NOTICE"],
+                consents.history.map { [$0.purpose, $0.status, $0.lawful_basis, $0.occurred_at, $0.channel ?? "-", $0.notice_version ?? "-"] })
         }
     }
 }

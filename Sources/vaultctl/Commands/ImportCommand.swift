@@ -54,8 +54,12 @@ struct ImportCommand: AsyncParsableCommand {
                         let bad = Set(problem.errors!.compactMap(\.index))
                         for item in problem.errors! {
                             guard let index = item.index, index < batch.count else { continue }
-                            summary.rejections.append(Rejection(line: batch[index].line, field: item.field, type: ProblemBody(
-                                type: item.type, title: "", status: 422, detail: nil, request_id: nil).slug))
+                            summary.rejections.append(
+                                Rejection(
+                                    line: batch[index].line, field: item.field,
+                                    type: ProblemBody(
+                                        type: item.type, title: "", status: 422, detail: nil, request_id: nil
+                                    ).slug))
                         }
                         summary.rejected += bad.count
                         summary.records += bad.count
@@ -70,9 +74,13 @@ struct ImportCommand: AsyncParsableCommand {
             } else {
                 for r in summary.rejections.prefix(50) { Output.line("line \(r.line): \(r.field ?? "record"): \(r.type)") }
                 if summary.rejections.count > 50 { Output.line("… and \(summary.rejections.count - 50) more rejections") }
-                Output.table(["RECORDS", "ACCEPTED", "CREATED", "LINKED", "MERGED", "SUPPRESSED", "REJECTED", "SECONDS"],
-                             [[summary.records, summary.accepted, summary.created, summary.linked, summary.merged, summary.suppressed, summary.rejected].map(String.init)
-                              + [String(format: "%.1f", seconds)]])
+                Output.table(
+                    ["RECORDS", "ACCEPTED", "CREATED", "LINKED", "MERGED", "SUPPRESSED", "REJECTED", "SECONDS"],
+                    [
+                        [summary.records, summary.accepted, summary.created, summary.linked, summary.merged, summary.suppressed, summary.rejected].map(
+                            String.init)
+                            + [String(format: "%.1f", seconds)]
+                    ])
             }
             if summary.rejected > 0 { throw ExitCode(65) }
         }

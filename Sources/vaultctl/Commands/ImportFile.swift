@@ -64,7 +64,10 @@ struct ImportFile {
             object["fields"] = .object(fields)
             entries.append(Entry(line: line, record: .object(object)))
         }
-        if let error = reader.error { _ = error; throw Failure.invalidInput("the CSV file is malformed near line \(line + 1)") }
+        if let error = reader.error {
+            _ = error
+            throw Failure.invalidInput("the CSV file is malformed near line \(line + 1)")
+        }
         return ImportFile(entries: entries)
     }
 }

@@ -11,10 +11,15 @@ struct KeysCommand: AsyncParsableCommand {
 
 enum KeysPrinter {
     static func print(_ keys: KeysBody, json: Bool) throws {
-        if json { try Output.json(keys); return }
-        Output.table(["VERSION", "STATE", "KEYS", "CREATED"], keys.versions.map {
-            ["\($0.version)\($0.version == keys.active_version ? " (active)" : "")", $0.state, $0.keys.map(String.init) ?? "-", $0.created_at]
-        })
+        if json {
+            try Output.json(keys)
+            return
+        }
+        Output.table(
+            ["VERSION", "STATE", "KEYS", "CREATED"],
+            keys.versions.map {
+                ["\($0.version)\($0.version == keys.active_version ? " (active)" : "")", $0.state, $0.keys.map(String.init) ?? "-", $0.created_at]
+            })
         if let rewrap = keys.rewrap {
             Output.line()
             if rewrap.pending == 0 {
@@ -37,7 +42,8 @@ struct KeysStatus: AsyncParsableCommand {
 }
 
 struct KeysRotate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rotate", abstract: "Create and activate the next master-key version; --wait follows the rewrap.")
+    static let configuration = CommandConfiguration(
+        commandName: "rotate", abstract: "Create and activate the next master-key version; --wait follows the rewrap.")
     @OptionGroup var connection: ConnectionOptions
     @Flag(help: "Wait until every key is re-wrapped, showing progress.") var wait = false
     func run() async throws {
@@ -76,7 +82,9 @@ struct KeysRotateSubject: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let result: [String: Int] = try await connection.client().send("POST", "v1/subjects/\(subjectID)/rotate-key", as: [String: Int].self)
-            if connection.json { try Output.json(result) } else {
+            if connection.json {
+                try Output.json(result)
+            } else {
                 Output.line("Data key of \(subjectID) rotated: \(result["reencrypted_values"] ?? 0) values re-encrypted.")
             }
         }

@@ -24,11 +24,15 @@ struct LookupCommand: AsyncParsableCommand {
             switch (identifiers.isEmpty, source, recordKey) {
             case (false, nil, nil): request = LookupRequest(identifiers: identifiers)
             case (true, let source?, let key?): request = LookupRequest(source_record: SourceRecordReference(source: source, key: key))
-            case (true, nil, nil): throw Failure.usage("give at least one identifier (--email, --phone, --customer-id, --device-id), or --source with --record-key")
+            case (true, nil, nil):
+                throw Failure.usage("give at least one identifier (--email, --phone, --customer-id, --device-id), or --source with --record-key")
             default: throw Failure.usage("give identifiers, or --source with --record-key, not both")
             }
             let found: LookupResponse = try await connection.client().send("POST", "v1/subjects/lookup", body: request)
-            if connection.json { try Output.json(found); return }
+            if connection.json {
+                try Output.json(found)
+                return
+            }
             if found.subject_ids.isEmpty { Output.line("No subject matches.") }
             Output.table(["SUBJECT_ID"], found.subject_ids.map { [$0] })
         }

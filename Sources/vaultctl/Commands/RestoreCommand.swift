@@ -3,7 +3,7 @@ import Foundation
 
 /// `vaultctl restore` is a front for `vaultd restore`: an offline restore belongs to the daemon
 /// that owns the data directory (its lock, its ledger, its key), so vaultctl links no storage.
-/// Same arguments, messages and exit codes.
+/// Same arguments and exit codes; vaultd's messages (`vaultd: …`) pass through.
 struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore", abstract: "Restore a backup into a stopped data directory (offline; runs `vaultd restore`).",
@@ -22,9 +22,13 @@ struct RestoreCommand: AsyncParsableCommand {
             }
             let process = Process()
             process.executableURL = vaultd
-            process.arguments = ["restore", file, "--data-dir", dataDir] + (ledger.map { ["--ledger", $0] } ?? [])
+            // `=` forms and `--` before the file: a path starting with "-" stays a path.
+            process.arguments = ["restore", "--data-dir=\(dataDir)"] + (ledger.map { ["--ledger=\($0)"] } ?? []) + ["--", file]
             try process.run()
             process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal {
+                throw Failure.failed("vaultd restore was killed by signal \(process.terminationStatus); nothing was replaced unless it said so; run it again")
+            }
             if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
         }
     }

@@ -14,8 +14,12 @@ struct RetentionRun: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let report: RetentionReportBody = try await connection.client().send("POST", "v1/retention/run", body: RetentionRunBody(dry_run: dryRun))
-            if connection.json { try Output.json(report); return }
-            let rows = report.fields.sorted { $0.key < $1.key }.map { ["field", $0.key, String($0.value)] }
+            if connection.json {
+                try Output.json(report)
+                return
+            }
+            let rows =
+                report.fields.sorted { $0.key < $1.key }.map { ["field", $0.key, String($0.value)] }
                 + report.events.sorted { $0.key < $1.key }.map { ["event", $0.key, String($0.value)] }
                 + (report.held_values > 0 ? [["held value", "(legal hold ended)", String(report.held_values)]] : [])
             Output.line(report.dry_run ? "Dry run: nothing deleted. Would delete:" : "Deleted:")

@@ -1,7 +1,8 @@
 import Catalog
 import Testing
-@testable import Policy
 import VaultModel
+
+@testable import Policy
 
 @Suite("Generalizations")
 struct GeneralizeActionTests {
@@ -26,9 +27,11 @@ struct GeneralizeActionTests {
         FieldDefinition(name: FieldName("f"), category: DataCategory(category)!, type: .string, isIdentifier: false, normalizer: .trim)
     }
 
-    @Test("prefix, city and country apply to address categories only, matched on dot boundaries", arguments: [
-        ("user.contact.address", true), ("user.contact.address.postal_code", true), ("user.contact.addressee", false), ("user.contact.email", false),
-    ])
+    @Test(
+        "prefix, city and country apply to address categories only, matched on dot boundaries",
+        arguments: [
+            ("user.contact.address", true), ("user.contact.address.postal_code", true), ("user.contact.addressee", false), ("user.contact.email", false),
+        ])
     func addressCategories(category: String, applies: Bool) {
         for to in [Generalization.prefix, .city, .country] {
             #expect((GeneralizeAction.incompatibility(to, field: Self.field(category)) == nil) == applies, "\(to) on \(category)")

@@ -51,7 +51,7 @@ struct OpenAPIDocument {
     func responseSchema(_ operation: Operation, status: Int, contentType: String) -> Any?? {
         guard var response = (object(operation)["responses"] as? [String: Any])?[String(status)] as? [String: Any] else { return nil }
         if let ref = response["$ref"] as? String { response = resolve(ref) as? [String: Any] ?? [:] }
-        guard let content = response["content"] as? [String: Any] else { return .some(nil) }   // documented without a body
+        guard let content = response["content"] as? [String: Any] else { return .some(nil) }  // documented without a body
         let media = contentType.split(separator: ";")[0].trimmingCharacters(in: .whitespaces)
         guard let entry = content[media] as? [String: Any] else { return nil }
         return .some(entry["schema"])

@@ -17,7 +17,8 @@ struct SchemaValidator {
         var found: [String] = []
         if let all = schema["allOf"] as? [Any] { for part in all { found += violations(of: value, against: part, at: path) } }
         if let any = (schema["oneOf"] ?? schema["anyOf"]) as? [Any],
-           !any.contains(where: { violations(of: value, against: $0, at: path).isEmpty }) {
+            !any.contains(where: { violations(of: value, against: $0, at: path).isEmpty })
+        {
             found.append("\(path): matches none of the alternatives")
         }
         if let types = typeNames(schema["type"]), !types.contains(where: { Self.value(value, is: $0) }) {
@@ -44,8 +45,11 @@ struct SchemaValidator {
                 if let property = properties[name] {
                     found += violations(of: member, against: property, at: "\(path).\(name)")
                 } else if let additional = schema["additionalProperties"] {
-                    if additional as? Bool == false { found.append("\(path): unexpected member \(name)") }
-                    else { found += violations(of: member, against: additional, at: "\(path).\(name)") }
+                    if additional as? Bool == false {
+                        found.append("\(path): unexpected member \(name)")
+                    } else {
+                        found += violations(of: member, against: additional, at: "\(path).\(name)")
+                    }
                 }
             }
         }

@@ -12,8 +12,14 @@ struct PolicyApply: AsyncParsableCommand {
         try await reporting {
             let files = try CompiledPolicy.readFiles(directory: URL(fileURLWithPath: directory))
             let applied: PolicyAppliedBody = try await connection.client().send("PUT", "v1/policies", body: PolicyFilesBody(files: files))
-            if connection.json { try Output.json(applied); return }
-            guard applied.changed else { Output.line("No change: \(applied.version) (\(applied.digest)) stays in force."); return }
+            if connection.json {
+                try Output.json(applied)
+                return
+            }
+            guard applied.changed else {
+                Output.line("No change: \(applied.version) (\(applied.digest)) stays in force.")
+                return
+            }
             Output.line("Applied \(applied.version) (\(applied.digest)).")
             PolicyDiffPrinter.print(applied.diff)
         }
@@ -30,8 +36,14 @@ struct PolicyDiff: AsyncParsableCommand {
             let local = try CompiledPolicy.readFiles(directory: URL(fileURLWithPath: directory))
             let current: PolicyBody = try await connection.client().send("GET", "v1/policies", as: PolicyBody.self)
             let diff = LineDiff.diff(bundles: current.files, local)
-            if connection.json { try Output.json(diff); return }
-            if diff.isEmpty { Output.line("No differences from \(current.version)."); return }
+            if connection.json {
+                try Output.json(diff)
+                return
+            }
+            if diff.isEmpty {
+                Output.line("No differences from \(current.version).")
+                return
+            }
             Output.line("Differences from \(current.version) (- in force, + local):")
             PolicyDiffPrinter.print(diff)
         }
@@ -55,7 +67,10 @@ struct PolicyShow: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let current: PolicyBody = try await connection.client().send("GET", "v1/policies", as: PolicyBody.self)
-            if connection.json { try Output.json(current); return }
+            if connection.json {
+                try Output.json(current)
+                return
+            }
             Output.line("Policy \(current.version) (\(current.digest)), applied \(current.applied_at ?? "?") by \(current.applied_by ?? "?")")
             for name in current.files.keys.sorted() where file == nil || file == name {
                 Output.line()
@@ -73,10 +88,15 @@ struct PolicyHistory: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let history: PolicyHistoryBody = try await connection.client().send("GET", "v1/policies/history", as: PolicyHistoryBody.self)
-            if connection.json { try Output.json(history); return }
-            Output.table(["VERSION", "DIGEST", "APPLIED", "BY", "CHANGED FILES"], history.versions.map {
-                [$0.version, $0.digest, $0.applied_at, $0.applied_by, $0.diff.keys.sorted().joined(separator: ", ")]
-            })
+            if connection.json {
+                try Output.json(history)
+                return
+            }
+            Output.table(
+                ["VERSION", "DIGEST", "APPLIED", "BY", "CHANGED FILES"],
+                history.versions.map {
+                    [$0.version, $0.digest, $0.applied_at, $0.applied_by, $0.diff.keys.sorted().joined(separator: ", ")]
+                })
         }
     }
 }

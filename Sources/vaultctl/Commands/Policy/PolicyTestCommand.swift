@@ -3,7 +3,8 @@ import Foundation
 import Policy
 
 struct PolicyTestCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "test", abstract: "Run the bundle's policy tests (tests/*.yaml) offline; exits 1 on a failure.")
+    static let configuration = CommandConfiguration(
+        commandName: "test", abstract: "Run the bundle's policy tests (tests/*.yaml) offline; exits 1 on a failure.")
     @Argument(help: "Bundle directory.") var directory = "policies"
     @Flag(help: "Print JSON.") var json = false
 
@@ -26,8 +27,10 @@ struct PolicyTestCommand: AsyncParsableCommand {
             guard !results.isEmpty else { throw Failure.invalidInput("no policy tests in \(directory)/tests") }
             let failed = results.filter { !$0.passed }.count
             if json {
-                try Output.json(Summary(passed: results.count - failed, failed: failed,
-                                        results: results.map { Entry(file: $0.file, name: $0.name, passed: $0.passed, failures: $0.failures) }))
+                try Output.json(
+                    Summary(
+                        passed: results.count - failed, failed: failed,
+                        results: results.map { Entry(file: $0.file, name: $0.name, passed: $0.passed, failures: $0.failures) }))
             } else {
                 for result in results {
                     Output.line("\(result.passed ? "✔" : "✘") \(result.file): \(result.name)")

@@ -3,7 +3,8 @@ import Foundation
 import Policy
 
 struct PolicyValidate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "validate", abstract: "Validate a local bundle offline; every problem is listed with file, line and rule.")
+    static let configuration = CommandConfiguration(
+        commandName: "validate", abstract: "Validate a local bundle offline; every problem is listed with file, line and rule.")
     @Argument(help: "Bundle directory.") var directory = "policies"
     @Flag(help: "Print JSON.") var json = false
 
@@ -13,7 +14,9 @@ struct PolicyValidate: AsyncParsableCommand {
             if json {
                 try Output.json(["valid": "true", "digest": policy.version])
             } else {
-                Output.line("Bundle valid: \(policy.version), \(policy.roles.count) roles, \(policy.catalog.fields.count) fields, \(policy.bundle.purposes.purposes.count) purposes.")
+                Output.line(
+                    "Bundle valid: \(policy.version), \(policy.roles.count) roles, \(policy.catalog.fields.count) fields, \(policy.bundle.purposes.purposes.count) purposes."
+                )
             }
         }
     }

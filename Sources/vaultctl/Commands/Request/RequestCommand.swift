@@ -7,8 +7,10 @@ import VaultModel
 struct RequestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "request", abstract: "Data-subject requests, from intake to receipt (compliance).",
-        subcommands: [RequestOpen.self, RequestList.self, RequestShow.self, RequestVerify.self, RequestExecute.self, RequestReject.self,
-                      RequestExtend.self, RequestExport.self, RequestReceipt.self])
+        subcommands: [
+            RequestOpen.self, RequestList.self, RequestShow.self, RequestVerify.self, RequestExecute.self, RequestReject.self,
+            RequestExtend.self, RequestExport.self, RequestReceipt.self,
+        ])
 }
 
 enum RequestPrinter {
@@ -20,7 +22,10 @@ enum RequestPrinter {
     static let header = ["ID", "KIND", "LAW", "STATUS", "DUE", "LEFT", "SUBJECT", "NOTE"]
 
     static func show(_ r: SubjectRequestBody, _ json: Bool) throws {
-        if json { try Output.json(r); return }
+        if json {
+            try Output.json(r)
+            return
+        }
         Output.table(header, [row(r)])
     }
 }
@@ -49,8 +54,9 @@ struct RequestOpen: AsyncParsableCommand {
                 guard parts.count == 2 else { throw Failure.usage("--set takes FIELD=VALUE") }
                 fields[String(parts[0])] = .string(String(parts[1]))
             }
-            let body = OpenRequestBody(kind: kind, regulation: regulation, subject_id: subjectID, identifiers: identifiers.isEmpty ? nil : identifiers,
-                                       received_at: receivedAt, purposes: purpose.isEmpty ? nil : purpose, fields: fields.isEmpty ? nil : fields)
+            let body = OpenRequestBody(
+                kind: kind, regulation: regulation, subject_id: subjectID, identifiers: identifiers.isEmpty ? nil : identifiers,
+                received_at: receivedAt, purposes: purpose.isEmpty ? nil : purpose, fields: fields.isEmpty ? nil : fields)
             let opened: SubjectRequestBody = try await connection.client().send("POST", "v1/requests", body: body)
             try RequestPrinter.show(opened, connection.json)
         }
@@ -70,9 +76,13 @@ struct RequestList: AsyncParsableCommand {
             if let status { query.append("status=\(status)") }
             if let kind { query.append("kind=\(kind)") }
             if overdue { query.append("overdue=true") }
-            let list: SubjectRequestListBody = try await connection.client().send("GET", "v1/requests" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")),
-                                                                                 as: SubjectRequestListBody.self)
-            if connection.json { try Output.json(list); return }
+            let list: SubjectRequestListBody = try await connection.client().send(
+                "GET", "v1/requests" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")),
+                as: SubjectRequestListBody.self)
+            if connection.json {
+                try Output.json(list)
+                return
+            }
             let late = list.requests.filter(\.overdue)
             if !late.isEmpty {
                 Output.line("OVERDUE (\(late.count)):")
@@ -121,7 +131,9 @@ struct RequestReject: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument var id: String
     @Option var reason: String
-    func run() async throws { try await reporting { try await RequestStep.run(connection, "POST", "v1/requests/\(id)/reject", body: ReasonBody(reason: reason)) } }
+    func run() async throws {
+        try await reporting { try await RequestStep.run(connection, "POST", "v1/requests/\(id)/reject", body: ReasonBody(reason: reason)) }
+    }
 }
 
 struct RequestExtend: AsyncParsableCommand {
@@ -129,7 +141,9 @@ struct RequestExtend: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument var id: String
     @Option var reason: String
-    func run() async throws { try await reporting { try await RequestStep.run(connection, "POST", "v1/requests/\(id)/extend", body: ReasonBody(reason: reason)) } }
+    func run() async throws {
+        try await reporting { try await RequestStep.run(connection, "POST", "v1/requests/\(id)/extend", body: ReasonBody(reason: reason)) }
+    }
 }
 
 struct RequestExport: AsyncParsableCommand {

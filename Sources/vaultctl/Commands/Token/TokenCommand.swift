@@ -19,9 +19,13 @@ struct TokenCreate: AsyncParsableCommand {
             guard (role == nil) != (source == nil) else { throw Failure.usage("give exactly one of --role or --source") }
             let created: CreatedTokenBody = try await connection.client().send(
                 "POST", "v1/tokens", body: CreateTokenRequest(principal: principal, role: role, source: source))
-            if connection.json { try Output.json(created); return }
-            Output.table(["ID", "PRINCIPAL", "SCOPE", "TOKEN"],
-                         [[created.id, created.principal, created.role.map { "role \($0)" } ?? "source \(created.source ?? "")", created.token]])
+            if connection.json {
+                try Output.json(created)
+                return
+            }
+            Output.table(
+                ["ID", "PRINCIPAL", "SCOPE", "TOKEN"],
+                [[created.id, created.principal, created.role.map { "role \($0)" } ?? "source \(created.source ?? "")", created.token]])
             Output.line()
             Output.line("The token is shown only now; the vault keeps only its hash.")
             if created.privileged == true {
@@ -41,11 +45,18 @@ struct TokenList: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             let list: TokenListBody = try await connection.client().send("GET", "v1/tokens", as: TokenListBody.self)
-            if connection.json { try Output.json(list); return }
-            Output.table(["ID", "PRINCIPAL", "SCOPE", "CREATED", "STATUS"], list.tokens.map {
-                [$0.id, $0.principal, $0.role.map { "role \($0)" } ?? "source \($0.source ?? "")", $0.created_at,
-                 $0.revoked_at.map { "revoked \($0)" } ?? ($0.awaiting_approval == true ? "awaiting approval" : "active")]
-            })
+            if connection.json {
+                try Output.json(list)
+                return
+            }
+            Output.table(
+                ["ID", "PRINCIPAL", "SCOPE", "CREATED", "STATUS"],
+                list.tokens.map {
+                    [
+                        $0.id, $0.principal, $0.role.map { "role \($0)" } ?? "source \($0.source ?? "")", $0.created_at,
+                        $0.revoked_at.map { "revoked \($0)" } ?? ($0.awaiting_approval == true ? "awaiting approval" : "active"),
+                    ]
+                })
         }
     }
 }
