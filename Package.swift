@@ -60,6 +60,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .target(name: "VaultAPI", dependencies: ["VaultModel"]),
         .target(
@@ -93,6 +94,7 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .executableTarget(
             name: "vaultctl",
@@ -122,6 +124,7 @@ let package = Package(
         // Identity resolution's decisions, without a database.
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "VaultModel"]),
         .testTarget(name: "VaultModelTests", dependencies: ["VaultModel"]),
+        .testTarget(name: "VaultdTests", dependencies: ["vaultd", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(
             name: "VaultTests",
             dependencies: [

@@ -3,7 +3,9 @@ import Foundation
 import Identity
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Storage
+import Synchronization
 import VaultModel
 
 /// The multi-node store: one PostgreSQL database shared by any number of stateless vaultd
@@ -14,41 +16,68 @@ import VaultModel
 /// merges and the audit chain's head are read and extended by one writer at a time across
 /// all replicas, and the chain stays one chain. Reads never take it; a read spanning several
 /// statements runs in one REPEATABLE READ snapshot.
-public final class PostgresVaultStore: VaultStore {
+public final class PostgresVaultStore: VaultStore, Service {
     static let writerLock: Int64 = 0x5056_5752  // "PVWR"
     static let migrationLock: Int64 = 0x5056_4D47  // "PVMG"
 
     let client: PostgresClient
-    private let runner: Task<Void, Never>
     let logger: Logger
     public let location: PostgresLocation
     public let auditSink = AuditSinkState()
     /// Where this replica's master-key rewrap walk through `subjects` has got to.
     let rewrapWalk = RewrapWalk()
+    /// Callers of `prepare()` waiting for `run()` to start the pool.
+    private let poolStarted = PoolStartSignal()
 
-    /// Connects, waits until the server answers, and applies missing migrations.
-    public init(location: PostgresLocation, maximumConnections: Int = 16, logger: Logger = Logger(label: "profilevault.postgres")) async throws {
+    /// A store over a pool that is not running yet: run it as a `Service` (vaultd puts it in its
+    /// service group, so the pool shuts down after the server), then `prepare()`.
+    /// `connect(…)` does both for tools and tests.
+    public init(location: PostgresLocation, maximumConnections: Int = 16, logger: Logger = Logger(label: "profilevault.postgres")) {
         self.location = location
         // postgres-nio logs whole backend messages (rows, server errors) at trace level: even
         // under `--log-level trace` it gets notice and above only.
         var logger = logger
         logger.logLevel = max(logger.logLevel, .notice)
         self.logger = logger
-        let client = PostgresClient(configuration: location.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
-        self.client = client
-        runner = Task { await client.run() }
-        // Let run() begin before the first lease (postgres-nio warns about a lease before run()).
-        try? await Task.sleep(for: .milliseconds(20))
-        do {
-            try await session { try await PostgresMigrations.migrate($0) }
-        } catch {
-            runner.cancel()
-            throw error
-        }
+        client = PostgresClient(configuration: location.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
     }
 
-    /// Closes the pool's connections.
-    public func shutdown() { runner.cancel() }
+    /// Runs the connection pool until cancelled or shut down gracefully.
+    public func run() async throws {
+        // The pool counts as running from `client.run()`'s first step, before it suspends: a
+        // lease taken earlier works too but logs a warning.
+        poolStarted.signal()
+        await client.run()
+    }
+
+    /// Waits for the pool (`run()`), checks the server answers and applies missing migrations.
+    public func prepare() async throws {
+        await poolStarted.wait()
+        try await session { try await PostgresMigrations.migrate($0) }
+    }
+
+    /// A store whose pool runs in a task of its own until `shutdown()`, prepared: for tools and
+    /// tests that have no service group.
+    public static func connect(
+        location: PostgresLocation, maximumConnections: Int = 16,
+        logger: Logger = Logger(label: "profilevault.postgres")
+    ) async throws -> PostgresVaultStore {
+        let store = PostgresVaultStore(location: location, maximumConnections: maximumConnections, logger: logger)
+        store.runner.withLock { $0 = Task { try? await store.run() } }
+        do {
+            try await store.prepare()
+        } catch {
+            store.shutdown()
+            throw error
+        }
+        return store
+    }
+
+    /// The pool's task when `connect(…)` started it.
+    private let runner = Mutex<Task<Void, Never>?>(nil)
+
+    /// Closes the pool's connections when `connect(…)` started it (a service group stops its own).
+    public func shutdown() { runner.withLock { $0?.cancel() } }
 
     /// Refreshes the planner's statistics of every table (what autovacuum does about once a
     /// minute). A prepared statement planned while its tables were nearly empty keeps
@@ -57,7 +86,7 @@ public final class PostgresVaultStore: VaultStore {
         try await session { try await $0.execute("ANALYZE") }
     }
 
-    deinit { runner.cancel() }
+    deinit { runner.withLock { $0?.cancel() } }
 
     // MARK: Units of work
 
@@ -107,8 +136,9 @@ public final class PostgresVaultStore: VaultStore {
     public func keyVersions() async throws -> [KeyVersionRecord] {
         try await session { s in
             try await s.rows("SELECT version, check_value, created_at, state FROM keyring ORDER BY version").map {
-                KeyVersionRecord(version: try $0.get("version", as: Int.self), checkValue: try $0.bytes("check_value"),
-                                 createdAt: try $0.date("created_at"), state: try $0.get("state"))
+                KeyVersionRecord(
+                    version: try $0.get("version", as: Int.self), checkValue: try $0.bytes("check_value"),
+                    createdAt: try $0.date("created_at"), state: try $0.get("state"))
             }
         }
     }
@@ -116,7 +146,8 @@ public final class PostgresVaultStore: VaultStore {
     /// A version another replica inserted first is kept (the caller re-checks it against its key).
     public func insertKeyVersion(_ record: KeyVersionRecord) async throws {
         try await write { s in
-            try await s.execute("""
+            try await s.execute(
+                """
                 INSERT INTO keyring (version, check_value, created_at, state)
                 VALUES (\(record.version), \(bytea(record.checkValue)), \(Self.millis(record.createdAt)), \(record.state))
                 ON CONFLICT (version) DO NOTHING
@@ -135,7 +166,8 @@ public final class PostgresVaultStore: VaultStore {
     /// A secret another replica created first is kept; the caller reads back the one stored.
     public func insertVaultKey(named name: String, _ key: WrappedKey) async throws {
         try await write { s in
-            try await s.execute("""
+            try await s.execute(
+                """
                 INSERT INTO vault_keys (name, kek_version, wrapped) VALUES (\(name), \(key.kekVersion), \(bytea(key.bytes)))
                 ON CONFLICT (name) DO NOTHING
                 """)
@@ -169,7 +201,13 @@ public final class PostgresVaultStore: VaultStore {
     public func restrictedSubjects(among ids: [SubjectID]) async throws -> Set<SubjectID> {
         guard !ids.isEmpty else { return [] }
         return try await session { s in
-            Set(try await s.column("SELECT subject_id FROM subjects WHERE restricted AND subject_id = ANY(\(ids.map(\.description)))", as: String.self)
+            Set(
+                try await s.column(
+                    """
+                    SELECT s.subject_id FROM subjects s LEFT JOIN subjects w ON w.subject_id = s.merged_into
+                    WHERE s.subject_id = ANY(\(ids.map(\.description))) AND (s.restricted OR COALESCE(w.restricted, FALSE))
+                    """, as: String.self
+                )
                 .compactMap(SubjectID.init))
         }
     }
@@ -185,7 +223,8 @@ public final class PostgresVaultStore: VaultStore {
     public func insertToken(_ token: TokenRecord, audit: AuditWrite?) async throws {
         try await write { s in
             if let audit { try await self.appendAudit(s, [audit.draft], chain: audit.chain) }
-            try await s.execute("""
+            try await s.execute(
+                """
                 INSERT INTO tokens (token_id, principal, role, source, token_hash, created_at, revoked_at, mac, approval, created_by)
                 VALUES (\(token.id.uuidString.lowercased()), \(token.principal), \(token.role), \(token.source), \(bytea(token.hash)),
                         \(Self.millis(token.createdAt)), NULL, \(token.mac.map(bytea)), \(Int16(token.approval.rawValue)), \(token.createdBy))
@@ -203,31 +242,39 @@ public final class PostgresVaultStore: VaultStore {
 
     public func revokeToken(id: UUID, at time: Date, mac: [UInt8], expectedMAC: [UInt8]?, audit: AuditWrite) async throws -> Bool {
         try await write { s in
-            let revoked = try await s.execute("""
-                UPDATE tokens SET revoked_at = \(Self.millis(time)), mac = \(bytea(mac))
-                WHERE token_id = \(id.uuidString.lowercased()) AND revoked_at IS NULL AND mac IS NOT DISTINCT FROM \(expectedMAC.map(bytea))
-                """) > 0
+            let revoked =
+                try await s.execute(
+                    """
+                    UPDATE tokens SET revoked_at = \(Self.millis(time)), mac = \(bytea(mac))
+                    WHERE token_id = \(id.uuidString.lowercased()) AND revoked_at IS NULL AND mac IS NOT DISTINCT FROM \(expectedMAC.map(bytea))
+                    """) > 0
             var draft = audit.draft
-            if !revoked { draft.outcome = "refused"; draft.detail = "no active token with this id" }
+            if !revoked {
+                draft.outcome = "refused"
+                draft.detail = "no active token with this id"
+            }
             try await self.appendAudit(s, [draft], chain: audit.chain)
             return revoked
         }
     }
 
     static func tokenRecord(_ row: PostgresRandomAccessRow) throws -> TokenRecord {
-        TokenRecord(id: UUID(uuidString: try row.get("token_id")) ?? UUID(), principal: try row.get("principal"),
-                    role: try row.get("role", as: String?.self), source: try row.get("source", as: String?.self),
-                    hash: try row.bytes("token_hash"), createdAt: try row.date("created_at"), revokedAt: try row.optionalDate("revoked_at"),
-                    mac: try row.optionalBytes("mac"), approval: TokenApproval(rawValue: Int(try row.get("approval", as: Int16.self))) ?? .awaiting,
-                    createdBy: try row.get("created_by", as: String?.self))
+        TokenRecord(
+            id: UUID(uuidString: try row.get("token_id")) ?? UUID(), principal: try row.get("principal"),
+            role: try row.get("role", as: String?.self), source: try row.get("source", as: String?.self),
+            hash: try row.bytes("token_hash"), createdAt: try row.date("created_at"), revokedAt: try row.optionalDate("revoked_at"),
+            mac: try row.optionalBytes("mac"), approval: TokenApproval(rawValue: Int(try row.get("approval", as: Int16.self))) ?? .awaiting,
+            createdBy: try row.get("created_by", as: String?.self))
     }
 
     public func approveToken(id: UUID, mac: [UInt8], audit: AuditWrite) async throws -> Bool {
         try await write { s in
-            let approved = try await s.execute("""
-                UPDATE tokens SET approval = 2, mac = \(bytea(mac))
-                WHERE token_id = \(id.uuidString.lowercased()) AND approval <> 2 AND revoked_at IS NULL
-                """) > 0
+            let approved =
+                try await s.execute(
+                    """
+                    UPDATE tokens SET approval = 2, mac = \(bytea(mac))
+                    WHERE token_id = \(id.uuidString.lowercased()) AND approval <> 2 AND revoked_at IS NULL
+                    """) > 0
             if approved { try await self.appendAudit(s, [audit.draft], chain: audit.chain) }
             return approved
         }

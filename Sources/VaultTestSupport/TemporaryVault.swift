@@ -38,9 +38,11 @@ public struct TemporaryVault: Sendable {
         }
     }
 
-    private static func open(_ location: PostgresLocation, directory: URL, maximumBatch: Int, dualControl: Bool = false,
-                             opened: OpenStores) async throws -> ProfileVault {
-        let store = try await PostgresVaultStore(location: location, maximumConnections: 4)
+    private static func open(
+        _ location: PostgresLocation, directory: URL, maximumBatch: Int, dualControl: Bool = false,
+        opened: OpenStores
+    ) async throws -> ProfileVault {
+        let store = try await PostgresVaultStore.connect(location: location, maximumConnections: 4)
         opened.add(store)
         return try await ProfileVault.open(store: store, dataDirectory: directory, policies: policies, maximumBatch: maximumBatch, dualControl: dualControl)
     }

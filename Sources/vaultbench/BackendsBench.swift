@@ -28,17 +28,23 @@ enum BackendsBench {
             try? FileManager.default.removeItem(at: sqliteDirectory)
             try? FileManager.default.removeItem(at: postgresDirectory)
         }
-        let sqlite = try await measure(try await ProfileVault.openSQLite(dataDirectory: sqliteDirectory, policies: policies),
-                                       people: people, views: views)
-        let store = try await PostgresVaultStore(location: try PostgresLocation(url: url), maximumConnections: 16)
+        let sqlite = try await measure(
+            try await ProfileVault.openSQLite(dataDirectory: sqliteDirectory, policies: policies),
+            people: people, views: views)
+        let store = try await PostgresVaultStore.connect(location: try PostgresLocation(url: url), maximumConnections: 16)
         defer { store.shutdown() }
-        let postgres = try await measure(try await ProfileVault.open(store: store, dataDirectory: postgresDirectory, policies: policies),
-                                         people: people, views: views, afterIngest: { try await store.analyze() })
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(people) people, \(sqlite.records) records; \(views) support views, 16 concurrent")
+        let postgres = try await measure(
+            try await ProfileVault.open(store: store, dataDirectory: postgresDirectory, policies: policies),
+            people: people, views: views, afterIngest: { try await store.analyze() })
+        print(
+            "machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; \(people) people, \(sqlite.records) records; \(views) support views, 16 concurrent"
+        )
         print("backend      ingest records/s   views/s")
         print(String(format: "SQLite       %16.0f %9.0f   (baseline)", sqlite.ingest, sqlite.views))
-        print(String(format: "PostgreSQL   %16.0f %9.0f   ratio ingest %.2f, views %.2f", postgres.ingest, postgres.views,
-                     postgres.ingest / sqlite.ingest, postgres.views / sqlite.views))
+        print(
+            String(
+                format: "PostgreSQL   %16.0f %9.0f   ratio ingest %.2f, views %.2f", postgres.ingest, postgres.views,
+                postgres.ingest / sqlite.ingest, postgres.views / sqlite.views))
     }
 
     /// `afterIngest`: run between the two phases, untimed (PostgreSQL: ANALYZE, as autovacuum would).
@@ -60,8 +66,9 @@ enum BackendsBench {
         for id in subjects.sorted() where try await vault.subjects.canonical(of: id) == id { ids.append(id) }
         let purpose = Purpose("essential.service.operations.support")!
         let rate = try await VaultBench.measure(views, concurrency: 16) { [ids] i in
-            _ = try await vault.views.view(ids[i % ids.count], role: "support", purpose: purpose,
-                                           caller: Caller(requestID: "bench-b-\(i)", principal: "bench", role: "support"))
+            _ = try await vault.views.view(
+                ids[i % ids.count], role: "support", purpose: purpose,
+                caller: Caller(requestID: "bench-b-\(i)", principal: "bench", role: "support"))
         }
         return Figures(records: records.count, ingest: ingest, views: rate)
     }

@@ -13,12 +13,13 @@ struct VaultdSettings {
     let file: ConfigReader?
     let fileDescription: String?
 
-    static func load(configPath: String?) async throws -> VaultdSettings {
-        let environment = ConfigReader(provider: EnvironmentVariablesProvider()).scoped(to: "profilevault")
-        let explicit = configPath ?? ProcessInfo.processInfo.environment["PROFILEVAULT_CONFIG"]
+    static func load(configPath: String?, environment variables: [String: String] = ProcessInfo.processInfo.environment) async throws -> VaultdSettings {
+        let environment = ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: variables)).scoped(to: "profilevault")
+        let explicit = configPath ?? variables["PROFILEVAULT_CONFIG"]
         let candidates = explicit.map { [$0] } ?? ["vaultd.yaml", "vaultd.yml", "vaultd.json"]
         for path in candidates where FileManager.default.fileExists(atPath: path) {
-            let provider: any ConfigProvider = path.hasSuffix(".json")
+            let provider: any ConfigProvider =
+                path.hasSuffix(".json")
                 ? try await FileProvider<JSONSnapshot>(filePath: FilePath(path))
                 : try await FileProvider<YAMLSnapshot>(filePath: FilePath(path))
             return VaultdSettings(environment: environment, file: ConfigReader(provider: provider), fileDescription: path)

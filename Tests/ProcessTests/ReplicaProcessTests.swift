@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import PostgresStorage
 import Testing
 import VaultTestSupport
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// Two vaultd processes over one PostgreSQL database, as a multi-node deployment runs them.
 @Suite("replicas over PostgreSQL", .serialized)
@@ -18,13 +19,20 @@ struct ReplicaProcessTests {
 
     static func phone(_ n: Int) -> String { "+1 415 555 \(String(format: "%04d", n))" }
 
-    @Test("two vaultd replicas ingest the same people from two sources at once: no duplicate subject, no lost merge, one audit chain; a policy applied on one is in force on the other within seconds")
+    @Test(
+        "two vaultd replicas ingest the same people from two sources at once: no duplicate subject, no lost merge, one audit chain; a policy applied on one is in force on the other within seconds"
+    )
     func twoReplicas() async throws {
         let database = try await TestPostgres.freshDatabase()
         let (dataA, dataB) = (temporaryDirectory(), temporaryDirectory())
-        defer { try? FileManager.default.removeItem(at: dataA); try? FileManager.default.removeItem(at: dataB) }
-        let arguments = ["--database", "postgres://\(database.username)@\(database.host):\(database.port)/\(database.database)?sslmode=disable",
-                         "--policy-refresh-ms", "250", "--lookups-per-minute", "100000"]
+        defer {
+            try? FileManager.default.removeItem(at: dataA)
+            try? FileManager.default.removeItem(at: dataB)
+        }
+        let arguments = [
+            "--database", "postgres://\(database.username)@\(database.host):\(database.port)/\(database.database)?sslmode=disable",
+            "--policy-refresh-ms", "250", "--lookups-per-minute", "100000",
+        ]
         // The first replica creates schema, keys and the admin token; the second shares its master key.
         let a = VaultdProcess(dataDirectory: dataA, arguments: arguments, environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
         try await a.start()
@@ -50,12 +58,16 @@ struct ReplicaProcessTests {
         try await withThrowingTaskGroup(of: Int.self) { group in
             for start in stride(from: 0, to: people, by: 10) {
                 group.addTask {
-                    try await httpA.call("POST", "/v1/sources/crm/records", token: crm,
-                                         json: Self.batch("crm", start..<start + 10) { #""email": "r\#($0)@example.com", "first_name": "R\#($0)""# }).status
+                    try await httpA.call(
+                        "POST", "/v1/sources/crm/records", token: crm,
+                        json: Self.batch("crm", start..<start + 10) { #""email": "r\#($0)@example.com", "first_name": "R\#($0)""# }
+                    ).status
                 }
                 group.addTask {
-                    try await httpB.call("POST", "/v1/sources/support/records", token: support,
-                                         json: Self.batch("sup", start..<start + 10) { #""phone": "\#(Self.phone($0))", "last_name": "L\#($0)""# }).status
+                    try await httpB.call(
+                        "POST", "/v1/sources/support/records", token: support,
+                        json: Self.batch("sup", start..<start + 10) { #""phone": "\#(Self.phone($0))", "last_name": "L\#($0)""# }
+                    ).status
                 }
             }
             for try await status in group { statuses.append(status) }
@@ -64,15 +76,17 @@ struct ReplicaProcessTests {
             for start in stride(from: 0, to: people, by: 5) {
                 let http = start.isMultiple(of: 10) ? httpA : httpB
                 group.addTask {
-                    try await http.call("POST", "/v1/sources/billing/records", token: billing,
-                                        json: Self.batch("bill", start..<start + 5) { #""email": "R\#($0)@Example.com", "phone": "\#(Self.phone($0))""# }).status
+                    try await http.call(
+                        "POST", "/v1/sources/billing/records", token: billing,
+                        json: Self.batch("bill", start..<start + 5) { #""email": "R\#($0)@Example.com", "phone": "\#(Self.phone($0))""# }
+                    ).status
                 }
             }
             for try await status in group { statuses.append(status) }
         }
         #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
 
-        let store = try await PostgresVaultStore(location: database, maximumConnections: 2)
+        let store = try await PostgresVaultStore.connect(location: database, maximumConnections: 2)
         defer { store.shutdown() }
         #expect(try await store.subjectCount() == people, "one subject per person")
         for n in [0, 7, 33, people - 1] {
@@ -103,7 +117,10 @@ struct ReplicaProcessTests {
         // two cooperative threads (synchronous vaultctl runs) can stall this loop for seconds.
         while ContinuousClock.now - applied < .seconds(60) {
             let current = try await httpB.object("GET", "/v1/policies", token: Self.rootToken)
-            if current["version"] as? String == "v2" { seenOnB = ContinuousClock.now - applied; break }
+            if current["version"] as? String == "v2" {
+                seenOnB = ContinuousClock.now - applied
+                break
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         let lag = try #require(seenOnB, "replica B did not adopt v2 within a minute")
@@ -116,7 +133,9 @@ struct ReplicaProcessTests {
         let csrf = try #require(onB.body.firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/).map { String($0.1) })
         #expect(try await console.post(b.address + "/console/signout", cookie: cookie, form: "csrf=\(csrf)").status == 303)
         #expect(try await console.get(a.address + "/console", cookie: cookie).status == 303, "signed out everywhere")
-        print("Replicas: \(people) people from 3 sources through 2 vaultd → \(try await store.subjectCount()) subjects, chain of \(head.seq) entries valid on both; policy v2 seen on B after \(lag)")
+        print(
+            "Replicas: \(people) people from 3 sources through 2 vaultd → \(try await store.subjectCount()) subjects, chain of \(head.seq) entries valid on both; policy v2 seen on B after \(lag)"
+        )
     }
 }
 
@@ -134,8 +153,10 @@ final class ConsoleClient: NSObject, URLSessionTaskDelegate, @unchecked Sendable
         session = URLSession(configuration: configuration, delegate: self, delegateQueue: nil)
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
         completionHandler(nil)
     }
 
