@@ -17,6 +17,8 @@ struct RecordProbeStatement: PostgresPreparedStatement {
         SELECT r.record_id, r.subject_id,
                ARRAY(SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ANY($3)) AS matches,
                (SELECT merged_into IS NULL FROM subjects WHERE subject_id = $4) AS owner_survives,
+               (SELECT restricted FROM subjects WHERE subject_id = $4) AS owner_restricted,
+               (SELECT mac FROM subjects WHERE subject_id = $4) AS owner_mac,
                (SELECT wrapped_dek FROM subjects WHERE subject_id = $4) AS owner_key,
                $5 AND EXISTS (SELECT 1 FROM suppressions WHERE blind_index = ANY($6)) AS suppressed,
                ARRAY(SELECT field FROM field_values WHERE record_id = r.record_id ORDER BY field) AS stored_fields,
@@ -51,8 +53,8 @@ struct RecordProbeStatement: PostgresPreparedStatement {
 struct NewRecordStatement: PostgresPreparedStatement {
     static let sql = """
         WITH subject AS (
-            INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at)
-            SELECT $1, $2, $3, $4 WHERE $1 IS NOT NULL
+            INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at, mac)
+            SELECT $1, $2, $3, $4, $17 WHERE $1 IS NOT NULL
         ), record AS (
             INSERT INTO source_records (source, key_index, bi_version, subject_id, key_owner, key_ciphertext, first_seen_at, updated_at)
             VALUES ($5, $6, $7, $8, $9, $10, $4, $4)
@@ -65,7 +67,10 @@ struct NewRecordStatement: PostgresPreparedStatement {
         SELECT record.record_id, f, v, b, $8 FROM record, unnest($14::text[], $15::bigint[], $16::bytea[]) AS t(f, v, b)
         """
     static var bindingDataTypes: [PostgresDataType] {
-        [.text, .int8, .bytea, .int8, .text, .bytea, .int8, .text, .text, .bytea, .textArray, .byteaArray, .int8, .textArray, .int8Array, .byteaArray]
+        [
+            .text, .int8, .bytea, .int8, .text, .bytea, .int8, .text, .text, .bytea, .textArray, .byteaArray, .int8, .textArray, .int8Array, .byteaArray,
+            .bytea,
+        ]
     }
 
     let record: SealedRecord
@@ -74,6 +79,8 @@ struct NewRecordStatement: PostgresPreparedStatement {
     let owner: String
     /// Inserted with the record, or nil when the subject exists already.
     let newSubject: NewSubject?
+    /// The new subject's header tag (`SubjectHeaderTags`).
+    let newSubjectMac: [UInt8]?
     let now: Int64
     let observed: Int64
 
@@ -95,6 +102,7 @@ struct NewRecordStatement: PostgresPreparedStatement {
         bindings.append(record.identifiers.map(\.field.rawValue))
         bindings.append(record.identifiers.map(\.index.version))
         bindings.append(record.identifiers.map { bytea($0.index.bytes) })
+        bindings.append(newSubjectMac.map(bytea))
         return bindings
     }
 

@@ -159,6 +159,13 @@ enum PostgresMigrations {
                 "ALTER TABLE requests ADD COLUMN mac BYTEA"
             ]
         ),
+        // Subject headers (merged_into, restricted) carry a tag too (`SubjectHeaderTags`).
+        (
+            "v9-subject-tags",
+            [
+                "ALTER TABLE subjects ADD COLUMN mac BYTEA"
+            ]
+        ),
     ]
 
     /// Applies the missing migrations in one transaction under an advisory lock.

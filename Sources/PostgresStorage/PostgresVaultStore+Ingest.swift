@@ -64,7 +64,8 @@ extension PostgresVaultStore {
             let anySuppressed = try await s.exists("SELECT 1 FROM suppressions LIMIT 1")
             var outcomes: [IngestOutcome] = []
             for record in records {
-                outcomes.append(try await Self.commit(s, record: record, source: source, at: time, checkSuppressions: anySuppressed))
+                outcomes.append(
+                    try await Self.commit(s, record: record, source: source, at: time, checkSuppressions: anySuppressed, headers: self.subjectHeaders))
             }
             var draft = audit.draft
             draft.subjectIDs = Array(Set(outcomes.filter { $0.kind != .suppressed }.map(\.subjectID.description))).sorted()
@@ -77,17 +78,21 @@ extension PostgresVaultStore {
 
     /// Resolves and stores one record inside the batch transaction: reads what `SubjectMatcher`
     /// decides on (mostly in one round trip), then applies its plan.
-    static func commit(_ s: PostgresSession, record: SealedRecord, source: SourceName, at time: Date, checkSuppressions: Bool) async throws -> IngestOutcome {
-        let reads = try await matchReads(s, record: record, source: source, checkSuppressions: checkSuppressions)
+    static func commit(
+        _ s: PostgresSession, record: SealedRecord, source: SourceName, at time: Date, checkSuppressions: Bool, headers: SubjectHeaderTags
+    ) async throws -> IngestOutcome {
+        let reads = try await matchReads(s, record: record, source: source, checkSuppressions: checkSuppressions, headers: headers)
         guard let plan = try SubjectMatcher.plan(record.matchRecord, reads).planToApply() else { return .suppressed }
-        try await apply(s, plan, record: record, source: source, at: millis(time))
+        try await apply(s, plan, record: record, source: source, at: millis(time), headers: headers)
         return plan.outcome
     }
 
     /// What the matcher decides on, read in the write transaction: `RecordProbeStatement`, then
     /// only when needed the canonical subject of a merged-away owner or an attached subject,
     /// and the creation and restriction of the candidates of a merge.
-    static func matchReads(_ s: PostgresSession, record: SealedRecord, source: SourceName, checkSuppressions: Bool) async throws -> MatchReads {
+    static func matchReads(
+        _ s: PostgresSession, record: SealedRecord, source: SourceName, checkSuppressions: Bool, headers: SubjectHeaderTags
+    ) async throws -> MatchReads {
         let owner = record.keyOwner.description
         let probe = try await s.rows(
             RecordProbeStatement(
@@ -108,50 +113,65 @@ extension PostgresVaultStore {
                 observedAt: Dictionary(zip(fields.map { FieldName($0) }, times), uniquingKeysWith: max))
         }
         if let attached = record.attachedTo {
-            reads.attachment = try await canonical(s, attached).map { .to($0) } ?? .gone
+            reads.attachment = try await canonical(s, attached, headers).map { .to($0) } ?? .gone
         }
         reads.identifierMatches = try probe.get("matches", as: [String].self).compactMap(SubjectID.init)
         // nil: the planned owner is gone (erased meanwhile); false: it was merged away.
         if record.newSubject == nil, let survives = try probe.get("owner_survives", as: Bool?.self),
-            try probe.bytes("owner_key") == record.sealedUnder,
-            let canonical = survives ? record.keyOwner : try await canonical(s, record.keyOwner)
+            try probe.bytes("owner_key") == record.sealedUnder
         {
-            reads.owner = .holdsKey(canonical: canonical)
+            if survives {
+                try checkedHeader(
+                    record.keyOwner, mergedInto: nil, restricted: try probe.get("owner_restricted", as: Bool.self), mac: try probe.optionalBytes("owner_mac"),
+                    headers)
+                reads.owner = .holdsKey(canonical: record.keyOwner)
+            } else if let canonical = try await canonical(s, record.keyOwner, headers) {
+                reads.owner = .holdsKey(canonical: canonical)
+            }
         }
         let candidates = SubjectMatcher.candidates(reads)
         if candidates.count > 1 {
-            for row in try await s.rows("SELECT subject_id, created_at, restricted FROM subjects WHERE subject_id = ANY(\(candidates.map(\.description)))") {
-                if let id = SubjectID(try row.get("subject_id", as: String.self)) {
-                    reads.subjects[id] = SubjectFacts(createdAt: try row.get("created_at"), restricted: try row.get("restricted"))
-                }
+            for row in try await s.rows(
+                "SELECT subject_id, created_at, merged_into, restricted, mac FROM subjects WHERE subject_id = ANY(\(candidates.map(\.description)))")
+            {
+                let header = try checkedHeader(row, headers)
+                reads.subjects[header.id] = SubjectFacts(createdAt: try row.get("created_at"), restricted: header.restricted)
             }
         }
         return reads
     }
 
     /// Writes what the matcher decided, in the plan's order.
-    static func apply(_ s: PostgresSession, _ plan: MergePlan, record: SealedRecord, source: SourceName, at now: Int64) async throws {
+    static func apply(
+        _ s: PostgresSession, _ plan: MergePlan, record: SealedRecord, source: SourceName, at now: Int64, headers: SubjectHeaderTags
+    ) async throws {
         let target = plan.target.description
         let owner = record.keyOwner.description
         // A minted subject goes in with its record's statement unless something refers to it first.
         let subjectWithRecord = record.newSubject != nil && plan.keyAliasOf == nil && plan.record == .insert
-        if let new = record.newSubject, !subjectWithRecord { try await insertSubject(s, new, at: now) }
-        for loser in plan.mergedLosers.map(\.description) {
+        if let new = record.newSubject, !subjectWithRecord { try await insertSubject(s, new, at: now, headers: headers) }
+        for loserID in plan.mergedLosers {
+            let loser = loserID.description
             let moved = try await s.column("SELECT record_id FROM source_records WHERE subject_id = \(loser)", as: Int64.self)
             for table in ["source_records", "field_values", "identifiers", "events", "consent_events"] {
                 try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(target) WHERE subject_id = \(loser)")
             }
-            try await s.execute("UPDATE subjects SET merged_into = \(target) WHERE subject_id = \(loser) OR merged_into = \(loser)")
+            // The loser and whatever was merged into it now point at the target, each header
+            // checked before it is re-tagged.
+            for header in try await Self.headers(mergedOrIn: loserID, s, headers) {
+                try await writeHeader(s, SubjectHeader(id: header.id, mergedInto: plan.target, restricted: header.restricted), headers)
+            }
             try await s.execute(
                 """
                 INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (\(target), \(loser), 'identity', \(now), \(MergePlan.lineage(moved)))
                 """)
         }
         if plan.restrictTarget {
-            try await s.execute("UPDATE subjects SET restricted = TRUE WHERE subject_id = \(target)")
+            try await writeHeader(s, SubjectHeader(id: plan.target, mergedInto: nil, restricted: true), headers)
         }
-        if let alias = plan.keyAliasOf?.description {
-            try await s.execute("UPDATE subjects SET merged_into = \(target) WHERE subject_id = \(alias)")
+        if let aliasID = plan.keyAliasOf {
+            let alias = aliasID.description
+            try await writeHeader(s, SubjectHeader(id: aliasID, mergedInto: plan.target, restricted: false), headers)
             try await s.execute(
                 """
                 INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (\(target), \(alias), 'key_alias', \(now), '[]')
@@ -164,7 +184,10 @@ extension PostgresVaultStore {
             _ = try await s.rows(
                 NewRecordStatement(
                     record: record, source: source.rawValue, target: target, owner: owner,
-                    newSubject: subjectWithRecord ? record.newSubject : nil, now: now,
+                    newSubject: subjectWithRecord ? record.newSubject : nil,
+                    newSubjectMac: subjectWithRecord
+                        ? record.newSubject.flatMap { headers.tag(SubjectHeader(id: $0.id, mergedInto: nil, restricted: false)) } : nil,
+                    now: now,
                     observed: millis(record.observedAt)))
             return
         }
@@ -207,11 +230,12 @@ extension PostgresVaultStore {
         }
     }
 
-    static func insertSubject(_ s: PostgresSession, _ new: NewSubject, at now: Int64) async throws {
+    static func insertSubject(_ s: PostgresSession, _ new: NewSubject, at now: Int64, headers: SubjectHeaderTags) async throws {
+        let mac = headers.tag(SubjectHeader(id: new.id, mergedInto: nil, restricted: false))
         try await s.execute(
             """
-            INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at)
-            VALUES (\(new.id.description), \(new.wrappedKey.kekVersion), \(bytea(new.wrappedKey.bytes)), \(now))
+            INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at, mac)
+            VALUES (\(new.id.description), \(new.wrappedKey.kekVersion), \(bytea(new.wrappedKey.bytes)), \(now), \(mac.map(bytea)))
             """)
     }
 
@@ -235,7 +259,7 @@ extension PostgresVaultStore {
                 else { throw StoreError.unknownSourceKey(index: index) }
                 guard try await Self.holdsKey(s, event.keyOwner, event.sealedUnder) else { throw StoreError.staleResolution }
                 let subject = try record.get("subject_id", as: String.self)
-                if event.keyOwner.description != subject, try await Self.canonical(s, event.keyOwner)?.description != subject {
+                if event.keyOwner.description != subject, try await Self.canonical(s, event.keyOwner, self.subjectHeaders)?.description != subject {
                     throw StoreError.staleResolution  // sealed for the record's earlier subject (see the SQLite store)
                 }
                 let inserted = try await s.execute(

@@ -10,15 +10,15 @@ extension PostgresVaultStore {
     /// events, consents and the data keys of every key owner: one round trip, and one
     /// snapshot, since a single statement sees one. A merged-away id first walks to the survivor.
     public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? {
-        if let profile = try await session({ try await Self.profile($0, id) }) { return profile }
+        if let profile = try await session({ try await Self.profile($0, id, self.subjectHeaders) }) { return profile }
         return try await read { s in
-            guard let canonical = try await Self.canonical(s, id), canonical != id else { return nil }
-            return try await Self.profile(s, canonical)
+            guard let canonical = try await Self.canonical(s, id, self.subjectHeaders), canonical != id else { return nil }
+            return try await Self.profile(s, canonical, self.subjectHeaders)
         }
     }
 
     /// Nil when `id` is not a surviving subject.
-    static func profile(_ s: PostgresSession, _ id: SubjectID) async throws -> SealedProfile? {
+    static func profile(_ s: PostgresSession, _ id: SubjectID, _ headers: SubjectHeaderTags) async throws -> SealedProfile? {
         let rows = try await s.rows(ProfileStatement(subject: id.description))
         guard let head = rows.first(where: { (try? $0.get("kind", as: Int.self)) == 0 }) else { return nil }
         var fields: [StoredFieldValue] = []
@@ -28,6 +28,7 @@ extension PostgresVaultStore {
         var owners: Set<SubjectID> = [id]
         var keys: [SubjectID: WrappedKey] = [:]
         var mergedInto: [SubjectID: String] = [:]
+        var restricted: Bool?
         for row in rows {
             let kind = try row.get("kind", as: Int.self)
             switch kind {
@@ -62,6 +63,12 @@ extension PostgresVaultStore {
                 guard let owner = SubjectID(try row.get("name", as: String.self)) else { throw StoreError.corrupt("subjects row") }
                 keys[owner] = WrappedKey(kekVersion: try row.get("kek", as: Int.self), bytes: try row.bytes("data"))
                 mergedInto[owner] = try row.get("merged_into", as: String?.self)
+                // Every key owner's header is checked: the survivor's restriction, and that each
+                // other owner really was merged into it.
+                let header = try checkedHeader(
+                    owner, mergedInto: mergedInto[owner] ?? nil, restricted: try row.get("restricted", as: Bool.self), mac: try row.optionalBytes("mac"),
+                    headers)
+                if owner == id { restricted = header.restricted }
             default:
                 continue
             }
@@ -71,12 +78,13 @@ extension PostgresVaultStore {
         // one (merges point every merged-away subject straight at the survivor); otherwise a row
         // was moved between people, which decryption alone would not notice.
         for owner in owners where owner != id && mergedInto[owner] != id.description {
-            if try await canonical(s, owner) != id { throw StoreError.corrupt("a stored value is sealed for another subject") }
+            if try await canonical(s, owner, headers) != id { throw StoreError.corrupt("a stored value is sealed for another subject") }
         }
+        guard let restricted else { throw StoreError.corrupt("subjects row") }
         events.sort { $0.event.occurredAt != $1.event.occurredAt ? $0.event.occurredAt > $1.event.occurredAt : $0.seq > $1.seq }
         consents.sort { $0.sequence < $1.sequence }
         return SealedProfile(
-            subjectID: id, createdAt: try head.date("at"), restricted: try head.get("restricted", as: Bool.self),
+            subjectID: id, createdAt: try head.date("at"), restricted: restricted,
             keys: keys.filter { owners.contains($0.key) }, fields: fields, events: events.map(\.event), consents: consents,
             sources: sources.sorted())
     }
@@ -108,15 +116,16 @@ struct ProfileStatement: PostgresPreparedStatement {
         )
         SELECT 0 AS kind, NULL::text AS name, NULL::text AS source, NULL::text AS owner, created_at AS at, NULL::bytea AS data,
                NULL::bigint AS seq, NULL::text AS status, NULL::text AS basis, NULL::text AS jurisdiction, NULL::bigint AS expires,
-               NULL::bigint AS recorded, NULL::text AS recorded_by, restricted, NULL::bigint AS kek, NULL::text AS merged_into
+               NULL::bigint AS recorded, NULL::text AS recorded_by, restricted, NULL::bigint AS kek, NULL::text AS merged_into,
+               NULL::bytea AS mac
         FROM subject
         UNION ALL
         SELECT kind, name, source, owner, at, data, seq, status, basis, jurisdiction, expires, recorded, recorded_by,
-               NULL::boolean, NULL::bigint, NULL::text
+               NULL::boolean, NULL::bigint, NULL::text, NULL::bytea
         FROM items WHERE EXISTS (SELECT 1 FROM subject)
         UNION ALL
         SELECT 5, s.subject_id, NULL::text, NULL::text, NULL::bigint, s.wrapped_dek, NULL::bigint, NULL::text, NULL::text, NULL::text,
-               NULL::bigint, NULL::bigint, NULL::text, NULL::boolean, s.kek_version, s.merged_into
+               NULL::bigint, NULL::bigint, NULL::text, s.restricted, s.kek_version, s.merged_into, s.mac
         FROM subjects s
         WHERE EXISTS (SELECT 1 FROM subject) AND s.subject_id = ANY (ARRAY(SELECT owner FROM items WHERE owner IS NOT NULL) || $1)
         """

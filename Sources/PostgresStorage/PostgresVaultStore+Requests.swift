@@ -120,7 +120,7 @@ extension PostgresVaultStore {
             let id = plan.subjectID.description
             // Under the writer lock: the plan, made from an earlier read, must still cover the
             // person (see the SQLite store), or the request service plans again.
-            guard try await Self.canonical(s, plan.subjectID) == plan.subjectID,
+            guard try await Self.canonical(s, plan.subjectID, self.subjectHeaders) == plan.subjectID,
                 plan.covers(try await Self.erasureFacts(s, id))
             else { throw StoreError.staleResolution }
             let now = Self.millis(plan.completedAt)
@@ -180,10 +180,6 @@ extension PostgresVaultStore {
                 try await s.execute(PostgresQuery(unsafeSQL: "VACUUM \(table)"))
             }
         }
-    }
-
-    public func setRestricted(_ subject: SubjectID, _ restricted: Bool) async throws {
-        try await write { s in try await s.execute("UPDATE subjects SET restricted = \(restricted) WHERE subject_id = \(subject.description)") }
     }
 
     public func heldValues(of subject: SubjectID) async throws -> [HeldValue] {

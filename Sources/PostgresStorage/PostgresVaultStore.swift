@@ -24,6 +24,7 @@ public final class PostgresVaultStore: VaultStore, Service {
     let logger: Logger
     public let location: PostgresLocation
     public let auditSink = AuditSinkState()
+    public let subjectHeaders = SubjectHeaderTags()
     /// Where this replica's master-key rewrap walk through `subjects` has got to.
     let rewrapWalk = RewrapWalk()
     /// Callers of `prepare()` waiting for `run()` to start the pool.
@@ -177,17 +178,7 @@ public final class PostgresVaultStore: VaultStore, Service {
     // MARK: Reads
 
     public func canonicalSubject(of id: SubjectID) async throws -> SubjectID? {
-        try await session { try await Self.canonical($0, id) }
-    }
-
-    static func canonical(_ s: PostgresSession, _ id: SubjectID) async throws -> SubjectID? {
-        var current = id.description
-        for _ in 0..<64 {
-            guard let row = try await s.row("SELECT merged_into FROM subjects WHERE subject_id = \(current)") else { return nil }
-            guard let next = try row.get("merged_into", as: String?.self) else { return SubjectID(current) }
-            current = next
-        }
-        throw StoreError.corrupt("merge chain too long")
+        try await session { try await Self.canonical($0, id, self.subjectHeaders) }
     }
 
     public func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID] {
@@ -200,15 +191,20 @@ public final class PostgresVaultStore: VaultStore, Service {
 
     public func restrictedSubjects(among ids: [SubjectID]) async throws -> Set<SubjectID> {
         guard !ids.isEmpty else { return [] }
+        // Every header read is checked, the unrestricted ones too (a cleared flag is the attack):
+        // the ids asked about, then the survivors of those merged away.
         return try await session { s in
-            Set(
-                try await s.column(
-                    """
-                    SELECT s.subject_id FROM subjects s LEFT JOIN subjects w ON w.subject_id = s.merged_into
-                    WHERE s.subject_id = ANY(\(ids.map(\.description))) AND (s.restricted OR COALESCE(w.restricted, FALSE))
-                    """, as: String.self
-                )
-                .compactMap(SubjectID.init))
+            let own = try await s.rows("SELECT subject_id, merged_into, restricted, mac FROM subjects WHERE subject_id = ANY(\(ids.map(\.description)))")
+                .map { try Self.checkedHeader($0, self.subjectHeaders) }
+            let survivorIDs = Array(Set(own.compactMap(\.mergedInto?.description)))
+            var survivorRestricted: [SubjectID: Bool] = [:]
+            if !survivorIDs.isEmpty {
+                for row in try await s.rows("SELECT subject_id, merged_into, restricted, mac FROM subjects WHERE subject_id = ANY(\(survivorIDs))") {
+                    let header = try Self.checkedHeader(row, self.subjectHeaders)
+                    survivorRestricted[header.id] = header.restricted
+                }
+            }
+            return Set(own.filter { $0.restricted || $0.mergedInto.flatMap { survivorRestricted[$0] } == true }.map(\.id))
         }
     }
 

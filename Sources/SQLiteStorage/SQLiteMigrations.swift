@@ -18,6 +18,7 @@ enum SQLiteMigrations {
         registerRowTags(&migrator)
         registerTokenApproval(&migrator)
         registerRequestTags(&migrator)
+        registerSubjectTags(&migrator)
         return migrator
     }
 }

@@ -47,6 +47,15 @@ struct SQLiteBinder {
         sqlite3_bind_int64(handle, index, Int64(value))
     }
 
+    /// A blob, or NULL for nil.
+    func bind(_ index: Int32, _ bytes: [UInt8]?) {
+        guard let bytes else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        bind(index, bytes)
+    }
+
     func bind(_ index: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { buffer in
             // An empty array may have no address, which SQLite would store as NULL.

@@ -71,7 +71,9 @@ extension SQLiteVaultStore {
         try await pool.write { db in
             // Most vaults have erased nobody yet, or few: one probe per batch spares three per record.
             let anySuppressed = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM suppressions)")) ?? true
-            let outcomes = try records.map { try Self.commit(db, record: $0, source: source, at: time, checkSuppressions: anySuppressed) }
+            let outcomes = try records.map {
+                try Self.commit(db, record: $0, source: source, at: time, checkSuppressions: anySuppressed, headers: self.subjectHeaders)
+            }
             var draft = audit.draft
             draft.subjectIDs = Array(Set(outcomes.filter { $0.kind != .suppressed }.map(\.subjectID.description))).sorted()
             let suppressed = outcomes.filter { $0.kind == .suppressed }.count
@@ -86,18 +88,22 @@ extension SQLiteVaultStore {
     ///
     /// The resolution here is authoritative: candidates are read in the same transaction. The
     /// planner's choice only decided which data key sealed the values.
-    static func commit(_ db: Database, record: SealedRecord, source: SourceName, at time: Date, checkSuppressions: Bool = true) throws -> IngestOutcome {
+    static func commit(
+        _ db: Database, record: SealedRecord, source: SourceName, at time: Date, checkSuppressions: Bool = true, headers: SubjectHeaderTags
+    ) throws -> IngestOutcome {
         let now = millis(time)
-        let reads = try matchReads(db, record: record, source: source, checkSuppressions: checkSuppressions)
+        let reads = try matchReads(db, record: record, source: source, checkSuppressions: checkSuppressions, headers: headers)
         guard let plan = try SubjectMatcher.plan(record.matchRecord, reads).planToApply() else { return .suppressed }
-        try apply(db, plan, record: record, source: source, at: now)
+        try apply(db, plan, record: record, source: source, at: now, headers: headers)
         return plan.outcome
     }
 
     /// What the matcher decides on, read in the write transaction. This function's statements
     /// bind and step through SQLite's C API (SQLiteRawAccess): they run ~10 times per record, and
     /// GRDB's argument boxing cost as much as SQLite's work.
-    static func matchReads(_ db: Database, record: SealedRecord, source: SourceName, checkSuppressions: Bool) throws -> MatchReads {
+    static func matchReads(
+        _ db: Database, record: SealedRecord, source: SourceName, checkSuppressions: Bool, headers: SubjectHeaderTags
+    ) throws -> MatchReads {
         var reads = MatchReads()
         for index in [record.keyIndex] + record.identifiers.map(\.index) where checkSuppressions {
             if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM suppressions WHERE blind_index = ?"), arguments: [Data(index.bytes)]) == true {
@@ -129,7 +135,7 @@ extension SQLiteVaultStore {
             reads.existing = .init(recordID: existing.recordID, subject: existing.subject, observedAt: observed)
         }
         if let attached = record.attachedTo {
-            reads.attachment = try canonical(db, attached).map { .to($0) } ?? .gone
+            reads.attachment = try canonical(db, attached, headers).map { .to($0) } ?? .gone
         }
         var matches: [SubjectID] = []
         for identifier in record.identifiers {
@@ -142,17 +148,19 @@ extension SQLiteVaultStore {
             )
         }
         reads.identifierMatches = matches
-        if record.newSubject == nil, try holdsKey(db, record.keyOwner, record.sealedUnder), let canonical = try canonical(db, record.keyOwner) {
+        if record.newSubject == nil, try holdsKey(db, record.keyOwner, record.sealedUnder), let canonical = try canonical(db, record.keyOwner, headers) {
             reads.owner = .holdsKey(canonical: canonical)
         }
         let candidates = SubjectMatcher.candidates(reads)
         if candidates.count > 1 {
             for id in candidates {
                 try db.forEachRow(
-                    db.cachedStatement(sql: "SELECT created_at, restricted FROM subjects WHERE subject_id = ?"),
+                    db.cachedStatement(sql: "SELECT created_at, restricted, merged_into, mac FROM subjects WHERE subject_id = ?"),
                     binding: { $0.bind(1, id.description) },
                     each: { row in
-                        reads.subjects[id] = SubjectFacts(createdAt: row.int64(0) ?? .max, restricted: (row.int64(1) ?? 0) != 0)
+                        let header = try checkedHeader(
+                            id, mergedInto: row.text(2), restricted: (row.int64(1) ?? 0) != 0, mac: row.bytes(3).map { Data($0) }, headers)
+                        reads.subjects[id] = SubjectFacts(createdAt: row.int64(0) ?? .max, restricted: header.restricted)
                     }
                 )
             }
@@ -161,34 +169,40 @@ extension SQLiteVaultStore {
     }
 
     /// Writes what the matcher decided, in the plan's order.
-    static func apply(_ db: Database, _ plan: MergePlan, record: SealedRecord, source: SourceName, at now: Int64) throws {
+    static func apply(_ db: Database, _ plan: MergePlan, record: SealedRecord, source: SourceName, at now: Int64, headers: SubjectHeaderTags) throws {
         let target = plan.target.description
         let owner = record.keyOwner.description
         if let new = record.newSubject {
-            try db.run(db.cachedStatement(sql: "INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at) VALUES (?, ?, ?, ?)")) {
+            let mac = headers.tag(SubjectHeader(id: new.id, mergedInto: nil, restricted: false))
+            try db.run(db.cachedStatement(sql: "INSERT INTO subjects (subject_id, kek_version, wrapped_dek, created_at, mac) VALUES (?, ?, ?, ?, ?)")) {
                 $0.bind(1, new.id.description)
                 $0.bind(2, new.wrappedKey.kekVersion)
                 $0.bind(3, new.wrappedKey.bytes)
                 $0.bind(4, now)
+                $0.bind(5, mac)
             }
         }
-        for loser in plan.mergedLosers.map(\.description) {
+        for loserID in plan.mergedLosers {
+            let loser = loserID.description
             let moved = try Int64.fetchAll(db.cachedStatement(sql: "SELECT record_id FROM source_records WHERE subject_id = ?"), arguments: [loser])
             for table in ["source_records", "field_values", "identifiers", "events", "consent_events"] {
                 try db.execute(sql: "UPDATE \(table) SET subject_id = ? WHERE subject_id = ?", arguments: [target, loser])
             }
-            try db.cachedStatement(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ? OR merged_into = ?").execute(arguments: [
-                target, loser, loser,
-            ])
+            // The loser and whatever was merged into it now point at the target, each header
+            // checked before it is re-tagged.
+            for header in try Self.headers(mergedOrIn: loserID, db, headers) {
+                try writeHeader(db, SubjectHeader(id: header.id, mergedInto: plan.target, restricted: header.restricted), headers)
+            }
             try db.execute(
                 sql: "INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (?, ?, 'identity', ?, ?)",
                 arguments: [target, loser, now, MergePlan.lineage(moved)])
         }
         if plan.restrictTarget {
-            try db.cachedStatement(sql: "UPDATE subjects SET restricted = 1 WHERE subject_id = ?").execute(arguments: [target])
+            try writeHeader(db, SubjectHeader(id: plan.target, mergedInto: nil, restricted: true), headers)
         }
-        if let alias = plan.keyAliasOf?.description {
-            try db.cachedStatement(sql: "UPDATE subjects SET merged_into = ? WHERE subject_id = ?").execute(arguments: [target, alias])
+        if let aliasID = plan.keyAliasOf {
+            let alias = aliasID.description
+            try writeHeader(db, SubjectHeader(id: aliasID, mergedInto: plan.target, restricted: false), headers)
             try db.cachedStatement(sql: "INSERT INTO merges (winner, loser, kind, merged_at, record_ids) VALUES (?, ?, 'key_alias', ?, '[]')")
                 .execute(arguments: [target, alias, now])
         }
@@ -276,7 +290,7 @@ extension SQLiteVaultStore {
                 // Sealed for the subject its record had when planned: if the record has moved to another
                 // person since, stored there it would make that profile unreadable. Plan again.
                 let subject: String = record["subject_id"]
-                if event.keyOwner.description != subject, try Self.canonical(db, event.keyOwner)?.description != subject {
+                if event.keyOwner.description != subject, try Self.canonical(db, event.keyOwner, self.subjectHeaders)?.description != subject {
                     throw StoreError.staleResolution
                 }
                 try db.cachedStatement(

@@ -134,7 +134,7 @@ extension SQLiteVaultStore {
             // may have merged someone in or linked a record. Then its suppressions, notices and
             // keys are incomplete (a source re-sending the new record would bring the person
             // back): refuse, and the request service plans again.
-            guard try Self.canonical(db, plan.subjectID) == plan.subjectID,
+            guard try Self.canonical(db, plan.subjectID, self.subjectHeaders) == plan.subjectID,
                 plan.covers(try Self.erasureFacts(db, id))
             else { throw StoreError.staleResolution }
             let now = Self.millis(plan.completedAt)
@@ -181,12 +181,6 @@ extension SQLiteVaultStore {
     /// linger in the `-wal` file; pinned readers let go of their snapshots first.
     public func checkpoint() async throws {
         try await readers.withoutPins { try await pool.writeWithoutTransaction { try $0.checkpoint(.truncate) } }
-    }
-
-    public func setRestricted(_ subject: SubjectID, _ restricted: Bool) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE subjects SET restricted = ? WHERE subject_id = ?", arguments: [restricted ? 1 : 0, subject.description])
-        }
     }
 
     public func heldValues(of subject: SubjectID) async throws -> [HeldValue] {

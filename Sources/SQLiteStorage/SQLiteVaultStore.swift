@@ -11,6 +11,7 @@ public final class SQLiteVaultStore: VaultStore {
     let pool: DatabasePool
     public let path: String
     public let auditSink = AuditSinkState()
+    public let subjectHeaders = SubjectHeaderTags()
     let checkpointer: WALCheckpointer
     /// The per-request reads (a view's profile, a token), on connections that keep their cache.
     let readers: PinnedReaders
@@ -91,16 +92,19 @@ public final class SQLiteVaultStore: VaultStore {
     // MARK: Reads
 
     public func canonicalSubject(of id: SubjectID) async throws -> SubjectID? {
-        try await pool.read { db in try Self.canonical(db, id) }
+        try await pool.read { db in try Self.canonical(db, id, self.subjectHeaders) }
     }
 
-    static func canonical(_ db: Database, _ id: SubjectID) throws -> SubjectID? {
-        var current = id.description
+    /// Follows merges to the survivor, checking each header on the way.
+    static func canonical(_ db: Database, _ id: SubjectID, _ headers: SubjectHeaderTags) throws -> SubjectID? {
+        var current = id
         for _ in 0..<64 {
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT merged_into FROM subjects WHERE subject_id = ?"), arguments: [current]) else {
-                return nil
-            }
-            guard let next: String = row["merged_into"] else { return SubjectID(current) }
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT merged_into, restricted, mac FROM subjects WHERE subject_id = ?"), arguments: [current.description])
+            else { return nil }
+            let header = try checkedHeader(current, mergedInto: row[0], restricted: (row[1] as Int64) != 0, mac: row[2], headers)
+            guard let next = header.mergedInto else { return current }
             current = next
         }
         throw StoreError.corrupt("merge chain too long")
@@ -122,15 +126,27 @@ public final class SQLiteVaultStore: VaultStore {
     public func restrictedSubjects(among ids: [SubjectID]) async throws -> Set<SubjectID> {
         try await pool.read { db in
             var restricted: Set<SubjectID> = []
+            // Every header read is checked, the unrestricted ones too (a cleared flag is the attack).
             for chunk in Self.distinctChunks(ids.map(\.description)) {
-                let found = try String.fetchAll(
+                let rows = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT s.subject_id FROM subjects s LEFT JOIN subjects w ON w.subject_id = s.merged_into
-                        WHERE s.subject_id IN (\(Self.placeholders(chunk.count))) AND (s.restricted = 1 OR w.restricted = 1)
+                        SELECT s.subject_id, s.merged_into, s.restricted, s.mac, w.subject_id, w.merged_into, w.restricted, w.mac
+                        FROM subjects s LEFT JOIN subjects w ON w.subject_id = s.merged_into
+                        WHERE s.subject_id IN (\(Self.placeholders(chunk.count)))
                         """,
                     arguments: StatementArguments(chunk))
-                restricted.formUnion(found.compactMap(SubjectID.init))
+                for row in rows {
+                    guard let id = SubjectID(row[0] as String) else { throw StoreError.corrupt("subjects row") }
+                    let own = try Self.checkedHeader(id, mergedInto: row[1], restricted: (row[2] as Int64) != 0, mac: row[3], self.subjectHeaders)
+                    var survivorRestricted = false
+                    if let survivor = (row[4] as String?).flatMap(SubjectID.init) {
+                        survivorRestricted = try Self.checkedHeader(
+                            survivor, mergedInto: row[5], restricted: (row[6] as Int64) != 0, mac: row[7], self.subjectHeaders
+                        ).restricted
+                    }
+                    if own.restricted || survivorRestricted { restricted.insert(id) }
+                }
             }
             return restricted
         }
@@ -147,21 +163,21 @@ public final class SQLiteVaultStore: VaultStore {
     /// it was three lookups of the same row).
     public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? {
         try readOnCallingThread { db in
-            var current = id.description
+            var current = id
             for _ in 0..<64 {
                 guard
                     let row = try Row.fetchOne(
                         db.cachedStatement(
                             sql: """
-                                SELECT merged_into, created_at, restricted, kek_version, wrapped_dek FROM subjects WHERE subject_id = ?
-                                """), arguments: [current])
+                                SELECT merged_into, created_at, restricted, kek_version, wrapped_dek, mac FROM subjects WHERE subject_id = ?
+                                """), arguments: [current.description])
                 else { return nil }
-                if let next: String = row[0] {
+                let header = try Self.checkedHeader(current, mergedInto: row[0], restricted: (row[2] as Int64) != 0, mac: row[5], self.subjectHeaders)
+                if let next = header.mergedInto {
                     current = next
                     continue
                 }
-                guard let survivor = SubjectID(current) else { throw StoreError.corrupt("subjects row") }
-                return try Self.profile(db, survivor, header: row)
+                return try Self.profile(db, current, header: row, self.subjectHeaders)
             }
             throw StoreError.corrupt("merge chain too long")
         }
@@ -179,7 +195,7 @@ public final class SQLiteVaultStore: VaultStore {
     }
 
     /// `header`: the subject's row (merged_into, created_at, restricted, kek_version, wrapped_dek).
-    static func profile(_ db: Database, _ id: SubjectID, header: Row) throws -> SealedProfile {
+    static func profile(_ db: Database, _ id: SubjectID, header: Row, _ headers: SubjectHeaderTags) throws -> SealedProfile {
         let subject = id.description
         var owners: Set<String> = [subject]
         var fields: [StoredFieldValue] = []
@@ -248,7 +264,7 @@ public final class SQLiteVaultStore: VaultStore {
             else { throw StoreError.corrupt("missing data key of a key owner") }
             // A value sealed by another subject belongs here only if that subject was merged into
             // this one; otherwise a row was moved between people (decryption alone would not notice).
-            if try Self.canonical(db, ownerID) != id { throw StoreError.corrupt("a stored value is sealed for another subject") }
+            if try Self.canonical(db, ownerID, headers) != id { throw StoreError.corrupt("a stored value is sealed for another subject") }
             keys[ownerID] = WrappedKey(kekVersion: k["kek_version"], bytes: [UInt8](k["wrapped_dek"] as Data))
         }
         return SealedProfile(

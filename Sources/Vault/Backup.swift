@@ -120,6 +120,7 @@ public struct BackupService: Sendable {
         // A backup from before row tags holds untagged rows: its own chain (a rows.tag entry or
         // none) decides at the next start whether they are tagged, not this directory's marker.
         try? FileManager.default.removeItem(at: directory.appendingPathComponent(RowTagsInForce.markerName))
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent(RowTagsInForce.subjectMarkerName))
         return RestoreReport(archivedAnchors: archived, archivedAnchorsFile: archiveFile, ledgerCopied: ledger != nil)
     }
 

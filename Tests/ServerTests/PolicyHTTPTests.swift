@@ -1,10 +1,11 @@
 import Foundation
-import GRDB
 import HummingbirdTesting
-import SQLiteStorage
 import Storage
 import Testing
 import VaultAPI
+import VaultModel
+
+@testable import Vault
 
 @Suite("HTTP: role views, explain, timeline, policies")
 struct PolicyHTTPTests {
@@ -95,10 +96,8 @@ struct PolicyHTTPTests {
         let h = try await ServerHarness.make()
         try await h.run { client in
             let id = try await Self.seed(client, h)
-            let pool = try DatabasePool(path: h.temporary.databasePath)
-            try await pool.write { try $0.execute(sql: "UPDATE subjects SET restricted = 1 WHERE subject_id = ?", arguments: [id]) }
-            // Written by another connection: the vault's per-request reads see it within this bound.
-            try await Task.sleep(for: SQLiteVaultStore.foreignCommitVisibility + .milliseconds(20))
+            // Through the store (a header written in the database directly is an integrity error).
+            try await h.temporary.vault.store.setRestricted(try #require(SubjectID(id)), true)
             let support = try await client.call(.get, "/v1/subjects/\(id)", token: h.support, purpose: "essential.service.operations.support")
             #expect(support.status == 403 && support.problem?.slug == "subject-restricted")
             let timeline = try await client.call(.get, "/v1/subjects/\(id)/timeline", token: h.support, purpose: "essential.service.operations.support")

@@ -79,17 +79,13 @@ public struct RowAuthenticator: Sendable {
     static func hex(_ bytes: [UInt8]) -> String { HashChain.hex(bytes) }
 }
 
-/// A stored row that failed its authentication: never served, audited, answered with
-/// `integrity-error`. Carries no value from the row.
-public enum RowIntegrityError: Error, CustomStringConvertible, Sendable {
-    case token
-    case policyVersion(Int)
-    case request
-    public var description: String {
-        switch self {
-        case .token: "a stored token failed its authentication (the database was changed outside the vault)"
-        case .policyVersion(let version): "stored policy version \(version) failed its authentication (the database was changed outside the vault)"
-        case .request: "a stored data-subject request failed its authentication (the database was changed outside the vault)"
-        }
+extension RowAuthenticator: SubjectHeaderAuthenticator {
+    public func tag(_ header: SubjectHeader) -> [UInt8] {
+        tag("subject/v1", [header.id.description, header.mergedInto?.description, header.restricted ? "1" : "0"])
+    }
+
+    public func verify(_ header: SubjectHeader, mac: [UInt8]?) -> Bool {
+        guard let mac else { return false }
+        return ConstantTime.equals(mac, tag(header))
     }
 }
