@@ -159,11 +159,14 @@ enum PostgresMigrations {
                 "ALTER TABLE requests ADD COLUMN mac BYTEA"
             ]
         ),
-        // Subject headers (merged_into, restricted) carry a tag too (`SubjectHeaderTags`).
+        // Subject headers (merged_into, restricted) and record and identifier links carry a tag too (`StoreRowTags`).
         (
             "v9-subject-tags",
             [
-                "ALTER TABLE subjects ADD COLUMN mac BYTEA"
+                "ALTER TABLE subjects ADD COLUMN mac BYTEA",
+                "ALTER TABLE source_records ADD COLUMN mac BYTEA",
+                "ALTER TABLE identifiers ADD COLUMN mac BYTEA",
+                "ALTER TABLE held_values ADD COLUMN mac BYTEA",
             ]
         ),
     ]

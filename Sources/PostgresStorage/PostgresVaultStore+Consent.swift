@@ -8,7 +8,7 @@ extension PostgresVaultStore {
         try await write { s in
             for consent in consents {
                 // The subject must still exist and be the surviving one; its key owner must still hold a key.
-                guard try await Self.canonical(s, consent.subjectID, self.subjectHeaders) == consent.subjectID,
+                guard try await Self.canonical(s, consent.subjectID, self.rowTags) == consent.subjectID,
                     try await Self.holdsKey(s, consent.keyOwner, consent.sealedUnder)
                 else { throw StoreError.staleResolution }
                 try await s.execute(

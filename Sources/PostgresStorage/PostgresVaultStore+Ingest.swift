@@ -15,15 +15,18 @@ extension PostgresVaultStore {
             if !sourceKeys.isEmpty {
                 for row in try await s.rows(
                     """
-                    SELECT key_index, subject_id FROM source_records
+                    SELECT key_index, subject_id, mac FROM source_records
                     WHERE source = \(source.rawValue) AND key_index = ANY(\(Self.distinctBytea(sourceKeys)))
                     """)
                 {
-                    let id = try row.get("subject_id", as: String.self)
-                    if let subject = SubjectID(id) {
-                        snapshot.subjectBySourceKey[try row.bytes("key_index")] = subject
-                        subjects.insert(id)
-                    }
+                    // Checked: a lookup by record key answers from these (identifier links below only
+                    // guide the planner; the commit reads and checks them again).
+                    let keyIndex = try row.bytes("key_index")
+                    let subject = try Self.checkedRecordSubject(
+                        source: source.rawValue, keyIndex: keyIndex, subject: try row.get("subject_id", as: String.self),
+                        mac: try row.optionalBytes("mac"), self.rowTags)
+                    snapshot.subjectBySourceKey[keyIndex] = subject
+                    subjects.insert(subject.description)
                 }
             }
             if !identifiers.isEmpty {
@@ -65,7 +68,7 @@ extension PostgresVaultStore {
             var outcomes: [IngestOutcome] = []
             for record in records {
                 outcomes.append(
-                    try await Self.commit(s, record: record, source: source, at: time, checkSuppressions: anySuppressed, headers: self.subjectHeaders))
+                    try await Self.commit(s, record: record, source: source, at: time, checkSuppressions: anySuppressed, headers: self.rowTags))
             }
             var draft = audit.draft
             draft.subjectIDs = Array(Set(outcomes.filter { $0.kind != .suppressed }.map(\.subjectID.description))).sorted()
@@ -79,7 +82,7 @@ extension PostgresVaultStore {
     /// Resolves and stores one record inside the batch transaction: reads what `SubjectMatcher`
     /// decides on (mostly in one round trip), then applies its plan.
     static func commit(
-        _ s: PostgresSession, record: SealedRecord, source: SourceName, at time: Date, checkSuppressions: Bool, headers: SubjectHeaderTags
+        _ s: PostgresSession, record: SealedRecord, source: SourceName, at time: Date, checkSuppressions: Bool, headers: StoreRowTags
     ) async throws -> IngestOutcome {
         let reads = try await matchReads(s, record: record, source: source, checkSuppressions: checkSuppressions, headers: headers)
         guard let plan = try SubjectMatcher.plan(record.matchRecord, reads).planToApply() else { return .suppressed }
@@ -91,7 +94,7 @@ extension PostgresVaultStore {
     /// only when needed the canonical subject of a merged-away owner or an attached subject,
     /// and the creation and restriction of the candidates of a merge.
     static func matchReads(
-        _ s: PostgresSession, record: SealedRecord, source: SourceName, checkSuppressions: Bool, headers: SubjectHeaderTags
+        _ s: PostgresSession, record: SealedRecord, source: SourceName, checkSuppressions: Bool, headers: StoreRowTags
     ) async throws -> MatchReads {
         let owner = record.keyOwner.description
         let probe = try await s.rows(
@@ -105,7 +108,9 @@ extension PostgresVaultStore {
             return reads
         }
         if let recordID = try probe.get("record_id", as: Int64?.self) {
-            guard let subject = SubjectID(try probe.get("subject_id", as: String.self)) else { throw StoreError.corrupt("source_records row") }
+            let subject = try checkedRecordSubject(
+                source: source.rawValue, keyIndex: record.keyIndex.bytes, subject: try probe.get("subject_id", as: String.self),
+                mac: try probe.optionalBytes("record_mac"), headers)
             let fields = try probe.get("stored_fields", as: [String].self)
             let times = try probe.get("stored_at", as: [Int64].self)
             reads.existing = .init(
@@ -115,7 +120,7 @@ extension PostgresVaultStore {
         if let attached = record.attachedTo {
             reads.attachment = try await canonical(s, attached, headers).map { .to($0) } ?? .gone
         }
-        reads.identifierMatches = try probe.get("matches", as: [String].self).compactMap(SubjectID.init)
+        reads.identifierMatches = try checkedProbeMatches(probe, headers)
         // nil: the planned owner is gone (erased meanwhile); false: it was merged away.
         if record.newSubject == nil, let survives = try probe.get("owner_survives", as: Bool?.self),
             try probe.bytes("owner_key") == record.sealedUnder
@@ -143,7 +148,7 @@ extension PostgresVaultStore {
 
     /// Writes what the matcher decided, in the plan's order.
     static func apply(
-        _ s: PostgresSession, _ plan: MergePlan, record: SealedRecord, source: SourceName, at now: Int64, headers: SubjectHeaderTags
+        _ s: PostgresSession, _ plan: MergePlan, record: SealedRecord, source: SourceName, at now: Int64, headers: StoreRowTags
     ) async throws {
         let target = plan.target.description
         let owner = record.keyOwner.description
@@ -153,7 +158,8 @@ extension PostgresVaultStore {
         for loserID in plan.mergedLosers {
             let loser = loserID.description
             let moved = try await s.column("SELECT record_id FROM source_records WHERE subject_id = \(loser)", as: Int64.self)
-            for table in ["source_records", "field_values", "identifiers", "events", "consent_events"] {
+            try await moveLinks(s, from: loserID, to: plan.target, headers)
+            for table in ["field_values", "events", "consent_events"] {
                 try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(target) WHERE subject_id = \(loser)")
             }
             // The loser and whatever was merged into it now point at the target, each header
@@ -187,6 +193,8 @@ extension PostgresVaultStore {
                     newSubject: subjectWithRecord ? record.newSubject : nil,
                     newSubjectMac: subjectWithRecord
                         ? record.newSubject.flatMap { headers.tag(SubjectHeader(id: $0.id, mergedInto: nil, restricted: false)) } : nil,
+                    recordMac: headers.tag(RecordLink(source: source.rawValue, keyIndex: record.keyIndex.bytes, subject: plan.target)),
+                    identifierMacs: record.identifiers.map { headers.tag(identifierLink($0, of: record, source: source, to: plan.target)) ?? [] },
                     now: now,
                     observed: millis(record.observedAt)))
             return
@@ -194,12 +202,18 @@ extension PostgresVaultStore {
         try await s.execute(
             """
             UPDATE source_records SET subject_id = \(target), key_owner = \(owner), key_ciphertext = \(bytea(record.keyCiphertext)),
-                updated_at = \(now) WHERE record_id = \(recordID)
+                updated_at = \(now), mac = \(headers.tag(RecordLink(source: source.rawValue, keyIndex: record.keyIndex.bytes, subject: plan.target)).map(bytea))
+            WHERE record_id = \(recordID)
             """)
         if movesFrom != nil {
-            for table in ["field_values", "identifiers", "events"] {
+            for table in ["field_values", "events"] {
                 try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(target) WHERE record_id = \(recordID)")
             }
+            try await relinkIdentifiers(
+                s,
+                query:
+                    "\(unescaped: identifierLinkColumns) FROM identifiers i JOIN source_records r ON r.record_id = i.record_id WHERE i.record_id = \(recordID)",
+                to: plan.target, headers)
         }
         // The written fields in one statement, their identifiers in another.
         let observed = millis(record.observedAt)
@@ -220,17 +234,24 @@ extension PostgresVaultStore {
             let fields = identifiers.map(\.field.rawValue)
             let versions = identifiers.map(\.index.version)
             let indexes = identifiers.map { bytea($0.index.bytes) }
+            let macs = identifiers.map { bytea(headers.tag(identifierLink($0, of: record, source: source, to: plan.target)) ?? []) }
             try await s.execute(
                 """
-                INSERT INTO identifiers (record_id, field, bi_version, blind_index, subject_id)
-                SELECT \(recordID), f, v, b, \(target) FROM unnest(\(fields)::text[], \(versions)::bigint[], \(indexes)::bytea[]) AS t(f, v, b)
+                INSERT INTO identifiers (record_id, field, bi_version, blind_index, subject_id, mac)
+                SELECT \(recordID), f, v, b, \(target), NULLIF(m, ''::bytea)
+                FROM unnest(\(fields)::text[], \(versions)::bigint[], \(indexes)::bytea[], \(macs)::bytea[]) AS t(f, v, b, m)
                 ON CONFLICT (record_id, field) DO UPDATE SET bi_version = EXCLUDED.bi_version, blind_index = EXCLUDED.blind_index,
-                    subject_id = EXCLUDED.subject_id
+                    subject_id = EXCLUDED.subject_id, mac = EXCLUDED.mac
                 """)
         }
     }
 
-    static func insertSubject(_ s: PostgresSession, _ new: NewSubject, at now: Int64, headers: SubjectHeaderTags) async throws {
+    static func identifierLink(_ identifier: IdentifierIndex, of record: SealedRecord, source: SourceName, to subject: SubjectID) -> IdentifierLink {
+        IdentifierLink(
+            source: source.rawValue, keyIndex: record.keyIndex.bytes, field: identifier.field.rawValue, blindIndex: identifier.index, subject: subject)
+    }
+
+    static func insertSubject(_ s: PostgresSession, _ new: NewSubject, at now: Int64, headers: StoreRowTags) async throws {
         let mac = headers.tag(SubjectHeader(id: new.id, mergedInto: nil, restricted: false))
         try await s.execute(
             """
@@ -254,12 +275,16 @@ extension PostgresVaultStore {
                 guard
                     let record = try await s.row(
                         """
-                        SELECT record_id, subject_id FROM source_records WHERE source = \(source.rawValue) AND key_index = \(bytea(event.recordKeyIndex.bytes))
+                        SELECT record_id, subject_id, mac FROM source_records
+                        WHERE source = \(source.rawValue) AND key_index = \(bytea(event.recordKeyIndex.bytes))
                         """)
                 else { throw StoreError.unknownSourceKey(index: index) }
+                try Self.checkedRecordSubject(
+                    source: source.rawValue, keyIndex: event.recordKeyIndex.bytes, subject: try record.get("subject_id", as: String.self),
+                    mac: try record.optionalBytes("mac"), self.rowTags)
                 guard try await Self.holdsKey(s, event.keyOwner, event.sealedUnder) else { throw StoreError.staleResolution }
                 let subject = try record.get("subject_id", as: String.self)
-                if event.keyOwner.description != subject, try await Self.canonical(s, event.keyOwner, self.subjectHeaders)?.description != subject {
+                if event.keyOwner.description != subject, try await Self.canonical(s, event.keyOwner, self.rowTags)?.description != subject {
                     throw StoreError.staleResolution  // sealed for the record's earlier subject (see the SQLite store)
                 }
                 let inserted = try await s.execute(

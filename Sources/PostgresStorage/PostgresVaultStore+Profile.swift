@@ -10,15 +10,15 @@ extension PostgresVaultStore {
     /// events, consents and the data keys of every key owner: one round trip, and one
     /// snapshot, since a single statement sees one. A merged-away id first walks to the survivor.
     public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? {
-        if let profile = try await session({ try await Self.profile($0, id, self.subjectHeaders) }) { return profile }
+        if let profile = try await session({ try await Self.profile($0, id, self.rowTags) }) { return profile }
         return try await read { s in
-            guard let canonical = try await Self.canonical(s, id, self.subjectHeaders), canonical != id else { return nil }
-            return try await Self.profile(s, canonical, self.subjectHeaders)
+            guard let canonical = try await Self.canonical(s, id, self.rowTags), canonical != id else { return nil }
+            return try await Self.profile(s, canonical, self.rowTags)
         }
     }
 
     /// Nil when `id` is not a surviving subject.
-    static func profile(_ s: PostgresSession, _ id: SubjectID, _ headers: SubjectHeaderTags) async throws -> SealedProfile? {
+    static func profile(_ s: PostgresSession, _ id: SubjectID, _ headers: StoreRowTags) async throws -> SealedProfile? {
         let rows = try await s.rows(ProfileStatement(subject: id.description))
         guard let head = rows.first(where: { (try? $0.get("kind", as: Int.self)) == 0 }) else { return nil }
         var fields: [StoredFieldValue] = []

@@ -90,23 +90,29 @@ extension PostgresVaultStore {
     }
 
     public func erasureFacts(of subject: SubjectID) async throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
-        try await read { s in try await Self.erasureFacts(s, subject.description) }
+        try await read { s in try await Self.erasureFacts(s, subject.description, self.rowTags) }
     }
 
     static func erasureFacts(
-        _ s: PostgresSession, _ id: String
+        _ s: PostgresSession, _ id: String, _ tags: StoreRowTags
     ) async throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
-        let records = try await s.rows("SELECT source, key_index, bi_version, key_owner, key_ciphertext FROM source_records WHERE subject_id = \(id)")
-            .compactMap { row -> SubjectRecordRef? in
-                guard let source = SourceName(try row.get("source", as: String.self)), let owner = SubjectID(try row.get("key_owner", as: String.self))
-                else { return nil }
-                return SubjectRecordRef(
-                    source: source, keyIndex: BlindIndex(version: try row.get("bi_version", as: Int.self), bytes: try row.bytes("key_index")),
-                    keyOwner: owner, keyCiphertext: try row.bytes("key_ciphertext"))
-            }
-        let identifiers = try await s.rows("SELECT bi_version, blind_index FROM identifiers WHERE subject_id = \(id)").map {
-            BlindIndex(version: try $0.get("bi_version", as: Int.self), bytes: try $0.bytes("blind_index"))
+        // The links read are checked: an erasure acts on the person's own records and identifiers.
+        let records = try await s.rows(
+            "SELECT source, key_index, bi_version, key_owner, key_ciphertext, subject_id, mac FROM source_records WHERE subject_id = \(id)"
+        )
+        .compactMap { row -> SubjectRecordRef? in
+            try checkedRecordSubject(
+                source: try row.get("source"), keyIndex: try row.bytes("key_index"), subject: try row.get("subject_id"),
+                mac: try row.optionalBytes("mac"), tags)
+            guard let source = SourceName(try row.get("source", as: String.self)), let owner = SubjectID(try row.get("key_owner", as: String.self))
+            else { return nil }
+            return SubjectRecordRef(
+                source: source, keyIndex: BlindIndex(version: try row.get("bi_version", as: Int.self), bytes: try row.bytes("key_index")),
+                keyOwner: owner, keyCiphertext: try row.bytes("key_ciphertext"))
         }
+        let identifiers = try await s.rows(
+            "\(unescaped: identifierLinkColumns) FROM identifiers i JOIN source_records r ON r.record_id = i.record_id WHERE i.subject_id = \(id)"
+        ).map { try checkedIdentifierLink($0, tags).blindIndex }
         var owners: Set<String> = [id]
         for table in ["field_values", "events", "consent_events", "source_records"] {
             owners.formUnion(try await s.column("SELECT DISTINCT key_owner FROM \(unescaped: table) WHERE subject_id = \(id)", as: String.self))
@@ -120,8 +126,8 @@ extension PostgresVaultStore {
             let id = plan.subjectID.description
             // Under the writer lock: the plan, made from an earlier read, must still cover the
             // person (see the SQLite store), or the request service plans again.
-            guard try await Self.canonical(s, plan.subjectID, self.subjectHeaders) == plan.subjectID,
-                plan.covers(try await Self.erasureFacts(s, id))
+            guard try await Self.canonical(s, plan.subjectID, self.rowTags) == plan.subjectID,
+                plan.covers(try await Self.erasureFacts(s, id, self.rowTags))
             else { throw StoreError.staleResolution }
             let now = Self.millis(plan.completedAt)
             let request = plan.requestID.uuidString.lowercased()
@@ -136,10 +142,11 @@ extension PostgresVaultStore {
             for held in plan.held {
                 try await s.execute(
                     """
-                    INSERT INTO held_values (subject_id, field, category, basis, held_until, ciphertext)
-                    VALUES (\(id), \(held.field.rawValue), \(held.category), \(held.basis), \(Self.millis(held.until)), \(bytea(held.ciphertext)))
+                    INSERT INTO held_values (subject_id, field, category, basis, held_until, ciphertext, mac)
+                    VALUES (\(id), \(held.field.rawValue), \(held.category), \(held.basis), \(Self.millis(held.until)), \(bytea(held.ciphertext)),
+                            \(held.mac.map(bytea)))
                     ON CONFLICT (subject_id, field) DO UPDATE SET category = EXCLUDED.category, basis = EXCLUDED.basis,
-                        held_until = EXCLUDED.held_until, ciphertext = EXCLUDED.ciphertext
+                        held_until = EXCLUDED.held_until, ciphertext = EXCLUDED.ciphertext, mac = EXCLUDED.mac
                     """)
             }
             for table in ["field_values", "identifiers", "events", "consent_events", "source_records"] {
@@ -184,12 +191,23 @@ extension PostgresVaultStore {
 
     public func heldValues(of subject: SubjectID) async throws -> [HeldValue] {
         try await session { s in
-            try await s.rows("SELECT * FROM held_values WHERE subject_id = \(subject.description) ORDER BY field").map {
-                HeldValue(
-                    field: FieldName(try $0.get("field", as: String.self)), category: try $0.get("category"), basis: try $0.get("basis"),
-                    until: try $0.date("held_until"), ciphertext: try $0.bytes("ciphertext"))
+            try await s.rows("SELECT * FROM held_values WHERE subject_id = \(subject.description) ORDER BY field").map(Self.heldValue)
+        }
+    }
+
+    public func allHeldValues() async throws -> [(subject: SubjectID, value: HeldValue)] {
+        try await session { s in
+            try await s.rows("SELECT * FROM held_values ORDER BY subject_id, field").map { row in
+                guard let subject = SubjectID(try row.get("subject_id", as: String.self)) else { throw StoreError.corrupt("held_values row") }
+                return (subject, try Self.heldValue(row))
             }
         }
+    }
+
+    static func heldValue(_ row: PostgresRandomAccessRow) throws -> HeldValue {
+        HeldValue(
+            field: FieldName(try row.get("field", as: String.self)), category: try row.get("category"), basis: try row.get("basis"),
+            until: try row.date("held_until"), ciphertext: try row.bytes("ciphertext"), mac: try row.optionalBytes("mac"))
     }
 
     static func insert(_ s: PostgresSession, _ notices: [OutboxNotice]) async throws {

@@ -5,7 +5,7 @@ import VaultModel
 
 extension PostgresVaultStore {
     public func sweep(
-        fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
+        fields: [FieldName: Date], events: [String: Date], held: [HeldValueKey], dryRun: Bool,
         audit: AuditWrite
     ) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int) {
         try await write { s in
@@ -30,12 +30,17 @@ extension PostgresVaultStore {
                 if n > 0 { eventCounts[type] = n }
                 if !dryRun && n > 0 { try await s.execute("DELETE FROM events WHERE type = \(type) AND occurred_at < \(before)") }
             }
-            let heldCutoff = Self.millis(heldBefore)
-            let held = try await s.column("SELECT COUNT(*) FROM held_values WHERE held_until < \(heldCutoff)", as: Int.self)[0]
-            if !dryRun && held > 0 { try await s.execute("DELETE FROM held_values WHERE held_until < \(heldCutoff)") }
-            let draft = SweepReport.draft(audit.draft, fields: fieldCounts, events: eventCounts, held: held, dryRun: dryRun)
+            var heldCount = 0
+            for key in held {
+                let (subject, field) = (key.subject.description, key.field.rawValue)
+                heldCount +=
+                    dryRun
+                    ? try await s.column("SELECT COUNT(*) FROM held_values WHERE subject_id = \(subject) AND field = \(field)", as: Int.self)[0]
+                    : try await s.execute("DELETE FROM held_values WHERE subject_id = \(subject) AND field = \(field)")
+            }
+            let draft = SweepReport.draft(audit.draft, fields: fieldCounts, events: eventCounts, held: heldCount, dryRun: dryRun)
             try await self.appendAudit(s, [draft], chain: audit.chain)
-            return (fieldCounts, eventCounts, held)
+            return (fieldCounts, eventCounts, heldCount)
         }
     }
 }

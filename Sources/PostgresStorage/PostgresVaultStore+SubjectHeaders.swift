@@ -4,8 +4,8 @@ import Storage
 import VaultModel
 
 extension PostgresVaultStore {
-    /// A header as stored, checked against its tag (`SubjectHeaderTags`).
-    static func checkedHeader(_ id: SubjectID, mergedInto: String?, restricted: Bool, mac: [UInt8]?, _ headers: SubjectHeaderTags) throws -> SubjectHeader {
+    /// A header as stored, checked against its tag (`StoreRowTags`).
+    static func checkedHeader(_ id: SubjectID, mergedInto: String?, restricted: Bool, mac: [UInt8]?, _ headers: StoreRowTags) throws -> SubjectHeader {
         var survivor: SubjectID?
         if let mergedInto {
             guard let parsed = SubjectID(mergedInto) else { throw StoreError.corrupt("subjects row") }
@@ -15,7 +15,7 @@ extension PostgresVaultStore {
     }
 
     /// The checked header of a row that has `subject_id`, `merged_into`, `restricted` and `mac`.
-    static func checkedHeader(_ row: PostgresRandomAccessRow, _ headers: SubjectHeaderTags) throws -> SubjectHeader {
+    static func checkedHeader(_ row: PostgresRandomAccessRow, _ headers: StoreRowTags) throws -> SubjectHeader {
         guard let id = SubjectID(try row.get("subject_id", as: String.self)) else { throw StoreError.corrupt("subjects row") }
         return try checkedHeader(
             id, mergedInto: try row.get("merged_into", as: String?.self), restricted: try row.get("restricted", as: Bool.self),
@@ -23,7 +23,7 @@ extension PostgresVaultStore {
     }
 
     /// Writes a header with its tag (merges, key aliases, restrictions).
-    static func writeHeader(_ s: PostgresSession, _ header: SubjectHeader, _ headers: SubjectHeaderTags) async throws {
+    static func writeHeader(_ s: PostgresSession, _ header: SubjectHeader, _ headers: StoreRowTags) async throws {
         try await s.execute(
             """
             UPDATE subjects SET merged_into = \(header.mergedInto?.description), restricted = \(header.restricted),
@@ -32,14 +32,14 @@ extension PostgresVaultStore {
     }
 
     /// The checked headers of `id` and of every subject merged into it (a merge re-points them all).
-    static func headers(mergedOrIn id: SubjectID, _ s: PostgresSession, _ headers: SubjectHeaderTags) async throws -> [SubjectHeader] {
+    static func headers(mergedOrIn id: SubjectID, _ s: PostgresSession, _ headers: StoreRowTags) async throws -> [SubjectHeader] {
         try await s.rows(
             "SELECT subject_id, merged_into, restricted, mac FROM subjects WHERE subject_id = \(id.description) OR merged_into = \(id.description)"
         ).map { try checkedHeader($0, headers) }
     }
 
     /// Follows merges to the survivor, checking each header on the way.
-    static func canonical(_ s: PostgresSession, _ id: SubjectID, _ headers: SubjectHeaderTags) async throws -> SubjectID? {
+    static func canonical(_ s: PostgresSession, _ id: SubjectID, _ headers: StoreRowTags) async throws -> SubjectID? {
         var current = id
         for _ in 0..<64 {
             guard let row = try await s.row("SELECT subject_id, merged_into, restricted, mac FROM subjects WHERE subject_id = \(current.description)")
@@ -55,8 +55,8 @@ extension PostgresVaultStore {
             guard let row = try await s.row("SELECT subject_id, merged_into, restricted, mac FROM subjects WHERE subject_id = \(subject.description)")
             else { return }
             // Checked before it is rewritten: a new tag must not launder a changed row.
-            let current = try Self.checkedHeader(row, self.subjectHeaders)
-            try await Self.writeHeader(s, SubjectHeader(id: subject, mergedInto: current.mergedInto, restricted: restricted), self.subjectHeaders)
+            let current = try Self.checkedHeader(row, self.rowTags)
+            try await Self.writeHeader(s, SubjectHeader(id: subject, mergedInto: current.mergedInto, restricted: restricted), self.rowTags)
         }
     }
 
@@ -66,11 +66,12 @@ extension PostgresVaultStore {
             for row in rows {
                 guard let id = SubjectID(try row.get("subject_id", as: String.self)) else { throw StoreError.corrupt("subjects row") }
                 let survivor = try row.get("merged_into", as: String?.self).flatMap(SubjectID.init)
-                try await Self.writeHeader(s, SubjectHeader(id: id, mergedInto: survivor, restricted: try row.get("restricted")), self.subjectHeaders)
+                try await Self.writeHeader(s, SubjectHeader(id: id, mergedInto: survivor, restricted: try row.get("restricted")), self.rowTags)
             }
-            let write = audit(rows.count)
+            let links = try await Self.tagUntaggedLinks(s, self.rowTags)
+            let write = audit(rows.count + links)
             try await self.appendAudit(s, [write.draft], chain: write.chain)
-            return rows.count
+            return rows.count + links
         }
     }
 }

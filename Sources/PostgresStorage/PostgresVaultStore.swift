@@ -24,7 +24,7 @@ public final class PostgresVaultStore: VaultStore, Service {
     let logger: Logger
     public let location: PostgresLocation
     public let auditSink = AuditSinkState()
-    public let subjectHeaders = SubjectHeaderTags()
+    public let rowTags = StoreRowTags()
     /// Where this replica's master-key rewrap walk through `subjects` has got to.
     let rewrapWalk = RewrapWalk()
     /// Callers of `prepare()` waiting for `run()` to start the pool.
@@ -178,14 +178,18 @@ public final class PostgresVaultStore: VaultStore, Service {
     // MARK: Reads
 
     public func canonicalSubject(of id: SubjectID) async throws -> SubjectID? {
-        try await session { try await Self.canonical($0, id, self.subjectHeaders) }
+        try await session { try await Self.canonical($0, id, self.rowTags) }
     }
 
     public func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID] {
         guard !identifiers.isEmpty else { return [] }
         return try await session { s in
-            try await s.column("SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ANY(\(Self.distinctBytea(identifiers)))", as: String.self)
-                .compactMap(SubjectID.init).sorted()
+            let rows = try await s.rows(
+                """
+                \(unescaped: Self.identifierLinkColumns) FROM identifiers i JOIN source_records r ON r.record_id = i.record_id
+                WHERE i.blind_index = ANY(\(Self.distinctBytea(identifiers)))
+                """)
+            return Set(try rows.map { try Self.checkedIdentifierLink($0, self.rowTags).subject }).sorted()
         }
     }
 
@@ -195,12 +199,12 @@ public final class PostgresVaultStore: VaultStore, Service {
         // the ids asked about, then the survivors of those merged away.
         return try await session { s in
             let own = try await s.rows("SELECT subject_id, merged_into, restricted, mac FROM subjects WHERE subject_id = ANY(\(ids.map(\.description)))")
-                .map { try Self.checkedHeader($0, self.subjectHeaders) }
+                .map { try Self.checkedHeader($0, self.rowTags) }
             let survivorIDs = Array(Set(own.compactMap(\.mergedInto?.description)))
             var survivorRestricted: [SubjectID: Bool] = [:]
             if !survivorIDs.isEmpty {
                 for row in try await s.rows("SELECT subject_id, merged_into, restricted, mac FROM subjects WHERE subject_id = ANY(\(survivorIDs))") {
-                    let header = try Self.checkedHeader(row, self.subjectHeaders)
+                    let header = try Self.checkedHeader(row, self.rowTags)
                     survivorRestricted[header.id] = header.restricted
                 }
             }

@@ -9,7 +9,7 @@ extension SQLiteVaultStore {
             var row = try Self.nextEventRow(db, in: "consent_events")
             for consent in consents {
                 // The subject must still exist and be the surviving one; its key owner must still hold the key it was sealed under.
-                guard try Self.canonical(db, consent.subjectID, self.subjectHeaders) == consent.subjectID,
+                guard try Self.canonical(db, consent.subjectID, self.rowTags) == consent.subjectID,
                     try Self.holdsKey(db, consent.keyOwner, consent.sealedUnder)
                 else { throw StoreError.staleResolution }
                 try db.cachedStatement(

@@ -7,7 +7,9 @@ import VaultModel
 
 extension SQLiteVaultStore {
     /// A batch's lookups in a few statements (up to `lookupChunk` values in each `IN` list)
-    /// instead of one per source key, identifier and subject, ≈ 4 per record.
+    /// instead of one per source key, identifier and subject, ≈ 4 per record. Source-key links
+    /// are checked (a lookup by record key answers from them); identifier links only guide the
+    /// planner, and the commit reads and checks them again.
     public func resolutionSnapshot(source: SourceName, sourceKeys: [BlindIndex], identifiers: [BlindIndex]) async throws -> ResolutionSnapshot {
         try await pool.read { db in
             var snapshot = ResolutionSnapshot()
@@ -16,12 +18,14 @@ extension SQLiteVaultStore {
                 let rows = try Row.fetchCursor(
                     db.makeStatement(
                         sql: """
-                            SELECT key_index, subject_id FROM source_records WHERE source = ? AND key_index IN (\(Self.placeholders(chunk.count)))
+                            SELECT key_index, subject_id, mac FROM source_records WHERE source = ? AND key_index IN (\(Self.placeholders(chunk.count)))
                             """), arguments: StatementArguments([source.rawValue] + chunk.map { Data($0) }))
                 while let row = try rows.next() {
-                    guard let subject = SubjectID(row[1] as String) else { continue }
-                    snapshot.subjectBySourceKey[[UInt8](row[0] as Data)] = subject
-                    subjects.insert(row[1])
+                    let keyIndex = [UInt8](row[0] as Data)
+                    let subject = try Self.checkedRecordSubject(
+                        source: source.rawValue, keyIndex: keyIndex, subject: row[1], mac: (row[2] as Data?).map { [UInt8]($0) }, self.rowTags)
+                    snapshot.subjectBySourceKey[keyIndex] = subject
+                    subjects.insert(subject.description)
                 }
             }
             var found: [[UInt8]: [SubjectID]] = [:]
@@ -72,7 +76,7 @@ extension SQLiteVaultStore {
             // Most vaults have erased nobody yet, or few: one probe per batch spares three per record.
             let anySuppressed = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM suppressions)")) ?? true
             let outcomes = try records.map {
-                try Self.commit(db, record: $0, source: source, at: time, checkSuppressions: anySuppressed, headers: self.subjectHeaders)
+                try Self.commit(db, record: $0, source: source, at: time, checkSuppressions: anySuppressed, headers: self.rowTags)
             }
             var draft = audit.draft
             draft.subjectIDs = Array(Set(outcomes.filter { $0.kind != .suppressed }.map(\.subjectID.description))).sorted()
@@ -89,7 +93,7 @@ extension SQLiteVaultStore {
     /// The resolution here is authoritative: candidates are read in the same transaction. The
     /// planner's choice only decided which data key sealed the values.
     static func commit(
-        _ db: Database, record: SealedRecord, source: SourceName, at time: Date, checkSuppressions: Bool = true, headers: SubjectHeaderTags
+        _ db: Database, record: SealedRecord, source: SourceName, at time: Date, checkSuppressions: Bool = true, headers: StoreRowTags
     ) throws -> IngestOutcome {
         let now = millis(time)
         let reads = try matchReads(db, record: record, source: source, checkSuppressions: checkSuppressions, headers: headers)
@@ -102,7 +106,7 @@ extension SQLiteVaultStore {
     /// bind and step through SQLite's C API (SQLiteRawAccess): they run ~10 times per record, and
     /// GRDB's argument boxing cost as much as SQLite's work.
     static func matchReads(
-        _ db: Database, record: SealedRecord, source: SourceName, checkSuppressions: Bool, headers: SubjectHeaderTags
+        _ db: Database, record: SealedRecord, source: SourceName, checkSuppressions: Bool, headers: StoreRowTags
     ) throws -> MatchReads {
         var reads = MatchReads()
         for index in [record.keyIndex] + record.identifiers.map(\.index) where checkSuppressions {
@@ -113,13 +117,15 @@ extension SQLiteVaultStore {
         }
         var existing: (recordID: Int64, subject: SubjectID)?
         try db.forEachRow(
-            db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
+            db.cachedStatement(sql: "SELECT record_id, subject_id, mac FROM source_records WHERE source = ? AND key_index = ?"),
             binding: {
                 $0.bind(1, source.rawValue)
                 $0.bind(2, record.keyIndex.bytes)
             },
             each: { row in
-                guard let recordID = row.int64(0), let subject = row.text(1).flatMap(SubjectID.init) else { throw StoreError.corrupt("source_records row") }
+                guard let recordID = row.int64(0) else { throw StoreError.corrupt("source_records row") }
+                let subject = try checkedRecordSubject(
+                    source: source.rawValue, keyIndex: record.keyIndex.bytes, subject: row.text(1), mac: row.bytes(2), headers)
                 existing = (recordID, subject)
             }
         )
@@ -137,17 +143,7 @@ extension SQLiteVaultStore {
         if let attached = record.attachedTo {
             reads.attachment = try canonical(db, attached, headers).map { .to($0) } ?? .gone
         }
-        var matches: [SubjectID] = []
-        for identifier in record.identifiers {
-            try db.forEachRow(
-                db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
-                binding: { $0.bind(1, identifier.index.bytes) },
-                each: { row in
-                    if let id = row.text(0).flatMap(SubjectID.init) { matches.append(id) }
-                }
-            )
-        }
-        reads.identifierMatches = matches
+        reads.identifierMatches = try record.identifiers.flatMap { try identifierSubjects(db, $0.index, headers) }
         if record.newSubject == nil, try holdsKey(db, record.keyOwner, record.sealedUnder), let canonical = try canonical(db, record.keyOwner, headers) {
             reads.owner = .holdsKey(canonical: canonical)
         }
@@ -169,7 +165,7 @@ extension SQLiteVaultStore {
     }
 
     /// Writes what the matcher decided, in the plan's order.
-    static func apply(_ db: Database, _ plan: MergePlan, record: SealedRecord, source: SourceName, at now: Int64, headers: SubjectHeaderTags) throws {
+    static func apply(_ db: Database, _ plan: MergePlan, record: SealedRecord, source: SourceName, at now: Int64, headers: StoreRowTags) throws {
         let target = plan.target.description
         let owner = record.keyOwner.description
         if let new = record.newSubject {
@@ -185,7 +181,8 @@ extension SQLiteVaultStore {
         for loserID in plan.mergedLosers {
             let loser = loserID.description
             let moved = try Int64.fetchAll(db.cachedStatement(sql: "SELECT record_id FROM source_records WHERE subject_id = ?"), arguments: [loser])
-            for table in ["source_records", "field_values", "identifiers", "events", "consent_events"] {
+            try moveLinks(db, from: loserID, to: plan.target, headers)
+            for table in ["field_values", "events", "consent_events"] {
                 try db.execute(sql: "UPDATE \(table) SET subject_id = ? WHERE subject_id = ?", arguments: [target, loser])
             }
             // The loser and whatever was merged into it now point at the target, each header
@@ -211,20 +208,25 @@ extension SQLiteVaultStore {
         switch plan.record {
         case .update(let id, let movesFrom):
             recordID = id
-            try db.cachedStatement(sql: "UPDATE source_records SET subject_id = ?, key_owner = ?, key_ciphertext = ?, updated_at = ? WHERE record_id = ?")
-                .execute(arguments: [target, owner, Data(record.keyCiphertext), now, recordID])
+            let link = RecordLink(source: source.rawValue, keyIndex: record.keyIndex.bytes, subject: plan.target)
+            try db.cachedStatement(
+                sql: "UPDATE source_records SET subject_id = ?, key_owner = ?, key_ciphertext = ?, updated_at = ?, mac = ? WHERE record_id = ?"
+            )
+            .execute(arguments: [target, owner, Data(record.keyCiphertext), now, headers.tag(link).map { Data($0) }, recordID])
             // Each update moves rows between subjects' clusters, so it runs only when the subject changed.
-            if movesFrom != nil {
+            if let movesFrom {
                 try db.cachedStatement(sql: "UPDATE field_values SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
-                try db.cachedStatement(sql: "UPDATE identifiers SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
+                try relinkIdentifiers(
+                    db, recordID: recordID, source: source.rawValue, keyIndex: record.keyIndex.bytes, from: movesFrom, to: plan.target, headers)
                 try db.cachedStatement(sql: "UPDATE events SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
             }
         case .insert:
+            let recordMac = headers.tag(RecordLink(source: source.rawValue, keyIndex: record.keyIndex.bytes, subject: plan.target))
             try db.run(
                 db.cachedStatement(
                     sql: """
-                        INSERT INTO source_records (source, key_index, bi_version, subject_id, key_owner, key_ciphertext, first_seen_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO source_records (source, key_index, bi_version, subject_id, key_owner, key_ciphertext, first_seen_at, updated_at, mac)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
             ) {
                 $0.bind(1, source.rawValue)
@@ -235,6 +237,7 @@ extension SQLiteVaultStore {
                 $0.bind(6, record.keyCiphertext)
                 $0.bind(7, now)
                 $0.bind(8, now)
+                $0.bind(9, recordMac)
             }
             recordID = db.lastInsertedRowID
         }
@@ -259,12 +262,16 @@ extension SQLiteVaultStore {
             }
         }
         for identifier in record.identifiers where plan.writtenFields.contains(identifier.field) {
+            let mac = headers.tag(
+                IdentifierLink(
+                    source: source.rawValue, keyIndex: record.keyIndex.bytes, field: identifier.field.rawValue, blindIndex: identifier.index,
+                    subject: plan.target))
             try db.run(
                 db.cachedStatement(
                     sql: """
-                        INSERT INTO identifiers (record_id, field, bi_version, blind_index, subject_id) VALUES (?, ?, ?, ?, ?)
+                        INSERT INTO identifiers (record_id, field, bi_version, blind_index, subject_id, mac) VALUES (?, ?, ?, ?, ?, ?)
                         ON CONFLICT (record_id, field) DO UPDATE SET bi_version = excluded.bi_version, blind_index = excluded.blind_index,
-                            subject_id = excluded.subject_id
+                            subject_id = excluded.subject_id, mac = excluded.mac
                         """)
             ) {
                 $0.bind(1, recordID)
@@ -272,6 +279,7 @@ extension SQLiteVaultStore {
                 $0.bind(3, identifier.index.version)
                 $0.bind(4, identifier.index.bytes)
                 $0.bind(5, target)
+                $0.bind(6, mac)
             }
         }
     }
@@ -283,14 +291,17 @@ extension SQLiteVaultStore {
             let outcomes: [EventOutcomeKind] = try events.enumerated().map { index, event in
                 guard
                     let record = try Row.fetchOne(
-                        db.cachedStatement(sql: "SELECT record_id, subject_id FROM source_records WHERE source = ? AND key_index = ?"),
+                        db.cachedStatement(sql: "SELECT record_id, subject_id, mac FROM source_records WHERE source = ? AND key_index = ?"),
                         arguments: [source.rawValue, Data(event.recordKeyIndex.bytes)])
                 else { throw StoreError.unknownSourceKey(index: index) }
+                try Self.checkedRecordSubject(
+                    source: source.rawValue, keyIndex: event.recordKeyIndex.bytes, subject: record["subject_id"],
+                    mac: (record["mac"] as Data?).map { [UInt8]($0) }, self.rowTags)
                 guard try Self.holdsKey(db, event.keyOwner, event.sealedUnder) else { throw StoreError.staleResolution }
                 // Sealed for the subject its record had when planned: if the record has moved to another
                 // person since, stored there it would make that profile unreadable. Plan again.
                 let subject: String = record["subject_id"]
-                if event.keyOwner.description != subject, try Self.canonical(db, event.keyOwner, self.subjectHeaders)?.description != subject {
+                if event.keyOwner.description != subject, try Self.canonical(db, event.keyOwner, self.rowTags)?.description != subject {
                     throw StoreError.staleResolution
                 }
                 try db.cachedStatement(

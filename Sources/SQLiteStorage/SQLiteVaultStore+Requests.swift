@@ -103,21 +103,37 @@ extension SQLiteVaultStore {
     }
 
     public func erasureFacts(of subject: SubjectID) async throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
-        try await pool.read { db in try Self.erasureFacts(db, subject.description) }
+        try await pool.read { db in try Self.erasureFacts(db, subject.description, self.rowTags) }
     }
 
-    static func erasureFacts(_ db: Database, _ id: String) throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
+    /// The links read are checked: an erasure acts on the person's own records and identifiers.
+    static func erasureFacts(
+        _ db: Database, _ id: String, _ tags: StoreRowTags
+    ) throws -> (records: [SubjectRecordRef], identifiers: [BlindIndex], keyOwners: [SubjectID]) {
         let records = try Row.fetchAll(
-            db, sql: "SELECT source, key_index, bi_version, key_owner, key_ciphertext FROM source_records WHERE subject_id = ?",
+            db, sql: "SELECT source, key_index, bi_version, key_owner, key_ciphertext, subject_id, mac FROM source_records WHERE subject_id = ?",
             arguments: [id]
         ).compactMap { row -> SubjectRecordRef? in
+            try checkedRecordSubject(
+                source: row["source"], keyIndex: [UInt8](row["key_index"] as Data), subject: row["subject_id"], mac: (row["mac"] as Data?).map { [UInt8]($0) },
+                tags)
             guard let source = SourceName(row["source"]), let owner = SubjectID(row["key_owner"] as String) else { return nil }
             return SubjectRecordRef(
                 source: source, keyIndex: BlindIndex(version: row["bi_version"], bytes: [UInt8](row["key_index"] as Data)),
                 keyOwner: owner, keyCiphertext: [UInt8](row["key_ciphertext"] as Data))
         }
-        let identifiers = try Row.fetchAll(db, sql: "SELECT bi_version, blind_index FROM identifiers WHERE subject_id = ?", arguments: [id]).map {
-            BlindIndex(version: $0["bi_version"], bytes: [UInt8]($0["blind_index"] as Data))
+        let identifiers = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT i.field, i.bi_version, i.blind_index, i.subject_id, i.mac, r.source, r.key_index
+                FROM identifiers i JOIN source_records r ON r.record_id = i.record_id WHERE i.subject_id = ?
+                """, arguments: [id]
+        ).map { row in
+            let index = BlindIndex(version: row["bi_version"], bytes: [UInt8](row["blind_index"] as Data))
+            try checkedIdentifierSubject(
+                source: row["source"], keyIndex: [UInt8](row["key_index"] as Data), field: row["field"], version: index.version, blindIndex: index.bytes,
+                subject: row["subject_id"], mac: (row["mac"] as Data?).map { [UInt8]($0) }, tags)
+            return index
         }
         var owners: Set<String> = [id]
         for table in ["field_values", "events", "consent_events", "source_records"] {
@@ -134,8 +150,8 @@ extension SQLiteVaultStore {
             // may have merged someone in or linked a record. Then its suppressions, notices and
             // keys are incomplete (a source re-sending the new record would bring the person
             // back): refuse, and the request service plans again.
-            guard try Self.canonical(db, plan.subjectID, self.subjectHeaders) == plan.subjectID,
-                plan.covers(try Self.erasureFacts(db, id))
+            guard try Self.canonical(db, plan.subjectID, self.rowTags) == plan.subjectID,
+                plan.covers(try Self.erasureFacts(db, id, self.rowTags))
             else { throw StoreError.staleResolution }
             let now = Self.millis(plan.completedAt)
             for index in plan.suppressions {
@@ -147,8 +163,11 @@ extension SQLiteVaultStore {
             for held in plan.held {
                 try db.execute(
                     sql: """
-                        INSERT OR REPLACE INTO held_values (subject_id, field, category, basis, held_until, ciphertext) VALUES (?, ?, ?, ?, ?, ?)
-                        """, arguments: [id, held.field.rawValue, held.category, held.basis, Self.millis(held.until), Data(held.ciphertext)])
+                        INSERT OR REPLACE INTO held_values (subject_id, field, category, basis, held_until, ciphertext, mac) VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        id, held.field.rawValue, held.category, held.basis, Self.millis(held.until), Data(held.ciphertext), held.mac.map { Data($0) },
+                    ])
             }
             for table in ["field_values", "identifiers", "events", "consent_events", "source_records"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE subject_id = ?", arguments: [id])
@@ -185,12 +204,23 @@ extension SQLiteVaultStore {
 
     public func heldValues(of subject: SubjectID) async throws -> [HeldValue] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM held_values WHERE subject_id = ? ORDER BY field", arguments: [subject.description]).map {
-                HeldValue(
-                    field: FieldName($0["field"] as String), category: $0["category"], basis: $0["basis"], until: Self.date($0["held_until"]),
-                    ciphertext: [UInt8]($0["ciphertext"] as Data))
+            try Row.fetchAll(db, sql: "SELECT * FROM held_values WHERE subject_id = ? ORDER BY field", arguments: [subject.description]).map(Self.heldValue)
+        }
+    }
+
+    public func allHeldValues() async throws -> [(subject: SubjectID, value: HeldValue)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM held_values ORDER BY subject_id, field").map { row in
+                guard let subject = SubjectID(row["subject_id"] as String) else { throw StoreError.corrupt("held_values row") }
+                return (subject, Self.heldValue(row))
             }
         }
+    }
+
+    static func heldValue(_ row: Row) -> HeldValue {
+        HeldValue(
+            field: FieldName(row["field"] as String), category: row["category"], basis: row["basis"], until: date(row["held_until"]),
+            ciphertext: [UInt8](row["ciphertext"] as Data), mac: (row["mac"] as Data?).map { [UInt8]($0) })
     }
 
     static func insert(_ db: Database, _ notices: [OutboxNotice]) throws {

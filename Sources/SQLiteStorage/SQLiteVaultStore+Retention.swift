@@ -5,7 +5,7 @@ import VaultModel
 
 extension SQLiteVaultStore {
     public func sweep(
-        fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
+        fields: [FieldName: Date], events: [String: Date], held: [HeldValueKey], dryRun: Bool,
         audit: AuditWrite
     ) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int) {
         try await pool.write { db in
@@ -34,13 +34,21 @@ extension SQLiteVaultStore {
                     try db.execute(sql: "DELETE FROM events WHERE type = ? AND occurred_at < ?", arguments: [type, Self.millis(cutoff)])
                 }
             }
-            let held = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM held_values WHERE held_until < ?", arguments: [Self.millis(heldBefore)]) ?? 0
-            if !dryRun && held > 0 {
-                try db.execute(sql: "DELETE FROM held_values WHERE held_until < ?", arguments: [Self.millis(heldBefore)])
+            var heldCount = 0
+            for key in held {
+                if dryRun {
+                    heldCount +=
+                        try Int.fetchOne(
+                            db, sql: "SELECT COUNT(*) FROM held_values WHERE subject_id = ? AND field = ?",
+                            arguments: [key.subject.description, key.field.rawValue]) ?? 0
+                } else {
+                    try db.execute(sql: "DELETE FROM held_values WHERE subject_id = ? AND field = ?", arguments: [key.subject.description, key.field.rawValue])
+                    heldCount += db.changesCount
+                }
             }
-            let draft = SweepReport.draft(audit.draft, fields: fieldCounts, events: eventCounts, held: held, dryRun: dryRun)
+            let draft = SweepReport.draft(audit.draft, fields: fieldCounts, events: eventCounts, held: heldCount, dryRun: dryRun)
             try self.appendAudit(db, [draft], chain: audit.chain)
-            return (fieldCounts, eventCounts, held)
+            return (fieldCounts, eventCounts, heldCount)
         }
     }
 }

@@ -4,8 +4,8 @@ import Storage
 import VaultModel
 
 extension SQLiteVaultStore {
-    /// A header as stored, checked against its tag (`SubjectHeaderTags`).
-    static func checkedHeader(_ id: SubjectID, mergedInto: String?, restricted: Bool, mac: Data?, _ headers: SubjectHeaderTags) throws -> SubjectHeader {
+    /// A header as stored, checked against its tag (`StoreRowTags`).
+    static func checkedHeader(_ id: SubjectID, mergedInto: String?, restricted: Bool, mac: Data?, _ headers: StoreRowTags) throws -> SubjectHeader {
         var survivor: SubjectID?
         if let mergedInto {
             guard let parsed = SubjectID(mergedInto) else { throw StoreError.corrupt("subjects row") }
@@ -15,13 +15,13 @@ extension SQLiteVaultStore {
     }
 
     /// Writes a header with its tag (merges, key aliases, restrictions).
-    static func writeHeader(_ db: Database, _ header: SubjectHeader, _ headers: SubjectHeaderTags) throws {
+    static func writeHeader(_ db: Database, _ header: SubjectHeader, _ headers: StoreRowTags) throws {
         try db.cachedStatement(sql: "UPDATE subjects SET merged_into = ?, restricted = ?, mac = ? WHERE subject_id = ?")
             .execute(arguments: [header.mergedInto?.description, header.restricted ? 1 : 0, headers.tag(header).map { Data($0) }, header.id.description])
     }
 
     /// The checked headers of `id` and of every subject merged into it (a merge re-points them all).
-    static func headers(mergedOrIn id: SubjectID, _ db: Database, _ headers: SubjectHeaderTags) throws -> [SubjectHeader] {
+    static func headers(mergedOrIn id: SubjectID, _ db: Database, _ headers: StoreRowTags) throws -> [SubjectHeader] {
         try Row.fetchAll(
             db.cachedStatement(sql: "SELECT subject_id, merged_into, restricted, mac FROM subjects WHERE subject_id = ? OR merged_into = ?"),
             arguments: [id.description, id.description]
@@ -38,8 +38,8 @@ extension SQLiteVaultStore {
                     db.cachedStatement(sql: "SELECT merged_into, restricted, mac FROM subjects WHERE subject_id = ?"), arguments: [subject.description])
             else { return }
             // Checked before it is rewritten: a new tag must not launder a changed row.
-            let current = try Self.checkedHeader(subject, mergedInto: row[0], restricted: (row[1] as Int64) != 0, mac: row[2], self.subjectHeaders)
-            try Self.writeHeader(db, SubjectHeader(id: subject, mergedInto: current.mergedInto, restricted: restricted), self.subjectHeaders)
+            let current = try Self.checkedHeader(subject, mergedInto: row[0], restricted: (row[1] as Int64) != 0, mac: row[2], self.rowTags)
+            try Self.writeHeader(db, SubjectHeader(id: subject, mergedInto: current.mergedInto, restricted: restricted), self.rowTags)
         }
     }
 
@@ -49,11 +49,12 @@ extension SQLiteVaultStore {
             for row in rows {
                 guard let id = SubjectID(row[0] as String) else { throw StoreError.corrupt("subjects row") }
                 let survivor = (row[1] as String?).flatMap(SubjectID.init)
-                try Self.writeHeader(db, SubjectHeader(id: id, mergedInto: survivor, restricted: (row[2] as Int64) != 0), self.subjectHeaders)
+                try Self.writeHeader(db, SubjectHeader(id: id, mergedInto: survivor, restricted: (row[2] as Int64) != 0), self.rowTags)
             }
-            let write = audit(rows.count)
+            let links = try Self.tagUntaggedLinks(db, self.rowTags)
+            let write = audit(rows.count + links)
             try self.appendAudit(db, [write.draft], chain: write.chain)
-            return rows.count
+            return rows.count + links
         }
     }
 }

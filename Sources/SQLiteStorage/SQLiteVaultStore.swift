@@ -11,7 +11,7 @@ public final class SQLiteVaultStore: VaultStore {
     let pool: DatabasePool
     public let path: String
     public let auditSink = AuditSinkState()
-    public let subjectHeaders = SubjectHeaderTags()
+    public let rowTags = StoreRowTags()
     let checkpointer: WALCheckpointer
     /// The per-request reads (a view's profile, a token), on connections that keep their cache.
     let readers: PinnedReaders
@@ -92,11 +92,11 @@ public final class SQLiteVaultStore: VaultStore {
     // MARK: Reads
 
     public func canonicalSubject(of id: SubjectID) async throws -> SubjectID? {
-        try await pool.read { db in try Self.canonical(db, id, self.subjectHeaders) }
+        try await pool.read { db in try Self.canonical(db, id, self.rowTags) }
     }
 
     /// Follows merges to the survivor, checking each header on the way.
-    static func canonical(_ db: Database, _ id: SubjectID, _ headers: SubjectHeaderTags) throws -> SubjectID? {
+    static func canonical(_ db: Database, _ id: SubjectID, _ headers: StoreRowTags) throws -> SubjectID? {
         var current = id
         for _ in 0..<64 {
             guard
@@ -113,12 +113,7 @@ public final class SQLiteVaultStore: VaultStore {
     public func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID] {
         try await pool.read { db in
             var found: Set<SubjectID> = []
-            for index in identifiers {
-                let ids = try String.fetchAll(
-                    db.cachedStatement(sql: "SELECT DISTINCT subject_id FROM identifiers WHERE blind_index = ?"),
-                    arguments: [Data(index.bytes)])
-                found.formUnion(ids.compactMap(SubjectID.init))
-            }
+            for index in identifiers { found.formUnion(try Self.identifierSubjects(db, index, self.rowTags)) }
             return found.sorted()
         }
     }
@@ -138,11 +133,11 @@ public final class SQLiteVaultStore: VaultStore {
                     arguments: StatementArguments(chunk))
                 for row in rows {
                     guard let id = SubjectID(row[0] as String) else { throw StoreError.corrupt("subjects row") }
-                    let own = try Self.checkedHeader(id, mergedInto: row[1], restricted: (row[2] as Int64) != 0, mac: row[3], self.subjectHeaders)
+                    let own = try Self.checkedHeader(id, mergedInto: row[1], restricted: (row[2] as Int64) != 0, mac: row[3], self.rowTags)
                     var survivorRestricted = false
                     if let survivor = (row[4] as String?).flatMap(SubjectID.init) {
                         survivorRestricted = try Self.checkedHeader(
-                            survivor, mergedInto: row[5], restricted: (row[6] as Int64) != 0, mac: row[7], self.subjectHeaders
+                            survivor, mergedInto: row[5], restricted: (row[6] as Int64) != 0, mac: row[7], self.rowTags
                         ).restricted
                     }
                     if own.restricted || survivorRestricted { restricted.insert(id) }
@@ -172,12 +167,12 @@ public final class SQLiteVaultStore: VaultStore {
                                 SELECT merged_into, created_at, restricted, kek_version, wrapped_dek, mac FROM subjects WHERE subject_id = ?
                                 """), arguments: [current.description])
                 else { return nil }
-                let header = try Self.checkedHeader(current, mergedInto: row[0], restricted: (row[2] as Int64) != 0, mac: row[5], self.subjectHeaders)
+                let header = try Self.checkedHeader(current, mergedInto: row[0], restricted: (row[2] as Int64) != 0, mac: row[5], self.rowTags)
                 if let next = header.mergedInto {
                     current = next
                     continue
                 }
-                return try Self.profile(db, current, header: row, self.subjectHeaders)
+                return try Self.profile(db, current, header: row, self.rowTags)
             }
             throw StoreError.corrupt("merge chain too long")
         }
@@ -195,7 +190,7 @@ public final class SQLiteVaultStore: VaultStore {
     }
 
     /// `header`: the subject's row (merged_into, created_at, restricted, kek_version, wrapped_dek).
-    static func profile(_ db: Database, _ id: SubjectID, header: Row, _ headers: SubjectHeaderTags) throws -> SealedProfile {
+    static func profile(_ db: Database, _ id: SubjectID, header: Row, _ headers: StoreRowTags) throws -> SealedProfile {
         let subject = id.description
         var owners: Set<String> = [subject]
         var fields: [StoredFieldValue] = []

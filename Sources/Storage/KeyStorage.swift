@@ -27,9 +27,10 @@ public protocol KeyStore: Sendable {
     func sealedRows(of subject: SubjectID) async throws -> [SealedRow]
     func replaceSubjectKey(_ subject: SubjectID, key: WrappedKey, rows: [(row: SealedRow, ciphertext: [UInt8])], audit: AuditWrite) async throws
     /// Deletes (or with `dryRun` only counts) field values observed before their cutoff, events
-    /// of each type before theirs, and held values past their hold; one transaction, audited.
+    /// of each type before theirs, and the held values named (their hold ended, as the vault
+    /// checked against their tags); one transaction, audited.
     func sweep(
-        fields: [FieldName: Date], events: [String: Date], heldBefore: Date, dryRun: Bool,
+        fields: [FieldName: Date], events: [String: Date], held: [HeldValueKey], dryRun: Bool,
         audit: AuditWrite
     ) async throws -> (fields: [FieldName: Int], events: [String: Int], held: Int)
 }

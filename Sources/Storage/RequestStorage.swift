@@ -110,12 +110,54 @@ public struct HeldValue: Sendable, Equatable {
     public let basis: String
     public let until: Date
     public let ciphertext: [UInt8]
-    public init(field: FieldName, category: String, basis: String, until: Date, ciphertext: [UInt8]) {
+    /// Its tag (`HeldValueRow`): the vault writes it with the erasure and checks it before an
+    /// export shows the value or the retention sweep decides the hold has ended.
+    public var mac: [UInt8]?
+    public init(field: FieldName, category: String, basis: String, until: Date, ciphertext: [UInt8], mac: [UInt8]? = nil) {
         self.field = field
         self.category = category
         self.basis = basis
         self.until = until
         self.ciphertext = ciphertext
+        self.mac = mac
+    }
+
+    /// What its tag covers, with the subject it is held for.
+    public func row(of subject: SubjectID) -> HeldValueRow {
+        HeldValueRow(subject: subject, field: field.rawValue, category: category, basis: basis, untilMillis: until.unixMillis)
+    }
+}
+
+/// A value kept past an erasure under a legal hold: a database writer moving its end would keep
+/// it longer than the law allows (or sweep it early), and changing its category or basis would
+/// misstate why it is kept. (The value itself is sealed under the hold key, bound to subject and
+/// field.)
+public struct HeldValueRow: TaggedRow, Equatable {
+    public let subject: SubjectID
+    public let field: String
+    public let category: String
+    public let basis: String
+    public let untilMillis: Int64
+
+    public init(subject: SubjectID, field: String, category: String, basis: String, untilMillis: Int64) {
+        self.subject = subject
+        self.field = field
+        self.category = category
+        self.basis = basis
+        self.untilMillis = untilMillis
+    }
+
+    public static let tagDomain = "held-value/v1"
+    public var tagFields: [String?] { [subject.description, field, category, basis, String(untilMillis)] }
+}
+
+/// A held value the retention sweep deletes: its hold has ended (checked by the vault).
+public struct HeldValueKey: Sendable, Hashable {
+    public let subject: SubjectID
+    public let field: FieldName
+    public init(subject: SubjectID, field: FieldName) {
+        self.subject = subject
+        self.field = field
     }
 }
 
@@ -191,6 +233,8 @@ public protocol RequestStore: Sendable {
     func checkpoint() async throws
     func setRestricted(_ subject: SubjectID, _ restricted: Bool) async throws
     func heldValues(of subject: SubjectID) async throws -> [HeldValue]
+    /// Every held value, with the subject it is held for (the retention sweep checks each).
+    func allHeldValues() async throws -> [(subject: SubjectID, value: HeldValue)]
     func outbox(source: SourceName, includeAcknowledged: Bool) async throws -> [OutboxNotice]
     func outbox(request: UUID) async throws -> [OutboxNotice]
     func insertNotices(_ notices: [OutboxNotice]) async throws

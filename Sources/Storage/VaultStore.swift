@@ -62,7 +62,7 @@ public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
     /// Tags the untagged rows named, with `audit`, in one transaction (once per vault: `RowTagsInForce`).
     func tagRows(tokens: [UUID: [UInt8]], policyVersions: [Int: [UInt8]], requests: [UUID: [UInt8]], audit: AuditWrite) async throws
     /// Tags and checks subject headers (set by the vault when its keys open).
-    var subjectHeaders: SubjectHeaderTags { get }
+    var rowTags: StoreRowTags { get }
     /// Tags every subject header without a tag, with the audit entry `audit` makes of their
     /// count, in one transaction (once per vault: `RowTagsInForce`). Returns the count.
     func tagUntaggedSubjects(audit: @Sendable (Int) -> AuditWrite) async throws -> Int

@@ -23,8 +23,15 @@ public struct RetentionService: Sendable {
         let rules = policies.current.retention
         let fields = rules.fields.mapValues { now.addingTimeInterval(-Double($0) * 86400) }
         let events = rules.events.mapValues { now.addingTimeInterval(-Double($0) * 86400) }
+        // A hold ends when its authenticated end has passed: a value whose end or basis was
+        // changed in the database stops the sweep (nothing deleted) as an integrity error.
+        var ended: [HeldValueKey] = []
+        for (subject, value) in try await store.allHeldValues() {
+            guard keys.rows.verify(value.row(of: subject), mac: value.mac) else { throw RowIntegrityError.heldValue }
+            if value.until < now { ended.append(HeldValueKey(subject: subject, field: value.field)) }
+        }
         let result = try await store.sweep(
-            fields: fields, events: events, heldBefore: now, dryRun: dryRun,
+            fields: fields, events: events, held: ended, dryRun: dryRun,
             audit: AuditWrite(draft: caller.draft("retention.sweep", at: now), chain: keys.auditChain))
         if !dryRun { try? await store.checkpoint() }
         return Report(dryRun: dryRun, fields: result.fields, events: result.events, held: result.held)

@@ -8,7 +8,7 @@ import VaultTestSupport
 @testable import Vault
 
 /// A subject's header (the survivor it was merged into, its restriction) carries a tag under a
-/// key the database doesn't hold (`SubjectHeaderTags`): a database writer can't lift a
+/// key the database doesn't hold (`StoreRowTags`): a database writer can't lift a
 /// restriction or show one person's values under another's id. On both stores.
 @Suite("Subject header tags: merges and restrictions changed in the database are refused")
 struct SubjectHeaderTagTests {
@@ -70,7 +70,7 @@ struct SubjectHeaderTagTests {
         defer { t.remove() }
         let (ann, _) = try await Self.twoPeople(t)
         // The release before subject tags: no tags, no rows.tag.subjects entry, no marker.
-        try await RowTagTests.behindTheStore(t, "UPDATE subjects SET mac = NULL")
+        for table in ["subjects", "source_records", "identifiers", "held_values"] { try await RowTagTests.behindTheStore(t, "UPDATE \(table) SET mac = NULL") }
         try await RowTagTests.behindTheStore(t, "DELETE FROM audit_log WHERE action = 'rows.tag.subjects'")
         try FileManager.default.removeItem(at: t.directory.appendingPathComponent(RowTagsInForce.subjectMarkerName))
         do {
@@ -78,10 +78,64 @@ struct SubjectHeaderTagTests {
             #expect(try await upgraded.reader.read(ann) != nil)
             var query = AuditQuery()
             query.action = "rows.tag.subjects"
-            #expect(try await upgraded.audit.entries(query).map(\.draft.detail) == ["subject tags in force: 2 subjects written before them were tagged"])
+            #expect(
+                try await upgraded.audit.entries(query).map(\.draft.detail) == [
+                    "subject tags in force: 6 subject, record, identifier and held-value rows written before them were tagged"
+                ])
         }
         try await RowTagTests.behindTheStore(t, "UPDATE subjects SET mac = NULL WHERE subject_id = '\(ann)'")
         let reopened = try await t.reopen()
         await #expect(throws: RowIntegrityError.self, "not tagged again") { try await reopened.reader.read(ann) }
+    }
+
+    @Test(
+        "a source record moved to another person in the database is an integrity error: no lookup, no ingest into the wrong person",
+        arguments: StorageBackend.allCases)
+    func recordLinkMoved(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
+        let (ann, leo) = try await Self.twoPeople(t)
+        #expect(try await t.vault.lookup.lookup(source: "crm", key: "crm-1", caller: Self.officer) == [ann])
+        try await RowTagTests.behindTheStore(t, "UPDATE source_records SET subject_id = '\(leo)' WHERE subject_id = '\(ann)'")
+        await #expect(throws: RowIntegrityError.self) { try await t.vault.lookup.lookup(source: "crm", key: "crm-1", caller: Self.officer) }
+        await #expect(throws: RowIntegrityError.self, "the record's next version never joins the other person") {
+            try await t.vault.ingest.ingest(records: [record("crm-1", observedAt: "2026-03-02T10:00:00Z", ["first_name": "Ann"])], from: crm, caller: tester)
+        }
+    }
+
+    @Test("an identifier moved to another person in the database is an integrity error: no lookup, no match", arguments: StorageBackend.allCases)
+    func identifierLinkMoved(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
+        let (ann, leo) = try await Self.twoPeople(t)
+        try await RowTagTests.behindTheStore(t, "UPDATE identifiers SET subject_id = '\(leo)' WHERE subject_id = '\(ann)'")
+        await #expect(throws: RowIntegrityError.self) { try await t.vault.lookup.lookup(["email": .string("ann@example.com")], caller: Self.officer) }
+        await #expect(throws: RowIntegrityError.self, "a new record with her email never links to him") {
+            try await t.vault.ingest.ingest(records: [record("sup-9", ["email": "ann@example.com", "last_name": "Lee"])], from: support, caller: tester)
+        }
+        await #expect(throws: RowIntegrityError.self, "nor is she erased through his links") { try await t.vault.store.erasureFacts(of: leo) }
+    }
+
+    @Test(
+        "a legal hold moved in the database stops the sweep and the export as an integrity error; an authentic one ends on time",
+        arguments: StorageBackend.allCases)
+    func heldValueChanged(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
+        let ann = try await t.vault.ingest.ingest(
+            records: [record("bill-1", ["email": "ann@example.com", "card_last4": "4242"])], from: billing, caller: tester)[0].outcome.subjectID
+        let opened = try await t.vault.requests.open(
+            .init(kind: .erasure, regulation: .gdpr, subjectID: ann, identifiers: nil, receivedAt: nil), caller: Self.officer)
+        _ = try await t.vault.requests.verify(opened.id, method: "email-link", caller: Self.officer)
+        _ = try await t.vault.requests.execute(opened.id, caller: Self.officer)
+        #expect(try await t.vault.store.heldValues(of: ann).count == 1, "the card digits are kept under the legal hold")
+        let later = Date().addingTimeInterval(3651 * 86_400)
+        #expect(try await t.vault.retention.run(dryRun: true, caller: tester, now: later).held == 1, "the hold ends after its days")
+
+        // Kept past its end by a database writer: the sweep refuses rather than trust it.
+        try await RowTagTests.behindTheStore(t, "UPDATE held_values SET held_until = held_until + 864000000000")
+        await #expect(throws: RowIntegrityError.self) { try await t.vault.retention.run(dryRun: false, caller: tester, now: later) }
+        await #expect(throws: RowIntegrityError.self) { try await t.vault.requests.verifiedHeldValues(of: ann) }
+        #expect(try await t.vault.store.heldValues(of: ann).count == 1, "nothing was deleted")
     }
 }

@@ -79,13 +79,17 @@ public struct RowAuthenticator: Sendable {
     static func hex(_ bytes: [UInt8]) -> String { HashChain.hex(bytes) }
 }
 
-extension RowAuthenticator: SubjectHeaderAuthenticator {
-    public func tag(_ header: SubjectHeader) -> [UInt8] {
-        tag("subject/v1", [header.id.description, header.mergedInto?.description, header.restricted ? "1" : "0"])
-    }
+extension RowAuthenticator {
+    public func tag<Row: TaggedRow>(_ row: Row) -> [UInt8] { tag(Row.tagDomain, row.tagFields) }
 
-    public func verify(_ header: SubjectHeader, mac: [UInt8]?) -> Bool {
+    public func verify<Row: TaggedRow>(_ row: Row, mac: [UInt8]?) -> Bool { verify(domain: Row.tagDomain, row.tagFields, mac: mac) }
+}
+
+extension RowAuthenticator: StoreRowAuthenticator {
+    public func tag(domain: String, _ fields: [String?]) -> [UInt8] { tag(domain, fields) }
+
+    public func verify(domain: String, _ fields: [String?], mac: [UInt8]?) -> Bool {
         guard let mac else { return false }
-        return ConstantTime.equals(mac, tag(header))
+        return ConstantTime.equals(mac, tag(domain, fields))
     }
 }

@@ -36,14 +36,14 @@ enum RowTagsInForce {
         _ = chmod(marker.path, 0o600)
     }
 
-    /// Subject headers came later (`SubjectHeaderTags`): the same once-per-vault step, with a
+    /// Subject headers came later (`StoreRowTags`): the same once-per-vault step, with a
     /// marker and an audit action of their own, so a vault that tagged its other rows before
     /// still tags its subjects once.
     static let subjectAction = "rows.tag.subjects"
     static let subjectMarkerName = "subject-tags-in-force"
 
     static func establishSubjects(store: any VaultStore, keys: VaultKeys, dataDirectory: URL) async throws {
-        store.subjectHeaders.use(keys.rows)
+        store.rowTags.use(keys.rows)
         let marker = dataDirectory.appendingPathComponent(subjectMarkerName)
         guard !FileManager.default.fileExists(atPath: marker.path) else { return }
         var recorded = AuditQuery()
@@ -53,7 +53,9 @@ enum RowTagsInForce {
             let chain = keys.auditChain
             _ = try await store.tagUntaggedSubjects { count in
                 AuditWrite(
-                    draft: Caller.system("upgrade").draft(subjectAction, detail: "subject tags in force: \(count) subjects written before them were tagged"),
+                    draft: Caller.system("upgrade").draft(
+                        subjectAction, detail: "subject tags in force: \(count) subject, record, identifier and held-value rows written before them were tagged"
+                    ),
                     chain: chain)
             }
         }

@@ -100,9 +100,10 @@ extension RequestService {
                 Array(surviving.golden.value.unsafeValue.utf8), key: keys.holdKey,
                 context: Self.holdContext(subject, name))
             held.append(
-                HeldValue(
-                    field: name, category: category.rawValue, basis: hold.basis,
-                    until: DueDate.addDays(hold.days, to: now), ciphertext: ciphertext))
+                tagged(
+                    HeldValue(
+                        field: name, category: category.rawValue, basis: hold.basis,
+                        until: DueDate.addDays(hold.days, to: now), ciphertext: ciphertext), of: subject))
         }
         let notices = try notices(for: record, kind: .erasure, records: facts.records, dataKeys: dataKeys, now: now)
         let suppressions = facts.identifiers + facts.records.map(\.keyIndex)
@@ -159,6 +160,21 @@ extension RequestService {
         done.completedAt = now
         _ = try await updateStoredRequest(done, expectedStatus: record.status, audit: write(caller, "request.complete", done, detail: detail))
         return done
+    }
+
+    /// A held value with its tag (`HeldValueRow`): checked before an export shows it or the
+    /// retention sweep ends its hold.
+    func tagged(_ value: HeldValue, of subject: SubjectID) -> HeldValue {
+        var tagged = value
+        tagged.mac = keys.rows.tag(value.row(of: subject))
+        return tagged
+    }
+
+    /// The held values of `subject`, each checked against its tag.
+    func verifiedHeldValues(of subject: SubjectID) async throws -> [HeldValue] {
+        let values = try await store.heldValues(of: subject)
+        for value in values where !keys.rows.verify(value.row(of: subject), mac: value.mac) { throw RowIntegrityError.heldValue }
+        return values
     }
 
     static func holdContext(_ subject: SubjectID, _ field: FieldName) -> [UInt8] {

@@ -129,7 +129,7 @@ extension RequestService {
             }
         }
         if let subject = record.subjectID {
-            for value in try await store.heldValues(of: subject) {
+            for value in try await verifiedHeldValues(of: subject) {
                 let plaintext = try Envelope.open(value.ciphertext, key: keys.holdKey, context: Self.holdContext(subject, value.field))
                 held.append(
                     .init(
