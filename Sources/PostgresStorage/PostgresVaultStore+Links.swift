@@ -10,7 +10,7 @@ extension PostgresVaultStore {
     /// The subject of a `source_records` row, checked against its tag.
     @discardableResult
     static func checkedRecordSubject(source: String, keyIndex: [UInt8], subject text: String?, mac: [UInt8]?, _ tags: StoreRowTags) throws -> SubjectID {
-        guard let subject = text.flatMap(SubjectID.init) else { throw StoreError.corrupt("source_records row") }
+        guard let subject = text.flatMap(SubjectID.stored) else { throw StoreError.corrupt("source_records row") }
         try tags.check(RecordLink(source: source, keyIndex: keyIndex, subject: subject), mac: mac)
         return subject
     }
@@ -18,7 +18,7 @@ extension PostgresVaultStore {
     /// The identifier link of a row with `source`, `key_index`, `field`, `bi_version`, `blind_index`,
     /// `subject_id` and `mac` (identifiers joined with their record), checked.
     static func checkedIdentifierLink(_ row: PostgresRandomAccessRow, _ tags: StoreRowTags) throws -> IdentifierLink {
-        guard let subject = SubjectID(try row.get("subject_id", as: String.self)) else { throw StoreError.corrupt("identifiers row") }
+        guard let subject = SubjectID.stored(try row.get("subject_id", as: String.self)) else { throw StoreError.corrupt("identifiers row") }
         let link = IdentifierLink(
             source: try row.get("source"), keyIndex: try row.bytes("key_index"), field: try row.get("field"),
             blindIndex: BlindIndex(version: try row.get("bi_version", as: Int.self), bytes: try row.bytes("blind_index")), subject: subject)
@@ -41,7 +41,7 @@ extension PostgresVaultStore {
         }
         var found: [SubjectID] = []
         for i in sources.indices {
-            guard let subject = SubjectID(subjects[i]) else { throw StoreError.corrupt("identifiers row") }
+            guard let subject = SubjectID.stored(subjects[i]) else { throw StoreError.corrupt("identifiers row") }
             let link = IdentifierLink(
                 source: sources[i], keyIndex: Array(buffer: keys[i]), field: fields[i],
                 blindIndex: BlindIndex(version: versions[i], bytes: Array(buffer: indexes[i])), subject: subject)

@@ -118,7 +118,16 @@ extension PostgresVaultStore {
             owners.formUnion(try await s.column("SELECT DISTINCT key_owner FROM \(unescaped: table) WHERE subject_id = \(id)", as: String.self))
         }
         owners.formUnion(try await s.column("SELECT subject_id FROM subjects WHERE merged_into = \(id)", as: String.self))
-        return (records, identifiers, owners.compactMap(SubjectID.init).sorted())
+        // Every key owner is the person or was merged into them, by authentic headers: an erasure
+        // destroys these keys, so a forged merge or a foreign key owner must not reach another person's.
+        guard let subject = SubjectID.stored(id) else { throw StoreError.corrupt("subjects row") }
+        var keyOwners: [SubjectID] = []
+        for text in owners {
+            guard let owner = SubjectID.stored(text) else { throw StoreError.corrupt("key_owner") }
+            if owner != subject, try await canonical(s, owner, tags) != subject { throw RowIntegrityError.subject }
+            keyOwners.append(owner)
+        }
+        return (records, identifiers, keyOwners.sorted())
     }
 
     public func erase(_ plan: ErasurePlan, audit: AuditWrite) async throws {
@@ -155,7 +164,8 @@ extension PostgresVaultStore {
             // Crypto-shredding: the wrapped data keys go, so any copy of the ciphertext left
             // anywhere (dead tuples, WAL, backups) can no longer be opened with the vault's keys.
             for owner in plan.keyOwners.map(\.description) {
-                try await s.execute("DELETE FROM subjects WHERE subject_id = \(owner) OR merged_into = \(owner)")
+                // The plan's owners only (each checked by `erasureFacts`); the plan covers every alias.
+                try await s.execute("DELETE FROM subjects WHERE subject_id = \(owner)")
                 try await s.execute("DELETE FROM merges WHERE winner = \(owner) OR loser = \(owner)")
             }
             // What officers wrote on the person's requests (sealed, it may name them) goes too.
@@ -198,7 +208,7 @@ extension PostgresVaultStore {
     public func allHeldValues() async throws -> [(subject: SubjectID, value: HeldValue)] {
         try await session { s in
             try await s.rows("SELECT * FROM held_values ORDER BY subject_id, field").map { row in
-                guard let subject = SubjectID(try row.get("subject_id", as: String.self)) else { throw StoreError.corrupt("held_values row") }
+                guard let subject = SubjectID.stored(try row.get("subject_id", as: String.self)) else { throw StoreError.corrupt("held_values row") }
                 return (subject, try Self.heldValue(row))
             }
         }

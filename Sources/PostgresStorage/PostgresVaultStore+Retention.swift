@@ -33,10 +33,13 @@ extension PostgresVaultStore {
             var heldCount = 0
             for key in held {
                 let (subject, field) = (key.subject.description, key.field.rawValue)
-                heldCount +=
+                let count =
                     dryRun
                     ? try await s.column("SELECT COUNT(*) FROM held_values WHERE subject_id = \(subject) AND field = \(field)", as: Int.self)[0]
                     : try await s.execute("DELETE FROM held_values WHERE subject_id = \(subject) AND field = \(field)")
+                // The vault checked this row: it must still be there, under its own id.
+                guard count == 1 else { throw StoreError.corrupt("held_values row") }
+                heldCount += 1
             }
             let draft = SweepReport.draft(audit.draft, fields: fieldCounts, events: eventCounts, held: heldCount, dryRun: dryRun)
             try await self.appendAudit(s, [draft], chain: audit.chain)

@@ -90,7 +90,8 @@ extension PostgresVaultStore {
             // Merged-away subjects whose keys now seal nothing: their keys go. Their values live
             // under this subject (merges move them here), so only its rows are searched (by
             // key_owner alone it was a scan of each table).
-            for alias in try await s.column("SELECT subject_id FROM subjects WHERE merged_into = \(id)", as: String.self) {
+            // Each alias header is checked: a forged merge must not cost another person their key.
+            for alias in try await Self.headers(mergedOrIn: subject, s, self.rowTags).map(\.id.description) where alias != id {
                 let used = try await s.exists(
                     """
                     SELECT 1 WHERE EXISTS (SELECT 1 FROM field_values WHERE subject_id = \(id) AND key_owner = \(alias))

@@ -208,7 +208,9 @@ public final class PostgresVaultStore: VaultStore, Service {
                     survivorRestricted[header.id] = header.restricted
                 }
             }
-            return Set(own.filter { $0.restricted || $0.mergedInto.flatMap { survivorRestricted[$0] } == true }.map(\.id))
+            let restricted = Set(own.filter { $0.restricted || $0.mergedInto.flatMap { survivorRestricted[$0] } == true }.map(\.id))
+            // An id without its row (erased meanwhile, or its row renamed) is withheld: deny by default.
+            return restricted.union(Set(ids).subtracting(own.map(\.id)))
         }
     }
 

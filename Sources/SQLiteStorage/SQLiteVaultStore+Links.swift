@@ -9,7 +9,7 @@ import VaultModel
 extension SQLiteVaultStore {
     /// The subject of a `source_records` row, checked against its tag.
     static func checkedRecordSubject(source: String, keyIndex: [UInt8], subject text: String?, mac: [UInt8]?, _ tags: StoreRowTags) throws -> SubjectID {
-        guard let subject = text.flatMap(SubjectID.init) else { throw StoreError.corrupt("source_records row") }
+        guard let subject = text.flatMap(SubjectID.stored) else { throw StoreError.corrupt("source_records row") }
         try tags.check(RecordLink(source: source, keyIndex: keyIndex, subject: subject), mac: mac)
         return subject
     }
@@ -18,7 +18,7 @@ extension SQLiteVaultStore {
     static func checkedIdentifierSubject(
         source: String, keyIndex: [UInt8], field: String, version: Int, blindIndex: [UInt8], subject text: String?, mac: [UInt8]?, _ tags: StoreRowTags
     ) throws -> SubjectID {
-        guard let subject = text.flatMap(SubjectID.init) else { throw StoreError.corrupt("identifiers row") }
+        guard let subject = text.flatMap(SubjectID.stored) else { throw StoreError.corrupt("identifiers row") }
         let link = IdentifierLink(
             source: source, keyIndex: keyIndex, field: field, blindIndex: BlindIndex(version: version, bytes: blindIndex), subject: subject)
         try tags.check(link, mac: mac)

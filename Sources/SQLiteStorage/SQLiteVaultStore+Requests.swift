@@ -140,7 +140,15 @@ extension SQLiteVaultStore {
             owners.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT key_owner FROM \(table) WHERE subject_id = ?", arguments: [id]))
         }
         owners.formUnion(try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE merged_into = ?", arguments: [id]))
-        return (records, identifiers, owners.compactMap(SubjectID.init).sorted())
+        // Every key owner is the person or was merged into them, by authentic headers: an erasure
+        // destroys these keys, so a forged merge or a foreign key owner must not reach another person's.
+        guard let subject = SubjectID.stored(id) else { throw StoreError.corrupt("subjects row") }
+        let keyOwners = try owners.map { text -> SubjectID in
+            guard let owner = SubjectID.stored(text) else { throw StoreError.corrupt("key_owner") }
+            if owner != subject, try canonical(db, owner, tags) != subject { throw RowIntegrityError.subject }
+            return owner
+        }
+        return (records, identifiers, keyOwners.sorted())
     }
 
     public func erase(_ plan: ErasurePlan, audit: AuditWrite) async throws {
@@ -175,7 +183,8 @@ extension SQLiteVaultStore {
             // Crypto-shredding: the wrapped data keys go, so any copy of the ciphertext left
             // anywhere (dead pages, backups) can no longer be opened.
             for owner in plan.keyOwners {
-                try db.execute(sql: "DELETE FROM subjects WHERE subject_id = ? OR merged_into = ?", arguments: [owner.description, owner.description])
+                // The plan's owners only (each checked by `erasureFacts`); the plan covers every alias.
+                try db.execute(sql: "DELETE FROM subjects WHERE subject_id = ?", arguments: [owner.description])
                 try db.execute(sql: "DELETE FROM merges WHERE winner = ? OR loser = ?", arguments: [owner.description, owner.description])
             }
             // What officers wrote on the person's requests (sealed, it may name them) goes too.
@@ -211,7 +220,7 @@ extension SQLiteVaultStore {
     public func allHeldValues() async throws -> [(subject: SubjectID, value: HeldValue)] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM held_values ORDER BY subject_id, field").map { row in
-                guard let subject = SubjectID(row["subject_id"] as String) else { throw StoreError.corrupt("held_values row") }
+                guard let subject = SubjectID.stored(row["subject_id"] as String) else { throw StoreError.corrupt("held_values row") }
                 return (subject, Self.heldValue(row))
             }
         }

@@ -43,7 +43,9 @@ extension SQLiteVaultStore {
                             arguments: [key.subject.description, key.field.rawValue]) ?? 0
                 } else {
                     try db.execute(sql: "DELETE FROM held_values WHERE subject_id = ? AND field = ?", arguments: [key.subject.description, key.field.rawValue])
-                    heldCount += db.changesCount
+                    // The vault checked this row: it must still be there, under its own id.
+                    guard db.changesCount == 1 else { throw StoreError.corrupt("held_values row") }
+                    heldCount += 1
                 }
             }
             let draft = SweepReport.draft(audit.draft, fields: fieldCounts, events: eventCounts, held: heldCount, dryRun: dryRun)

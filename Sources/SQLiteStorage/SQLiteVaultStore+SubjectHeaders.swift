@@ -8,7 +8,7 @@ extension SQLiteVaultStore {
     static func checkedHeader(_ id: SubjectID, mergedInto: String?, restricted: Bool, mac: Data?, _ headers: StoreRowTags) throws -> SubjectHeader {
         var survivor: SubjectID?
         if let mergedInto {
-            guard let parsed = SubjectID(mergedInto) else { throw StoreError.corrupt("subjects row") }
+            guard let parsed = SubjectID.stored(mergedInto) else { throw StoreError.corrupt("subjects row") }
             survivor = parsed
         }
         return try headers.check(SubjectHeader(id: id, mergedInto: survivor, restricted: restricted), mac: mac.map { [UInt8]($0) })
@@ -26,7 +26,7 @@ extension SQLiteVaultStore {
             db.cachedStatement(sql: "SELECT subject_id, merged_into, restricted, mac FROM subjects WHERE subject_id = ? OR merged_into = ?"),
             arguments: [id.description, id.description]
         ).map { row in
-            guard let subject = SubjectID(row[0] as String) else { throw StoreError.corrupt("subjects row") }
+            guard let subject = SubjectID.stored(row[0] as String) else { throw StoreError.corrupt("subjects row") }
             return try checkedHeader(subject, mergedInto: row[1], restricted: (row[2] as Int64) != 0, mac: row[3], headers)
         }
     }
@@ -45,16 +45,37 @@ extension SQLiteVaultStore {
 
     public func tagUntaggedSubjects(audit: @Sendable (Int) -> AuditWrite) async throws -> Int {
         try await pool.write { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT subject_id, merged_into, restricted FROM subjects WHERE mac IS NULL")
+            // Tags already in force somewhere (a row carries one): untagged rows were written outside
+            // the vault, and tagging them would launder them. Only a database from before tags has none.
+            let tagged = try ["subjects", "source_records", "identifiers", "held_values"].contains { table in
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE mac IS NOT NULL)") == true
+            }
+            let rows = tagged ? [] : try Row.fetchAll(db, sql: "SELECT subject_id, merged_into, restricted FROM subjects WHERE mac IS NULL")
             for row in rows {
                 guard let id = SubjectID(row[0] as String) else { throw StoreError.corrupt("subjects row") }
                 let survivor = (row[1] as String?).flatMap(SubjectID.init)
                 try Self.writeHeader(db, SubjectHeader(id: id, mergedInto: survivor, restricted: (row[2] as Int64) != 0), self.rowTags)
             }
-            let links = try Self.tagUntaggedLinks(db, self.rowTags)
+            let links = tagged ? 0 : try Self.tagUntaggedLinks(db, self.rowTags)
             let write = audit(rows.count + links)
             try self.appendAudit(db, [write.draft], chain: write.chain)
             return rows.count + links
+        }
+    }
+
+    public func rewriteSealedBodies(
+        of subject: SubjectID, events: [(old: [UInt8], new: [UInt8])], consents: [(old: [UInt8], new: [UInt8])], audit: AuditWrite?
+    ) async throws {
+        try await pool.write { db in
+            for (table, bodies) in [("events", events), ("consent_events", consents)] {
+                for body in bodies {
+                    try db.execute(
+                        sql: "UPDATE \(table) SET ciphertext = ? WHERE subject_id = ? AND ciphertext = ?",
+                        arguments: [Data(body.new), subject.description, Data(body.old)])
+                    guard db.changesCount == 1 else { throw StoreError.staleResolution }
+                }
+            }
+            if let audit { try self.appendAudit(db, [audit.draft], chain: audit.chain) }
         }
     }
 }

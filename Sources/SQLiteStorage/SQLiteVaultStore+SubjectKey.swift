@@ -72,7 +72,8 @@ extension SQLiteVaultStore {
             try db.execute(sql: "UPDATE subjects SET kek_version = ?, wrapped_dek = ? WHERE subject_id = ?", arguments: [key.kekVersion, Data(key.bytes), id])
             // Merged-away subjects whose keys now seal nothing: their keys go. Their values live
             // under this subject (merges move them here), so only its rows are searched.
-            for alias in try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE merged_into = ?", arguments: [id]) {
+            // Each alias header is checked: a forged merge must not cost another person their key.
+            for alias in try Self.headers(mergedOrIn: subject, db, self.rowTags).map(\.id.description) where alias != id {
                 var used = false
                 for table in ["field_values", "source_records", "events", "consent_events"] {
                     if try Bool.fetchOne(db, sql: "SELECT 1 FROM \(table) WHERE subject_id = ? AND key_owner = ? LIMIT 1", arguments: [id, alias]) == true {

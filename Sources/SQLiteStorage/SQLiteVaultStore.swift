@@ -121,6 +121,7 @@ public final class SQLiteVaultStore: VaultStore {
     public func restrictedSubjects(among ids: [SubjectID]) async throws -> Set<SubjectID> {
         try await pool.read { db in
             var restricted: Set<SubjectID> = []
+            var seen: Set<SubjectID> = []
             // Every header read is checked, the unrestricted ones too (a cleared flag is the attack).
             for chunk in Self.distinctChunks(ids.map(\.description)) {
                 let rows = try Row.fetchAll(
@@ -132,10 +133,11 @@ public final class SQLiteVaultStore: VaultStore {
                         """,
                     arguments: StatementArguments(chunk))
                 for row in rows {
-                    guard let id = SubjectID(row[0] as String) else { throw StoreError.corrupt("subjects row") }
+                    guard let id = SubjectID.stored(row[0] as String) else { throw StoreError.corrupt("subjects row") }
+                    seen.insert(id)
                     let own = try Self.checkedHeader(id, mergedInto: row[1], restricted: (row[2] as Int64) != 0, mac: row[3], self.rowTags)
                     var survivorRestricted = false
-                    if let survivor = (row[4] as String?).flatMap(SubjectID.init) {
+                    if let survivor = (row[4] as String?).flatMap(SubjectID.stored) {
                         survivorRestricted = try Self.checkedHeader(
                             survivor, mergedInto: row[5], restricted: (row[6] as Int64) != 0, mac: row[7], self.rowTags
                         ).restricted
@@ -143,7 +145,8 @@ public final class SQLiteVaultStore: VaultStore {
                     if own.restricted || survivorRestricted { restricted.insert(id) }
                 }
             }
-            return restricted
+            // An id without its row (erased meanwhile, or its row renamed) is withheld: deny by default.
+            return restricted.union(Set(ids).subtracting(seen))
         }
     }
 

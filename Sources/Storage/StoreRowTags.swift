@@ -114,3 +114,13 @@ public final class StoreRowTags: Sendable {
         return row
     }
 }
+
+extension SubjectID {
+    /// A subject id as a store holds it: only its canonical text (lower case) is accepted. SQL
+    /// compares ids as text, so a row whose id was rewritten in another case would pass its tag
+    /// (which covers the parsed id) yet escape every query for the real one.
+    public static func stored(_ text: String) -> SubjectID? {
+        guard let id = SubjectID(text), id.description == text else { return nil }
+        return id
+    }
+}

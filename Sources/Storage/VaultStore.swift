@@ -66,6 +66,12 @@ public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
     /// Tags every subject header without a tag, with the audit entry `audit` makes of their
     /// count, in one transaction (once per vault: `RowTagsInForce`). Returns the count.
     func tagUntaggedSubjects(audit: @Sendable (Int) -> AuditWrite) async throws -> Int
+    /// Replaces sealed event and consent bodies of `subject` (each found by its current
+    /// ciphertext, which is unique), in one transaction with `audit` if given; a body that
+    /// changed meanwhile is `StoreError.staleResolution` and nothing is written.
+    func rewriteSealedBodies(
+        of subject: SubjectID, events: [(old: [UInt8], new: [UInt8])], consents: [(old: [UInt8], new: [UInt8])], audit: AuditWrite?)
+        async throws
 
     // Audit: appends are fail-closed (see `AuditSinkState`).
     var auditSink: AuditSinkState { get }

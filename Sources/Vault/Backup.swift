@@ -121,6 +121,7 @@ public struct BackupService: Sendable {
         // none) decides at the next start whether they are tagged, not this directory's marker.
         try? FileManager.default.removeItem(at: directory.appendingPathComponent(RowTagsInForce.markerName))
         try? FileManager.default.removeItem(at: directory.appendingPathComponent(RowTagsInForce.subjectMarkerName))
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent(SealedCopiesInForce.markerName))
         return RestoreReport(archivedAnchors: archived, archivedAnchorsFile: archiveFile, ledgerCopied: ledger != nil)
     }
 

@@ -109,6 +109,7 @@ public struct ProfileVault: Sendable {
         try await AuditLog(store: store, chain: keys.auditChain, signingKey: keys.signingKey, anchorsFile: anchorsFile).checkAnchorsAtStart()
         try await RowTagsInForce.establish(store: store, keys: keys, dataDirectory: dataDirectory)
         try await RowTagsInForce.establishSubjects(store: store, keys: keys, dataDirectory: dataDirectory)
+        try await SealedCopiesInForce.establish(store: store, keys: keys, dataDirectory: dataDirectory)
         let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)
         let vault = try ProfileVault(
             store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,

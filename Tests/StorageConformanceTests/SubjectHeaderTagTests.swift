@@ -138,4 +138,72 @@ struct SubjectHeaderTagTests {
         await #expect(throws: RowIntegrityError.self) { try await t.vault.requests.verifiedHeldValues(of: ann) }
         #expect(try await t.vault.store.heldValues(of: ann).count == 1, "nothing was deleted")
     }
+
+    @Test(
+        "consent decisions written before their sealed copy are re-sealed once; afterwards a body without one, or a changed decision, is refused",
+        arguments: StorageBackend.allCases)
+    func legacyBodiesResealedOnce(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
+        let (ann, _) = try await Self.twoPeople(t)
+        // A consent event as the release before sealed copies wrote it: no decision in its body.
+        let wrapped = try #require(try await t.vault.store.wrappedKey(of: ann))
+        let key = try t.vault.keys.unwrapDataKey(wrapped, of: ann)
+        let at = Date(timeIntervalSince1970: 1_780_000_000)
+        let purpose = "marketing.communications.email"
+        let body = try EventPipeline.encoder.encode(ConsentBody(channel: "web", notice_version: nil, evidence: nil, decision: nil))
+        let ciphertext = try Envelope.seal(Array(body), key: key, context: SealContext.consent(owner: ann, purpose: purpose, occurredAt: at))
+        try await t.vault.store.appendConsents(
+            [
+                SealedConsent(
+                    subjectID: ann, keyOwner: ann, sealedUnder: wrapped.bytes, purpose: purpose, status: "granted", lawfulBasis: "consent",
+                    jurisdiction: nil, occurredAt: at, expiresAt: nil, recordedAt: at, recordedBy: "old-release", ciphertext: ciphertext)
+            ], audit: AuditWrite(draft: tester.draft("consent.record"), chain: t.vault.keys.auditChain))
+        await #expect(throws: StoreError.self, "no copy once copies are in force") { try await t.vault.reader.read(ann) }
+
+        // The release before: no rows.seal.bodies entry, no marker. The next open re-seals it.
+        try await RowTagTests.behindTheStore(t, "DELETE FROM audit_log WHERE action = 'rows.seal.bodies'")
+        try FileManager.default.removeItem(at: t.directory.appendingPathComponent(SealedCopiesInForce.markerName))
+        do {
+            let upgraded = try await t.reopen()
+            #expect(try await upgraded.reader.read(ann)?.consents.map(\.status) == [.granted])
+            var query = AuditQuery()
+            query.action = "rows.seal.bodies"
+            #expect(
+                try await upgraded.audit.entries(query).map(\.draft.detail)
+                    == ["sealed copies in force: 1 events and consent decisions written before them were re-sealed with theirs"])
+        }
+        try await RowTagTests.behindTheStore(t, "UPDATE consent_events SET status = 'denied'")
+        let reopened = try await t.reopen()
+        await #expect(throws: StoreError.self, "the decision differs from its sealed copy") { try await reopened.reader.read(ann) }
+    }
+
+    @Test("a forged merge or a foreign key owner never costs another person their key: erasure and key rotation refuse", arguments: StorageBackend.allCases)
+    func forgedKeyOwnersRefused(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
+        let (ann, leo) = try await Self.twoPeople(t)
+        try await RowTagTests.behindTheStore(t, "UPDATE subjects SET merged_into = '\(ann)' WHERE subject_id = '\(leo)'")
+        await #expect(throws: RowIntegrityError.self) { try await t.vault.store.erasureFacts(of: ann) }
+        await #expect(throws: RowIntegrityError.self) { try await t.vault.rotation.rotateDataKey(of: ann, caller: Self.officer) }
+        #expect(try await t.vault.store.wrappedKey(of: leo) != nil, "his key is still there")
+
+        try await RowTagTests.behindTheStore(t, "UPDATE subjects SET merged_into = NULL WHERE subject_id = '\(leo)'")
+        try await RowTagTests.behindTheStore(t, "UPDATE source_records SET key_owner = '\(leo)' WHERE subject_id = '\(ann)'")
+        await #expect(throws: RowIntegrityError.self, "a record of hers claims his key") { try await t.vault.store.erasureFacts(of: ann) }
+        #expect(try await t.vault.store.wrappedKey(of: leo) != nil)
+    }
+
+    @Test("untagged rows among tagged ones are never tagged, even with the upgrade's entry and marker gone", arguments: StorageBackend.allCases)
+    func noLaunderingThroughTheUpgrade(_ backend: StorageBackend) async throws {
+        let t = try await TemporaryVault.make(backend)
+        defer { t.remove() }
+        let (ann, _) = try await Self.twoPeople(t)
+        try await Self.restrict(t, ann)
+        try await RowTagTests.behindTheStore(t, "UPDATE subjects SET restricted = NOT restricted, mac = NULL WHERE subject_id = '\(ann)'")
+        try await RowTagTests.behindTheStore(t, "DELETE FROM audit_log WHERE action = 'rows.tag.subjects'")
+        try FileManager.default.removeItem(at: t.directory.appendingPathComponent(RowTagsInForce.subjectMarkerName))
+        let reopened = try await t.reopen()
+        await #expect(throws: RowIntegrityError.self) { try await reopened.reader.read(ann) }
+    }
 }

@@ -199,6 +199,10 @@ extension KeyRotation {
             let rows = try await store.sealedRows(of: subject)
             var oldKeys: [SubjectID: SymmetricKey] = [:]
             for owner in Set(rows.map(\.keyOwner)).union([subject]) {
+                // A value sealed by another subject is re-sealed as this person's only if that
+                // subject was merged into them (authentic headers): otherwise a row moved here in
+                // the database would become their authentic data.
+                if owner != subject, try await store.canonicalSubject(of: owner) != subject { throw RowIntegrityError.subject }
                 guard let wrapped = try await store.wrappedKey(of: owner) else { throw StoreError.corrupt("missing data key") }
                 oldKeys[owner] = try keys.unwrapDataKey(wrapped, of: owner)
             }

@@ -22,9 +22,13 @@ enum RowTagsInForce {
         recorded.limit = 1
         if try await store.auditEntries(recorded).isEmpty {
             let rows = keys.rows
-            let tokens = Dictionary(uniqueKeysWithValues: try await store.tokens().filter { $0.mac == nil }.map { ($0.id, rows.tag($0)) })
-            let policies = Dictionary(uniqueKeysWithValues: try await store.policyVersions().filter { $0.mac == nil }.map { ($0.version, rows.tag($0)) })
-            let requests = Dictionary(uniqueKeysWithValues: try await store.requests(RequestFilter()).filter { $0.mac == nil }.map { ($0.id, rows.tag($0)) })
+            let (allTokens, allPolicies, allRequests) = (try await store.tokens(), try await store.policyVersions(), try await store.requests(RequestFilter()))
+            // A row that carries a tag means tags are in force already: the untagged ones were
+            // written outside the vault (with the rows.tag entry deleted), and are left to fail.
+            let inForce = allTokens.contains { $0.mac != nil } || allPolicies.contains { $0.mac != nil } || allRequests.contains { $0.mac != nil }
+            let tokens = Dictionary(uniqueKeysWithValues: inForce ? [] : allTokens.filter { $0.mac == nil }.map { ($0.id, rows.tag($0)) })
+            let policies = Dictionary(uniqueKeysWithValues: inForce ? [] : allPolicies.filter { $0.mac == nil }.map { ($0.version, rows.tag($0)) })
+            let requests = Dictionary(uniqueKeysWithValues: inForce ? [] : allRequests.filter { $0.mac == nil }.map { ($0.id, rows.tag($0)) })
             let draft = Caller.system("upgrade").draft(
                 action,
                 detail:

@@ -81,7 +81,8 @@ public struct ProfileReader: Sendable {
                 event.ciphertext, key: key, context: SealContext.event(owner: event.keyOwner, source: event.source, type: event.type))
             let body = try EventBody(opened: plaintext)
             guard seen.insert(EventIdentity(source: event.source, id: body.id)).inserted else { throw StoreError.corrupt("an event row is repeated") }
-            if let sealedTime = body.occurred_at, sealedTime != event.occurredAt.unixMillis {
+            // Every body carries its time since `SealedCopiesInForce` re-sealed the older ones.
+            guard body.occurred_at == event.occurredAt.unixMillis else {
                 throw StoreError.corrupt("an event's time differs from the one sealed with it")
             }
             return DecryptedEvent(
@@ -94,12 +95,12 @@ public struct ProfileReader: Sendable {
                 stored.ciphertext, key: key,
                 context: SealContext.consent(owner: stored.keyOwner, purpose: stored.purpose, occurredAt: stored.occurredAt))
             let body = try ConsentBody(opened: plaintext)
-            if let decision = body.decision,
-                decision
-                    != ConsentDecision.encode(
+            guard
+                body.decision
+                    == ConsentDecision.encode(
                         status: stored.status, lawfulBasis: stored.lawfulBasis,
                         jurisdiction: stored.jurisdiction, expiresAt: stored.expiresAt)
-            {
+            else {
                 throw StoreError.corrupt("a consent event's status, basis or expiry differs from the one sealed with it")
             }
             guard let purpose = Purpose(stored.purpose), let status = ConsentStatus(rawValue: stored.status),
