@@ -14,13 +14,23 @@ enum RowTagsInForce {
     static let action = "rows.tag"
     static let markerName = "row-tags-in-force"
 
-    static func establish(store: any VaultStore, keys: VaultKeys, dataDirectory: URL) async throws {
-        let marker = dataDirectory.appendingPathComponent(markerName)
+    /// Runs `step` unless this node's marker file or the chain's `action` entry says it ran (the
+    /// step appends that entry itself, in its transaction), then writes the marker.
+    static func once(
+        _ action: String, marker name: String, store: any VaultStore, dataDirectory: URL, _ step: () async throws -> Void
+    ) async throws {
+        let marker = dataDirectory.appendingPathComponent(name)
         guard !FileManager.default.fileExists(atPath: marker.path) else { return }
         var recorded = AuditQuery()
         recorded.action = action
         recorded.limit = 1
-        if try await store.auditEntries(recorded).isEmpty {
+        if try await store.auditEntries(recorded).isEmpty { try await step() }
+        try Data("\(action) done\n".utf8).write(to: marker, options: .atomic)
+        _ = chmod(marker.path, 0o600)
+    }
+
+    static func establish(store: any VaultStore, keys: VaultKeys, dataDirectory: URL) async throws {
+        try await once(action, marker: markerName, store: store, dataDirectory: dataDirectory) {
             let rows = keys.rows
             let (allTokens, allPolicies, allRequests) = (try await store.tokens(), try await store.policyVersions(), try await store.requests(RequestFilter()))
             // A row that carries a tag means tags are in force already: the untagged ones were
@@ -36,8 +46,6 @@ enum RowTagsInForce {
             )
             try await store.tagRows(tokens: tokens, policyVersions: policies, requests: requests, audit: AuditWrite(draft: draft, chain: keys.auditChain))
         }
-        try Data("row tags in force\n".utf8).write(to: marker, options: .atomic)
-        _ = chmod(marker.path, 0o600)
     }
 
     /// Subject headers came later (`StoreRowTags`): the same once-per-vault step, with a
@@ -48,12 +56,7 @@ enum RowTagsInForce {
 
     static func establishSubjects(store: any VaultStore, keys: VaultKeys, dataDirectory: URL) async throws {
         store.rowTags.use(keys.rows)
-        let marker = dataDirectory.appendingPathComponent(subjectMarkerName)
-        guard !FileManager.default.fileExists(atPath: marker.path) else { return }
-        var recorded = AuditQuery()
-        recorded.action = subjectAction
-        recorded.limit = 1
-        if try await store.auditEntries(recorded).isEmpty {
+        try await once(subjectAction, marker: subjectMarkerName, store: store, dataDirectory: dataDirectory) {
             let chain = keys.auditChain
             _ = try await store.tagUntaggedSubjects { count in
                 AuditWrite(
@@ -63,7 +66,5 @@ enum RowTagsInForce {
                     chain: chain)
             }
         }
-        try Data("subject tags in force\n".utf8).write(to: marker, options: .atomic)
-        _ = chmod(marker.path, 0o600)
     }
 }

@@ -13,12 +13,7 @@ enum SealedCopiesInForce {
     static let markerName = "sealed-copies-in-force"
 
     static func establish(store: any VaultStore, keys: VaultKeys, dataDirectory: URL) async throws {
-        let marker = dataDirectory.appendingPathComponent(markerName)
-        guard !FileManager.default.fileExists(atPath: marker.path) else { return }
-        var recorded = AuditQuery()
-        recorded.action = action
-        recorded.limit = 1
-        if try await store.auditEntries(recorded).isEmpty {
+        try await RowTagsInForce.once(action, marker: markerName, store: store, dataDirectory: dataDirectory) {
             var resealed = 0
             var after: SubjectID?
             while true {
@@ -32,8 +27,6 @@ enum SealedCopiesInForce {
             // Nothing left to rewrite: the call only appends the entry, in a transaction of its own.
             try await store.rewriteSealedBodies(of: .none, events: [], consents: [], audit: AuditWrite(draft: draft, chain: keys.auditChain))
         }
-        try Data("sealed copies in force\n".utf8).write(to: marker, options: .atomic)
-        _ = chmod(marker.path, 0o600)
     }
 
     /// Re-seals the subject's bodies that lack their copy, under the same key and context.
