@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "VaultServer", "Vault", "SQLiteStorage", "Storage", "VaultAPI", "VaultModel", "VaultCrypto", "VaultTestSupport",
+                "VaultServer", "Vault", "SQLiteStorage", "Storage", "Requests", "VaultAPI", "VaultModel", "VaultCrypto", "VaultTestSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

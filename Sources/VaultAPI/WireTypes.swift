@@ -66,6 +66,25 @@ public struct SourceRecordReference: Codable, Sendable {
     }
 }
 
+/// `GET /v1/whoami`: the caller's own token, as the vault sees it.
+public struct WhoAmIBody: Codable, Sendable, Equatable {
+    public let principal: String
+    public let token_id: String
+    /// A role token's role and the purposes it may read with (an ingest token has neither).
+    public let role: String?
+    public let purposes: [String]?
+    /// An ingest token's source.
+    public let source: String?
+
+    public init(principal: String, token_id: String, role: String? = nil, purposes: [String]? = nil, source: String? = nil) {
+        self.principal = principal
+        self.token_id = token_id
+        self.role = role
+        self.purposes = purposes
+        self.source = source
+    }
+}
+
 public struct LookupResponse: Codable, Sendable {
     public let subject_ids: [String]
     public init(subject_ids: [String]) { self.subject_ids = subject_ids }
@@ -531,6 +550,17 @@ public struct SubjectRequestBody: Codable, Sendable, Equatable {
         self.completed_at = completed_at
         self.rejected_reason = rejected_reason
         self.purposes = purposes
+    }
+}
+
+extension SubjectRequestBody {
+    /// The deadline as people read it: "31 days left", "1 day left", "17 days overdue"; nil once
+    /// the request is closed. One wording for the console and vaultctl.
+    public var dueLabel: String? {
+        guard status != "completed" && status != "rejected" else { return nil }
+        func days(_ n: Int) -> String { n == 1 ? "1 day" : "\(n) days" }
+        if overdue { return "\(days(max(1, -days_left))) overdue" }
+        return days_left == 0 ? "due today" : "\(days(days_left)) left"
     }
 }
 

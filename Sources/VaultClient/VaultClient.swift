@@ -88,7 +88,21 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
         case .unreachable(let address): "vaultd is not reachable at \(address)"
         case .invalidAddress: "the vault address is not a valid URL"
         case .invalidResponse(let status): "vaultd sent an unexpected response (HTTP \(status))"
-        case .problem(let problem): "\(problem.title): \(problem.detail ?? problem.slug) (HTTP \(problem.status))"
+        case .problem(let problem): "\(problem.title): \(Self.reasons(problem)) (HTTP \(problem.status))"
         }
+    }
+
+    /// What the server said was wrong: each item's field (and index in a batch) and reason, as
+    /// `vaultctl import` prints them per line; the detail when there are none.
+    static func reasons(_ problem: ProblemBody) -> String {
+        guard let items = problem.errors, !items.isEmpty else { return problem.detail ?? problem.slug }
+        let batch = items.contains { ($0.index ?? 0) > 0 }
+        let shown = items.prefix(5).map { item in
+            let place = [batch ? item.index.map { "item \($0)" } : nil, item.field ?? item.file.map { file in item.line.map { "\(file):\($0)" } ?? file }]
+                .compactMap { $0 }.joined(separator: " ")
+            let reason = item.detail ?? item.type.split(separator: "/").last.map(String.init) ?? item.type
+            return place.isEmpty ? reason : "\(place): \(reason)"
+        }
+        return shown.joined(separator: "; ") + (items.count > shown.count ? "; and \(items.count - shown.count) more" : "")
     }
 }

@@ -67,6 +67,7 @@ public func buildRouter(
     RequestsController(vault: vault).register(on: v1)
     OutboxController(vault: vault).register(on: v1)
     KeysController(vault: vault).register(on: v1)
+    WhoAmIController(vault: vault).register(on: v1)
     SourcesController(vault: vault, metrics: metrics, revealOutcomes: revealOutcomes).register(on: v1)
     SubjectsController(vault: vault, metrics: metrics, lookupLimiter: lookupLimiter).register(on: v1)
     TokensController(vault: vault, metrics: metrics).register(on: v1)

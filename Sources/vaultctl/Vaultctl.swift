@@ -11,6 +11,6 @@ struct Vaultctl: AsyncParsableCommand {
             """,
         subcommands: [
             PolicyCommand.self, TokenCommand.self, ImportCommand.self, LookupCommand.self, ViewCommand.self, ConsentCommand.self, RequestCommand.self,
-            AuditCommand.self, KeysCommand.self, RetentionCommand.self, BackupCommand.self, RestoreCommand.self,
+            AuditCommand.self, KeysCommand.self, RetentionCommand.self, BackupCommand.self, RestoreCommand.self, WhoAmICommand.self,
         ])
 }

@@ -7,8 +7,8 @@ import VaultServer
 
 /// vaultd's start as named steps, run as the last service of vaultd's one service group (after
 /// the PostgreSQL pool, when there is one, so the pool stops after the server):
-/// lock the data directory → open the vault → (approve a token and stop) → the initial admin
-/// token → the demo data → serve until SIGINT/SIGTERM.
+/// check the port → lock the data directory → open the vault → (approve a token and stop) → the
+/// initial admin token → the demo data → serve until SIGINT/SIGTERM.
 struct VaultdStartup: Service {
     let configuration: VaultdConfiguration
     /// Run by the service group before this one.
@@ -16,6 +16,10 @@ struct VaultdStartup: Service {
     let logger: Logger
 
     func run() async throws {
+        // Before anything is opened, seeded or printed (tokens are shown once).
+        if configuration.approveToken == nil, let problem = PortCheck.problem(host: configuration.server.host, port: configuration.server.port) {
+            throw StartupFailure(message: "vaultd could not start: \(problem)")
+        }
         let lock = try lockDataDirectory()
         defer { withExtendedLifetime(lock) {} }
         let vault = try await openVault()
@@ -84,7 +88,9 @@ struct VaultdStartup: Service {
         let people = configuration.demoPeople
         Console.line("Loading the demo dataset (\(people) people)…")
         guard let result = try await Bootstrap(vault: vault).loadDemo(people: people) else {
-            Console.line("Demo data already loaded; its tokens were printed on the first start.")
+            Console.line(
+                "Demo data already loaded; its tokens were printed on the first start. To start the demo over, stop vaultd and remove \(configuration.dataDirectory.path)."
+            )
             return
         }
         Console.line("Demo loaded: \(result.summary.records) records, \(result.summary.events) events, \(result.summary.subjects) subjects.")

@@ -41,7 +41,7 @@ struct ConsentPolicyProcessTests {
         let grant = try vaultctl(
             ["consent", "grant", id, "--purpose", "marketing.communications.email", "--channel", "phone", "--evidence", "rec-1"],
             address: vaultd.address, token: support)
-        #expect(grant.status == 0 && grant.out.contains("Recorded granted"), "\(grant.err)")
+        #expect(grant.status == 0 && grant.out.contains("Consent granted for"), "\(grant.err)")
         #expect(try marketingEmail() == "ann@example.com")
         #expect(try vaultctl(["consent", "withdraw", id, "--purpose", "marketing.communications.email"], address: vaultd.address, token: support).status == 0)
         #expect(try marketingEmail() == nil)

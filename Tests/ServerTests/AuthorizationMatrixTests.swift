@@ -39,6 +39,8 @@ struct AuthorizationMatrixTests {
         "GET /v1/erasures/outbox": ["ingest:crm", "ingest:billing"],
         "POST /v1/erasures/outbox/{id}/ack": ["ingest:crm"],
         "GET /v1/keys": ["admin", "compliance"],
+        // Every valid token may ask who it is; anonymous and revoked get 401.
+        "GET /v1/whoami": anyRole.union(["ingest:crm", "ingest:billing"]),
         "POST /v1/keys/rotate": ["admin"], "POST /v1/keys/{version}/retire": ["admin"], "POST /v1/subjects/{id}/rotate-key": ["admin"],
         "POST /v1/retention/run": ["admin"], "POST /v1/backups": ["admin"],
         "GET /v1/policies": ["admin"], "PUT /v1/policies": ["admin"], "POST /v1/policies/validate": ["admin"], "GET /v1/policies/history": ["admin"],

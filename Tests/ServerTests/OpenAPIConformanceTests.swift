@@ -120,6 +120,7 @@ struct OpenAPIConformanceTests {
             try await call(.get, "/v1/erasures/outbox", h.compliance)
             // Keys, retention, backups.
             try await call(.get, "/v1/keys", h.admin)
+            try await call(.get, "/v1/whoami", h.support)
             try await call(.post, "/v1/retention/run", h.admin, json: #"{"dry_run": true}"#)
             try await call(.post, "/v1/retention/run", h.admin, json: #"{"dry_run": "yes"}"#)
             try await call(.post, "/v1/backups", h.admin)

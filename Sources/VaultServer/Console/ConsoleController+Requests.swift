@@ -110,7 +110,7 @@ extension ConsoleController {
         return [
             "id": r.id, "kind": r.kind, "regulation": r.regulation, "status": r.status, "statusLabel": label(r.status),
             "received": String(r.received_at.prefix(10)), "due": String((r.extended_due_at ?? r.due_at).prefix(10)),
-            "daysLeft": r.days_left, "overdue": r.overdue, "open": open, "extended": r.extended_due_at != nil,
+            "daysLeft": r.days_left, "dueLabel": r.dueLabel ?? "", "overdue": r.overdue, "open": open, "extended": r.extended_due_at != nil,
         ]
     }
 

@@ -91,9 +91,15 @@ struct ConsoleController {
                 status: .forbidden, "This sign-in form has expired or did not come from the console. Reload the sign-in page and try again.")
         }
         let token = (form["token"] ?? "").trimmingCharacters(in: .whitespaces)
-        guard let principal = try await vault.tokens.authenticate(token),
-            case .role(let role) = principal.kind, Self.roles.contains(role)
-        else {
+        let authenticated = try await vault.tokens.authenticate(token)
+        if let authenticated, !authenticated.signsInToConsole {
+            // A valid token of a role or source the console doesn't serve: refused under its own name.
+            var denied = context
+            denied.principal = authenticated
+            try await vault.audit.record(denied.caller().draft("access.denied", outcome: "denied", detail: "console sign-in refused: not a console role"))
+            return try signInForm(context, failed: true, status: .unauthorized)
+        }
+        guard let principal = authenticated, case .role(let role) = principal.kind, Self.roles.contains(role) else {
             if let unrecorded = anonymous.admit() {
                 try await vault.audit.record(
                     context.caller().draft(
@@ -146,5 +152,14 @@ struct ConsoleController {
     /// A status as people read it.
     static func label(_ status: String) -> String {
         status == "in_progress" ? "in progress" : status
+    }
+}
+
+extension Principal {
+    /// Whether the console serves this principal: the compliance and admin roles
+    /// (`ConsoleController.roles`); other roles and ingest tokens never sign in.
+    var signsInToConsole: Bool {
+        guard case .role(let role) = kind else { return false }
+        return ConsoleController.roles.contains(role)
     }
 }

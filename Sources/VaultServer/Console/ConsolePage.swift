@@ -61,7 +61,9 @@ enum ConsolePage {
             library.render(
                 ["message": message, "status": Int(status.code), "signedIn": context?.principal != nil] as [String: Any],
                 withTemplate: "error") ?? ""
-        return html(layout(title: status.code == 404 ? "Not found" : "Not done", content: content, context: context), status: status)
+        return html(
+            layout(title: status.code == 404 ? "Not found" : status.code == 403 ? "Not allowed for your role" : "Not done", content: content, context: context),
+            status: status)
     }
 
     static func download(_ data: Data, filename: String) -> Response {

@@ -138,7 +138,9 @@ struct RequestsController {
     static func body(_ r: RequestRecord, now: Date = Date()) -> SubjectRequestBody {
         let due = r.effectiveDue
         let open = r.status.isOpen
-        let daysLeft = Int((due.timeIntervalSince(now) / 86400).rounded(.down))
+        // Whole days, counted as a person does: due in 30.9 days is 31 days left, 0.2 days late is 1 day overdue.
+        let days = due.timeIntervalSince(now) / 86400
+        let daysLeft = Int(days >= 0 ? days.rounded(.up) : days.rounded(.down))
         return SubjectRequestBody(
             id: r.id.uuidString.lowercased(), kind: r.kind.rawValue, regulation: r.regulation.rawValue, subject_id: r.subjectID?.description,
             status: r.status.rawValue,

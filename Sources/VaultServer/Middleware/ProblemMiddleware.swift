@@ -21,7 +21,7 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch {
             let problem: Problem
             if let known = Problem.from(error) {
-                problem = known
+                problem = known.titled(forRoute: context.endpointPath)
                 if problem.status.kind == .serverError {
                     // The slug names what failed (integrity-error, storage-unavailable…); the error itself may quote data.
                     context.logger.error("request failed", metadata: ["problem": .string(problem.slug), "request_id": .string(context.requestID)])

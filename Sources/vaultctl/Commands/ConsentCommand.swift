@@ -59,7 +59,7 @@ enum ConsentRecorder {
             return
         }
         for event in recorded.recorded {
-            Output.line("Recorded \(event.status) for \(event.purpose) (\(event.lawful_basis)) on subject \(recorded.subject_id).")
+            Output.line("Consent \(event.status) for \(event.purpose) (\(event.lawful_basis)) recorded on subject \(recorded.subject_id).")
         }
     }
 }

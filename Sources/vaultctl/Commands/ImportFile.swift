@@ -13,7 +13,9 @@ struct ImportFile {
     /// JSON Lines (one record per line, shaped as in the ingest API) or CSV (a header row of
     /// `key`, optional `observed_at`, then field names; empty cells are left out).
     static func read(path: String) throws -> ImportFile {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Failure.invalidInput("cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure.noInput(FileManager.default.fileExists(atPath: path) ? "cannot read \(path)" : "\(path) does not exist")
+        }
         // Refused, not repaired: decoding would turn each invalid byte into U+FFFD and store a
         // changed value (a Latin-1 "José" as "Jos�").
         guard let text = String(validating: data, as: UTF8.self) else {

@@ -33,7 +33,7 @@ struct LookupCommand: AsyncParsableCommand {
                 try Output.json(found)
                 return
             }
-            if found.subject_ids.isEmpty { Output.line("No subject matches.") }
+            if found.subject_ids.isEmpty { Output.note("No subject matches.") }
             Output.table(["SUBJECT_ID"], found.subject_ids.map { [$0] })
         }
     }

@@ -6,6 +6,8 @@ import VaultClient
 enum Failure: Error {
     case usage(String)
     case invalidInput(String)
+    /// An input file that does not exist or can't be read (sysexits EX_NOINPUT).
+    case noInput(String)
     case failed(String)
 
     static func report(_ error: any Error) -> ExitCode {
@@ -13,6 +15,7 @@ enum Failure: Error {
         switch error {
         case Failure.usage(let m): (message, code) = (m, 64)
         case Failure.invalidInput(let m): (message, code) = (m, 65)
+        case Failure.noInput(let m): (message, code) = (m, 66)
         case Failure.failed(let m): (message, code) = (m, 1)
         case let error as ClientError:
             switch error {

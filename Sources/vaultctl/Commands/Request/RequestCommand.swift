@@ -16,7 +16,7 @@ struct RequestCommand: AsyncParsableCommand {
 enum RequestPrinter {
     static func row(_ r: SubjectRequestBody) -> [String] {
         let due = r.extended_due_at ?? r.due_at
-        let left = r.status == "completed" || r.status == "rejected" ? "-" : (r.overdue ? "OVERDUE" : "\(r.days_left)d")
+        let left = r.dueLabel ?? "-"
         return [r.id, r.kind, r.regulation, r.status, String(due.prefix(10)), left, r.subject_id ?? "-", r.duplicate_of.map { "dup of \($0.prefix(8))" } ?? ""]
     }
     static let header = ["ID", "KIND", "LAW", "STATUS", "DUE", "LEFT", "SUBJECT", "NOTE"]

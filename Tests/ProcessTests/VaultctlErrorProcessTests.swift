@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// vaultctl says why the vault refused: each problem's field and reason, titled by what was
+/// sent (a request, a consent), never only "Invalid batch: 1 problem(s)".
+@Suite("vaultctl errors with real processes", .serialized)
+struct VaultctlErrorProcessTests {
+    static let rootToken = "pv-test-root-token-cli-errors-01"
+
+    @Test("a refused request or consent names the field and the reason, exit 65")
+    func reasonsPrinted() async throws {
+        let data = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let vaultd = VaultdProcess(dataDirectory: data, environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
+        try await vaultd.start()
+        defer { _ = vaultd.terminate() }
+        let created =
+            try JSONSerialization.jsonObject(
+                with: Data(
+                    try vaultctl(["token", "create", "--json", "--principal", "dpo", "--role", "compliance"], address: vaultd.address, token: Self.rootToken)
+                        .out.utf8)) as? [String: Any]
+        let dpo = try #require(created?["token"] as? String)
+
+        let request = try vaultctl(
+            ["request", "open", "--kind", "erasure", "--regulation", "hipaa", "--email", "ann@example.com"], address: vaultd.address, token: dpo)
+        #expect(request.status == 65)
+        #expect(request.err.contains("Invalid request: regulation: gdpr or ccpa"), "\(request.err)")
+
+        let consent = try vaultctl(
+            [
+                "consent", "grant", "0b8c3d7e-1f2a-4b5c-8d9e-0f1a2b3c4d5e", "--purpose", "marketing.communications.email",
+                "--expires-at", "2025-01-01T00:00:00Z",
+            ], address: vaultd.address, token: dpo)
+        #expect(consent.status == 65)
+        #expect(consent.err.contains("Invalid consent") && consent.err.contains("expires_at: the expiry is not in the future"), "\(consent.err)")
+        #expect(!consent.err.contains("Invalid batch"))
+
+        let missing = try vaultctl(["import", "--source", "crm", data.appendingPathComponent("absent.jsonl").path], address: vaultd.address, token: dpo)
+        #expect(missing.status == 66 && missing.err.contains("does not exist"), "\(missing.status) \(missing.err)")
+    }
+
+    @Test("whoami names the token's principal, its role and purposes or its source")
+    func whoami() async throws {
+        let data = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let vaultd = VaultdProcess(dataDirectory: data, environment: ["PROFILEVAULT_ROOT_TOKEN": Self.rootToken])
+        try await vaultd.start()
+        defer { _ = vaultd.terminate() }
+        let support = try createToken(["--principal", "agent-7", "--role", "support"], address: vaultd.address, root: Self.rootToken)
+        let crm = try createToken(["--principal", "crm-sync", "--source", "crm"], address: vaultd.address, root: Self.rootToken)
+        let me = try vaultctl(["whoami"], address: vaultd.address, token: support)
+        #expect(
+            me.status == 0 && me.out.contains("agent-7") && me.out.contains("support") && me.out.contains("essential.service.operations.support"), "\(me.out)")
+        let source =
+            try JSONSerialization.jsonObject(with: Data(try vaultctl(["whoami", "--json"], address: vaultd.address, token: crm).out.utf8)) as? [String: Any]
+        #expect(source?["principal"] as? String == "crm-sync" && source?["source"] as? String == "crm" && source?["role"] == nil)
+        #expect(try vaultctl(["whoami"], address: vaultd.address, token: "pvt_not-a-token").status == 77)
+    }
+}
