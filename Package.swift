@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "vaultd",
             dependencies: [
-                "VaultServer", "Vault", "CHardening", "PostgresStorage",
+                "VaultServer", "Vault", "VaultModel", "CHardening", "PostgresStorage",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -87,6 +87,11 @@ public struct BackupService: Sendable {
         guard FileManager.default.fileExists(atPath: backup.path) else { throw RestoreError.missingBackup }
         let header = try FileHandle(forReadingFrom: backup).read(upToCount: 16) ?? Data()
         guard header == Data("SQLite format 3\0".utf8) else { throw RestoreError.notABackup }
+        // Without the vault's master key the restored database opens to nothing: vaultd would
+        // refuse to start after a restore that said it succeeded.
+        let keyFile = directory.appendingPathComponent("master.key")
+        guard FileManager.default.fileExists(atPath: keyFile.path) || ProcessInfo.processInfo.environment[MasterKeySource.environmentVariable] != nil
+        else { throw RestoreError.masterKeyMissing(keyFile.path) }
         let ledgerFile = directory.appendingPathComponent(ErasureLedger.fileName)
         let hasLedger = FileManager.default.fileExists(atPath: ledgerFile.path)
         if hasLedger, ledger != nil { throw RestoreError.ledgerAlreadyPresent(ledgerFile.path) }
@@ -176,6 +181,7 @@ public struct BackupService: Sendable {
 public enum RestoreError: Error, CustomStringConvertible, Sendable {
     case vaultRunning, missingBackup, notABackup, notWritten
     case ledgerMissing(String)
+    case masterKeyMissing(String)
     case ledgerAlreadyPresent(String)
     case ledgerUnreadable(String)
     case ledgerOfAnotherVault(String)
@@ -184,6 +190,8 @@ public enum RestoreError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .ledgerMissing(let path):
             "the data directory has no erasure ledger (\(path)): restored without it, everyone erased since the backup would come back; restore into the vault's own data directory, or pass --ledger with the vault's erasure-ledger.jsonl"
+        case .masterKeyMissing(let path):
+            "the data directory has no master key (\(path)) and \(MasterKeySource.environmentVariable) is not set: copy the vault's key file there first, or restore into the vault's own data directory"
         case .ledgerAlreadyPresent(let path): "the data directory already has an erasure ledger (\(path)); restore without --ledger"
         case .ledgerUnreadable(let path): "the erasure ledger \(path) cannot be read"
         case .ledgerOfAnotherVault(let path):

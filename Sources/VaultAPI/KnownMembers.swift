@@ -11,7 +11,7 @@ extension IngestEventsRequest: KnownMembers { public static let members: Set<Str
 extension LookupRequest: KnownMembers { public static let members: Set<String> = ["identifiers", "source_record"] }
 extension CreateTokenRequest: KnownMembers { public static let members: Set<String> = ["principal", "role", "source"] }
 extension BulkConsentsRequest: KnownMembers { public static let members: Set<String> = ["consents"] }
-extension PolicyFilesBody: KnownMembers { public static let members: Set<String> = ["files"] }
+extension PolicyFilesBody: KnownMembers { public static let members: Set<String> = ["files", "forced_past_failing_tests"] }
 extension OpenRequestBody: KnownMembers {
     public static let members: Set<String> = ["kind", "regulation", "subject_id", "identifiers", "received_at", "purposes", "fields"]
 }

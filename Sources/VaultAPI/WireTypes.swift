@@ -426,7 +426,13 @@ public struct BulkConsentsResponse: Codable, Sendable {
 /// A policy bundle as files (`fields.yaml`, `roles.yaml`, …) and their contents.
 public struct PolicyFilesBody: Codable, Sendable {
     public let files: [String: String]
-    public init(files: [String: String]) { self.files = files }
+    /// Set by `vaultctl policy apply --force` when the bundle's own tests failed: the apply is
+    /// audited with the count.
+    public let forced_past_failing_tests: Int?
+    public init(files: [String: String], forcedPastFailingTests: Int? = nil) {
+        self.files = files
+        self.forced_past_failing_tests = forcedPastFailingTests
+    }
 }
 
 public struct PolicyBody: Codable, Sendable {
@@ -554,6 +560,15 @@ public struct SubjectRequestBody: Codable, Sendable, Equatable {
 }
 
 extension SubjectRequestBody {
+    /// The order a queue of requests is worked in, for the console and vaultctl alike: overdue
+    /// first, then open ones, each by due date; closed ones last.
+    public static func queueOrder(_ a: SubjectRequestBody, _ b: SubjectRequestBody) -> Bool {
+        func rank(_ r: SubjectRequestBody) -> (Int, Int, String) {
+            (r.overdue ? 0 : 1, r.status != "completed" && r.status != "rejected" ? 0 : 1, r.extended_due_at ?? r.due_at)
+        }
+        return rank(a) < rank(b)
+    }
+
     /// The deadline as people read it: "31 days left", "1 day left", "17 days overdue"; nil once
     /// the request is closed. One wording for the console and vaultctl.
     public var dueLabel: String? {

@@ -4,6 +4,7 @@ import Logging
 import PostgresStorage
 import ServiceLifecycle
 import Vault
+import VaultModel
 import VaultServer
 
 /// `vaultd`: resolve the configuration once (`VaultdConfiguration`: flags > PROFILEVAULT_*
@@ -23,6 +24,7 @@ struct VaultdCommand: AsyncParsableCommand {
             first start, becomes the initial admin token instead of a random one. Secrets are read from the
             environment only, never from the config file.
             """,
+        version: ProductVersion.current,
         subcommands: [RestoreCommand.self])
 
     @Option(help: "Address to listen on (PROFILEVAULT_HOST).") var host: String?

@@ -61,13 +61,18 @@ struct ConsentPolicyProcessTests {
             .write(to: roles, atomically: true, encoding: .utf8)
         let diff = try vaultctl(["policy", "diff", bundle.path], address: vaultd.address, token: Self.rootToken)
         #expect(diff.status == 0 && diff.out.contains("--- roles.yaml") && diff.out.contains("mask: last4"))
-        let apply = try vaultctl(["policy", "apply", bundle.path], address: vaultd.address, token: Self.rootToken)
+        // The bundle's own test still expects a redacted IBAN: not applied without --force.
+        let refused = try vaultctl(["policy", "apply", bundle.path], address: vaultd.address, token: Self.rootToken)
+        #expect(refused.status == 65 && refused.err.contains("policy tests fail") && refused.err.contains("nothing was applied"), "\(refused.err)")
+        let apply = try vaultctl(["policy", "apply", "--force", bundle.path], address: vaultd.address, token: Self.rootToken)
         #expect(apply.status == 0 && apply.out.contains("Applied v2"), "\(apply.out)\(apply.err)")
+        let audited = try vaultctl(["audit", "tail", "--action", "policy.apply", "--json"], address: vaultd.address, token: Self.rootToken)
+        #expect(audited.out.contains("forced past 1 failing policy tests"), "\(audited.out)")
         let view = try vaultctl(["view", id, "--purpose", "essential.service.operations.support", "--json"], address: vaultd.address, token: support)
         #expect((try Self.json(view.out)["fields"] as? [String: String])?["iban"] == "••••3000")
         let history = try vaultctl(["policy", "history"], address: vaultd.address, token: Self.rootToken)
         #expect(history.out.contains("v1") && history.out.contains("v2") && history.out.contains("roles.yaml"))
-        let denied = try vaultctl(["policy", "apply", bundle.path], address: vaultd.address, token: support)
+        let denied = try vaultctl(["policy", "apply", "--force", bundle.path], address: vaultd.address, token: support)
         #expect(denied.status == 77)
     }
 }

@@ -37,6 +37,15 @@ struct VaultctlErrorProcessTests {
 
         let missing = try vaultctl(["import", "--source", "crm", data.appendingPathComponent("absent.jsonl").path], address: vaultd.address, token: dpo)
         #expect(missing.status == 66 && missing.err.contains("does not exist"), "\(missing.status) \(missing.err)")
+
+        // A restore into a directory without the vault's master key is refused, not "Restored".
+        let backup = data.appendingPathComponent("backup.sqlite")
+        #expect(try vaultctl(["backup", backup.path], address: vaultd.address, token: Self.rootToken).status == 0)
+        let empty = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let restored = try vaultctl(["restore", backup.path, "--data-dir", empty.path], address: vaultd.address, token: "unused")
+        #expect(restored.status == 65 && restored.err.contains("has no master key"), "\(restored.status) \(restored.err)")
+        #expect(!FileManager.default.fileExists(atPath: empty.appendingPathComponent("vault.sqlite").path))
     }
 
     @Test("whoami names the token's principal, its role and purposes or its source")
@@ -55,5 +64,22 @@ struct VaultctlErrorProcessTests {
             try JSONSerialization.jsonObject(with: Data(try vaultctl(["whoami", "--json"], address: vaultd.address, token: crm).out.utf8)) as? [String: Any]
         #expect(source?["principal"] as? String == "crm-sync" && source?["source"] as? String == "crm" && source?["role"] == nil)
         #expect(try vaultctl(["whoami"], address: vaultd.address, token: "pvt_not-a-token").status == 77)
+    }
+
+    @Test("both executables print their version")
+    func versions() throws {
+        for binary in [Binaries.vaultd, Binaries.vaultctl] {
+            let process = Process()
+            let out = Pipe()
+            process.executableURL = binary
+            process.arguments = ["--version"]
+            process.standardOutput = out
+            try process.run()
+            process.waitUntilExit()
+            let printed = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(
+                process.terminationStatus == 0 && printed.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil,
+                "\(binary.lastPathComponent): \(printed)")
+        }
     }
 }

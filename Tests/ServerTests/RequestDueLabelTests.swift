@@ -34,4 +34,13 @@ struct RequestDueLabelTests {
     func closed() {
         #expect(Self.body(dueIn: -86_400, status: .completed).dueLabel == nil)
     }
+
+    @Test("a queue is worked overdue first, then open requests by due date, closed ones last")
+    func queueOrder() {
+        let closed = Self.body(dueIn: -90 * 86_400, status: .completed)
+        let later = Self.body(dueIn: 20 * 86_400)
+        let sooner = Self.body(dueIn: 2 * 86_400)
+        let late = Self.body(dueIn: -3 * 86_400)
+        #expect([closed, later, sooner, late].sorted(by: SubjectRequestBody.queueOrder).map(\.id) == [late, sooner, later, closed].map(\.id))
+    }
 }

@@ -25,8 +25,9 @@ struct RestoreFileTests {
         let link = archive.appendingPathComponent("latest.sqlite")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: kept)
 
-        // The vault's own directory has its erasure ledger (vaultd creates it at first start).
+        // The vault's own directory has its erasure ledger (vaultd creates it at first start) and its master key.
         try Data().write(to: target.appendingPathComponent(ErasureLedger.fileName))
+        try FileManager.default.copyItem(at: t.directory.appendingPathComponent("master.key"), to: target.appendingPathComponent("master.key"))
         try BackupService.restore(link, into: target)
         let restored = target.appendingPathComponent("vault.sqlite")
         let attributes = try FileManager.default.attributesOfItem(atPath: restored.path)

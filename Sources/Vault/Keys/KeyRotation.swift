@@ -67,7 +67,11 @@ public final class KeyRotation: Sendable {
 
     public func status() async throws -> Status {
         let counts = try await store.wrappedKeyCounts()
+        let idle = counts.filter { $0.key != keys.keyring.activeVersion }.values.reduce(0, +) == 0
         let rate: Double? = progress.withLock { state in
+            // Nothing left to rewrap: the last rotation's rate is history, not a rate (and the
+            // next rotation measures from its own start).
+            if idle { state = (0, nil) }
             guard let since = state.since, state.done > 0 else { return nil }
             let elapsed = ContinuousClock.now - since
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

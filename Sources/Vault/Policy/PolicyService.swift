@@ -63,7 +63,9 @@ public struct PolicyService: Sendable {
     }
 
     /// Validates and applies `files`; a bundle identical to the one in force is not a new version.
-    public func apply(files: [String: String], caller: Caller, now: Date = Date()) async throws -> Applied {
+    /// `forcedPastFailingTests`: the bundle's own tests failed this often and the admin applied
+    /// it anyway; the audit entry says so.
+    public func apply(files: [String: String], caller: Caller, forcedPastFailingTests: Int? = nil, now: Date = Date()) async throws -> Applied {
         let active = state.active
         let policy = try CompiledPolicy.compile(files: files, phoneRegion: active.policy.catalog.phoneRegion)
         if policy.version == active.policy.version {
@@ -73,7 +75,9 @@ public struct PolicyService: Sendable {
         let diff = LineDiff.diff(bundles: active.policy.files, policy.files)
         let next = ActivePolicy(number: active.number + 1, policy: policy)
         let changed = diff.map { "\($0.key) \($0.value.filter { $0.hasPrefix("+") }.count)+/\($0.value.filter { $0.hasPrefix("-") }.count)-" }.sorted()
-        let draft = caller.draft("policy.apply", detail: "\(active.label) → \(next.label) \(policy.version): \(changed.joined(separator: ", "))", at: now)
+        let forced = forcedPastFailingTests.map { ", forced past \($0) failing policy tests" } ?? ""
+        let draft = caller.draft(
+            "policy.apply", detail: "\(active.label) → \(next.label) \(policy.version): \(changed.joined(separator: ", "))\(forced)", at: now)
         var record = PolicyVersionRecord(
             version: next.number, digest: policy.version, appliedAt: now, appliedBy: caller.principal,
             files: policy.files, diff: diff)

@@ -50,13 +50,9 @@ extension ConsoleController {
         let overdueOnly = value("overdue") == "on"
         if overdueOnly { filter.overdueAt = Date() }
         let now = Date()
-        // Overdue first, then open requests, each by due date: what needs acting on comes first.
-        func rank(_ r: SubjectRequestBody) -> (Int, Int, String) {
-            (r.overdue ? 0 : 1, RequestStatus(rawValue: r.status)?.isOpen == true ? 0 : 1, r.extended_due_at ?? r.due_at)
-        }
         let rows = try await vault.requests.list(filter, caller: context.caller()).map { RequestsController.body($0, now: now) }
             .filter { (regulation == nil || $0.regulation == regulation) && (!overdueOnly || $0.overdue) }
-            .sorted { rank($0) < rank($1) }
+            .sorted(by: SubjectRequestBody.queueOrder)
         func options(_ all: [String], _ chosen: String?) -> [[String: Any]] {
             all.map { ["value": $0, "label": Self.label($0), "selected": $0 == chosen] }
         }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Storage
 import Vault
 import VaultAPI
 import VaultModel
@@ -56,6 +57,13 @@ struct KeysController {
         }
     }
 
+    /// How a version serves: the active one wraps new keys; an older one still opens what is
+    /// wrapped under it (`decrypt-only`) until it is retired.
+    static func state(of version: KeyVersionRecord, active: Int) -> String {
+        if version.version == active { return "active" }
+        return version.state == "active" ? "decrypt-only" : version.state
+    }
+
     static func body(_ vault: ProfileVault) async throws -> KeysBody {
         let status = try await vault.rotation.status()
         let versions = try await vault.rotation.versions()
@@ -63,7 +71,7 @@ struct KeysController {
             signing_public_key: Data(vault.audit.publicKey.bytes).base64EncodedString(), active_version: status.activeVersion,
             versions: versions.map {
                 .init(
-                    version: $0.version, state: $0.state, created_at: Timestamp.format($0.createdAt),
+                    version: $0.version, state: Self.state(of: $0, active: status.activeVersion), created_at: Timestamp.format($0.createdAt),
                     keys: status.counts[$0.version] ?? 0)
             },
             rewrap: .init(pending: status.pending, total: status.total, rate_per_second: status.ratePerSecond, eta_seconds: status.etaSeconds))

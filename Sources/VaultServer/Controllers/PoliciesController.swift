@@ -27,7 +27,8 @@ struct PoliciesController {
         group.put("/policies") { request, context in
             _ = try context.requireRole([.admin])
             let body = try await JSONBody.decode(PolicyFilesBody.self, from: request, context: context)
-            let applied = try await vault.policyService.apply(files: body.files, caller: context.caller())
+            let applied = try await vault.policyService.apply(
+                files: body.files, caller: context.caller(), forcedPastFailingTests: body.forced_past_failing_tests.map { max(1, $0) })
             return try JSONBody.response(
                 PolicyAppliedBody(
                     version: applied.version.label, digest: applied.version.policy.version,

@@ -18,7 +18,8 @@ enum KeysPrinter {
         Output.table(
             ["VERSION", "STATE", "KEYS", "CREATED"],
             keys.versions.map {
-                ["\($0.version)\($0.version == keys.active_version ? " (active)" : "")", $0.state, $0.keys.map(String.init) ?? "-", $0.created_at]
+                // The state says how a version serves: active, decrypt-only, retiring, retired.
+                [String($0.version), $0.state, $0.keys.map(String.init) ?? "-", $0.created_at]
             })
         if let rewrap = keys.rewrap {
             Output.line()
@@ -51,12 +52,15 @@ struct KeysRotate: AsyncParsableCommand {
             let client = try connection.client()
             var keys: KeysBody = try await client.send("POST", "v1/keys/rotate", as: KeysBody.self)
             if !connection.json { Output.line("Version \(keys.active_version) is active.") }
+            var followed = false
             while wait, let rewrap = keys.rewrap, rewrap.pending > 0 {
-                let progress = ProgressBar(total: rewrap.total, label: "keys re-wrapped")
-                progress.update(rewrap.total - rewrap.pending)
+                ProgressBar(total: rewrap.total, label: "keys re-wrapped").update(rewrap.total - rewrap.pending)
+                followed = true
                 try await Task.sleep(for: .seconds(1))
                 keys = try await client.send("GET", "v1/keys", as: KeysBody.self)
             }
+            // The bar ends full, on a line of its own, before the table.
+            if followed, let rewrap = keys.rewrap { ProgressBar(total: rewrap.total, label: "keys re-wrapped").update(rewrap.total) }
             try KeysPrinter.print(keys, json: connection.json)
         }
     }

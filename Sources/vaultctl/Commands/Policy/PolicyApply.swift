@@ -4,14 +4,31 @@ import Policy
 import VaultAPI
 
 struct PolicyApply: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Validate a local bundle and apply it to vaultd as a new version (admin).")
+    static let configuration = CommandConfiguration(
+        commandName: "apply", abstract: "Validate a local bundle, run its tests, and apply it to vaultd as a new version (admin).",
+        discussion: "A bundle whose own tests (tests/*.yaml) fail is not applied unless --force; a forced apply is audited with the count.")
     @OptionGroup var connection: ConnectionOptions
+    @Flag(help: "Apply even though some of the bundle's tests fail (audited).") var force = false
     @Argument(help: "Bundle directory.") var directory = "policies"
 
     func run() async throws {
         try await reporting {
             let files = try CompiledPolicy.readFiles(directory: URL(fileURLWithPath: directory))
-            let applied: PolicyAppliedBody = try await connection.client().send("PUT", "v1/policies", body: PolicyFilesBody(files: files))
+            // The bundle's own tests, with the evaluator that will serve views, before it goes live.
+            let tests = URL(fileURLWithPath: directory).appendingPathComponent("tests")
+            var failed = 0
+            if FileManager.default.fileExists(atPath: tests.path) {
+                let results = try PolicyTestSuite.run(directory: tests, policy: try LocalBundle.compile(directory, json: connection.json))
+                failed = results.filter { !$0.passed }.count
+                if failed > 0 && !force {
+                    throw Failure.invalidInput(
+                        "\(failed) of \(results.count) policy tests fail (vaultctl policy test \(directory) shows which); nothing was applied: fix them, or pass --force"
+                    )
+                }
+                if failed > 0 { Output.note("Applying although \(failed) policy tests fail (--force); the apply is audited with the count.") }
+            }
+            let body = PolicyFilesBody(files: files, forcedPastFailingTests: failed > 0 ? failed : nil)
+            let applied: PolicyAppliedBody = try await connection.client().send("PUT", "v1/policies", body: body)
             if connection.json {
                 try Output.json(applied)
                 return

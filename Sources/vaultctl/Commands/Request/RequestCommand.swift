@@ -64,14 +64,17 @@ struct RequestOpen: AsyncParsableCommand {
 }
 
 struct RequestList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List requests; overdue ones are listed first.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List requests as the console orders them: overdue first, open ones by due date, closed ones last.")
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Only this status.") var status: String?
     @Option(help: "Only this kind.") var kind: String?
+    @Option(help: "Only this regulation: gdpr or ccpa.") var regulation: String?
     @Flag(help: "Only overdue requests.") var overdue = false
 
     func run() async throws {
         try await reporting {
+            if let regulation, !["gdpr", "ccpa"].contains(regulation) { throw Failure.usage("--regulation takes gdpr or ccpa") }
             var query: [String] = []
             if let status { query.append("status=\(status)") }
             if let kind { query.append("kind=\(kind)") }
@@ -79,17 +82,18 @@ struct RequestList: AsyncParsableCommand {
             let list: SubjectRequestListBody = try await connection.client().send(
                 "GET", "v1/requests" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")),
                 as: SubjectRequestListBody.self)
+            let requests = list.requests.filter { regulation == nil || $0.regulation == regulation }.sorted(by: SubjectRequestBody.queueOrder)
             if connection.json {
-                try Output.json(list)
+                try Output.json(SubjectRequestListBody(requests: requests))
                 return
             }
-            let late = list.requests.filter(\.overdue)
+            let late = requests.filter(\.overdue)
             if !late.isEmpty {
                 Output.line("OVERDUE (\(late.count)):")
                 Output.table(RequestPrinter.header, late.map(RequestPrinter.row))
                 Output.line()
             }
-            Output.table(RequestPrinter.header, list.requests.filter { !$0.overdue }.map(RequestPrinter.row))
+            Output.table(RequestPrinter.header, requests.filter { !$0.overdue }.map(RequestPrinter.row))
         }
     }
 }
