@@ -98,7 +98,12 @@ public struct ProfileVault: Sendable {
             at: dataDirectory, withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
         try DataDirectoryPermissions.check(dataDirectory)
-        let seed = try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
+        // The policy directory seeds version 1 on the first start only; afterwards the database
+        // holds every applied version, and vaultd starts without the directory.
+        let seed = { @Sendable () throws -> CompiledPolicy in
+            guard FileManager.default.fileExists(atPath: policies.path) else { throw PolicyDirectoryMissing(path: policies.path) }
+            return try CompiledPolicy.load(directory: policies, phoneRegion: phoneRegion)
+        }
         let source = keySource ?? .file(path: dataDirectory.appendingPathComponent("master.key").path)
         let keys = try await VaultKeys.open(store: store, source: source)
         // A crash inside an append can leave a torn last line in the ledger or the anchors file.

@@ -11,11 +11,16 @@ public struct VaultClient: Sendable {
     public let token: String?
     let session: URLSession
 
-    public init(baseURL: URL, token: String?) {
+    /// Seconds to wait for an answer: a vaultd that accepts but never answers is given up on.
+    public let timeout: TimeInterval
+
+    public init(baseURL: URL, token: String?, timeout: TimeInterval = 120) {
+        self.timeout = timeout
         self.baseURL = baseURL
         self.token = token
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 120
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
         session = URLSession(configuration: configuration)
     }
 
@@ -60,6 +65,8 @@ public struct VaultClient: Sendable {
         let response: URLResponse
         do {
             (data, response) = try await session.data(for: request)
+        } catch let error as URLError where error.code == .timedOut {
+            throw ClientError.timedOut(baseURL.absoluteString, seconds: timeout)
         } catch {
             throw ClientError.unreachable(baseURL.absoluteString)
         }
@@ -79,6 +86,8 @@ public struct Empty: Codable, Sendable {
 
 public enum ClientError: Error, CustomStringConvertible, Sendable {
     case unreachable(String)
+    /// Connected (or trying to) but no answer within the client's timeout.
+    case timedOut(String, seconds: TimeInterval)
     case invalidAddress
     case invalidResponse(status: Int)
     case problem(ProblemBody)
@@ -86,6 +95,8 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .unreachable(let address): "vaultd is not reachable at \(address)"
+        case .timedOut(let address, let seconds):
+            "vaultd at \(address) did not answer within \(String(format: "%g", seconds)) s (--timeout or PROFILEVAULT_TIMEOUT waits longer)"
         case .invalidAddress: "the vault address is not a valid URL"
         case .invalidResponse(let status): "vaultd sent an unexpected response (HTTP \(status))"
         case .problem(let problem): "\(problem.title): \(Self.reasons(problem)) (HTTP \(problem.status))"

@@ -28,4 +28,27 @@ struct FirstRunProcessTests {
         #expect(retry.output.contains("Demo tokens (shown once)"), "the tokens were not spent by the failed start")
         #expect(retry.terminate() == 0)
     }
+
+    @Test("the policy directory is needed on the first start only; later starts use the stored versions")
+    func policiesOnFirstStartOnly() async throws {
+        let data = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let missing = data.appendingPathComponent("no-such-policies").path
+        let fresh = VaultdProcess(dataDirectory: data, arguments: ["--policies", missing])
+        do {
+            try await fresh.start(timeout: .seconds(60))
+            Issue.record("vaultd started without any policy")
+            _ = fresh.terminate()
+        } catch let failure as VaultdProcess.StartFailure {
+            #expect(failure.errors.contains("the policy directory \(missing) does not exist"), "\(failure.errors)")
+        }
+        #expect(fresh.waitForExit() != 0)
+
+        let first = VaultdProcess(dataDirectory: data)
+        try await first.start()
+        #expect(first.terminate() == 0)
+        let later = VaultdProcess(dataDirectory: data, arguments: ["--policies", missing])
+        try await later.start()
+        #expect(later.terminate() == 0)
+    }
 }

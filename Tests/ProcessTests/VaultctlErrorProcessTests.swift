@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// vaultctl says why the vault refused: each problem's field and reason, titled by what was
@@ -81,5 +82,25 @@ struct VaultctlErrorProcessTests {
                 process.terminationStatus == 0 && printed.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil,
                 "\(binary.lastPathComponent): \(printed)")
         }
+    }
+
+    @Test("a vaultd that accepts but never answers is given up on after --timeout, exit 69, in one sentence")
+    func silentServerTimesOut() throws {
+        // A listening socket nobody accepts from: the kernel completes connections, nothing answers.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        #expect(bound == 0 && listen(listener, 16) == 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let result = try vaultctl(["whoami", "--timeout", "2"], address: "http://127.0.0.1:\(port)", token: "pvt_any")
+        #expect(result.status == 69 && result.err.contains("did not answer within 2 s"), "\(result.status) \(result.err)")
     }
 }

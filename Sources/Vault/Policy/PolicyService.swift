@@ -16,11 +16,15 @@ public struct PolicyService: Sendable {
 
     /// The bundle in force at start: the latest applied version, or `seed` as version 1. A
     /// stored version whose tag doesn't match (rewritten outside the vault) stops the start.
-    static func initial(store: any VaultStore, keys: VaultKeys, seed: CompiledPolicy, phoneRegion: String, now: Date = Date()) async throws -> ActivePolicy {
+    /// `seed` loads the policy directory; it is called only when the database holds no version.
+    static func initial(
+        store: any VaultStore, keys: VaultKeys, seed load: () throws -> CompiledPolicy, phoneRegion: String, now: Date = Date()
+    ) async throws -> ActivePolicy {
         if let latest = try await store.latestPolicyVersion() {
             guard keys.rows.verify(latest) else { throw RowIntegrityError.policyVersion(latest.version) }
             return ActivePolicy(number: latest.version, policy: try CompiledPolicy.compile(files: latest.files, phoneRegion: phoneRegion))
         }
+        let seed = try load()
         var record = PolicyVersionRecord(
             version: 1, digest: seed.version, appliedAt: now, appliedBy: "vaultd (first start)",
             files: seed.files, diff: LineDiff.diff(bundles: [:], seed.files))
@@ -30,7 +34,7 @@ public struct PolicyService: Sendable {
             try await store.insertPolicyVersion(record, audit: AuditWrite(draft: draft, chain: keys.auditChain))
         } catch StoreError.staleResolution {
             // Another replica seeded version 1 first: that one is in force.
-            return try await initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion, now: now)
+            return try await initial(store: store, keys: keys, seed: { seed }, phoneRegion: phoneRegion, now: now)
         }
         return ActivePolicy(number: 1, policy: seed)
     }
@@ -112,5 +116,13 @@ public struct PolicyService: Sendable {
         if let failed = versions.first(where: { !keys.rows.verify($0) }) { throw RowIntegrityError.policyVersion(failed.version) }
         try await audit.record(caller.draft("policy.history", detail: "\(versions.count) versions"))
         return versions
+    }
+}
+
+/// vaultd's first start needs a policy bundle to seed version 1 from.
+public struct PolicyDirectoryMissing: Error, CustomStringConvertible {
+    public let path: String
+    public var description: String {
+        "the policy directory \(path) does not exist; the first start seeds the policy from it (--policies DIR), later starts use the stored versions"
     }
 }

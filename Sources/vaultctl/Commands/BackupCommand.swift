@@ -10,7 +10,7 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            let (data, response) = try await connection.client().exchange("POST", "v1/backups")
+            let (data, response) = try await connection.client(longRunning: true).exchange("POST", "v1/backups")
             guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw Failure.failed("cannot write \(file)")
             }

@@ -27,7 +27,7 @@ struct ImportCommand: AsyncParsableCommand {
     func run() async throws {
         try await reporting {
             guard (1...10_000).contains(batchSize) else { throw Failure.usage("--batch-size must be 1 to 10000") }
-            let client = try connection.client()
+            let client = try connection.client(longRunning: true)
             let input = try ImportFile.read(path: file)
             var summary = Summary()
             let progress = ProgressBar(total: input.entries.count, label: "records")

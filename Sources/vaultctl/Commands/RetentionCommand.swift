@@ -13,7 +13,8 @@ struct RetentionRun: AsyncParsableCommand {
 
     func run() async throws {
         try await reporting {
-            let report: RetentionReportBody = try await connection.client().send("POST", "v1/retention/run", body: RetentionRunBody(dry_run: dryRun))
+            let report: RetentionReportBody = try await connection.client(longRunning: true).send(
+                "POST", "v1/retention/run", body: RetentionRunBody(dry_run: dryRun))
             if connection.json {
                 try Output.json(report)
                 return

@@ -19,7 +19,7 @@ enum Failure: Error {
         case Failure.failed(let m): (message, code) = (m, 1)
         case let error as ClientError:
             switch error {
-            case .unreachable: (message, code) = (error.description, 69)
+            case .unreachable, .timedOut: (message, code) = (error.description, 69)
             case .problem(let p) where p.status == 401 || p.status == 403: (message, code) = (error.description, 77)
             case .problem(let p) where p.status == 400 || p.status == 422 || p.status == 413: (message, code) = (error.description, 65)
             default: (message, code) = (error.description, 1)

@@ -157,7 +157,7 @@ struct RequestExport: AsyncParsableCommand {
     @Option(help: "Write to this file (0600) instead of stdout.") var output: String?
     func run() async throws {
         try await reporting {
-            let (data, _) = try await connection.client().raw("GET", "v1/requests/\(id)/export")
+            let (data, _) = try await connection.client(longRunning: true).raw("GET", "v1/requests/\(id)/export")
             if let output {
                 guard FileManager.default.createFile(atPath: output, contents: data, attributes: [.posixPermissions: 0o600]) else {
                     throw Failure.failed("cannot write \(output)")
