@@ -68,7 +68,7 @@ public enum TestPostgres {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-test-pg-\(UUID().uuidString)").path
             // The URL comes back through a file: a pipe's end can be inherited by the server's processes.
             let urlFile = directory + ".url"
-            FileManager.default.createFile(atPath: urlFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: urlFile, contents: nil)
             defer { try? FileManager.default.removeItem(atPath: urlFile) }
             // system(3), not Foundation's Process: waitUntilExit parks a cooperative thread on a
             // run loop, which hung the test process here.

@@ -4,6 +4,20 @@ import Testing
 /// A new user's first start: what goes wrong is said before anything is seeded or printed.
 @Suite("first run with real processes", .serialized)
 struct FirstRunProcessTests {
+    /// What vaultd said when it refused to start (and exited non-zero); nil, recorded as an
+    /// issue, when it started.
+    static func refusedStart(_ vaultd: VaultdProcess) async throws -> VaultdProcess.StartFailure? {
+        do {
+            try await vaultd.start(timeout: .seconds(60))
+            Issue.record("vaultd started")
+            _ = vaultd.terminate()
+            return nil
+        } catch let failure as VaultdProcess.StartFailure {
+            #expect(vaultd.waitForExit() != 0)
+            return failure
+        }
+    }
+
     @Test("a demo start on a busy port says so before seeding or printing any token; the next start prints them")
     func busyPortBeforeDemo() async throws {
         let occupant = VaultdProcess(dataDirectory: temporaryDirectory())
@@ -13,15 +27,10 @@ struct FirstRunProcessTests {
         defer { try? FileManager.default.removeItem(at: data) }
 
         let demo = VaultdProcess(dataDirectory: data, arguments: ["--demo", "--demo-people", "20", "--port", String(occupant.port)])
-        do {
-            try await demo.start(timeout: .seconds(60))
-            Issue.record("vaultd started on a busy port")
-            _ = demo.terminate()
-        } catch let failure as VaultdProcess.StartFailure {
+        if let failure = try await Self.refusedStart(demo) {
             #expect(failure.errors.contains("port \(occupant.port) on 127.0.0.1 is in use"), "\(failure.errors)")
             #expect(!failure.output.contains("Demo tokens") && !failure.output.contains("Admin token"), "nothing printed: \(failure.output)")
         }
-        #expect(demo.waitForExit() != 0)
 
         let retry = VaultdProcess(dataDirectory: data, arguments: ["--demo", "--demo-people", "20"])
         try await retry.start()
@@ -34,15 +43,9 @@ struct FirstRunProcessTests {
         let data = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
         let missing = data.appendingPathComponent("no-such-policies").path
-        let fresh = VaultdProcess(dataDirectory: data, arguments: ["--policies", missing])
-        do {
-            try await fresh.start(timeout: .seconds(60))
-            Issue.record("vaultd started without any policy")
-            _ = fresh.terminate()
-        } catch let failure as VaultdProcess.StartFailure {
+        if let failure = try await Self.refusedStart(VaultdProcess(dataDirectory: data, arguments: ["--policies", missing])) {
             #expect(failure.errors.contains("the policy directory \(missing) does not exist"), "\(failure.errors)")
         }
-        #expect(fresh.waitForExit() != 0)
 
         let first = VaultdProcess(dataDirectory: data)
         try await first.start()

@@ -65,6 +65,8 @@ struct VaultctlErrorProcessTests {
             try JSONSerialization.jsonObject(with: Data(try vaultctl(["whoami", "--json"], address: vaultd.address, token: crm).out.utf8)) as? [String: Any]
         #expect(source?["principal"] as? String == "crm-sync" && source?["source"] as? String == "crm" && source?["role"] == nil)
         #expect(try vaultctl(["whoami"], address: vaultd.address, token: "pvt_not-a-token").status == 77)
+        let none = try vaultctl(["lookup", "--email", "nobody@example.com", "--json"], address: vaultd.address, token: support)
+        #expect(none.status == 0 && none.out.contains("[]") && !none.out.contains("[\n"), "an empty list prints as []: \(none.out)")
     }
 
     @Test("both executables print their version")

@@ -15,7 +15,12 @@ enum Output {
     static func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        line(String(decoding: try encoder.encode(value), as: UTF8.self))
+        // Foundation prints an empty array or object over three lines ("[\n\n]"); JSON strings
+        // hold no raw newline, so these can only be empty containers.
+        let text = String(decoding: try encoder.encode(value), as: UTF8.self)
+            .replacingOccurrences(of: #"\[\s*\n\s*\]"#, with: "[]", options: .regularExpression)
+            .replacingOccurrences(of: #"\{\s*\n\s*\}"#, with: "{}", options: .regularExpression)
+        line(text)
     }
 
     /// A left-aligned table with a header row; columns sized to their widest cell.
