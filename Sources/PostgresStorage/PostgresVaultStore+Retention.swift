@@ -30,16 +30,16 @@ extension PostgresVaultStore {
                 if n > 0 { eventCounts[type] = n }
                 if !dryRun && n > 0 { try await s.execute("DELETE FROM events WHERE type = \(type) AND occurred_at < \(before)") }
             }
+            // Exactly the rows the vault checked, by id, field and checked end: one held again
+            // meanwhile (a later end) is kept, and not counted.
             var heldCount = 0
             for key in held {
-                let (subject, field) = (key.subject.description, key.field.rawValue)
-                let count =
+                let (subject, field, until) = (key.subject.description, key.field.rawValue, Self.millis(key.until))
+                heldCount +=
                     dryRun
-                    ? try await s.column("SELECT COUNT(*) FROM held_values WHERE subject_id = \(subject) AND field = \(field)", as: Int.self)[0]
-                    : try await s.execute("DELETE FROM held_values WHERE subject_id = \(subject) AND field = \(field)")
-                // The vault checked this row: it must still be there, under its own id.
-                guard count == 1 else { throw StoreError.corrupt("held_values row") }
-                heldCount += 1
+                    ? try await s.column(
+                        "SELECT COUNT(*) FROM held_values WHERE subject_id = \(subject) AND field = \(field) AND held_until = \(until)", as: Int.self)[0]
+                    : try await s.execute("DELETE FROM held_values WHERE subject_id = \(subject) AND field = \(field) AND held_until = \(until)")
             }
             let draft = SweepReport.draft(audit.draft, fields: fieldCounts, events: eventCounts, held: heldCount, dryRun: dryRun)
             try await self.appendAudit(s, [draft], chain: audit.chain)

@@ -34,18 +34,19 @@ extension SQLiteVaultStore {
                     try db.execute(sql: "DELETE FROM events WHERE type = ? AND occurred_at < ?", arguments: [type, Self.millis(cutoff)])
                 }
             }
+            // Exactly the rows the vault checked, by id, field and checked end: one held again
+            // meanwhile (a later end) is kept, and not counted.
             var heldCount = 0
             for key in held {
+                let arguments: StatementArguments = [key.subject.description, key.field.rawValue, Self.millis(key.until)]
                 if dryRun {
                     heldCount +=
                         try Int.fetchOne(
-                            db, sql: "SELECT COUNT(*) FROM held_values WHERE subject_id = ? AND field = ?",
-                            arguments: [key.subject.description, key.field.rawValue]) ?? 0
+                            db, sql: "SELECT COUNT(*) FROM held_values WHERE subject_id = ? AND field = ? AND held_until = ?", arguments: arguments)
+                        ?? 0
                 } else {
-                    try db.execute(sql: "DELETE FROM held_values WHERE subject_id = ? AND field = ?", arguments: [key.subject.description, key.field.rawValue])
-                    // The vault checked this row: it must still be there, under its own id.
-                    guard db.changesCount == 1 else { throw StoreError.corrupt("held_values row") }
-                    heldCount += 1
+                    try db.execute(sql: "DELETE FROM held_values WHERE subject_id = ? AND field = ? AND held_until = ?", arguments: arguments)
+                    heldCount += db.changesCount
                 }
             }
             let draft = SweepReport.draft(audit.draft, fields: fieldCounts, events: eventCounts, held: heldCount, dryRun: dryRun)

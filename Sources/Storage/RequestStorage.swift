@@ -151,13 +151,17 @@ public struct HeldValueRow: TaggedRow, Equatable {
     public var tagFields: [String?] { [subject.description, field, category, basis, String(untilMillis)] }
 }
 
-/// A held value the retention sweep deletes: its hold has ended (checked by the vault).
+/// A held value the retention sweep deletes: its hold has ended (checked by the vault). The
+/// checked end goes with it: a value an erasure held again between the check and the sweep has
+/// a later end and is not deleted.
 public struct HeldValueKey: Sendable, Hashable {
     public let subject: SubjectID
     public let field: FieldName
-    public init(subject: SubjectID, field: FieldName) {
+    public let until: Date
+    public init(subject: SubjectID, field: FieldName, until: Date) {
         self.subject = subject
         self.field = field
+        self.until = until
     }
 }
 

@@ -28,7 +28,7 @@ public struct RetentionService: Sendable {
         var ended: [HeldValueKey] = []
         for (subject, value) in try await store.allHeldValues() {
             guard keys.rows.verify(value.row(of: subject), mac: value.mac) else { throw RowIntegrityError.heldValue }
-            if value.until < now { ended.append(HeldValueKey(subject: subject, field: value.field)) }
+            if value.until < now { ended.append(HeldValueKey(subject: subject, field: value.field, until: value.until)) }
         }
         let result = try await store.sweep(
             fields: fields, events: events, held: ended, dryRun: dryRun,

@@ -258,7 +258,7 @@ struct StoreConformanceTests {
         #expect(try await t.vault.store.heldValues(of: subject) == [held], "kept with its tag")
         #expect(try await t.vault.store.allHeldValues().map(\.subject) == [subject])
         let swept = try await t.vault.store.sweep(
-            fields: [:], events: [:], held: [HeldValueKey(subject: subject, field: held.field)], dryRun: false,
+            fields: [:], events: [:], held: [HeldValueKey(subject: subject, field: held.field, until: held.until)], dryRun: false,
             audit: AuditWrite(draft: tester.draft("retention.sweep"), chain: t.vault.keys.auditChain))
         #expect(swept.held == 1)
         #expect(try await t.vault.store.heldValues(of: subject).isEmpty)
