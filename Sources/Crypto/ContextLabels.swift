@@ -12,6 +12,9 @@ public enum CiphertextContext: String, Sendable, CaseIterable {
     case recordKey = "pv-record-key-v1"
     /// An interaction event: key owner, source, event type.
     case event = "pv-event-v1"
+    /// The sealed totals of one record's events under one key owner (`EventTotals`): key owner,
+    /// the store's record number (a copy moved to another record or owner fails to open).
+    case eventTotals = "pv-event-totals-v1"
     /// A consent decision and its event time: key owner, purpose, time (ms).
     case consent = "pv-consent-v1"
     /// A request's rectified values, under the subject's data key: subject.

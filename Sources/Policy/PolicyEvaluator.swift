@@ -34,13 +34,35 @@ public struct PolicyEvaluator: Sendable {
         fields: [FieldName: Sensitive<String>], role: RoleName, purpose: Purpose,
         consent: ConsentState, at time: Date
     ) -> [EvaluatedField]? {
+        evaluate(names: fields.keys.sorted(), role: role, purpose: purpose, consent: consent, at: time) { fields[$0] }
+    }
+
+    /// The same, for values still sealed: `value` opens a field's value, and is called only for
+    /// fields whose decision shows the value in some form (a redacted field is never opened);
+    /// city and country only when a value is generalized. `names` in the order wanted.
+    public func evaluate<Failure: Error>(
+        names: [FieldName], role: RoleName, purpose: Purpose, consent: ConsentState, at time: Date,
+        value: (FieldName) throws(Failure) -> Sensitive<String>?
+    ) throws(Failure) -> [EvaluatedField]? {
         guard let decisions = policy.table.decisions(role: role, purpose: purpose) else { return nil }
-        let context = GeneralizeAction.Context(city: fields["city"]?.unsafeValue, country: fields["country"]?.unsafeValue)
-        return fields.keys.sorted().compactMap { name in
-            guard let definition = policy.catalog.fields[name], let value = fields[name] else { return nil }
+        var context: GeneralizeAction.Context?
+        var evaluated: [EvaluatedField] = []
+        evaluated.reserveCapacity(names.count)
+        for name in names {
+            guard let definition = policy.catalog.fields[name] else { continue }
             let decision = decisions[definition.category] ?? .denied(definition.category)
-            return apply(decision, field: name, value: value, consent: consent, context: context, at: time)
+            let result = try decide(
+                decision, field: name, consent: consent, at: time,
+                value: { () throws(Failure) in try value(name) },
+                context: { () throws(Failure) in
+                    if let context { return context }
+                    let made = GeneralizeAction.Context(city: try value("city")?.unsafeValue, country: try value("country")?.unsafeValue)
+                    context = made
+                    return made
+                })
+            if let result { evaluated.append(result) }
         }
+        return evaluated
     }
 
     /// The decision for any category (event attributes, aggregates).
@@ -59,6 +81,16 @@ public struct PolicyEvaluator: Sendable {
         _ decision: FieldDecision, field: FieldName, value: Sensitive<String>, consent: ConsentState,
         context: GeneralizeAction.Context, at time: Date
     ) -> EvaluatedField {
+        // Never nil: the value is there.
+        decide(decision, field: field, consent: consent, at: time, value: { value }, context: { context })!
+    }
+
+    /// The decision applied; the value is asked for only when the action needs it, and nil
+    /// comes back when it was needed and the subject has none.
+    func decide<Failure: Error>(
+        _ decision: FieldDecision, field: FieldName, consent: ConsentState, at time: Date,
+        value: () throws(Failure) -> Sensitive<String>?, context: () throws(Failure) -> GeneralizeAction.Context
+    ) throws(Failure) -> EvaluatedField? {
         func result(_ action: PolicyAction, _ reason: String, _ shown: String?) -> EvaluatedField {
             EvaluatedField(field: field, decision: decision, action: action, reason: reason, value: shown.map(Sensitive.init))
         }
@@ -66,14 +98,17 @@ public struct PolicyEvaluator: Sendable {
         if let purpose = decision.requiresConsent, !consent.isPermitted(purpose, at: time) {
             return result(.redact, "no_consent", nil)
         }
-        let raw = value.unsafeValue
+        if case .redact = decision.action { return result(.redact, "rule", nil) }
+        guard let raw = try value()?.unsafeValue else { return nil }
         switch decision.action {
         case .show: return result(.show, "rule", raw)
         case .redact: return result(.redact, "rule", nil)
         case .mask(let kind): return result(decision.action, "rule", MaskAction.apply(kind, to: raw))
         case .hash: return result(.hash, "rule", pseudonym(field, raw))
         case .generalize(let to):
-            guard let general = GeneralizeAction.apply(to, to: raw, context: context) else { return result(.redact, "nothing_to_generalize", nil) }
+            guard let general = GeneralizeAction.apply(to, to: raw, context: try context()) else {
+                return result(.redact, "nothing_to_generalize", nil)
+            }
             return result(decision.action, "rule", general)
         }
     }

@@ -169,6 +169,24 @@ enum PostgresMigrations {
                 "ALTER TABLE held_values ADD COLUMN mac BYTEA",
             ]
         ),
+        // Sealed event totals per (record, key owner) (`EventTotalsGroup`); existing groups start
+        // pending (NULL) and the vault seals them when it opens (see the SQLite store's v15).
+        (
+            "v10-event-totals",
+            [
+                """
+                CREATE TABLE event_totals (record_id BIGINT NOT NULL, key_owner TEXT NOT NULL, subject_id TEXT NOT NULL, ciphertext BYTEA,
+                    PRIMARY KEY (record_id, key_owner))
+                """,
+                "CREATE INDEX event_totals_subject ON event_totals(subject_id)",
+                "CREATE INDEX event_totals_pending ON event_totals(record_id, key_owner) WHERE ciphertext IS NULL",
+                """
+                INSERT INTO event_totals (record_id, key_owner, subject_id, ciphertext)
+                SELECT record_id, key_owner, MIN(subject_id), NULL FROM events GROUP BY record_id, key_owner
+                """,
+                "ALTER TABLE event_totals SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 50)",
+            ]
+        ),
     ]
 
     /// Applies the missing migrations in one transaction under an advisory lock.

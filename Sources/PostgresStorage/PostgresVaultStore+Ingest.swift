@@ -159,7 +159,7 @@ extension PostgresVaultStore {
             let loser = loserID.description
             let moved = try await s.column("SELECT record_id FROM source_records WHERE subject_id = \(loser)", as: Int64.self)
             try await moveLinks(s, from: loserID, to: plan.target, headers)
-            for table in ["field_values", "events", "consent_events"] {
+            for table in ["field_values", "events", "event_totals", "consent_events"] {
                 try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(target) WHERE subject_id = \(loser)")
             }
             // The loser and whatever was merged into it now point at the target, each header
@@ -206,7 +206,7 @@ extension PostgresVaultStore {
             WHERE record_id = \(recordID)
             """)
         if movesFrom != nil {
-            for table in ["field_values", "events"] {
+            for table in ["field_values", "events", "event_totals"] {
                 try await s.execute("UPDATE \(unescaped: table) SET subject_id = \(target) WHERE record_id = \(recordID)")
             }
             try await relinkIdentifiers(
@@ -267,9 +267,10 @@ extension PostgresVaultStore {
         return try row.bytes("wrapped_dek") == sealedUnder
     }
 
-    public func commit(events: [SealedEvent], source: SourceName, audit: AuditWrite) async throws -> [EventOutcomeKind] {
+    public func commit(events: [SealedEvent], source: SourceName, audit: AuditWrite, totals: EventTotalsFold) async throws -> [EventOutcomeKind] {
         try await write { s in
             var subjects: Set<String> = []
+            var added: [EventTotalsGroup: (subject: String, indexes: [Int])] = [:]
             var outcomes: [EventOutcomeKind] = []
             for (index, event) in events.enumerated() {
                 guard
@@ -287,16 +288,19 @@ extension PostgresVaultStore {
                 if event.keyOwner.description != subject, try await Self.canonical(s, event.keyOwner, self.rowTags)?.description != subject {
                     throw StoreError.staleResolution  // sealed for the record's earlier subject (see the SQLite store)
                 }
+                let recordID = try record.get("record_id", as: Int64.self)
                 let inserted = try await s.execute(
                     """
                     INSERT INTO events (source, event_index, record_id, subject_id, key_owner, type, occurred_at, ciphertext)
-                    VALUES (\(source.rawValue), \(bytea(event.eventIndex.bytes)), \(try record.get("record_id", as: Int64.self)), \(subject),
+                    VALUES (\(source.rawValue), \(bytea(event.eventIndex.bytes)), \(recordID), \(subject),
                             \(event.keyOwner.description), \(event.type), \(Self.millis(event.occurredAt)), \(bytea(event.ciphertext)))
                     ON CONFLICT (source, event_index) DO NOTHING
                     """)
                 subjects.insert(subject)
                 outcomes.append(inserted > 0 ? .created : .duplicate)
+                if inserted > 0 { added[EventTotalsGroup(recordID: recordID, keyOwner: event.keyOwner), default: (subject, [])].indexes.append(index) }
             }
+            try await Self.foldTotals(s, added: added, fold: totals)
             var draft = audit.draft
             draft.subjectIDs = subjects.sorted()
             try await self.appendAudit(s, [draft], chain: audit.chain)

@@ -9,21 +9,22 @@ extension PostgresVaultStore {
     /// One statement (`ProfileStatement`) returns the subject row, its values, sources,
     /// events, consents and the data keys of every key owner: one round trip, and one
     /// snapshot, since a single statement sees one. A merged-away id first walks to the survivor.
-    public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? {
-        if let profile = try await session({ try await Self.profile($0, id, self.rowTags) }) { return profile }
+    public func sealedProfile(of id: SubjectID, events: ProfileEvents) async throws -> SealedProfile? {
+        if let profile = try await session({ try await Self.profile($0, id, events: events, self.rowTags) }) { return profile }
         return try await read { s in
             guard let canonical = try await Self.canonical(s, id, self.rowTags), canonical != id else { return nil }
-            return try await Self.profile(s, canonical, self.rowTags)
+            return try await Self.profile(s, canonical, events: events, self.rowTags)
         }
     }
 
     /// Nil when `id` is not a surviving subject.
-    static func profile(_ s: PostgresSession, _ id: SubjectID, _ headers: StoreRowTags) async throws -> SealedProfile? {
-        let rows = try await s.rows(ProfileStatement(subject: id.description))
+    static func profile(_ s: PostgresSession, _ id: SubjectID, events eventsRead: ProfileEvents, _ headers: StoreRowTags) async throws -> SealedProfile? {
+        let rows = try await s.rows(ProfileStatement(subject: id.description, allEvents: eventsRead == .all))
         guard let head = rows.first(where: { (try? $0.get("kind", as: Int.self)) == 0 }) else { return nil }
         var fields: [StoredFieldValue] = []
         var events: [(seq: Int64, event: StoredEvent)] = []
         var consents: [StoredConsent] = []
+        var totals: [StoredEventTotals] = []
         var sources: Set<SourceName> = []
         var owners: Set<SubjectID> = [id]
         var keys: [SubjectID: WrappedKey] = [:]
@@ -32,6 +33,11 @@ extension PostgresVaultStore {
         for row in rows {
             let kind = try row.get("kind", as: Int.self)
             switch kind {
+            case 6:
+                guard let owner = SubjectID(try row.get("owner", as: String.self)) else { throw StoreError.corrupt("key_owner") }
+                owners.insert(owner)
+                totals.append(
+                    StoredEventTotals(group: EventTotalsGroup(recordID: try row.get("seq"), keyOwner: owner), ciphertext: try row.optionalBytes("data")))
             case 1, 3, 4:
                 guard let owner = SubjectID(try row.get("owner", as: String.self)) else { throw StoreError.corrupt("key_owner") }
                 owners.insert(owner)
@@ -85,13 +91,14 @@ extension PostgresVaultStore {
         consents.sort { $0.sequence < $1.sequence }
         return SealedProfile(
             subjectID: id, createdAt: try head.date("at"), restricted: restricted,
-            keys: keys.filter { owners.contains($0.key) }, fields: fields, events: events.map(\.event), consents: consents,
-            sources: sources.sorted())
+            keys: keys.filter { owners.contains($0.key) }, fields: fields, events: events.map(\.event), eventsRead: eventsRead, totals: totals,
+            consents: consents, sources: sources.sorted())
     }
 }
 
 /// Everything a profile read needs, as one named prepared statement. Rows by `kind`: 0 the
-/// subject (only if it survives), 1 field values, 2 sources, 3 events, 4 consents, 5 data keys.
+/// subject (only if it survives), 1 field values, 2 sources, 3 events (all of them with `$2`, else
+/// those of groups whose totals are pending), 4 consents, 5 data keys, 6 event totals.
 struct ProfileStatement: PostgresPreparedStatement {
     static let sql = """
         WITH subject AS (
@@ -108,7 +115,16 @@ struct ProfileStatement: PostgresPreparedStatement {
             UNION ALL
             SELECT 3, type, source, key_owner, occurred_at, ciphertext, event_row, NULL::text, NULL::text, NULL::text,
                    NULL::bigint, NULL::bigint, NULL::text
-            FROM events WHERE subject_id = $1
+            FROM events WHERE subject_id = $1 AND $2
+            UNION ALL
+            SELECT 3, e.type, e.source, e.key_owner, e.occurred_at, e.ciphertext, e.event_row, NULL::text, NULL::text, NULL::text,
+                   NULL::bigint, NULL::bigint, NULL::text
+            FROM event_totals t JOIN events e ON e.record_id = t.record_id AND e.key_owner = t.key_owner
+            WHERE t.subject_id = $1 AND t.ciphertext IS NULL AND NOT $2
+            UNION ALL
+            SELECT 6, NULL::text, NULL::text, key_owner, NULL::bigint, ciphertext, record_id, NULL::text, NULL::text, NULL::text,
+                   NULL::bigint, NULL::bigint, NULL::text
+            FROM event_totals WHERE subject_id = $1
             UNION ALL
             SELECT 4, purpose, NULL::text, key_owner, occurred_at, ciphertext, event_row, status, lawful_basis, jurisdiction,
                    expires_at, recorded_at, recorded_by
@@ -129,12 +145,14 @@ struct ProfileStatement: PostgresPreparedStatement {
         FROM subjects s
         WHERE EXISTS (SELECT 1 FROM subject) AND s.subject_id = ANY (ARRAY(SELECT owner FROM items WHERE owner IS NOT NULL) || $1)
         """
-    static var bindingDataTypes: [PostgresDataType] { [.text] }
+    static var bindingDataTypes: [PostgresDataType] { [.text, .bool] }
     let subject: String
+    let allEvents: Bool
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings()
         bindings.append(subject)
+        bindings.append(allEvents)
         return bindings
     }
 

@@ -114,7 +114,7 @@ extension PostgresVaultStore {
             "\(unescaped: identifierLinkColumns) FROM identifiers i JOIN source_records r ON r.record_id = i.record_id WHERE i.subject_id = \(id)"
         ).map { try checkedIdentifierLink($0, tags).blindIndex }
         var owners: Set<String> = [id]
-        for table in ["field_values", "events", "consent_events", "source_records"] {
+        for table in ["field_values", "events", "event_totals", "consent_events", "source_records"] {
             owners.formUnion(try await s.column("SELECT DISTINCT key_owner FROM \(unescaped: table) WHERE subject_id = \(id)", as: String.self))
         }
         owners.formUnion(try await s.column("SELECT subject_id FROM subjects WHERE merged_into = \(id)", as: String.self))
@@ -158,7 +158,7 @@ extension PostgresVaultStore {
                         held_until = EXCLUDED.held_until, ciphertext = EXCLUDED.ciphertext, mac = EXCLUDED.mac
                     """)
             }
-            for table in ["field_values", "identifiers", "events", "consent_events", "source_records"] {
+            for table in ["field_values", "identifiers", "events", "event_totals", "consent_events", "source_records"] {
                 try await s.execute("DELETE FROM \(unescaped: table) WHERE subject_id = \(id)")
             }
             // Crypto-shredding: the wrapped data keys go, so any copy of the ciphertext left
@@ -193,7 +193,10 @@ extension PostgresVaultStore {
         try await session { s in
             // held_values too: the retention sweep deletes expired held values (sealed under the
             // vault's legal-hold key, which is never destroyed) and checkpoints after it.
-            for table in ["subjects", "field_values", "identifiers", "events", "consent_events", "source_records", "requests", "merges", "held_values"] {
+            for table in [
+                "subjects", "field_values", "identifiers", "events", "event_totals", "consent_events", "source_records", "requests", "merges",
+                "held_values",
+            ] {
                 try await s.execute(PostgresQuery(unsafeSQL: "VACUUM \(table)"))
             }
         }

@@ -28,7 +28,15 @@ extension PostgresVaultStore {
                 let before = Self.millis(cutoff)
                 let n = try await s.column("SELECT COUNT(*) FROM events WHERE type = \(type) AND occurred_at < \(before)", as: Int.self)[0]
                 if n > 0 { eventCounts[type] = n }
-                if !dryRun && n > 0 { try await s.execute("DELETE FROM events WHERE type = \(type) AND occurred_at < \(before)") }
+                if !dryRun && n > 0 {
+                    // The totals of the groups losing events are pending until the vault seals them again.
+                    try await s.execute(
+                        """
+                        UPDATE event_totals SET ciphertext = NULL
+                        WHERE (record_id, key_owner) IN (SELECT record_id, key_owner FROM events WHERE type = \(type) AND occurred_at < \(before))
+                        """)
+                    try await s.execute("DELETE FROM events WHERE type = \(type) AND occurred_at < \(before)")
+                }
             }
             // Exactly the rows the vault checked, by id, field and checked end: one held again
             // meanwhile (a later end) is kept, and not counted.

@@ -87,6 +87,8 @@ extension PostgresVaultStore {
                 guard stored == rows.filter({ $0.row.table == table }).count else { throw StoreError.staleResolution }
             }
             try await s.execute("UPDATE subjects SET kek_version = \(key.kekVersion), wrapped_dek = \(bytea(key.bytes)) WHERE subject_id = \(id)")
+            // The events now have one owner and a new key: their totals are sealed again from them.
+            try await Self.pendTotals(s, of: id)
             // Merged-away subjects whose keys now seal nothing: their keys go. Their values live
             // under this subject (merges move them here), so only its rows are searched (by
             // key_owner alone it was a scan of each table).

@@ -19,6 +19,7 @@ enum SQLiteMigrations {
         registerTokenApproval(&migrator)
         registerRequestTags(&migrator)
         registerSubjectTags(&migrator)
+        registerEventTotals(&migrator)
         return migrator
     }
 }

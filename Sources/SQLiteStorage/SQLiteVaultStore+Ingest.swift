@@ -182,7 +182,7 @@ extension SQLiteVaultStore {
             let loser = loserID.description
             let moved = try Int64.fetchAll(db.cachedStatement(sql: "SELECT record_id FROM source_records WHERE subject_id = ?"), arguments: [loser])
             try moveLinks(db, from: loserID, to: plan.target, headers)
-            for table in ["field_values", "events", "consent_events"] {
+            for table in ["field_values", "events", "event_totals", "consent_events"] {
                 try db.execute(sql: "UPDATE \(table) SET subject_id = ? WHERE subject_id = ?", arguments: [target, loser])
             }
             // The loser and whatever was merged into it now point at the target, each header
@@ -219,6 +219,7 @@ extension SQLiteVaultStore {
                 try relinkIdentifiers(
                     db, recordID: recordID, source: source.rawValue, keyIndex: record.keyIndex.bytes, from: movesFrom, to: plan.target, headers)
                 try db.cachedStatement(sql: "UPDATE events SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
+                try db.cachedStatement(sql: "UPDATE event_totals SET subject_id = ? WHERE record_id = ?").execute(arguments: [target, recordID])
             }
         case .insert:
             let recordMac = headers.tag(RecordLink(source: source.rawValue, keyIndex: record.keyIndex.bytes, subject: plan.target))
@@ -284,9 +285,10 @@ extension SQLiteVaultStore {
         }
     }
 
-    public func commit(events: [SealedEvent], source: SourceName, audit: AuditWrite) async throws -> [EventOutcomeKind] {
+    public func commit(events: [SealedEvent], source: SourceName, audit: AuditWrite, totals: EventTotalsFold) async throws -> [EventOutcomeKind] {
         try await pool.write { db in
             var subjects: Set<String> = []
+            var added: [EventTotalsGroup: (subject: String, indexes: [Int])] = [:]
             var row = try Self.nextEventRow(db, in: "events")
             let outcomes: [EventOutcomeKind] = try events.enumerated().map { index, event in
                 guard
@@ -315,8 +317,12 @@ extension SQLiteVaultStore {
                 ])
                 row += 1
                 subjects.insert(subject)
-                return db.changesCount > 0 ? .created : .duplicate
+                guard db.changesCount > 0 else { return .duplicate }
+                let group = EventTotalsGroup(recordID: record["record_id"], keyOwner: event.keyOwner)
+                added[group, default: (subject, [])].indexes.append(index)
+                return .created
             }
+            try Self.foldTotals(db, added: added, fold: totals)
             var draft = audit.draft
             draft.subjectIDs = subjects.sorted()
             try self.appendAudit(db, [draft], chain: audit.chain)

@@ -136,7 +136,7 @@ extension SQLiteVaultStore {
             return index
         }
         var owners: Set<String> = [id]
-        for table in ["field_values", "events", "consent_events", "source_records"] {
+        for table in ["field_values", "events", "event_totals", "consent_events", "source_records"] {
             owners.formUnion(try String.fetchAll(db, sql: "SELECT DISTINCT key_owner FROM \(table) WHERE subject_id = ?", arguments: [id]))
         }
         owners.formUnion(try String.fetchAll(db, sql: "SELECT subject_id FROM subjects WHERE merged_into = ?", arguments: [id]))
@@ -177,7 +177,7 @@ extension SQLiteVaultStore {
                         id, held.field.rawValue, held.category, held.basis, Self.millis(held.until), Data(held.ciphertext), held.mac.map { Data($0) },
                     ])
             }
-            for table in ["field_values", "identifiers", "events", "consent_events", "source_records"] {
+            for table in ["field_values", "identifiers", "events", "event_totals", "consent_events", "source_records"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE subject_id = ?", arguments: [id])
             }
             // Crypto-shredding: the wrapped data keys go, so any copy of the ciphertext left

@@ -31,6 +31,11 @@ extension SQLiteVaultStore {
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE type = ? AND occurred_at < ?", arguments: [type, Self.millis(cutoff)]) ?? 0
                 if n > 0 { eventCounts[type] = n }
                 if !dryRun && n > 0 {
+                    // The totals of the groups losing events are pending until the vault seals them again.
+                    try db.execute(
+                        sql: "UPDATE event_totals SET ciphertext = NULL WHERE (record_id, key_owner) IN "
+                            + "(SELECT record_id, key_owner FROM events WHERE type = ? AND occurred_at < ?)",
+                        arguments: [type, Self.millis(cutoff)])
                     try db.execute(sql: "DELETE FROM events WHERE type = ? AND occurred_at < ?", arguments: [type, Self.millis(cutoff)])
                 }
             }

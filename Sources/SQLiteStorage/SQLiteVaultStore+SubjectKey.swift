@@ -70,6 +70,8 @@ extension SQLiteVaultStore {
                 guard stored == rows.filter({ $0.row.table == table }).count else { throw StoreError.staleResolution }
             }
             try db.execute(sql: "UPDATE subjects SET kek_version = ?, wrapped_dek = ? WHERE subject_id = ?", arguments: [key.kekVersion, Data(key.bytes), id])
+            // The events now have one owner and a new key: their totals are sealed again from them.
+            try Self.pendTotals(db, of: id)
             // Merged-away subjects whose keys now seal nothing: their keys go. Their values live
             // under this subject (merges move them here), so only its rows are searched.
             // Each alias header is checked: a forged merge must not cost another person their key.

@@ -159,7 +159,7 @@ public final class SQLiteVaultStore: VaultStore {
     /// Follows merges to the surviving subject in the same read transaction. One statement per
     /// step of the chain also brings the survivor's header and data key (a view's hot path:
     /// it was three lookups of the same row).
-    public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? {
+    public func sealedProfile(of id: SubjectID, events: ProfileEvents) async throws -> SealedProfile? {
         try readOnCallingThread { db in
             var current = id
             for _ in 0..<64 {
@@ -175,7 +175,7 @@ public final class SQLiteVaultStore: VaultStore {
                     current = next
                     continue
                 }
-                return try Self.profile(db, current, header: row, self.rowTags)
+                return try Self.profile(db, current, header: row, events: events, self.rowTags)
             }
             throw StoreError.corrupt("merge chain too long")
         }
@@ -193,7 +193,7 @@ public final class SQLiteVaultStore: VaultStore {
     }
 
     /// `header`: the subject's row (merged_into, created_at, restricted, kek_version, wrapped_dek).
-    static func profile(_ db: Database, _ id: SubjectID, header: Row, _ headers: StoreRowTags) throws -> SealedProfile {
+    static func profile(_ db: Database, _ id: SubjectID, header: Row, events eventsRead: ProfileEvents, _ headers: StoreRowTags) throws -> SealedProfile {
         let subject = id.description
         var owners: Set<String> = [subject]
         var fields: [StoredFieldValue] = []
@@ -225,17 +225,32 @@ public final class SQLiteVaultStore: VaultStore {
         try db.forEachRow(db.cachedStatement(sql: "SELECT DISTINCT source FROM source_records WHERE subject_id = ?"), arguments: [subject]) { r in
             if let source = r.text(0).flatMap(SourceName.init) { sources.insert(source) }
         }
-        var events: [StoredEvent] = []
+        var totals: [StoredEventTotals] = []
         try db.forEachRow(
-            db.cachedStatement(
-                sql: """
-                    SELECT source, key_owner, type, occurred_at, ciphertext FROM events WHERE subject_id = ? ORDER BY occurred_at DESC
-                    """), arguments: [subject]
+            db.cachedStatement(sql: "SELECT record_id, key_owner, ciphertext FROM event_totals WHERE subject_id = ?"), arguments: [subject]
         ) { r in
-            guard let source = r.text(0).flatMap(SourceName.init), let owner = ownerID(r.text(1)), let type = r.text(2),
-                let occurred = r.int64(3), let ciphertext = r.bytes(4)
-            else { throw StoreError.corrupt("events row") }
-            events.append(StoredEvent(source: source, keyOwner: owner, type: type, occurredAt: date(occurred), ciphertext: ciphertext))
+            guard let record = r.int64(0), let owner = ownerID(r.text(1)) else { throw StoreError.corrupt("event_totals row") }
+            totals.append(StoredEventTotals(group: EventTotalsGroup(recordID: record, keyOwner: owner), ciphertext: r.bytes(2)))
+        }
+        var events: [StoredEvent] = []
+        func readEvents(_ statement: Statement, _ arguments: StatementArguments) throws {
+            try db.forEachRow(statement, arguments: arguments) { r in
+                guard let source = r.text(0).flatMap(SourceName.init), let owner = ownerID(r.text(1)), let type = r.text(2),
+                    let occurred = r.int64(3), let ciphertext = r.bytes(4)
+                else { throw StoreError.corrupt("events row") }
+                events.append(StoredEvent(source: source, keyOwner: owner, type: type, occurredAt: date(occurred), ciphertext: ciphertext))
+            }
+        }
+        switch eventsRead {
+        case .all:
+            try readEvents(
+                db.cachedStatement(
+                    sql: "SELECT source, key_owner, type, occurred_at, ciphertext FROM events WHERE subject_id = ? ORDER BY occurred_at DESC, event_row DESC"),
+                [subject])
+        case .pendingTotals:
+            for pending in totals where pending.ciphertext == nil {
+                try readEvents(db.cachedStatement(sql: Self.groupEventsSQL), [pending.group.recordID, pending.group.keyOwner.description])
+            }
         }
         var consents: [StoredConsent] = []
         try db.forEachRow(
@@ -267,7 +282,7 @@ public final class SQLiteVaultStore: VaultStore {
         }
         return SealedProfile(
             subjectID: id, createdAt: date(header[1]), restricted: (header[2] as Int) != 0,
-            keys: keys, fields: fields, events: events, consents: consents, sources: sources.sorted())
+            keys: keys, fields: fields, events: events, eventsRead: eventsRead, totals: totals, consents: consents, sources: sources.sorted())
     }
 
     // MARK: Tokens

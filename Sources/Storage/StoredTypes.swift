@@ -249,14 +249,20 @@ public struct SealedProfile: Sendable {
     /// Wrapped data keys of every key owner that sealed a value of this profile.
     public let keys: [SubjectID: WrappedKey]
     public let fields: [StoredFieldValue]
+    /// The events `eventsRead` asked for, newest first.
     public let events: [StoredEvent]
+    public let eventsRead: ProfileEvents
+    /// Every event group's totals (`EventTotalsGroup`).
+    public let totals: [StoredEventTotals]
     public let consents: [StoredConsent]
     public let sources: [SourceName]
 
     public init(
         subjectID: SubjectID, createdAt: Date, restricted: Bool, keys: [SubjectID: WrappedKey], fields: [StoredFieldValue], events: [StoredEvent],
-        consents: [StoredConsent], sources: [SourceName]
+        eventsRead: ProfileEvents, totals: [StoredEventTotals], consents: [StoredConsent], sources: [SourceName]
     ) {
+        self.eventsRead = eventsRead
+        self.totals = totals
         self.subjectID = subjectID
         self.createdAt = createdAt
         self.restricted = restricted

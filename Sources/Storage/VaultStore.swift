@@ -5,7 +5,7 @@ import VaultModel
 
 /// Durable state of the vault. A store sees ciphertext, blind indexes and metadata,
 /// never plaintext personal data; each method is one transaction.
-public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
+public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore, EventTotalsStore {
     // Keys
     func keyVersions() async throws -> [KeyVersionRecord]
     func insertKeyVersion(_ record: KeyVersionRecord) async throws
@@ -15,12 +15,13 @@ public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
     // Ingest
     func resolutionSnapshot(source: SourceName, sourceKeys: [BlindIndex], identifiers: [BlindIndex]) async throws -> ResolutionSnapshot
     func commit(records: [SealedRecord], source: SourceName, at time: Date, audit: AuditWrite) async throws -> [IngestOutcome]
-    func commit(events: [SealedEvent], source: SourceName, audit: AuditWrite) async throws -> [EventOutcomeKind]
+    /// Stores the new events and folds them into their groups' totals (`totals`), one transaction.
+    func commit(events: [SealedEvent], source: SourceName, audit: AuditWrite, totals: EventTotalsFold) async throws -> [EventOutcomeKind]
 
     // Reads
     func canonicalSubject(of id: SubjectID) async throws -> SubjectID?
-    /// The sealed profile of `id`, or of the subject it was merged into.
-    func sealedProfile(of id: SubjectID) async throws -> SealedProfile?
+    /// The sealed profile of `id`, or of the subject it was merged into, with the events asked for.
+    func sealedProfile(of id: SubjectID, events: ProfileEvents) async throws -> SealedProfile?
     func subjects(matching identifiers: [BlindIndex]) async throws -> [SubjectID]
     func subjectCount() async throws -> Int
     /// Those of `ids` whose processing is restricted, or whose survivor's is (an id merged away
@@ -78,6 +79,11 @@ public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore {
     func appendAudit(_ drafts: [AuditDraft], chain: HashChain) async throws
     func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry]
     func auditHead() async throws -> (seq: Int64, hash: [UInt8])?
+}
+
+extension VaultStore {
+    /// The sealed profile of `id` (or of its survivor) with every event.
+    public func sealedProfile(of id: SubjectID) async throws -> SealedProfile? { try await sealedProfile(of: id, events: .all) }
 }
 
 /// Storage failures. Descriptions name tables and ids, never values.

@@ -115,6 +115,9 @@ public struct ProfileVault: Sendable {
         try await RowTagsInForce.establish(store: store, keys: keys, dataDirectory: dataDirectory)
         try await RowTagsInForce.establishSubjects(store: store, keys: keys, dataDirectory: dataDirectory)
         try await SealedCopiesInForce.establish(store: store, keys: keys, dataDirectory: dataDirectory)
+        // Event totals left pending (by the migration that introduced them, or by a retention
+        // sweep or key rotation a crash interrupted) are sealed before anything is served.
+        try await EventTotalsHealer.heal(store: store, keys: keys)
         let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)
         let vault = try ProfileVault(
             store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,

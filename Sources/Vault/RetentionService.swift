@@ -33,7 +33,11 @@ public struct RetentionService: Sendable {
         let result = try await store.sweep(
             fields: fields, events: events, held: ended, dryRun: dryRun,
             audit: AuditWrite(draft: caller.draft("retention.sweep", at: now), chain: keys.auditChain))
-        if !dryRun { try? await store.checkpoint() }
+        if !dryRun {
+            // The groups that lost events have pending totals: sealed again from what is left.
+            if !result.events.isEmpty { try await EventTotalsHealer.heal(store: store, keys: keys) }
+            try? await store.checkpoint()
+        }
         return Report(dryRun: dryRun, fields: result.fields, events: result.events, held: result.held)
     }
 }

@@ -55,7 +55,8 @@ struct BatchResolutionTests {
             type: "ticket", occurredAt: Date(), ciphertext: [1, 2, 3])
         await #expect(throws: StoreError.self) {
             _ = try await t.vault.store.commit(
-                events: [event], source: crm, audit: AuditWrite(draft: tester.draft("events.ingest"), chain: t.vault.keys.auditChain))
+                events: [event], source: crm, audit: AuditWrite(draft: tester.draft("events.ingest"), chain: t.vault.keys.auditChain),
+                totals: { _, _, _, _ in [] })
         }
     }
 }

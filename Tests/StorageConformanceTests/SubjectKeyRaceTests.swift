@@ -31,7 +31,7 @@ struct SubjectKeyRaceTests {
         let event = SealedEvent(
             eventIndex: indexer.index(source: crm, eventID: Sensitive("t-1")), recordKeyIndex: indexer.index(source: crm, recordKey: Sensitive("crm-1")),
             keyOwner: ann, sealedUnder: old, type: "ticket", occurredAt: Date(), ciphertext: [1])
-        await #expect(throws: StoreError.self) { _ = try await t.vault.store.commit(events: [event], source: crm, audit: audit) }
+        await #expect(throws: StoreError.self) { _ = try await t.vault.store.commit(events: [event], source: crm, audit: audit, totals: { _, _, _, _ in [] }) }
         let consent = SealedConsent(
             subjectID: ann, keyOwner: ann, sealedUnder: old, purpose: "marketing.advertising", status: "granted",
             lawfulBasis: "consent", jurisdiction: nil, occurredAt: Date(), expiresAt: nil, recordedAt: Date(),

@@ -151,7 +151,7 @@ public struct ConsentService: Sendable {
     /// The current state and the whole ledger of a subject, audited as a read; a restricted
     /// subject's to compliance only, as its view.
     public func show(_ id: SubjectID, caller: Caller, now: Date = Date()) async throws -> (SubjectID, ConsentState, [ConsentEvent]) {
-        guard let profile = try await reader.read(id) else {
+        guard let profile = try await reader.readForView(id) else {
             try await audit.record(caller.draft("consent.read", subjects: [id.description], outcome: "refused", detail: "no such subject"))
             throw ViewError.notFound
         }

@@ -41,6 +41,14 @@ public struct EventPipeline: Sendable {
         guard raw.count <= maximumBatch else { throw IngestError.batchTooLarge(count: raw.count, limit: maximumBatch) }
         let events = try validate(raw, now: now)
         let keyIndexes = events.map { keys.blindIndexer.index(source: source, recordKey: $0.key) }
+        // What each event adds to its group's totals, folded in by the store's transaction.
+        let totals = EventTotalsSealer.fold(
+            keys: keys,
+            contributions: events.map { event in
+                var added = EventTotals()
+                added.add(type: event.type, attributes: event.attributes, occurredAt: event.occurredAt)
+                return added
+            })
         for _ in 0..<5 {
             let snapshot = try await store.resolutionSnapshot(source: source, sourceKeys: keyIndexes, identifiers: [])
             var issues: [BatchIssue] = []
@@ -67,7 +75,7 @@ public struct EventPipeline: Sendable {
                 let audit = AuditWrite(
                     draft: caller.draft("events.ingest", fields: attributes, detail: "\(events.count) events", at: now),
                     chain: keys.auditChain)
-                let outcomes = try await store.commit(events: sealed, source: source, audit: audit)
+                let outcomes = try await store.commit(events: sealed, source: source, audit: audit, totals: totals)
                 return zip(events, outcomes).map { Result(id: $0.id.unsafeValue, outcome: $1) }
             } catch StoreError.staleResolution {
                 continue

@@ -220,6 +220,8 @@ extension KeyRotation {
             let draft = caller.draft("keys.rotate_subject", subjects: [subject.description], detail: "\(rows.count) values re-encrypted under a new data key")
             do {
                 try await store.replaceSubjectKey(subject, key: wrapped, rows: resealed, audit: AuditWrite(draft: draft, chain: keys.auditChain))
+                // The replaced key left the subject's event totals pending: sealed again under the new one.
+                try await EventTotalsHealer.heal(store: store, keys: keys)
                 return rows.count
             } catch StoreError.staleResolution {
                 continue  // a write touched the subject meanwhile: read again

@@ -1,5 +1,6 @@
 import Foundation
 import Identity
+import Storage
 import VaultCrypto
 import VaultModel
 
@@ -19,6 +20,9 @@ enum SealContext {
     }
     static func event(owner: SubjectID, source: SourceName, type: String) -> [UInt8] {
         frame(.event, owner.description, source.rawValue, type)
+    }
+    static func eventTotals(_ group: EventTotalsGroup) -> [UInt8] {
+        frame(.eventTotals, group.keyOwner.description, String(group.recordID))
     }
 
     static func consent(owner: SubjectID, purpose: String, occurredAt: Date) -> [UInt8] {

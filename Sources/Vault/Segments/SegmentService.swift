@@ -90,13 +90,13 @@ public struct SegmentService: Sendable {
         var results: [SubjectView] = []
         var seen: Set<SubjectID> = []
         for id in candidates where results.count < limit {
-            guard let profile = try await views.reader.read(id), seen.insert(profile.subjectID).inserted else { continue }
+            guard let profile = try await views.reader.readForView(id), seen.insert(profile.subjectID).inserted else { continue }
             if profile.restricted && role != .compliance { continue }
             let consent = profile.consentState
             if needsConsent && !consent.isPermitted(purpose, at: now) { continue }
             // Match on what the role sees as plain values (a consent-gated field it can't see doesn't match).
-            let golden = profile.fields.mapValues { $0.golden.value }
-            let evaluated = evaluator.evaluate(fields: golden, role: role, purpose: purpose, consent: consent, at: now) ?? []
+            let evaluated =
+                try evaluator.evaluate(names: profile.fieldNames, role: role, purpose: purpose, consent: consent, at: now, value: profile.value(of:)) ?? []
             var visible: [FieldName: String] = [:]
             for field in evaluated where field.action == .show { visible[field.field] = field.value?.unsafeValue }
             guard filter.matches(visible) else { continue }

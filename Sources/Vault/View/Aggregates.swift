@@ -1,7 +1,8 @@
 import Foundation
 import VaultModel
 
-/// Figures of the 360 view computed from a subject's events.
+/// Figures of the 360 view computed from a subject's events (`EventTotals` says what each
+/// event adds).
 public struct ProfileAggregates: Sendable, Equatable {
     public let orderCount: Int
     /// Sum of order amounts. Amounts in different currencies are added as they are: the
@@ -12,26 +13,16 @@ public struct ProfileAggregates: Sendable, Equatable {
     /// The most recent interaction of any kind.
     public let lastContact: Date?
 
+    init(totals: EventTotals) {
+        orderCount = Int(totals.orders)
+        lifetimeValue = (totals.orderAmount * 100).rounded() / 100
+        openTickets = Int(totals.openTickets)
+        lastContact = totals.lastContact.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    }
+
     public init(events: [DecryptedEvent]) {
-        var orders = 0
-        var value = 0.0
-        var open = 0
-        var last: Date?
-        for event in events {
-            let attributes = event.attributes.unsafeValue
-            switch event.type {
-            case "order":
-                orders += 1
-                if case .number(let amount)? = attributes["amount"] { value += amount }
-            case "ticket":
-                if case .string(let status)? = attributes["status"], status != "closed" { open += 1 }
-            default: break
-            }
-            if last == nil || event.occurredAt > last! { last = event.occurredAt }
-        }
-        orderCount = orders
-        lifetimeValue = (value * 100).rounded() / 100
-        openTickets = open
-        lastContact = last
+        var totals = EventTotals()
+        for event in events { totals.add(type: event.type, attributes: event.attributes.unsafeValue, occurredAt: event.occurredAt) }
+        self.init(totals: totals)
     }
 }

@@ -6,7 +6,8 @@ import Storage
 import VaultCrypto
 import VaultModel
 
-/// A subject's data after decryption and survivorship, still wrapped as `Sensitive`.
+/// A subject's data after decryption and survivorship, still wrapped as `Sensitive`: every
+/// value of every source, every event (exports, erasure, segments).
 public struct DecryptedProfile: Sendable {
     public let subjectID: SubjectID
     public let restricted: Bool
@@ -17,6 +18,37 @@ public struct DecryptedProfile: Sendable {
     public let sources: [SourceName]
 
     public var consentState: ConsentState { ConsentState(events: consents) }
+}
+
+/// A subject as a view needs it: survivorship decided on metadata (source trust, time), each
+/// golden value still sealed until `value(of:)` opens it, the figures from the kept totals.
+/// A view opens only the values its decisions show in some form; a redacted field is never
+/// decrypted, and no event is opened unless its group's totals are pending.
+public struct ViewProfile: Sendable {
+    public let subjectID: SubjectID
+    public let restricted: Bool
+    public let sources: [SourceName]
+    public let consents: [ConsentEvent]
+    public let aggregates: ProfileAggregates
+    /// The golden value of each field held, sealed.
+    let golden: [FieldName: StoredFieldValue]
+    let dataKeys: [SubjectID: SymmetricKey]
+
+    public var consentState: ConsentState { ConsentState(events: consents) }
+    /// The fields the subject holds, in name order.
+    public var fieldNames: [FieldName] { golden.keys.sorted() }
+
+    /// The golden value of `field`, opened; nil if the subject has none.
+    public func value(of field: FieldName) throws -> Sensitive<String>? {
+        guard let sealed = golden[field] else { return nil }
+        return Sensitive(String(decoding: try ProfileReader.openValue(sealed, keys: dataKeys), as: UTF8.self))
+    }
+
+    /// The data key of a key owner of this profile (events of a timeline page).
+    func dataKey(of owner: SubjectID) throws -> SymmetricKey {
+        guard let key = dataKeys[owner] else { throw StoreError.corrupt("no data key of a key owner") }
+        return key
+    }
 }
 
 public struct DecryptedEvent: Sendable {
@@ -41,27 +73,67 @@ public struct ProfileReader: Sendable {
         self.policies = policies
     }
 
-    /// The profile of `id`, following merges to the surviving subject; nil if unknown.
     /// Whether `id` has a stored profile, read but not opened: the benchmarks' single-row floor.
-    public func storedProfileExists(_ id: SubjectID) async throws -> Bool { try await store.sealedProfile(of: id) != nil }
+    public func storedProfileExists(_ id: SubjectID) async throws -> Bool { try await store.sealedProfile(of: id, events: .pendingTotals) != nil }
 
+    /// The profile of `id`, following merges to the surviving subject, everything opened; nil if unknown.
     public func read(_ id: SubjectID) async throws -> DecryptedProfile? {
-        guard let sealed = try await store.sealedProfile(of: id) else { return nil }
+        guard let sealed = try await store.sealedProfile(of: id, events: .all) else { return nil }
         return try open(sealed)
     }
 
-    func open(_ sealed: SealedProfile) throws -> DecryptedProfile {
+    /// The profile of `id` as a view reads it (`ViewProfile`); nil if unknown.
+    public func readForView(_ id: SubjectID) async throws -> ViewProfile? {
+        guard let sealed = try await store.sealedProfile(of: id, events: .pendingTotals) else { return nil }
+        let dataKeys = try unwrapKeys(sealed)
+        let catalog = self.catalog
+        var candidates: [FieldName: [StoredFieldValue]] = [:]
+        for value in sealed.fields { candidates[value.field, default: []].append(value) }
+        let golden = candidates.compactMapValues { values in
+            Survivorship.goldenIndex(values, source: \.source, observedAt: \.observedAt, trustRank: { catalog.sources[$0.source]?.trustRank ?? Int.max })
+                .map { values[$0] }
+        }
+        var totals = EventTotals()
+        for stored in sealed.totals {
+            guard let ciphertext = stored.ciphertext else { continue }
+            guard let key = dataKeys[stored.group.keyOwner] else { throw StoreError.corrupt("no data key of event totals") }
+            totals.add(try EventTotals(opening: ciphertext, stored.group, key: key))
+        }
+        // Groups whose totals are pending: their events, folded here until the totals are sealed again.
+        for event in try OpenedEvents.open(sealed.events, key: { try Self.key($0, in: dataKeys) }) {
+            totals.add(type: event.type, attributes: event.attributes.unsafeValue, occurredAt: event.occurredAt)
+        }
+        return ViewProfile(
+            subjectID: sealed.subjectID, restricted: sealed.restricted, sources: sealed.sources,
+            consents: try openConsents(sealed.consents, dataKeys), aggregates: ProfileAggregates(totals: totals), golden: golden,
+            dataKeys: dataKeys)
+    }
+
+    func unwrapKeys(_ sealed: SealedProfile) throws -> [SubjectID: SymmetricKey] {
         var dataKeys: [SubjectID: SymmetricKey] = [:]
         for (owner, wrapped) in sealed.keys {
             dataKeys[owner] = try keys.unwrapDataKey(wrapped, of: owner)
         }
+        return dataKeys
+    }
+
+    static func key(_ owner: SubjectID, in dataKeys: [SubjectID: SymmetricKey]) throws -> SymmetricKey {
+        guard let key = dataKeys[owner] else { throw StoreError.corrupt("no data key for a sealed value") }
+        return key
+    }
+
+    static func openValue(_ value: StoredFieldValue, keys dataKeys: [SubjectID: SymmetricKey]) throws -> [UInt8] {
+        try Envelope.open(
+            value.ciphertext, key: try key(value.keyOwner, in: dataKeys),
+            context: SealContext.field(owner: value.keyOwner, field: value.field, source: value.source))
+    }
+
+    func open(_ sealed: SealedProfile) throws -> DecryptedProfile {
+        let dataKeys = try unwrapKeys(sealed)
         let catalog = self.catalog
         var observed: [FieldName: [ObservedValue]] = [:]
         for value in sealed.fields {
-            guard let key = dataKeys[value.keyOwner] else { throw StoreError.corrupt("no data key for a field value") }
-            let plaintext = try Envelope.open(
-                value.ciphertext, key: key,
-                context: SealContext.field(owner: value.keyOwner, field: value.field, source: value.source))
+            let plaintext = try Self.openValue(value, keys: dataKeys)
             let rank = catalog.sources[value.source]?.trustRank ?? Int.max
             observed[value.field, default: []].append(
                 ObservedValue(
@@ -71,28 +143,16 @@ public struct ProfileReader: Sendable {
         for (name, values) in observed {
             fields[name] = Survivorship.choose(values)
         }
-        // A source's event id is unique (ingest is idempotent per id): a second row with the same
-        // id is a copy made in the database (to inflate the aggregates), and so is a row whose
-        // time differs from the one sealed with it.
-        var seen = Set<EventIdentity>()
-        let events = try sealed.events.map { event -> DecryptedEvent in
-            guard let key = dataKeys[event.keyOwner] else { throw StoreError.corrupt("no data key for an event") }
+        return DecryptedProfile(
+            subjectID: sealed.subjectID, restricted: sealed.restricted, fields: fields,
+            events: try OpenedEvents.open(sealed.events, key: { try Self.key($0, in: dataKeys) }),
+            consents: try openConsents(sealed.consents, dataKeys), sources: sealed.sources)
+    }
+
+    func openConsents(_ stored: [StoredConsent], _ dataKeys: [SubjectID: SymmetricKey]) throws -> [ConsentEvent] {
+        try stored.map { stored -> ConsentEvent in
             let plaintext = try Envelope.open(
-                event.ciphertext, key: key, context: SealContext.event(owner: event.keyOwner, source: event.source, type: event.type))
-            let body = try EventBody(opened: plaintext)
-            guard seen.insert(EventIdentity(source: event.source, id: body.id)).inserted else { throw StoreError.corrupt("an event row is repeated") }
-            // Every body carries its time since `SealedCopiesInForce` re-sealed the older ones.
-            guard body.occurred_at == event.occurredAt.unixMillis else {
-                throw StoreError.corrupt("an event's time differs from the one sealed with it")
-            }
-            return DecryptedEvent(
-                source: event.source, type: event.type, occurredAt: event.occurredAt,
-                id: Sensitive(body.id), attributes: Sensitive(body.attributes))
-        }
-        let consents = try sealed.consents.map { stored -> ConsentEvent in
-            guard let key = dataKeys[stored.keyOwner] else { throw StoreError.corrupt("no data key for a consent event") }
-            let plaintext = try Envelope.open(
-                stored.ciphertext, key: key,
+                stored.ciphertext, key: try Self.key(stored.keyOwner, in: dataKeys),
                 context: SealContext.consent(owner: stored.keyOwner, purpose: stored.purpose, occurredAt: stored.occurredAt))
             let body = try ConsentBody(opened: plaintext)
             guard
@@ -111,9 +171,29 @@ public struct ProfileReader: Sendable {
                 occurredAt: stored.occurredAt, expiresAt: stored.expiresAt, noticeVersion: body.notice_version,
                 evidence: body.evidence.map(Sensitive.init), sequence: stored.sequence)
         }
-        return DecryptedProfile(
-            subjectID: sealed.subjectID, restricted: sealed.restricted, fields: fields, events: events,
-            consents: consents, sources: sealed.sources)
+    }
+}
+
+/// Opening sealed events, with the checks every reader of them makes.
+enum OpenedEvents {
+    /// `events` opened in their order. A source's event id is unique (ingest is idempotent per
+    /// id): a second row with the same id is a copy made in the database (to inflate the
+    /// figures), and so is a row whose time differs from the one sealed with it.
+    static func open(_ events: [StoredEvent], key: (SubjectID) throws -> SymmetricKey) throws -> [DecryptedEvent] {
+        var seen = Set<EventIdentity>()
+        return try events.map { event -> DecryptedEvent in
+            let plaintext = try Envelope.open(
+                event.ciphertext, key: try key(event.keyOwner), context: SealContext.event(owner: event.keyOwner, source: event.source, type: event.type))
+            let body = try EventBody(opened: plaintext)
+            guard seen.insert(EventIdentity(source: event.source, id: body.id)).inserted else { throw StoreError.corrupt("an event row is repeated") }
+            // Every body carries its time since `SealedCopiesInForce` re-sealed the older ones.
+            guard body.occurred_at == event.occurredAt.unixMillis else {
+                throw StoreError.corrupt("an event's time differs from the one sealed with it")
+            }
+            return DecryptedEvent(
+                source: event.source, type: event.type, occurredAt: event.occurredAt,
+                id: Sensitive(body.id), attributes: Sensitive(body.attributes))
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import Policy
+import Storage
 import VaultCrypto
 import VaultModel
 
@@ -28,12 +29,15 @@ extension ViewService {
         let caller = caller.reading(for: purpose)
         let active = policies.active
         let policy = active.policy
-        let offset = try cursor.map { try timelineOffset(ofCursor: $0, subject: id) } ?? 0
+        let after = try cursor.map { try timelinePosition(ofCursor: $0, subject: id) }
         let profile = try await authorizedProfile(id, role: role, purpose: purpose, caller: caller, action: "subject.timeline", active: active)
         let evaluator = evaluator(policy)
         let consent = profile.consentState
         let context = GeneralizeAction.Context(city: nil, country: nil)
-        let page = profile.events.dropFirst(offset).prefix(limit)
+        // One page and one more row (is there a next page?), opened: the page's cost, not the history's.
+        let rows = try await reader.store.sealedEvents(of: profile.subjectID, after: after, limit: limit + 1)
+        let pageRows = rows.prefix(limit)
+        let page = try OpenedEvents.open(pageRows.map(\.event), key: profile.dataKey(of:))
         var shownAttributes: Set<String> = []
         // An event the role sees none of is left out, not listed empty: its type and time are
         // behavioural data of the same categories (a list of orders is an order count, which
@@ -58,8 +62,7 @@ extension ViewService {
             guard !attributes.isEmpty else { return nil }
             return TimelineEntry(type: event.type, source: event.source, occurredAt: event.occurredAt, attributes: attributes)
         }
-        let nextOffset = offset + page.count
-        let next = nextOffset < profile.events.count ? timelineCursor(offset: nextOffset, subject: id) : nil
+        let next = rows.count > limit ? pageRows.last.map { timelineCursor(after: $0.position, subject: id) } : nil
         try await audit.record(
             caller.draft(
                 "subject.timeline", subjects: [profile.subjectID.description],
@@ -69,22 +72,27 @@ extension ViewService {
 }
 
 extension ViewService {
-    /// An opaque cursor: the offset and a keyed tag binding it to the subject it was issued
-    /// for, so a cursor of one person's timeline is refused on another's.
-    func timelineCursor(offset: Int, subject: SubjectID) -> String {
-        "\(offset)-" + cursorTag(offset: offset, subject: subject)
+    /// An opaque cursor: the position of the page's last event (time, row) and a keyed tag
+    /// binding it to the subject it was issued for, so a cursor of one person's timeline is
+    /// refused on another's and a position can't be made up. The next page starts after it,
+    /// whatever was added or deleted meanwhile (keyset paging).
+    func timelineCursor(after position: EventPosition, subject: SubjectID) -> String {
+        "\(position.occurredAt).\(position.row)-" + cursorTag(position, subject: subject)
     }
 
-    func timelineOffset(ofCursor cursor: String, subject: SubjectID) throws -> Int {
+    func timelinePosition(ofCursor cursor: String, subject: SubjectID) throws -> EventPosition {
         let parts = cursor.split(separator: "-", maxSplits: 1).map(String.init)
-        guard parts.count == 2, parts[0].count <= 9, let offset = Int(parts[0]), offset >= 0,
-            ConstantTime.equals(Array(parts[1].utf8), Array(cursorTag(offset: offset, subject: subject).utf8))
-        else { throw TimelineError.invalidCursor }
-        return offset
+        guard parts.count == 2, parts[0].count <= 40 else { throw TimelineError.invalidCursor }
+        let numbers = parts[0].split(separator: ".", omittingEmptySubsequences: false)
+        guard numbers.count == 2, let time = Int64(numbers[0]), let row = Int64(numbers[1]), row >= 0 else { throw TimelineError.invalidCursor }
+        let position = EventPosition(occurredAt: time, row: row)
+        guard ConstantTime.equals(Array(parts[1].utf8), Array(cursorTag(position, subject: subject).utf8)) else { throw TimelineError.invalidCursor }
+        return position
     }
 
-    func cursorTag(offset: Int, subject: SubjectID) -> String {
-        keys.rows.tag("timeline-cursor/v1", [subject.description, String(offset)]).prefix(12).map { String(format: "%02x", $0) }.joined()
+    func cursorTag(_ position: EventPosition, subject: SubjectID) -> String {
+        keys.rows.tag("timeline-cursor/v2", [subject.description, String(position.occurredAt), String(position.row)]).prefix(12)
+            .map { String(format: "%02x", $0) }.joined()
     }
 }
 

@@ -49,8 +49,8 @@ public enum ViewError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Builds role-scoped views: load once (values, events and consents in one read), decide
-/// each field by a table lookup, apply the action, audit, return.
+/// Builds role-scoped views: load once (sealed values, event totals and consents in one read),
+/// decide each field by a table lookup, open and apply the action, audit, return.
 public struct ViewService: Sendable {
     let reader: ProfileReader
     let keys: VaultKeys
@@ -74,7 +74,7 @@ public struct ViewService: Sendable {
     func authorizedProfile(
         _ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller, action: String,
         active: ActivePolicy
-    ) async throws -> DecryptedProfile {
+    ) async throws -> ViewProfile {
         let policy = active.policy
         guard policy.table.declaredPurpose(of: role, for: purpose) != nil else {
             try await audit.record(
@@ -83,7 +83,7 @@ public struct ViewService: Sendable {
                     outcome: "denied", detail: "purpose not held by role"))
             throw ViewError.purposeNotHeld(role: role, purpose: purpose)
         }
-        guard let profile = try await reader.read(id) else {
+        guard let profile = try await reader.readForView(id) else {
             try await audit.record(
                 caller.draft(
                     action, subjects: [id.description], policyVersion: active.label,
@@ -109,12 +109,13 @@ public struct ViewService: Sendable {
         let profile = try await authorizedProfile(id, role: role, purpose: purpose, caller: caller, action: "subject.view", active: active)
         let evaluator = evaluator(policy)
         let consent = profile.consentState
-        let golden = profile.fields.mapValues { $0.golden.value }
-        let evaluated = evaluator.evaluate(fields: golden, role: role, purpose: purpose, consent: consent, at: now) ?? []
+        // Decide, then open: only values the role sees in some form are decrypted.
+        let evaluated =
+            try evaluator.evaluate(names: profile.fieldNames, role: role, purpose: purpose, consent: consent, at: now, value: profile.value(of:)) ?? []
         var fields: [FieldName: Sensitive<String>] = [:]
         for field in evaluated { if let value = field.value { fields[field.field] = value } }
 
-        let all = ProfileAggregates(events: profile.events)
+        let all = profile.aggregates
         func shows(_ category: DataCategory) -> Bool { evaluator.shows(category, role: role, purpose: purpose, consent: consent, at: now) }
         let purchases = shows(VisibleAggregates.purchases)
         let visible = VisibleAggregates(

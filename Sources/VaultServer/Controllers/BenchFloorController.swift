@@ -33,7 +33,8 @@ struct BenchFloorController {
         }
         group.get("/bench/opened/{id}") { _, context in
             let id = try Self.subject(context)
-            guard try await vault.reader.read(id) != nil else { throw Problem.notFound("no subject with this id") }
+            guard let profile = try await vault.reader.readForView(id) else { throw Problem.notFound("no subject with this id") }
+            for name in profile.fieldNames { _ = try profile.value(of: name) }
             return Self.fixedBody()
         }
     }
