@@ -37,6 +37,11 @@ struct BenchRoutesHTTPTests {
                 #expect(reply.body == bare.body)
                 #expect(!reply.text.contains("ann.lee") && !reply.text.contains("5550100"))
             }
+            // The spread load's targets: ids only, admin only.
+            #expect(try await client.call(.get, "/v1/bench/subject-ids?limit=10", token: h.support).status == 403)
+            let ids = try await client.call(.get, "/v1/bench/subject-ids?limit=10", token: h.admin)
+            #expect(ids.status == 200 && ids.text == "\(id)\n")
+            #expect(try await client.call(.get, "/v1/bench/subject-ids?limit=0", token: h.admin).status == 400)
             let unknown = UUID().uuidString.lowercased()
             for step in ["stored", "opened"] {
                 let missing = try await client.call(.get, "/v1/bench/\(step)/\(unknown)", token: h.admin)

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Vault
 import VaultModel
 
@@ -12,6 +13,7 @@ import VaultModel
 /// | GET | /v1/bench/authenticated | admin | authentication only |
 /// | GET | /v1/bench/stored/{id} | admin | + the store read of the sealed profile |
 /// | GET | /v1/bench/opened/{id} | admin | + opening it: data keys, decryption, survivorship |
+/// | GET | /v1/bench/subject-ids?limit=N | admin | up to N surviving subject ids, one per line: the spread view load's targets |
 ///
 /// The view itself (`GET /v1/subjects/{id}`) adds policy, the audit append and its JSON.
 /// Every route answers `BenchController.body`, a fixed view-sized body, so none discloses a
@@ -22,6 +24,22 @@ struct BenchFloorController {
     let vault: ProfileVault
 
     func register(on group: RouterGroup<AppRequestContext>) {
+        group.get("/bench/subject-ids") { request, context in
+            _ = try context.requireRole([.admin])
+            guard let limit = Int(request.uri.queryParameters["limit"].map(String.init) ?? "1000"), (1...1_000_000).contains(limit) else {
+                throw Problem(.badRequest, "invalid-parameter", "Invalid query parameter", detail: "limit must be 1 to 1000000")
+            }
+            var ids: [SubjectID] = []
+            while ids.count < limit {
+                let page = try await vault.subjects.ids(after: ids.last, limit: min(5000, limit - ids.count))
+                guard !page.isEmpty else { break }
+                ids += page
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain"
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: ids.map { $0.description + "\n" }.joined())))
+        }
         group.get("/bench/authenticated") { _, context in
             _ = try context.requireRole([.admin])
             return Self.fixedBody()
