@@ -40,17 +40,33 @@ public struct AuditDraft: Sendable, Equatable {
     }
 }
 
-/// An entry in the chain: its sequence number, the previous entry's hash and its own.
+/// The audit chains of a vault. Writes are audited in the transaction that makes them, on the
+/// store's chain; reads (views, lookups, audit queries, refusals) on a chain of their own, in a
+/// file of its own where the backend allows (SQLite: `audit-reads.sqlite`), so the store's file
+/// commits nothing per view. On PostgreSQL both are the store's one chain for now.
+public enum AuditChainName: String, Sendable, Codable, CaseIterable {
+    case store
+    case reads
+}
+
+/// An entry in a chain: its sequence number, the previous entry's hash and its own.
 public struct AuditEntry: Sendable, Equatable {
+    public let chain: AuditChainName
     public let seq: Int64
     public let draft: AuditDraft
     public let previousHash: [UInt8]
     public let hash: [UInt8]
 
-    public init(seq: Int64, draft: AuditDraft, previousHash: [UInt8], hash: [UInt8]) {
+    public init(chain: AuditChainName = .store, seq: Int64, draft: AuditDraft, previousHash: [UInt8], hash: [UInt8]) {
+        self.chain = chain
         self.seq = seq
         self.draft = draft
         self.previousHash = previousHash
         self.hash = hash
+    }
+
+    /// The same entry, named as an entry of `chain`.
+    public func on(_ chain: AuditChainName) -> AuditEntry {
+        AuditEntry(chain: chain, seq: seq, draft: draft, previousHash: previousHash, hash: hash)
     }
 }

@@ -34,14 +34,17 @@ public struct ChainVerifier: Sendable {
     private var conflictingAnchorSeq: Int64?
     private var lastSeq: Int64 = 0
 
-    public init(chain: HashChain, anchors: [AuditAnchor]) {
+    /// Checks chain `name` against the heads the anchors name on it (an anchor of the empty
+    /// chain, sequence 0, asks nothing of it).
+    public init(chain: HashChain, anchors: [AuditAnchor], of name: AuditChainName = .store) {
         self.chain = chain
-        for anchor in anchors {
-            if let head = anchoredHeads[anchor.seq], head != anchor.head { conflictingAnchorSeq = min(conflictingAnchorSeq ?? anchor.seq, anchor.seq) }
-            anchoredHeads[anchor.seq] = anchor.head
+        let heads = anchors.compactMap { $0.anchoredHead(of: name) }.filter { $0.seq > 0 }
+        for (seq, head) in heads {
+            if let known = anchoredHeads[seq], known != head { conflictingAnchorSeq = min(conflictingAnchorSeq ?? seq, seq) }
+            anchoredHeads[seq] = head
         }
-        report.anchoredSeq = anchors.map(\.seq).max()
-        report.anchors = anchors.count
+        report.anchoredSeq = heads.map(\.seq).max()
+        report.anchors = heads.count
     }
 
     /// Feeds the next stored entry; returns false once a problem was found.

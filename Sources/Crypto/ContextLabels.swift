@@ -15,6 +15,9 @@ public enum CiphertextContext: String, Sendable, CaseIterable {
     /// The sealed totals of one record's events under one key owner (`EventTotals`): key owner,
     /// the store's record number (a copy moved to another record or owner fails to open).
     case eventTotals = "pv-event-totals-v1"
+    /// A timeline cursor's position (time, row), under the subject's data key: the subject id
+    /// it was issued for.
+    case timelineCursor = "pv-timeline-cursor-v1"
     /// A consent decision and its event time: key owner, purpose, time (ms).
     case consent = "pv-consent-v1"
     /// A request's rectified values, under the subject's data key: subject.

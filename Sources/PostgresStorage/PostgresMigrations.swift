@@ -179,7 +179,7 @@ enum PostgresMigrations {
                     PRIMARY KEY (record_id, key_owner))
                 """,
                 "CREATE INDEX event_totals_subject ON event_totals(subject_id)",
-                "CREATE INDEX event_totals_pending ON event_totals(record_id, key_owner) WHERE ciphertext IS NULL",
+                "CREATE INDEX event_totals_pending ON event_totals(subject_id) WHERE ciphertext IS NULL",
                 """
                 INSERT INTO event_totals (record_id, key_owner, subject_id, ciphertext)
                 SELECT record_id, key_owner, MIN(subject_id), NULL FROM events GROUP BY record_id, key_owner

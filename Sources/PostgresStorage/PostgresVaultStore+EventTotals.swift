@@ -4,16 +4,6 @@ import Storage
 import VaultModel
 
 extension PostgresVaultStore {
-    /// One group's events (`EventTotalsGroup`), newest first.
-    static func events(_ s: PostgresSession, of group: EventTotalsGroup) async throws -> [StoredEvent] {
-        try await s.rows(
-            """
-            SELECT source, key_owner, type, occurred_at, ciphertext FROM events
-            WHERE record_id = \(group.recordID) AND key_owner = \(group.keyOwner.description) ORDER BY occurred_at DESC, event_row DESC
-            """
-        ).map(storedEvent)
-    }
-
     static func storedEvent(_ row: PostgresRandomAccessRow) throws -> StoredEvent {
         guard let source = SourceName(try row.get("source", as: String.self)), let owner = SubjectID.stored(try row.get("key_owner", as: String.self))
         else { throw StoreError.corrupt("events row") }
@@ -28,22 +18,16 @@ extension PostgresVaultStore {
     }
 
     /// Folds the events a write inserted into their groups' totals (see the SQLite store), each
-    /// totals row locked first so concurrent writers to one group take turns.
+    /// totals row locked first so concurrent writers to one group take turns; a pending group
+    /// stays pending for the healer.
     static func foldTotals(_ s: PostgresSession, added: [EventTotalsGroup: (subject: String, indexes: [Int])], fold: EventTotalsFold) async throws {
         for (group, entry) in added.sorted(by: { ($0.key.recordID, $0.key.keyOwner.description) < ($1.key.recordID, $1.key.keyOwner.description) }) {
             let owner = group.keyOwner.description
             guard let key = try await wrappedKey(s, group.keyOwner) else { throw StoreError.staleResolution }
-            let state: EventTotalsState
-            if let row = try await s.row("SELECT ciphertext FROM event_totals WHERE record_id = \(group.recordID) AND key_owner = \(owner) FOR UPDATE") {
-                if let sealed = try row.optionalBytes("ciphertext") {
-                    state = .sealed(sealed)
-                } else {
-                    state = .pending(try await events(s, of: group))
-                }
-            } else {
-                state = .none
-            }
-            let sealed = try fold(group, key, state, entry.indexes)
+            let existing = try await s.row("SELECT ciphertext FROM event_totals WHERE record_id = \(group.recordID) AND key_owner = \(owner) FOR UPDATE")
+            let sealedBefore = try existing?.optionalBytes("ciphertext")
+            if existing != nil && sealedBefore == nil { continue }
+            let sealed = try fold(group, key, sealedBefore, entry.indexes)
             try await s.execute(
                 """
                 INSERT INTO event_totals (record_id, key_owner, subject_id, ciphertext) VALUES (\(group.recordID), \(owner), \(entry.subject), \(bytea(sealed)))
@@ -85,37 +69,51 @@ extension PostgresVaultStore {
         }
     }
 
-    public func pendingEventTotals(after: EventTotalsGroup?, limit: Int) async throws -> [EventTotalsGroup] {
+    public func subjectsWithPendingTotals(after: SubjectID?, limit: Int) async throws -> [SubjectID] {
         try await session { s in
-            try await s.rows(
+            try await s.column(
                 """
-                SELECT record_id, key_owner FROM event_totals
-                WHERE ciphertext IS NULL AND (record_id, key_owner) > (\(after?.recordID ?? Int64.min), \(after?.keyOwner.description ?? ""))
-                ORDER BY record_id, key_owner LIMIT \(limit)
-                """
-            ).map { row in
-                guard let owner = SubjectID.stored(try row.get("key_owner", as: String.self)) else { throw StoreError.corrupt("event_totals row") }
-                return EventTotalsGroup(recordID: try row.get("record_id"), keyOwner: owner)
+                SELECT DISTINCT subject_id FROM event_totals WHERE ciphertext IS NULL AND subject_id > \(after?.description ?? "")
+                ORDER BY subject_id LIMIT \(limit)
+                """, as: String.self
+            ).map { text in
+                guard let id = SubjectID.stored(text) else { throw StoreError.corrupt("event_totals row") }
+                return id
             }
         }
     }
 
-    public func healEventTotals(_ group: EventTotalsGroup, fold: EventTotalsFold) async throws -> Bool {
+    public func healEventTotals(of subject: SubjectID, seal: EventTotalsSeal) async throws -> Bool {
         try await write { s in
-            let owner = group.keyOwner.description
-            guard
-                let row = try await s.row(
-                    "SELECT ciphertext IS NULL AS pending FROM event_totals WHERE record_id = \(group.recordID) AND key_owner = \(owner) FOR UPDATE"),
-                try row.get("pending", as: Bool.self)
-            else { return false }
-            let events = try await Self.events(s, of: group)
-            guard !events.isEmpty else {
-                try await s.execute("DELETE FROM event_totals WHERE record_id = \(group.recordID) AND key_owner = \(owner)")
-                return true
+            let id = subject.description
+            // Locks the person's totals rows: an ingest folding into one of them waits.
+            let pending = try await s.column(
+                "SELECT ciphertext IS NULL AS pending FROM event_totals WHERE subject_id = \(id) FOR UPDATE", as: Bool.self)
+            guard pending.contains(true) else { return false }
+            var groups: [EventTotalsGroup: [StoredEvent]] = [:]
+            var keys: [SubjectID: WrappedKey] = [:]
+            for row in try await s.rows(
+                """
+                SELECT source, key_owner, type, occurred_at, ciphertext, record_id FROM events WHERE subject_id = \(id)
+                ORDER BY occurred_at DESC, event_row DESC
+                """)
+            {
+                let event = try Self.storedEvent(row)
+                if keys[event.keyOwner] == nil {
+                    guard let key = try await Self.wrappedKey(s, event.keyOwner) else { throw StoreError.corrupt("missing data key of a key owner") }
+                    keys[event.keyOwner] = key
+                }
+                groups[EventTotalsGroup(recordID: try row.get("record_id", as: Int64.self), keyOwner: event.keyOwner), default: []].append(event)
             }
-            guard let key = try await Self.wrappedKey(s, group.keyOwner) else { throw StoreError.corrupt("missing data key of a key owner") }
-            let sealed = try fold(group, key, .pending(events), [])
-            try await s.execute("UPDATE event_totals SET ciphertext = \(bytea(sealed)) WHERE record_id = \(group.recordID) AND key_owner = \(owner)")
+            let sealed = try seal(groups, keys)
+            try await s.execute("DELETE FROM event_totals WHERE subject_id = \(id)")
+            for (group, ciphertext) in sealed {
+                try await s.execute(
+                    """
+                    INSERT INTO event_totals (record_id, key_owner, subject_id, ciphertext)
+                    VALUES (\(group.recordID), \(group.keyOwner.description), \(id), \(bytea(ciphertext)))
+                    """)
+            }
             return true
         }
     }

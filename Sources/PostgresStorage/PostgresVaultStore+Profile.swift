@@ -97,8 +97,8 @@ extension PostgresVaultStore {
 }
 
 /// Everything a profile read needs, as one named prepared statement. Rows by `kind`: 0 the
-/// subject (only if it survives), 1 field values, 2 sources, 3 events (all of them with `$2`, else
-/// those of groups whose totals are pending), 4 consents, 5 data keys, 6 event totals.
+/// subject (only if it survives), 1 field values, 2 sources, 3 events (with `$2`, or while some
+/// group's totals are pending), 4 consents, 5 data keys, 6 event totals.
 struct ProfileStatement: PostgresPreparedStatement {
     static let sql = """
         WITH subject AS (
@@ -115,12 +115,8 @@ struct ProfileStatement: PostgresPreparedStatement {
             UNION ALL
             SELECT 3, type, source, key_owner, occurred_at, ciphertext, event_row, NULL::text, NULL::text, NULL::text,
                    NULL::bigint, NULL::bigint, NULL::text
-            FROM events WHERE subject_id = $1 AND $2
-            UNION ALL
-            SELECT 3, e.type, e.source, e.key_owner, e.occurred_at, e.ciphertext, e.event_row, NULL::text, NULL::text, NULL::text,
-                   NULL::bigint, NULL::bigint, NULL::text
-            FROM event_totals t JOIN events e ON e.record_id = t.record_id AND e.key_owner = t.key_owner
-            WHERE t.subject_id = $1 AND t.ciphertext IS NULL AND NOT $2
+            FROM events WHERE subject_id = $1
+                AND ($2 OR EXISTS (SELECT 1 FROM event_totals WHERE subject_id = $1 AND ciphertext IS NULL))
             UNION ALL
             SELECT 6, NULL::text, NULL::text, key_owner, NULL::bigint, ciphertext, record_id, NULL::text, NULL::text, NULL::text,
                    NULL::bigint, NULL::bigint, NULL::text

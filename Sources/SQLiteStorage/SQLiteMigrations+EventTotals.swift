@@ -5,7 +5,7 @@ extension SQLiteMigrations {
     /// few small rows instead of every event of the person. Keyed by subject first, like the
     /// tables v7 clustered, so a subject's rows share a page. Existing groups start pending
     /// (NULL): the store can't compute sealed figures, the vault seals them when it opens
-    /// (`EventTotalsHealer`) and views fold a pending group's events meanwhile.
+    /// (`EventTotalsHealer`) and views compute the figures from the events meanwhile.
     ///
     /// Frozen once merged, like every migration.
     static func registerEventTotals(_ migrator: inout DatabaseMigrator) {
@@ -17,7 +17,7 @@ extension SQLiteMigrations {
                         PRIMARY KEY (subject_id, record_id, key_owner)
                     ) WITHOUT ROWID;
                     CREATE UNIQUE INDEX event_totals_group ON event_totals(record_id, key_owner);
-                    CREATE INDEX event_totals_pending ON event_totals(record_id, key_owner) WHERE ciphertext IS NULL;
+                    CREATE INDEX event_totals_pending ON event_totals(subject_id) WHERE ciphertext IS NULL;
                     INSERT OR IGNORE INTO event_totals (subject_id, record_id, key_owner, ciphertext)
                         SELECT MIN(subject_id), record_id, key_owner, NULL FROM events GROUP BY record_id, key_owner;
                     """)

@@ -15,3 +15,17 @@ extension SQLiteVaultStore {
         try await pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
     }
 }
+
+extension SQLiteReadAuditFile {
+    /// Fault injection for tests: caps the reads chain's file at `pages` pages (nil lifts it),
+    /// as `SQLiteVaultStore.limitPages` does for the store: a full disk fills both.
+    public func limitPages(to pages: Int?) async throws {
+        try await pool.barrierWriteWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA max_page_count = \(pages ?? 1_073_741_823)")
+        }
+    }
+
+    public func pageCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0 }
+    }
+}

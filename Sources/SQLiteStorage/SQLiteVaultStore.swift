@@ -241,16 +241,12 @@ public final class SQLiteVaultStore: VaultStore {
                 events.append(StoredEvent(source: source, keyOwner: owner, type: type, occurredAt: date(occurred), ciphertext: ciphertext))
             }
         }
-        switch eventsRead {
-        case .all:
+        // A view needs the events only while some group's totals are pending.
+        if eventsRead == .all || totals.contains(where: { $0.ciphertext == nil }) {
             try readEvents(
                 db.cachedStatement(
                     sql: "SELECT source, key_owner, type, occurred_at, ciphertext FROM events WHERE subject_id = ? ORDER BY occurred_at DESC, event_row DESC"),
                 [subject])
-        case .pendingTotals:
-            for pending in totals where pending.ciphertext == nil {
-                try readEvents(db.cachedStatement(sql: Self.groupEventsSQL), [pending.group.recordID, pending.group.keyOwner.description])
-            }
         }
         var consents: [StoredConsent] = []
         try db.forEachRow(

@@ -12,7 +12,42 @@ public struct AuditWrite: Sendable {
     }
 }
 
-/// Filters of `GET /v1/audit`. Entries come in sequence order after `afterSeq`.
+/// A place in both audit chains (`AuditChainName`): the last sequence number already listed of
+/// each. Written `S.R` (`S` alone: nothing listed of the reads chain yet).
+public struct AuditCursor: Sendable, Equatable {
+    public var store: Int64
+    public var reads: Int64
+
+    public init(store: Int64 = 0, reads: Int64 = 0) {
+        self.store = store
+        self.reads = reads
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), parts.allSatisfy({ $0.count <= 18 }), let store = Int64(parts[0]), store >= 0 else { return nil }
+        let reads = parts.count == 2 ? Int64(parts[1]) : 0
+        guard let reads, reads >= 0 else { return nil }
+        self.init(store: store, reads: reads)
+    }
+
+    public var text: String { reads == 0 ? String(store) : "\(store).\(reads)" }
+
+    public subscript(_ chain: AuditChainName) -> Int64 {
+        get { chain == .store ? store : reads }
+        set { if chain == .store { store = newValue } else { reads = newValue } }
+    }
+}
+
+/// One audit chain's storage: the store's own (write entries, appended in their transactions)
+/// or a file of its own (the reads chain, `SynchronousAuditAppending`).
+public protocol AuditChainStorage: Sendable {
+    var auditSink: AuditSinkState { get }
+    func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry]
+    func auditHead() async throws -> (seq: Int64, hash: [UInt8])?
+}
+
+/// Filters of `GET /v1/audit`. A chain's entries come in sequence order after `afterSeq`.
 public struct AuditQuery: Sendable {
     public var subjectID: String?
     public var principal: String?

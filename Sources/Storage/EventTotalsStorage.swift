@@ -17,8 +17,9 @@ public struct EventTotalsGroup: Sendable, Hashable {
 }
 
 /// A group's totals as a view reads them; `ciphertext` is nil while the totals are pending
-/// (events were deleted by retention, or re-sealed under a new key): the view then folds that
-/// group's events itself until `EventTotalsHealer` (Vault) seals the totals again.
+/// (events were deleted by retention, or re-sealed under a new key, or the migration that
+/// introduced totals left them so): the view then computes the figures from all the person's
+/// events until `EventTotalsHealer` (Vault) seals every group of the person again.
 public struct StoredEventTotals: Sendable {
     public let group: EventTotalsGroup
     public let ciphertext: [UInt8]?
@@ -33,26 +34,24 @@ public struct StoredEventTotals: Sendable {
 public enum ProfileEvents: Sendable {
     /// Every event of the subject, newest first (exports, erasure receipts, upgrades).
     case all
-    /// Only the events of groups whose totals are pending (a view: it shows totals, not events).
-    case pendingTotals
+    /// Every event when some group's totals are pending, none otherwise (a view: it shows the
+    /// figures, from the sealed totals when they are all there).
+    case whenTotalsPending
 }
 
-/// A group's totals when a write folds events into it.
-public enum EventTotalsState: Sendable {
-    /// The group has no totals row yet: these are its first events.
-    case none
-    /// The sealed totals before this write.
-    case sealed([UInt8])
-    /// The totals are pending: every event of the group, this write's included, to fold from zero.
-    case pending([StoredEvent])
-}
-
-/// Seals a group's new totals inside the transaction that changes its events: `key` is the key
-/// owner's wrapped data key as the transaction reads it, `added` the indexes (into the batch)
-/// of the events this write inserted into the group. The store sees only ciphertext; the vault
-/// supplies this.
+/// Seals a group's new totals inside the transaction that inserts its events: `key` is the key
+/// owner's wrapped data key as the transaction reads it, `existing` the sealed totals before
+/// (nil for the group's first events), `added` the indexes (into the batch) of the events this
+/// write inserted into the group. A group whose totals are pending is left to the healer. The
+/// store sees only ciphertext; the vault supplies this.
 public typealias EventTotalsFold =
-    @Sendable (_ group: EventTotalsGroup, _ key: WrappedKey, _ state: EventTotalsState, _ added: [Int]) throws -> [UInt8]
+    @Sendable (_ group: EventTotalsGroup, _ key: WrappedKey, _ existing: [UInt8]?, _ added: [Int]) throws -> [UInt8]
+
+/// Seals every group of one person from all their events at once (so an event is counted once
+/// whichever group the database says it is in): the events by group, the key owners' wrapped
+/// keys as the transaction reads them; returns each group's sealed totals.
+public typealias EventTotalsSeal =
+    @Sendable (_ events: [EventTotalsGroup: [StoredEvent]], _ keys: [SubjectID: WrappedKey]) throws -> [EventTotalsGroup: [UInt8]]
 
 /// Where an event sits in its subject's timeline (newest first): time, then the store's row
 /// number, so a page ends at a position and the next starts after it (keyset paging).
@@ -71,10 +70,9 @@ public protocol EventTotalsStore: Sendable {
     /// Up to `limit` events of surviving subject `subject`, newest first, strictly after
     /// `after` in that order (from the newest when nil).
     func sealedEvents(of subject: SubjectID, after: EventPosition?, limit: Int) async throws -> [(position: EventPosition, event: StoredEvent)]
-    /// Groups whose totals are pending, in (record, owner) order after `after`.
-    func pendingEventTotals(after: EventTotalsGroup?, limit: Int) async throws -> [EventTotalsGroup]
-    /// Seals a pending group's totals from its events (`fold` gets `.pending`), in one write
-    /// transaction; a group left without events loses its row. False when the group was no
-    /// longer pending.
-    func healEventTotals(_ group: EventTotalsGroup, fold: EventTotalsFold) async throws -> Bool
+    /// Subjects with a group whose totals are pending, in id order after `after`.
+    func subjectsWithPendingTotals(after: SubjectID?, limit: Int) async throws -> [SubjectID]
+    /// Seals every group of `subject` from its events (`seal`), replacing all its totals rows,
+    /// in one write transaction. False when none of its groups was pending any more.
+    func healEventTotals(of subject: SubjectID, seal: EventTotalsSeal) async throws -> Bool
 }

@@ -5,7 +5,7 @@ import VaultModel
 
 /// Durable state of the vault. A store sees ciphertext, blind indexes and metadata,
 /// never plaintext personal data; each method is one transaction.
-public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore, EventTotalsStore {
+public protocol VaultStore: RequestStore, KeyStore, ConsoleSessionStore, EventTotalsStore, AuditChainStorage {
     // Keys
     func keyVersions() async throws -> [KeyVersionRecord]
     func insertKeyVersion(_ record: KeyVersionRecord) async throws

@@ -153,10 +153,22 @@ public struct BackupService: Sendable {
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.isEmpty }
         let anchors = lines.map { try? JSONDecoder().decode(AuditAnchor.self, from: Data($0.utf8)) }
         let hashes = try SQLiteVaultStore.auditHashes(inFile: database.path, at: Set(anchors.compactMap { $0?.seq }))
+        // The reads chain stays as it is (a restore rolls back the store, not what was read):
+        // its anchored heads are checked against the directory's own file.
+        let readsFile = database.deletingLastPathComponent().appendingPathComponent(SQLiteReadAuditFile.fileName)
+        let readsSeqs = Set(anchors.compactMap { $0?.anchoredHead(of: .reads)?.seq }.filter { $0 > 0 })
+        let readsHashes =
+            FileManager.default.fileExists(atPath: readsFile.path) && !readsSeqs.isEmpty
+            ? try SQLiteVaultStore.auditHashes(inFile: readsFile.path, at: readsSeqs) : [:]
+        func holds(_ anchor: AuditAnchor) -> Bool {
+            guard anchor.seq == 0 || hashes[anchor.seq].map({ HashChain.hex($0) == anchor.head }) == true else { return false }
+            guard let reads = anchor.anchoredHead(of: .reads), reads.seq > 0 else { return true }
+            return readsHashes[reads.seq].map { HashChain.hex($0) == reads.head } == true
+        }
         var kept: [Substring] = []
         var moved: [Substring] = []
         for (line, anchor) in zip(lines, anchors) {
-            if let anchor, let hash = hashes[anchor.seq], HashChain.hex(hash) == anchor.head { kept.append(line) } else { moved.append(line) }
+            if let anchor, holds(anchor) { kept.append(line) } else { moved.append(line) }
         }
         guard !moved.isEmpty else { return (0, nil) }
         let stamp = ISO8601DateFormatter().string(from: now).replacingOccurrences(of: ":", with: "")

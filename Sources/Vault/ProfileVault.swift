@@ -40,14 +40,14 @@ public struct ProfileVault: Sendable {
     /// `dualControl`: a token for a role shown personal values works only once a second
     /// principal approved it (`TokenService.approve`).
     public init(
-        store: any VaultStore, keys: VaultKeys, policy: ActivePolicy, dataDirectory: URL, maximumBatch: Int = 1000,
-        dualControl: Bool = false, faultPoint: @escaping @Sendable (String) -> Void = { _ in }
+        store: any VaultStore, readsAudit: (any AuditChainStorage & SynchronousAuditAppending)? = nil, keys: VaultKeys, policy: ActivePolicy,
+        dataDirectory: URL, maximumBatch: Int = 1000, dualControl: Bool = false, faultPoint: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         self.store = store
         self.keys = keys
         policies = PolicyState(policy)
         audit = try AuditLog(
-            store: store, chain: keys.auditChain, signingKey: keys.signingKey,
+            store: store, reads: readsAudit, chain: keys.auditChain, signingKey: keys.signingKey,
             anchorsFile: dataDirectory.appendingPathComponent("audit-anchors.jsonl"))
         ingest = IngestPipeline(store: store, keys: keys, policies: policies, maximumBatch: maximumBatch)
         events = EventPipeline(store: store, keys: keys, policies: policies, maximumBatch: maximumBatch)
@@ -80,9 +80,12 @@ public struct ProfileVault: Sendable {
             attributes: [.posixPermissions: 0o700])
         try DataDirectoryPermissions.check(dataDirectory)
         let store = try SQLiteVaultStore(path: dataDirectory.appendingPathComponent("vault.sqlite").path)
-        DataDirectoryPermissions.restrict(["vault.sqlite", "vault.sqlite-wal", "vault.sqlite-shm"], in: dataDirectory)
+        // The reads chain in a file of its own: views commit nothing to the store's file.
+        let reads = try SQLiteReadAuditFile(path: dataDirectory.appendingPathComponent(SQLiteReadAuditFile.fileName).path)
+        let files = ["vault.sqlite", SQLiteReadAuditFile.fileName]
+        DataDirectoryPermissions.restrict(files.flatMap { [$0, $0 + "-wal", $0 + "-shm"] }, in: dataDirectory)
         return try await open(
-            store: store, dataDirectory: dataDirectory, policies: policies, keySource: keySource, phoneRegion: phoneRegion,
+            store: store, readsAudit: reads, dataDirectory: dataDirectory, policies: policies, keySource: keySource, phoneRegion: phoneRegion,
             maximumBatch: maximumBatch, dualControl: dualControl, faultPoint: faultPoint)
     }
 
@@ -90,7 +93,8 @@ public struct ProfileVault: Sendable {
     /// store: the master key file (unless it comes from the environment), the signed audit
     /// anchors, the erasure ledger and the published anchor-signing key.
     public static func open(
-        store: any VaultStore, dataDirectory: URL, policies: URL, keySource: MasterKeySource? = nil,
+        store: any VaultStore, readsAudit: (any AuditChainStorage & SynchronousAuditAppending)? = nil, dataDirectory: URL, policies: URL,
+        keySource: MasterKeySource? = nil,
         phoneRegion: String = "US", maximumBatch: Int = 1000, dualControl: Bool = false,
         faultPoint: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> ProfileVault {
@@ -111,16 +115,14 @@ public struct ProfileVault: Sendable {
         for file in [dataDirectory.appendingPathComponent(ErasureLedger.fileName), anchorsFile] { try AppendOnlyFile.dropTornTail(of: file) }
         // Before anything appends to the chain (row tags, the first policy version): it must
         // still hold every anchored head.
-        try await AuditLog(store: store, chain: keys.auditChain, signingKey: keys.signingKey, anchorsFile: anchorsFile).checkAnchorsAtStart()
+        try await AuditLog(store: store, reads: readsAudit, chain: keys.auditChain, signingKey: keys.signingKey, anchorsFile: anchorsFile)
+            .checkAnchorsAtStart()
         try await RowTagsInForce.establish(store: store, keys: keys, dataDirectory: dataDirectory)
         try await RowTagsInForce.establishSubjects(store: store, keys: keys, dataDirectory: dataDirectory)
         try await SealedCopiesInForce.establish(store: store, keys: keys, dataDirectory: dataDirectory)
-        // Event totals left pending (by the migration that introduced them, or by a retention
-        // sweep or key rotation a crash interrupted) are sealed before anything is served.
-        try await EventTotalsHealer.heal(store: store, keys: keys)
         let policy = try await PolicyService.initial(store: store, keys: keys, seed: seed, phoneRegion: phoneRegion)
         let vault = try ProfileVault(
-            store: store, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,
+            store: store, readsAudit: readsAudit, keys: keys, policy: policy, dataDirectory: dataDirectory, maximumBatch: maximumBatch,
             dualControl: dualControl, faultPoint: faultPoint)
         try vault.requests.ledger.createIfMissing()
         try vault.requests.ledger.claim(for: keys.rows.vaultID)
@@ -130,6 +132,10 @@ public struct ProfileVault: Sendable {
         // executions a crash interrupted are finished.
         _ = try await vault.requests.replayErasureLedger()
         _ = try await vault.requests.resumeInProgress()
+        // Event totals left pending (by the migration that introduced them, or by a retention
+        // sweep or key rotation a crash interrupted) are sealed before anything is served, and
+        // after the replay: nobody erased is opened again.
+        try await EventTotalsHealer.heal(store: store, keys: keys)
         try await vault.requests.sealClearFreeText()
         await vault.integrity.check(store)
         // Publish the anchor-signing public key so anchors and receipts can be checked outside the vault.

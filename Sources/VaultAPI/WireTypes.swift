@@ -292,10 +292,13 @@ public struct AuditEntryBody: Codable, Sendable, Equatable {
     public let outcome: String
     public let detail: String?
     public let hash: String
+    /// `store` (writes, in their transactions) or `reads` (views, lookups, queries, refusals).
+    public let chain: String
     public init(
-        seq: Int64, at: String, request_id: String, principal: String, role: String?, source: String?, purpose: String?,
+        chain: String, seq: Int64, at: String, request_id: String, principal: String, role: String?, source: String?, purpose: String?,
         action: String, subject_ids: [String], fields: [String], policy_version: String?, outcome: String, detail: String?, hash: String
     ) {
+        self.chain = chain
         self.seq = seq
         self.at = at
         self.request_id = request_id
@@ -315,9 +318,10 @@ public struct AuditEntryBody: Codable, Sendable, Equatable {
 
 public struct AuditPageBody: Codable, Sendable {
     public let entries: [AuditEntryBody]
-    /// Pass as `after` to get the next page; absent on the last page.
-    public let next_after: Int64?
-    public init(entries: [AuditEntryBody], next_after: Int64?) {
+    /// Pass as `after` to get the next page (`S.R`: the last sequence number listed of the store
+    /// chain and of the reads chain); absent on the last page.
+    public let next_after: String?
+    public init(entries: [AuditEntryBody], next_after: String?) {
         self.entries = entries
         self.next_after = next_after
     }
@@ -330,7 +334,33 @@ public struct AuditVerifyBody: Codable, Sendable, Equatable {
     /// hash_mismatch, broken_link, sequence_gap, truncated, anchor_mismatch, anchor_signature
     public let problem: String?
     public let anchored_seq: Int64?
-    public init(valid: Bool, entries: Int64, first_invalid: Int64?, problem: String?, anchored_seq: Int64?) {
+    /// The chain that failed (`store` or `reads`), when one did.
+    public let chain: String?
+    /// Each chain's own verdict.
+    public let chains: [AuditChainVerifyBody]
+    public init(
+        valid: Bool, entries: Int64, first_invalid: Int64?, problem: String?, anchored_seq: Int64?, chain: String?, chains: [AuditChainVerifyBody]
+    ) {
+        self.chain = chain
+        self.chains = chains
+        self.valid = valid
+        self.entries = entries
+        self.first_invalid = first_invalid
+        self.problem = problem
+        self.anchored_seq = anchored_seq
+    }
+}
+
+/// One audit chain's verdict.
+public struct AuditChainVerifyBody: Codable, Sendable, Equatable {
+    public let name: String
+    public let valid: Bool
+    public let entries: Int64
+    public let first_invalid: Int64?
+    public let problem: String?
+    public let anchored_seq: Int64?
+    public init(name: String, valid: Bool, entries: Int64, first_invalid: Int64?, problem: String?, anchored_seq: Int64?) {
+        self.name = name
         self.valid = valid
         self.entries = entries
         self.first_invalid = first_invalid

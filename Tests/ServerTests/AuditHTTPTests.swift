@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteStorage
 import Testing
 import VaultAPI
 import VaultModel
@@ -50,8 +51,21 @@ struct AuditHTTPTests {
             let viewEntries = try await client.call(.get, "/v1/audit?subject_id=\(id)&action=subject.view", token: h.admin).decode(AuditPageBody.self).entries
             #expect(viewEntries.map(\.outcome) == ["ok", "denied"])
             #expect(viewEntries[0].fields == ["email", "first_name", "last_name", "phone"])
+            #expect(viewEntries.allSatisfy { $0.chain == "reads" }, "views are on the reads chain")
             let verify = try await client.call(.get, "/v1/audit/verify", token: h.compliance).decode(AuditVerifyBody.self)
             #expect(verify.valid && verify.entries > 11)
+            #expect(verify.chains.map(\.name) == ["store", "reads"] && verify.chains.allSatisfy(\.valid))
+            // Both chains page through with one cursor, each entry once.
+            var after = "0"
+            var seen: [String] = []
+            while true {
+                let page = try await client.call(.get, "/v1/audit?limit=3&after=\(after)", token: h.admin).decode(AuditPageBody.self)
+                seen += page.entries.map { "\($0.chain)-\($0.seq)" }
+                guard let next = page.next_after else { break }
+                after = next
+            }
+            #expect(Set(seen).count == seen.count && seen.contains("store-1") && seen.contains { $0.hasPrefix("reads-") })
+            #expect(try await client.call(.get, "/v1/audit?after=1.x", token: h.admin).status == 400)
         }
     }
 
@@ -63,9 +77,13 @@ struct AuditHTTPTests {
             let id = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: IngestAndViewHTTPTests.annRecord)
                 .decode(IngestRecordsResponse.self).results[0].subject_id!
             #expect(try await client.call(.get, "/readyz").status == 200)
-            let pool = try DatabasePool(path: h.temporary.databasePath)
-            try await pool.write { db in
-                try db.execute(sql: "CREATE TRIGGER audit_fault BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected'); END")
+            // Both chains' files fail: the reads chain (the view's entry) and the store's (the write's).
+            let reads = h.temporary.directory.appendingPathComponent(SQLiteReadAuditFile.fileName).path
+            let pools = try [h.temporary.databasePath, reads].map { try DatabasePool(path: $0) }
+            for pool in pools {
+                try await pool.write { db in
+                    try db.execute(sql: "CREATE TRIGGER audit_fault BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected'); END")
+                }
             }
             let view = try await client.call(.get, "/v1/subjects/\(id)", token: h.compliance, purpose: "essential")
             #expect(view.status == 503 && view.problem?.slug == "audit-unavailable")
@@ -75,7 +93,7 @@ struct AuditHTTPTests {
                 json: #"{"records": [{"key": "crm-2", "fields": {"email": "bob@example.com"}}]}"#)
             #expect(write.status == 503)
             #expect(try await client.call(.get, "/readyz").status == 503)
-            try await pool.write { try $0.execute(sql: "DROP TRIGGER audit_fault") }
+            for pool in pools { try await pool.write { try $0.execute(sql: "DROP TRIGGER audit_fault") } }
             #expect(try await client.call(.get, "/readyz").status == 503, "no silent recovery")
         }
         let reopened = try await h.temporary.reopen()

@@ -27,7 +27,10 @@ struct StorageFaultHTTPTests {
             let store = try #require(h.temporary.vault.store as? SQLiteVaultStore)
             _ = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: Self.batch(0))
             await outcome.acknowledge(0)
+            // A full disk fills both files: the store's and the reads chain's.
+            let reads = try #require(await h.temporary.vault.audit.reads as? SQLiteReadAuditFile)
             try await store.limitPages(to: try await store.pageCount() + 40)
+            try await reads.limitPages(to: try await reads.pageCount() + 2)
             for n in 1...200 {
                 let reply = try await client.call(.post, "/v1/sources/crm/records", token: h.crm, json: Self.batch(n))
                 if reply.status == 200 {
@@ -55,6 +58,7 @@ struct StorageFaultHTTPTests {
             #expect(readRefused, "reads went on while no audit entry could be written")
             #expect(try await client.call(.get, "/readyz").status == 503)
             try await store.limitPages(to: nil)  // space returns
+            try await reads.limitPages(to: nil)
         }
         // Restart: the chain verifies, the file is sound, every acknowledged batch is whole, the refused one absent.
         let restarted = try await h.temporary.reopen()

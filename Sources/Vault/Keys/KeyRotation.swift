@@ -221,7 +221,7 @@ extension KeyRotation {
             do {
                 try await store.replaceSubjectKey(subject, key: wrapped, rows: resealed, audit: AuditWrite(draft: draft, chain: keys.auditChain))
                 // The replaced key left the subject's event totals pending: sealed again under the new one.
-                try await EventTotalsHealer.heal(store: store, keys: keys)
+                _ = try? await EventTotalsHealer.heal(store: store, keys: keys, only: subject)
                 return rows.count
             } catch StoreError.staleResolution {
                 continue  // a write touched the subject meanwhile: read again

@@ -25,6 +25,8 @@ enum SealContext {
         frame(.eventTotals, group.keyOwner.description, String(group.recordID))
     }
 
+    static func timelineCursor(_ subject: SubjectID) -> [UInt8] { frame(.timelineCursor, subject.description) }
+
     static func consent(owner: SubjectID, purpose: String, occurredAt: Date) -> [UInt8] {
         frame(.consent, owner.description, purpose, String(occurredAt.unixMillis))
     }

@@ -3,56 +3,70 @@ import Storage
 import VaultCrypto
 import VaultModel
 
-/// The vault's side of `EventTotalsFold`: opens a group's totals, adds the new events, seals
-/// the sum; or, for a pending group, folds all its events from zero.
+/// The vault's side of the stores' event totals: the fold an event write runs on each group
+/// (open the totals, add the new events, seal the sum), and the seal a heal runs on a person.
 enum EventTotalsSealer {
-    /// `contributions[i]`: what event `i` of the batch adds (empty when healing).
+    /// `contributions[i]`: what event `i` of the batch adds.
     static func fold(keys: VaultKeys, contributions: [EventTotals]) -> EventTotalsFold {
-        { group, wrapped, state, added in
+        { group, wrapped, existing, added in
             let key = try keys.unwrapDataKey(wrapped, of: group.keyOwner)
-            var totals = EventTotals()
-            switch state {
-            case .none:
-                break
-            case .sealed(let sealed):
-                totals = try EventTotals(opening: sealed, group, key: key)
-            case .pending(let events):
-                // Every event of the group, this write's included: nothing to add after.
-                for event in try OpenedEvents.open(events, key: { _ in key }) {
-                    totals.add(type: event.type, attributes: event.attributes.unsafeValue, occurredAt: event.occurredAt)
-                }
-                return try totals.sealed(group, key: key)
-            }
+            var totals = try existing.map { try EventTotals(opening: $0, group, key: key) } ?? EventTotals()
             for index in added { totals.add(contributions[index]) }
             return try totals.sealed(group, key: key)
         }
     }
+
+    /// Every group's totals from all the person's events, opened together: an event the
+    /// database repeats (in one group or across two) is an integrity error, so a row moved or
+    /// copied between records counts once or not at all.
+    static func seal(keys: VaultKeys) -> EventTotalsSeal {
+        { groups, wrappedKeys in
+            var dataKeys: [SubjectID: SymmetricKey] = [:]
+            for (owner, wrapped) in wrappedKeys { dataKeys[owner] = try keys.unwrapDataKey(wrapped, of: owner) }
+            let tagged = groups.sorted { ($0.key.recordID, $0.key.keyOwner.description) < ($1.key.recordID, $1.key.keyOwner.description) }
+                .flatMap { group, events in events.map { (group, $0) } }
+            let opened = try OpenedEvents.open(tagged.map(\.1), key: { try ProfileReader.key($0, in: dataKeys) })
+            var totals: [EventTotalsGroup: EventTotals] = [:]
+            for ((group, _), event) in zip(tagged, opened) {
+                totals[group, default: EventTotals()].add(type: event.type, attributes: event.attributes.unsafeValue, occurredAt: event.occurredAt)
+            }
+            var sealed: [EventTotalsGroup: [UInt8]] = [:]
+            for (group, sum) in totals { sealed[group] = try sum.sealed(group, key: ProfileReader.key(group.keyOwner, in: dataKeys)) }
+            return sealed
+        }
+    }
 }
 
-/// Seals the totals of every pending group (`StoredEventTotals`): once when the vault opens
-/// (the groups of the migration that introduced them), after a retention sweep deleted events,
-/// after a subject's key was replaced. A group that fails (a value that won't open) stays
-/// pending and its views fold its events, which fail the same way: nothing is hidden.
+/// Seals the totals of every person with a pending group (`StoredEventTotals`): when the vault
+/// opens (after the migration that introduced them, or a sweep or rotation a crash
+/// interrupted), after a retention sweep deleted events, after a subject's key was replaced.
+/// A person that fails (a value that won't open, a repeated event) stays pending, and their
+/// views compute the figures from the events, which fail the same way: nothing is hidden.
 public enum EventTotalsHealer {
     @discardableResult
-    public static func heal(store: any VaultStore, keys: VaultKeys) async throws -> (healed: Int, failed: Int) {
-        let fold = EventTotalsSealer.fold(keys: keys, contributions: [])
+    public static func heal(store: any VaultStore, keys: VaultKeys, only subject: SubjectID? = nil) async throws -> (healed: Int, failed: Int) {
+        let seal = EventTotalsSealer.seal(keys: keys)
         var healed = 0
         var failed = 0
-        var after: EventTotalsGroup?
-        while true {
-            let page = try await store.pendingEventTotals(after: after, limit: 200)
-            guard let last = page.last else { break }
-            for group in page {
-                do {
-                    if try await store.healEventTotals(group, fold: fold) { healed += 1 }
-                } catch let error as StoreError {
-                    if case .auditUnavailable = error { throw error }
-                    failed += 1
-                } catch is CryptoError {
-                    failed += 1
-                }
+        func heal(_ subject: SubjectID) async throws {
+            do {
+                if try await store.healEventTotals(of: subject, seal: seal) { healed += 1 }
+            } catch StoreError.auditUnavailable {
+                throw StoreError.auditUnavailable
+            } catch {
+                // This person's data (not the store) is at fault: the others are healed still.
+                failed += 1
             }
+        }
+        if let subject {
+            try await heal(subject)
+            return (healed, failed)
+        }
+        var after: SubjectID?
+        while true {
+            let page = try await store.subjectsWithPendingTotals(after: after, limit: 200)
+            guard let last = page.last else { break }
+            for subject in page { try await heal(subject) }
             after = last
         }
         return (healed, failed)

@@ -22,8 +22,9 @@ public struct DecryptedProfile: Sendable {
 
 /// A subject as a view needs it: survivorship decided on metadata (source trust, time), each
 /// golden value still sealed until `value(of:)` opens it, the figures from the kept totals.
-/// A view opens only the values its decisions show in some form; a redacted field is never
-/// decrypted, and no event is opened unless its group's totals are pending.
+/// A view opens only the values its decisions show in some form (and city and country when it
+/// generalizes one); a redacted field is never decrypted, and no event is opened unless some
+/// group's totals are pending.
 public struct ViewProfile: Sendable {
     public let subjectID: SubjectID
     public let restricted: Bool
@@ -74,7 +75,9 @@ public struct ProfileReader: Sendable {
     }
 
     /// Whether `id` has a stored profile, read but not opened: the benchmarks' single-row floor.
-    public func storedProfileExists(_ id: SubjectID) async throws -> Bool { try await store.sealedProfile(of: id, events: .pendingTotals) != nil }
+    public func storedProfileExists(_ id: SubjectID) async throws -> Bool {
+        try await store.sealedProfile(of: id, events: .whenTotalsPending) != nil
+    }
 
     /// The profile of `id`, following merges to the surviving subject, everything opened; nil if unknown.
     public func read(_ id: SubjectID) async throws -> DecryptedProfile? {
@@ -84,7 +87,7 @@ public struct ProfileReader: Sendable {
 
     /// The profile of `id` as a view reads it (`ViewProfile`); nil if unknown.
     public func readForView(_ id: SubjectID) async throws -> ViewProfile? {
-        guard let sealed = try await store.sealedProfile(of: id, events: .pendingTotals) else { return nil }
+        guard let sealed = try await store.sealedProfile(of: id, events: .whenTotalsPending) else { return nil }
         let dataKeys = try unwrapKeys(sealed)
         let catalog = self.catalog
         var candidates: [FieldName: [StoredFieldValue]] = [:]
@@ -94,14 +97,18 @@ public struct ProfileReader: Sendable {
                 .map { values[$0] }
         }
         var totals = EventTotals()
-        for stored in sealed.totals {
-            guard let ciphertext = stored.ciphertext else { continue }
-            guard let key = dataKeys[stored.group.keyOwner] else { throw StoreError.corrupt("no data key of event totals") }
-            totals.add(try EventTotals(opening: ciphertext, stored.group, key: key))
-        }
-        // Groups whose totals are pending: their events, folded here until the totals are sealed again.
-        for event in try OpenedEvents.open(sealed.events, key: { try Self.key($0, in: dataKeys) }) {
-            totals.add(type: event.type, attributes: event.attributes.unsafeValue, occurredAt: event.occurredAt)
+        if sealed.totals.contains(where: { $0.ciphertext == nil }) {
+            // Some group is pending: the figures from all the person's events (the store brought
+            // them), until the healer seals every group again.
+            for event in try OpenedEvents.open(sealed.events, key: { try Self.key($0, in: dataKeys) }) {
+                totals.add(type: event.type, attributes: event.attributes.unsafeValue, occurredAt: event.occurredAt)
+            }
+        } else {
+            var seen = Set<EventTotalsGroup>()
+            for stored in sealed.totals {
+                guard let ciphertext = stored.ciphertext, seen.insert(stored.group).inserted else { throw StoreError.corrupt("event_totals row repeated") }
+                totals.add(try EventTotals(opening: ciphertext, stored.group, key: try Self.key(stored.group.keyOwner, in: dataKeys)))
+            }
         }
         return ViewProfile(
             subjectID: sealed.subjectID, restricted: sealed.restricted, sources: sealed.sources,

@@ -29,15 +29,11 @@ extension ViewService {
         let caller = caller.reading(for: purpose)
         let active = policies.active
         let policy = active.policy
-        let after = try cursor.map { try timelinePosition(ofCursor: $0, subject: id) }
-        let profile = try await authorizedProfile(id, role: role, purpose: purpose, caller: caller, action: "subject.timeline", active: active)
+        let (profile, rows, page) = try await timelineRead(id, role: role, purpose: purpose, caller: caller, cursor: cursor, limit: limit, active: active)
         let evaluator = evaluator(policy)
         let consent = profile.consentState
         let context = GeneralizeAction.Context(city: nil, country: nil)
-        // One page and one more row (is there a next page?), opened: the page's cost, not the history's.
-        let rows = try await reader.store.sealedEvents(of: profile.subjectID, after: after, limit: limit + 1)
         let pageRows = rows.prefix(limit)
-        let page = try OpenedEvents.open(pageRows.map(\.event), key: profile.dataKey(of:))
         var shownAttributes: Set<String> = []
         // An event the role sees none of is left out, not listed empty: its type and time are
         // behavioural data of the same categories (a list of orders is an order count, which
@@ -62,7 +58,7 @@ extension ViewService {
             guard !attributes.isEmpty else { return nil }
             return TimelineEntry(type: event.type, source: event.source, occurredAt: event.occurredAt, attributes: attributes)
         }
-        let next = rows.count > limit ? pageRows.last.map { timelineCursor(after: $0.position, subject: id) } : nil
+        let next = try rows.count > limit ? pageRows.last.map { try timelineCursor(after: $0.position, subject: id, profile: profile) } : nil
         try await audit.record(
             caller.draft(
                 "subject.timeline", subjects: [profile.subjectID.description],
@@ -72,27 +68,49 @@ extension ViewService {
 }
 
 extension ViewService {
-    /// An opaque cursor: the position of the page's last event (time, row) and a keyed tag
-    /// binding it to the subject it was issued for, so a cursor of one person's timeline is
-    /// refused on another's and a position can't be made up. The next page starts after it,
-    /// whatever was added or deleted meanwhile (keyset paging).
-    func timelineCursor(after position: EventPosition, subject: SubjectID) -> String {
-        "\(position.occurredAt).\(position.row)-" + cursorTag(position, subject: subject)
+    /// The profile and one page of events (and one row more: is there a next page?), opened:
+    /// the page's cost, not the history's. Two reads, so a merge or key rotation committed
+    /// between them can leave the page sealed under a key the profile didn't bring: read both
+    /// once more before calling it an integrity error.
+    func timelineRead(
+        _ id: SubjectID, role: RoleName, purpose: Purpose, caller: Caller, cursor: String?, limit: Int, active: ActivePolicy
+    ) async throws -> (ViewProfile, [(position: EventPosition, event: StoredEvent)], [DecryptedEvent]) {
+        for attempt in 0..<2 {
+            let profile = try await authorizedProfile(id, role: role, purpose: purpose, caller: caller, action: "subject.timeline", active: active)
+            let after = try cursor.map { try timelinePosition(ofCursor: $0, subject: id, profile: profile) }
+            let rows = try await reader.store.sealedEvents(of: profile.subjectID, after: after, limit: limit + 1)
+            do {
+                return (profile, rows, try OpenedEvents.open(rows.prefix(limit).map(\.event), key: profile.dataKey(of:)))
+            } catch  where attempt == 0 {
+                continue
+            }
+        }
+        throw StoreError.corrupt("unreachable")
     }
 
-    func timelinePosition(ofCursor cursor: String, subject: SubjectID) throws -> EventPosition {
-        let parts = cursor.split(separator: "-", maxSplits: 1).map(String.init)
-        guard parts.count == 2, parts[0].count <= 40 else { throw TimelineError.invalidCursor }
-        let numbers = parts[0].split(separator: ".", omittingEmptySubsequences: false)
-        guard numbers.count == 2, let time = Int64(numbers[0]), let row = Int64(numbers[1]), row >= 0 else { throw TimelineError.invalidCursor }
-        let position = EventPosition(occurredAt: time, row: row)
-        guard ConstantTime.equals(Array(parts[1].utf8), Array(cursorTag(position, subject: subject).utf8)) else { throw TimelineError.invalidCursor }
-        return position
+    /// An opaque cursor: the position of the page's last event (time, row) sealed under the
+    /// subject's data key with the id it was issued for, so it shows nothing (not the time of
+    /// an event the role doesn't see) and a cursor of one person's timeline is refused on
+    /// another's. The next page starts after it, whatever was added or deleted meanwhile
+    /// (keyset paging).
+    func timelineCursor(after position: EventPosition, subject: SubjectID, profile: ViewProfile) throws -> String {
+        var plain: [UInt8] = []
+        for value in [position.occurredAt, position.row] { plain += withUnsafeBytes(of: value.bigEndian, Array.init) }
+        let sealed = try Envelope.seal(plain, key: profile.dataKey(of: profile.subjectID), context: SealContext.timelineCursor(subject))
+        return Data(sealed).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 
-    func cursorTag(_ position: EventPosition, subject: SubjectID) -> String {
-        keys.rows.tag("timeline-cursor/v2", [subject.description, String(position.occurredAt), String(position.row)]).prefix(12)
-            .map { String(format: "%02x", $0) }.joined()
+    func timelinePosition(ofCursor cursor: String, subject: SubjectID, profile: ViewProfile) throws -> EventPosition {
+        guard cursor.utf8.count <= 200 else { throw TimelineError.invalidCursor }
+        var text = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.utf8.count % 4 != 0 { text += "=" }
+        guard let sealed = Data(base64Encoded: text),
+            let plain = try? Envelope.open([UInt8](sealed), key: profile.dataKey(of: profile.subjectID), context: SealContext.timelineCursor(subject)),
+            plain.count == 16
+        else { throw TimelineError.invalidCursor }
+        func number(_ at: Int) -> Int64 { Int64(bitPattern: plain[at..<(at + 8)].reduce(0) { $0 << 8 | UInt64($1) }) }
+        return EventPosition(occurredAt: number(0), row: number(8))
     }
 }
 

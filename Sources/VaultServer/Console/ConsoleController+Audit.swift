@@ -27,7 +27,7 @@ extension ConsoleController {
         let outcome = value("outcome")
         let filtered = query.action != nil || query.principal != nil || query.subjectID != nil || outcome != nil
         let head = try await vault.audit.head()
-        let entries = try await newest(query, outcome: outcome, filtered: filtered, head: head?.seq ?? 0)
+        let entries = try await newest(query, outcome: outcome, filtered: filtered)
         try await vault.audit.record(context.caller().draft("audit.read", detail: "console, \(entries.count) entries"))
         let report = try await vault.audit.verify()
         try await vault.audit.record(
@@ -41,7 +41,8 @@ extension ConsoleController {
             "filtered": filtered, "count": entries.count,
             "entries": entries.map { entry -> [String: Any] in
                 [
-                    "seq": entry.seq, "at": Timestamp.format(entry.draft.at), "principal": entry.draft.principal, "role": entry.draft.role ?? "",
+                    "seq": (entry.chain == .reads ? "r" : "") + String(entry.seq), "at": Timestamp.format(entry.draft.at), "principal": entry.draft.principal,
+                    "role": entry.draft.role ?? "",
                     "action": entry.draft.action, "outcome": entry.draft.outcome, "notOK": entry.draft.outcome != "ok",
                     "subjects": entry.draft.subjectIDs.count, "detail": entry.draft.detail ?? "",
                 ]
@@ -53,23 +54,31 @@ extension ConsoleController {
         return ConsolePage.render("audit", title: "Audit", values, context: context)
     }
 
-    /// The newest matching entries, newest first. Unfiltered, that is the last page; filtered,
-    /// the matches are paged through from the start (bounded) keeping the newest.
-    func newest(_ query: AuditQuery, outcome: String?, filtered: Bool, head: Int64) async throws -> [AuditEntry] {
-        var query = query
-        guard filtered else {
-            query.afterSeq = max(0, head - Int64(Self.auditPageSize))
-            query.limit = Self.auditPageSize
-            return try await vault.audit.entries(query).reversed()
-        }
-        query.limit = 500
+    /// The newest matching entries of both chains, newest first. Unfiltered, that is each
+    /// chain's last page; filtered, each chain's matches are paged through from the start
+    /// (bounded) keeping the newest.
+    func newest(_ query: AuditQuery, outcome: String?, filtered: Bool) async throws -> [AuditEntry] {
+        let heads = try await vault.audit.heads()
         var kept: [AuditEntry] = []
-        for _ in 0..<50 {
-            let page = try await vault.audit.entries(query)
-            kept = Array((kept + page.filter { outcome == nil || $0.draft.outcome == outcome }).suffix(Self.auditPageSize))
-            guard page.count == query.limit, let last = page.last else { break }
-            query.afterSeq = last.seq
+        for chain in AuditChainName.allCases {
+            guard let head = heads[chain]?.seq else { continue }
+            var query = query
+            guard filtered else {
+                query.afterSeq = max(0, head - Int64(Self.auditPageSize))
+                query.limit = Self.auditPageSize
+                kept += try await vault.audit.entries(query, on: chain)
+                continue
+            }
+            query.limit = 500
+            var newest: [AuditEntry] = []
+            for _ in 0..<50 {
+                let page = try await vault.audit.entries(query, on: chain)
+                newest = Array((newest + page.filter { outcome == nil || $0.draft.outcome == outcome }).suffix(Self.auditPageSize))
+                guard page.count == query.limit, let last = page.last else { break }
+                query.afterSeq = last.seq
+            }
+            kept += newest
         }
-        return kept.reversed()
+        return Array(kept.sorted { $0.draft.at != $1.draft.at ? $0.draft.at > $1.draft.at : $0.seq > $1.seq }.prefix(Self.auditPageSize))
     }
 }

@@ -12,7 +12,8 @@ import VaultModel
 /// | GET | /v1/audit/verify | admin, compliance | audit.verify |
 ///
 /// Filters: `subject_id`, `principal`, `action`, `request_id`, `since`, `until` (RFC 3339),
-/// `after` (sequence cursor), `limit` (1–500).
+/// `after` (cursor `S.R`: the last sequence number listed of the store chain and of the reads
+/// chain, from `next_after`), `limit` (1–500). Entries of both chains, merged in time order.
 struct AuditController {
     let vault: ProfileVault
     static let roles: Set<RoleName> = [.admin, .compliance]
@@ -20,11 +21,10 @@ struct AuditController {
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("/audit") { request, context in
             _ = try context.requireRole(Self.roles)
-            let query = try Self.query(from: request)
-            let entries = try await vault.audit.entries(query)
+            let (query, cursor) = try Self.query(from: request)
+            let (entries, next) = try await vault.audit.page(query, after: cursor)
             try await vault.audit.record(context.caller().draft("audit.read", detail: "\(entries.count) entries"))
-            let next = entries.count == query.limit ? entries.last?.seq : nil
-            return try JSONBody.response(AuditPageBody(entries: entries.map(Self.body), next_after: next))
+            return try JSONBody.response(AuditPageBody(entries: entries.map(Self.body), next_after: next?.text))
         }
         group.get("/audit/verify") { _, context in
             _ = try context.requireRole(Self.roles)
@@ -33,14 +33,22 @@ struct AuditController {
                 context.caller().draft(
                     "audit.verify", outcome: report.valid ? "ok" : "failed",
                     detail: "\(report.entries) entries checked"))
-            return try JSONBody.response(
-                AuditVerifyBody(
-                    valid: report.valid, entries: report.entries, first_invalid: report.firstInvalid,
-                    problem: report.problem?.rawValue, anchored_seq: report.anchoredSeq))
+            return try JSONBody.response(Self.body(report))
         }
     }
 
-    static func query(from request: Request) throws -> AuditQuery {
+    static func body(_ report: AuditVerification) -> AuditVerifyBody {
+        AuditVerifyBody(
+            valid: report.valid, entries: report.entries, first_invalid: report.firstInvalid, problem: report.problem?.rawValue,
+            anchored_seq: report.anchoredSeq, chain: report.failedChain?.rawValue,
+            chains: report.chains.map {
+                AuditChainVerifyBody(
+                    name: $0.name.rawValue, valid: $0.report.valid, entries: $0.report.entries, first_invalid: $0.report.firstInvalid,
+                    problem: $0.report.problem?.rawValue, anchored_seq: $0.report.anchoredSeq)
+            })
+    }
+
+    static func query(from request: Request) throws -> (AuditQuery, AuditCursor) {
         let parameters = request.uri.queryParameters
         var query = AuditQuery()
         func text(_ name: String) -> String? { parameters[Substring(name)].map(String.init) }
@@ -53,15 +61,16 @@ struct AuditController {
         query.requestID = text("request_id")
         query.since = try text("since").map { try time($0, "since") }
         query.until = try text("until").map { try time($0, "until") }
+        var cursor = AuditCursor()
         if let after = text("after") {
-            guard let value = Int64(after), value >= 0 else { throw invalidParameter("after") }
-            query.afterSeq = value
+            guard let value = AuditCursor(after) else { throw invalidParameter("after") }
+            cursor = value
         }
         if let limit = text("limit") {
             guard let value = Int(limit), (1...500).contains(value) else { throw invalidParameter("limit") }
             query.limit = value
         }
-        return query
+        return (query, cursor)
     }
 
     static func time(_ text: String, _ name: String) throws -> Date {
@@ -76,7 +85,7 @@ struct AuditController {
     static func body(_ entry: AuditEntry) -> AuditEntryBody {
         let d = entry.draft
         return AuditEntryBody(
-            seq: entry.seq, at: Timestamp.format(d.at), request_id: d.requestID, principal: d.principal, role: d.role,
+            chain: entry.chain.rawValue, seq: entry.seq, at: Timestamp.format(d.at), request_id: d.requestID, principal: d.principal, role: d.role,
             source: d.source, purpose: d.purpose, action: d.action, subject_ids: d.subjectIDs, fields: d.fields,
             policy_version: d.policyVersion, outcome: d.outcome, detail: d.detail,
             hash: entry.hash.map { String(format: "%02x", $0) }.joined())
