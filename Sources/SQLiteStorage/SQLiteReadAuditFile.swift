@@ -21,6 +21,9 @@ public final class SQLiteReadAuditFile: AuditChainStorage, SynchronousAuditAppen
         }
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets NORMAL on the writer when it turns WAL on, after `prepareDatabase`: in WAL
+        // mode NORMAL answers a commit before its fsync. FULL, on the writer that appends.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator().migrate(pool)
     }
 

@@ -94,11 +94,11 @@ struct LeakScanProcessTests {
 
         let metrics = String(decoding: try await http.call("GET", "/metrics").body, as: UTF8.self)
         var audit = ""
-        var after = 0
+        var after = "0"
         while true {
             let page = try await http.object("GET", "/v1/audit?after=\(after)&limit=500", token: Self.rootToken)
             audit += String(decoding: try JSONSerialization.data(withJSONObject: page), as: UTF8.self)
-            guard let next = page["next_after"] as? Int else { break }
+            guard let next = page["next_after"] as? String else { break }
             after = next
         }
         #expect(vaultd.terminate() == 0)

@@ -120,9 +120,10 @@ extension RequestService {
             // Disclosures are audited under the id the subject had then: the one asked about, the
             // one it was merged into since, and those merged into it.
             let ids = Set([subject, profile.subjectID] + (try await store.erasureFacts(of: profile.subjectID).keyOwners))
-            var disclosures: [Int64: AuditEntry] = [:]
-            for id in ids { for entry in try await audit.recipients(of: id.description) { disclosures[entry.seq] = entry } }
-            recipients = disclosures.keys.sorted().map { disclosures[$0]! }.map {
+            // Keyed by chain and sequence number: each chain numbers its entries from 1.
+            var disclosures: [String: AuditEntry] = [:]
+            for id in ids { for entry in try await audit.recipients(of: id.description) { disclosures["\(entry.chain.rawValue)-\(entry.seq)"] = entry } }
+            recipients = disclosures.values.sorted { $0.draft.at != $1.draft.at ? $0.draft.at < $1.draft.at : $0.seq < $1.seq }.map {
                 .init(
                     principal: $0.draft.principal, role: $0.draft.role, purpose: $0.draft.purpose, fields: $0.draft.fields,
                     at: Timestamp.format($0.draft.at), action: $0.draft.action)
