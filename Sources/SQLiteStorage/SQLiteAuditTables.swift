@@ -27,8 +27,11 @@ enum SQLiteAuditTables {
                 draft.action, StoredList.encode(draft.subjectIDs), StoredList.encode(draft.fields), draft.policyVersion,
                 draft.outcome, draft.detail, Data(previous), Data(hash),
             ])
+            // A trigger can make SQLite skip an insert without an error: an entry not written is a failed append.
+            guard db.changesCount == 1 else { throw StoreError.auditUnavailable }
             for subject in Set(draft.subjectIDs) {
                 try db.cachedStatement(sql: "INSERT INTO audit_subjects (seq, subject_id) VALUES (?, ?)").execute(arguments: [seq, subject])
+                guard db.changesCount == 1 else { throw StoreError.auditUnavailable }
             }
             previous = hash
         }

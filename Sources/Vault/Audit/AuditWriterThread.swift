@@ -16,14 +16,25 @@ final class AuditWriterThread: Sendable {
     private struct State {
         var queue: [Pending] = []
         var stopped = false
+        /// Started by the first append: a log that never appends (the start-up anchor check's) starts no thread.
+        var thread: Thread?
     }
     private let state = Mutex(State())
     /// Wakes the thread when the queue fills or the thread is asked to stop.
     private let wake = DispatchSemaphore(value: 0)
 
     /// `write` appends a batch, durable before it returns (`SynchronousAuditAppending`).
+    private let name: String
+    private let write: @Sendable ([AuditDraft]) throws -> Void
+
+    /// `write` appends a batch, durable before it returns (`SynchronousAuditAppending`).
     init(name: String, write: @escaping @Sendable ([AuditDraft]) throws -> Void) {
-        // The thread holds this object until `stop` (its owner's deinit) lets it end.
+        self.name = name
+        self.write = write
+    }
+
+    /// The thread's loop; it holds this object until `stop` (its owner's deinit) lets it end.
+    private func makeThread() -> Thread {
         let thread = Thread { [self] in
             while true {
                 wake.wait()
@@ -45,18 +56,22 @@ final class AuditWriterThread: Sendable {
             }
         }
         thread.name = name
-        thread.start()
+        return thread
     }
 
     /// Queues `draft` and returns once the transaction holding it committed; throws
     /// `auditUnavailable` when it did not (or the log was closed).
     func append(_ draft: AuditDraft) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let accepted = state.withLock { s -> Bool in
-                guard !s.stopped else { return false }
+            let (accepted, start) = state.withLock { s -> (Bool, Thread?) in
+                guard !s.stopped else { return (false, nil) }
                 s.queue.append(Pending(draft: draft, continuation: continuation))
-                return true
+                guard s.thread == nil else { return (true, nil) }
+                let thread = makeThread()
+                s.thread = thread
+                return (true, thread)
             }
+            start?.start()
             if accepted { wake.signal() } else { continuation.resume(throwing: StoreError.auditUnavailable) }
         }
     }

@@ -43,6 +43,15 @@ enum EventTotalsSealer {
 /// A person that fails (a value that won't open, a repeated event) stays pending, and their
 /// views compute the figures from the events, which fail the same way: nothing is hidden.
 public enum EventTotalsHealer {
+    /// A fault of one person's stored data (a value that won't open, a repeated or moved row),
+    /// as opposed to the store's (I/O, a full disk, a lost connection), which stops the heal.
+    static func isDataFault(_ error: any Error) -> Bool {
+        switch error {
+        case StoreError.corrupt, is CryptoError, is RowIntegrityError, is KeyringError: true
+        default: false
+        }
+    }
+
     @discardableResult
     public static func heal(store: any VaultStore, keys: VaultKeys, only subject: SubjectID? = nil) async throws -> (healed: Int, failed: Int) {
         let seal = EventTotalsSealer.seal(keys: keys)
@@ -51,9 +60,7 @@ public enum EventTotalsHealer {
         func heal(_ subject: SubjectID) async throws {
             do {
                 if try await store.healEventTotals(of: subject, seal: seal) { healed += 1 }
-            } catch StoreError.auditUnavailable {
-                throw StoreError.auditUnavailable
-            } catch {
+            } catch let error where isDataFault(error) {
                 // This person's data (not the store) is at fault: the others are healed still.
                 failed += 1
             }
